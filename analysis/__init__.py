@@ -1,0 +1,1 @@
+"""Analyses: ecosystem, gaps, indicators, pairing, evaluation, matchmaking schedule."""

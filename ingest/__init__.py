@@ -1,0 +1,1 @@
+"""Readers, normalisation, validation, entity resolution and demo data."""

@@ -1,0 +1,185 @@
+"""The tables innonet ingests, their fields and the header aliases met in the bureau's files.
+
+Headers are compared after :func:`normalise_header` (NFKC, so full-width
+brackets and letters become half-width; whitespace removed; lower case).  A
+header with a unit in brackets, e.g. ``研发投入(万元)``, also matches its alias
+without the bracket.  Anything else can be mapped with ``--mapping FILE``.
+
+>>> field_for_header("所属镇（街道、园区）", "organisations")
+'town'
+>>> field_for_header(" 研发投入(万元) ", "organisations")
+'rd_spend'
+>>> field_for_header("USCC", "organisations")
+'uscc'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "TABLES",
+    "KIND_ALIASES",
+    "REQUIRED",
+    "normalise_header",
+    "field_for_header",
+]
+
+# field -> aliases, per table.  The field name itself is always an alias.
+_ORG_FIELDS: dict[str, list[str]] = {
+    "id": ["外部编号", "编号", "external_id"],
+    "kind": ["类型", "主体类型", "机构类型", "kind", "type"],
+    "name": ["企业名称", "单位名称", "公司名称", "机构名称", "名称", "高校名称", "学校名称", "院所名称",
+             "基金名称", "服务机构名称", "组织名称", "name"],
+    "uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "uscc", "credit_code"],
+    "moe_code": ["学校标识码", "学校代码", "标识码", "moe_code"],
+    "category": ["类别", "单位类别", "院校类别", "category"],
+    "town": ["所属镇(街道、园区)", "所属镇(街道)", "所属镇街", "所属镇", "镇街", "镇(街道)", "所在镇街",
+             "所属园区", "town"],
+    "industry": ["所属行业", "行业", "产业", "所属产业", "行业类别", "industry"],
+    "founded": ["成立日期", "成立时间", "注册日期", "建校时间", "founded", "established"],
+    "revenue": ["营业收入(万元)", "营业收入", "营收(万元)", "主营业务收入(万元)", "revenue"],
+    "rd_spend": ["研发投入(万元)", "研发投入", "研发费用(万元)", "研发费用", "r&d投入", "rd_spend"],
+    "hightech_revenue_share": ["高新技术产品收入占比(%)", "高新技术产品收入占比", "高品收入占比",
+                               "hightech_revenue_share"],
+    "employees": ["职工总数", "职工人数", "员工人数", "从业人员", "employees"],
+    "st_staff": ["科技人员数", "科技人员", "研发人员数", "研发人员", "st_staff"],
+    "patents": ["有效专利数", "专利数", "有效专利", "知识产权数", "patents"],
+    "invention_patents": ["发明专利数", "发明专利", "有效发明专利", "invention_patents"],
+    "keywords": ["技术领域", "主营产品", "研究方向", "优势学科", "主要技术", "关键词", "keywords", "strengths"],
+    "city": ["所在城市", "城市", "所在地", "city"],
+    "province": ["所在省份", "省份", "省", "province"],
+    "level": ["层次", "办学层次", "级别", "level"],
+    "manager": ["管理人", "基金管理人", "manager"],
+    "fund_type": ["基金类型", "fund_type"],
+    "size": ["基金规模(万元)", "基金规模", "规模(万元)", "size"],
+    "focus": ["投资方向", "投资领域", "focus"],
+    "service_types": ["服务类型", "服务内容", "服务领域", "service_types"],
+    "aliases": ["曾用名", "别名", "aliases"],
+    # convenience tier columns on an organisations sheet → REACHED_TIER rows
+    "tech_sme_year": ["科技型中小企业入库年份", "科技型中小企业年份", "科小入库年份", "tech_sme_year"],
+    "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业", "高企", "hte_year"],
+    "hte_certificate": ["高新技术企业证书编号", "高企证书编号", "hte_certificate"],
+    "srdi": ["专精特新", "专精特新级别", "专精特新认定", "srdi"],
+    "srdi_year": ["专精特新认定年份", "专精特新年份", "srdi_year"],
+    "quasi_unicorn_year": ["准独角兽认定年份", "准独角兽", "quasi_unicorn_year"],
+    "listed_year": ["上市年份", "科技上市企业", "listed_year"],
+}
+
+_TALENT_FIELDS: dict[str, list[str]] = {
+    "id": ["人才编号", "编号", "external_id"],
+    "name": ["姓名", "人才姓名", "专家姓名", "name"],
+    "affiliation": ["工作单位", "所在单位", "单位", "派出单位", "affiliation"],
+    "field": ["专业领域", "专业", "领域", "学科", "field"],
+    "title": ["职称", "职务", "title"],
+    "keywords": ["研究方向", "技术专长", "专长", "关键词", "keywords"],
+    "programs": ["人才计划", "入选计划", "入选人才计划", "programs"],
+    "program_year": ["入选年份", "program_year"],
+    "seconded_to": ["选派企业", "挂职企业", "服务企业", "挂职单位", "seconded_to"],
+    "secondment_role": ["选派类型", "挂职类型", "挂职职务", "secondment_role"],
+    "secondment_year": ["选派年份", "挂职年份", "secondment_year"],
+    "email": ["电子邮箱", "邮箱", "email"],
+    "phone": ["联系电话", "电话", "手机", "phone"],
+}
+
+_TIER_FIELDS: dict[str, list[str]] = {
+    "organisation": ["企业名称", "单位名称", "企业", "统一社会信用代码", "organisation", "organization", "enterprise"],
+    "tier": ["梯次", "认定类型", "资质类型", "培育梯次", "tier"],
+    "year": ["认定年份", "年份", "入库年份", "year"],
+    "certificate": ["证书编号", "证书号", "入库编号", "certificate"],
+    "level": ["级别", "认定级别", "level"],
+    "valid_until": ["有效期至", "有效期", "valid_until"],
+}
+
+_REL_FIELDS: dict[str, list[str]] = {
+    "source": ["起点", "来源主体", "主体", "甲方", "source"],
+    "target": ["终点", "目标主体", "合作方", "乙方", "target"],
+    "type": ["关系类型", "关系", "type"],
+    "year": ["年份", "合作年份", "year"],
+    "key": ["关系编号", "key"],
+    "amount": ["金额(万元)", "投资金额(万元)", "投资金额", "金额", "amount"],
+    "service_type": ["服务类型", "service_type"],
+    "role": ["角色", "岗位", "role"],
+    "scheme": ["挂钩方式", "结对方式", "scheme"],
+    "basis": ["合作依据", "合作方式", "basis"],
+    "weight": ["权重", "weight"],
+    "round": ["轮次", "round"],
+}
+
+_PARTICIPATION_FIELDS: dict[str, list[str]] = {
+    "project_id": ["项目编号", "项目代码", "project_id"],
+    "project_name": ["项目名称", "project_name"],
+    "program": ["计划类别", "计划名称", "项目类别", "program"],
+    "project_level": ["项目级别", "project_level"],
+    "organisation": ["承担单位", "参与单位", "单位名称", "单位", "organisation", "organization"],
+    "role": ["角色", "承担方式", "role"],
+    "year": ["立项年份", "年份", "year"],
+    "budget": ["项目经费(万元)", "经费(万元)", "项目经费", "budget"],
+}
+
+_EVENT_FIELDS: dict[str, list[str]] = {
+    "event_id": ["活动编号", "event_id"],
+    "event_name": ["活动名称", "event_name"],
+    "date": ["活动日期", "日期", "date"],
+    "event_type": ["活动类型", "event_type"],
+    "town": ["举办地", "活动地点", "town"],
+    "organisation": ["参会单位", "参会企业", "参会人", "organisation", "organization", "attendee"],
+    "partner": ["对接单位", "对接高校院所", "对接专家", "partner"],
+    "outcome": ["对接结果", "结果", "outcome"],
+}
+
+#: table name → {field: [aliases]}
+TABLES: dict[str, dict[str, list[str]]] = {
+    "organisations": _ORG_FIELDS,
+    "talents": _TALENT_FIELDS,
+    "tiers": _TIER_FIELDS,
+    "relationships": _REL_FIELDS,
+    "participations": _PARTICIPATION_FIELDS,
+    "events": _EVENT_FIELDS,
+}
+
+#: fields a row of each table must carry
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "organisations": ("name",),
+    "talents": ("name",),
+    "tiers": ("organisation", "tier", "year"),
+    "relationships": ("source", "target", "type"),
+    "participations": ("project_id", "organisation", "year"),
+    "events": ("event_id", "organisation"),
+}
+
+#: words met in a ``kind`` column → node kind
+KIND_ALIASES: dict[str, str] = {
+    "enterprise": "Enterprise", "企业": "Enterprise", "公司": "Enterprise",
+    "university": "University", "高校": "University", "大学": "University", "高等院校": "University",
+    "科研院所": "University", "研究院所": "University", "研究所": "University", "院所": "University",
+    "institute": "University", "高校院所": "University",
+    "fund": "Fund", "基金": "Fund", "投资基金": "Fund",
+    "serviceagency": "ServiceAgency", "service_agency": "ServiceAgency", "服务机构": "ServiceAgency",
+    "科技服务机构": "ServiceAgency", "agency": "ServiceAgency",
+    "talent": "Talent", "人才": "Talent", "专家": "Talent",
+}
+
+
+def normalise_header(header: object) -> str:
+    """NFKC, no whitespace, lower case: ``" 研发投入（万元） "`` → ``"研发投入(万元)"``."""
+    text = unicodedata.normalize("NFKC", str(header))
+    return re.sub(r"\s+", "", text).lower()
+
+
+_BRACKET = re.compile(r"\([^)]*\)$")
+_INDEX: dict[str, dict[str, str]] = {
+    table: {normalise_header(alias): field for field, aliases in fields.items() for alias in [field, *aliases]}
+    for table, fields in TABLES.items()
+}
+
+
+def field_for_header(header: object, table: str) -> str | None:
+    """The field a header means in ``table``, or None when it is not known."""
+    index = _INDEX[table]
+    key = normalise_header(header)
+    if key in index:
+        return index[key]
+    stripped = _BRACKET.sub("", key)
+    return index.get(stripped)
