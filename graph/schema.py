@@ -39,6 +39,7 @@ __all__ = [
     "clean_properties",
     "tier_rank",
     "tier_id",
+    "markdown_tables",
 ]
 
 #: Python types a property may hold.  ``list`` is always a list of strings.
@@ -557,3 +558,36 @@ def _coerce_free(value: Any, key: str, where: str) -> Any:
         f"{where}, property {key!r}: values must be str, int, float, bool or a list of str; "
         f"got {type(value).__name__}"
     )
+
+
+def markdown_tables() -> str:
+    """The graph model as Markdown tables (the README's "Data model" section is this text).
+
+    >>> "| Enterprise | 企业 |" in markdown_tables()
+    True
+    """
+
+    def props(spec: dict[str, Property]) -> str:
+        parts = []
+        for name, prop in spec.items():
+            text = f"`{name}`{'*' if prop.required else ''} {prop.type}"
+            if prop.unit:
+                text += f" ({prop.unit})"
+            parts.append(text)
+        return ", ".join(parts)
+
+    lines = [
+        "| kind | 中文 | core | properties (* required) |",
+        "|---|---|---|---|",
+    ]
+    for kind in KINDS.values():
+        lines.append(f"| {kind.name} | {kind.label_zh} | {'yes' if kind.core else ''} | {props(kind.properties)} |")
+    lines += [
+        "",
+        "| relationship | 中文 | from → to | properties |",
+        "|---|---|---|---|",
+    ]
+    for rel in RELATIONSHIP_TYPES.values():
+        ends = f"{'/'.join(rel.sources)} → {'/'.join(rel.targets)}"
+        lines.append(f"| {rel.name} | {rel.label_zh} | {ends} | {props(rel.properties)} |")
+    return "\n".join(lines)

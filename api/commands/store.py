@@ -47,3 +47,14 @@ def export(fmt: str, out: str, kinds: tuple[str, ...], types: tuple[str, ...], u
 
 
 COMMANDS += [stats, export]
+
+
+@click.command()
+def schema() -> None:
+    """Print the graph model (node kinds, relationship types, properties) as Markdown (数据模型)."""
+    from graph.schema import markdown_tables  # noqa: PLC0415
+
+    click.echo(markdown_tables())
+
+
+COMMANDS.append(schema)
