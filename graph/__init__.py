@@ -9,6 +9,7 @@ from graph.errors import (
     SchemaError,
     StoreConnectionError,
 )
+from graph.neo4j_store import Neo4jStore
 from graph.projection import to_networkx
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore
@@ -17,6 +18,7 @@ from graph.store import GraphStore
 __all__ = [
     "GraphStore",
     "SQLiteStore",
+    "Neo4jStore",
     "Settings",
     "to_networkx",
     "InnonetError",
