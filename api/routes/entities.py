@@ -1,0 +1,238 @@
+"""``/entities``: search by name (Chinese, fuzzy), id or USCC; one entity with its neighbours; delete.
+
+Viewers get talent names and contact fields masked (the search runs on the masked
+names, so a viewer cannot find a person by name either).
+
+>>> from graph import SQLiteStore
+>>> store = SQLiteStore(":memory:")
+>>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "宜兴市精陶科技有限公司", "town": "丁蜀镇"},
+...                                       {"id": "e2", "name": "宜兴环保装备有限公司", "town": "高塍镇"}])
+>>> search_entities(store.nodes(), store.relationships(), q="精陶")[["id", "score"]].values.tolist()
+[['e1', 95.0]]
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import Enum
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from rapidfuzz import fuzz, process
+
+from api.app import AppCache, get_cache, get_store
+from api.routes._common import Page, admin, json_records, page, problem_responses, viewer
+from api.security import MaskedStore, Principal
+from graph.errors import NotFoundError, SchemaError
+from graph.schema import KINDS, TIER_ALIASES, TIERS
+from graph.store import GraphStore
+
+__all__ = ["router", "search_entities", "KindName", "SEARCH_COLUMNS"]
+
+router = APIRouter(tags=["entities"])
+
+#: Node kinds as an enum, so an unknown kind is a 422 the schema documents.
+KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
+
+#: Columns :func:`search_entities` adds to the nodes frame.
+SEARCH_COLUMNS = ["score"]
+
+_FUZZY_CUTOFF = 70.0
+_MAX_NEIGHBOURS = 5000
+
+
+def _norm(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip().lower() if isinstance(text, str) else ""
+
+
+def _links(relationships: pd.DataFrame, type_: str, nodes: pd.DataFrame) -> pd.DataFrame:
+    """``source`` → normalised target id and target name for one relationship type."""
+    if relationships.empty:
+        return pd.DataFrame(columns=["source", "value"])
+    rels = relationships[relationships["type"] == type_][["source", "target"]]
+    names = dict(zip(nodes["id"], nodes["name"] if "name" in nodes.columns else nodes["id"], strict=True))
+    by_id = rels.assign(value=rels["target"].map(_norm))
+    by_name = rels.assign(value=rels["target"].map(lambda t: _norm(names.get(t))))
+    return pd.concat([by_id, by_name], ignore_index=True)[["source", "value"]]
+
+
+def _place_filter(
+    nodes: pd.DataFrame, all_nodes: pd.DataFrame, relationships: pd.DataFrame, prop: str, type_: str, value: str
+) -> pd.Series:
+    wanted = _norm(value)
+    by_prop = nodes[prop].map(_norm) == wanted if prop in nodes.columns else pd.Series(False, index=nodes.index)
+    links = _links(relationships, type_, all_nodes)
+    linked = set(links.loc[links["value"] == wanted, "source"])
+    return by_prop | nodes["id"].isin(linked)
+
+
+def search_entities(
+    nodes: pd.DataFrame,
+    relationships: pd.DataFrame,
+    *,
+    kind: str | None = None,
+    q: str | None = None,
+    town: str | None = None,
+    industry: str | None = None,
+    tier: str | None = None,
+) -> pd.DataFrame:
+    """Filter and rank entities.
+
+    Parameters
+    ----------
+    nodes, relationships : pandas.DataFrame
+        ``store.nodes()`` and ``store.relationships()``.
+    kind : str, optional
+        Only this node kind.
+    q : str, optional
+        An id, USCC or 学校标识码 (exact, score 100), a name (exact 100, contained 95,
+        an alias contained 90) or a fuzzy name (rapidfuzz ``WRatio`` ≥ 70).  Compared after
+        NFKC normalisation (full-width → half-width) and lower-casing.
+    town, industry : str, optional
+        The ``town`` / ``industry`` property, or a ``LOCATED_IN`` / ``IN_INDUSTRY`` link to a
+        node with that id or name.
+    tier : str, optional
+        Current tier (any alias of :data:`graph.schema.TIERS`); only enterprises have one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The nodes columns plus ``score`` (None without ``q``), best first, then by id.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown tier or kind.
+    """
+    frame = nodes
+    if kind is not None:
+        frame = frame[frame["kind"] == KINDS[kind].name] if kind in KINDS else frame.iloc[0:0]
+    if town:
+        frame = frame[_place_filter(frame, nodes, relationships, "town", "LOCATED_IN", town)]
+    if industry:
+        frame = frame[_place_filter(frame, nodes, relationships, "industry", "IN_INDUSTRY", industry)]
+    if tier:
+        canonical = TIER_ALIASES.get(tier.strip().lower(), TIER_ALIASES.get(tier.strip()))
+        if canonical is None:
+            raise SchemaError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
+        frame = frame[frame["tier"] == canonical] if "tier" in frame.columns else frame.iloc[0:0]
+    frame = frame.copy()
+    if not q or not q.strip():
+        frame["score"] = None
+        return frame.sort_values("id", kind="stable").reset_index(drop=True)
+    needle = _norm(q)
+    scores = pd.Series(0.0, index=frame.index)
+    for column in ("id", "uscc", "moe_code"):
+        if column in frame.columns:
+            scores = scores.where(frame[column].map(_norm) != needle, 100.0)
+    names = frame["name"].map(_norm) if "name" in frame.columns else pd.Series("", index=frame.index)
+    scores = scores.where(~((names == needle) & (scores < 100)), 100.0)
+    contained = names.map(lambda name: bool(needle) and needle in name)
+    scores = scores.where(~(contained & (scores < 95)), 95.0)
+    if "aliases" in frame.columns:
+        in_alias = frame["aliases"].map(
+            lambda aliases: isinstance(aliases, list) and any(needle in _norm(a) for a in aliases)
+        )
+        scores = scores.where(~(in_alias & (scores < 90)), 90.0)
+    rest = scores[scores == 0].index
+    if len(rest):
+        found = process.extract(
+            needle, names.loc[rest].to_dict(), scorer=fuzz.WRatio, limit=None, score_cutoff=_FUZZY_CUTOFF
+        )
+        for _name, score, index in found:
+            scores.loc[index] = min(round(float(score), 1), 89.0)
+    frame["score"] = scores.astype(object)
+    frame = frame[scores > 0]
+    frame = frame.assign(_order=frame["score"].astype(float)).sort_values(
+        ["_order", "id"], ascending=[False, True], kind="stable"
+    )
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _snapshot(store: GraphStore, cache: AppCache, masked: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes and the place/industry links, cached per masking."""
+
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        view = MaskedStore(store) if masked else store
+        nodes = view.nodes()
+        links = pd.concat(
+            [store.relationships(type="LOCATED_IN"), store.relationships(type="IN_INDUSTRY")], ignore_index=True
+        )
+        return nodes, links
+
+    return cache.get(("entities", masked), build)
+
+
+@router.get(
+    "/entities",
+    response_model=Page,
+    responses=problem_responses(),
+    summary="Search entities by name (Chinese, fuzzy), id or USCC, with filters",
+)
+def list_entities(
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    kind: Annotated[KindName | None, Query(description="Only this node kind")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name (fuzzy), id, USCC or 学校标识码")] = None,
+    town: Annotated[str | None, Query(max_length=100, description="Town name or id")] = None,
+    industry: Annotated[str | None, Query(max_length=100, description="Industry name or id")] = None,
+    tier: Annotated[str | None, Query(max_length=50, description="Current tier, e.g. 高新技术企业 or 高企")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Entities matching the filters, best match first (``score`` 0–100 when ``q`` is given)."""
+    nodes, links = _snapshot(store, cache, masked=not principal.sees_personal_data)
+    found = search_entities(
+        nodes, links, kind=kind.value if kind else None, q=q, town=town, industry=industry, tier=tier
+    )
+    return page(found, limit, offset)
+
+
+@router.get(
+    "/entities/{entity_id:path}",
+    responses=problem_responses(404),
+    summary="One entity with its neighbours",
+)
+def get_entity(
+    entity_id: Annotated[str, Path(min_length=1, max_length=300)],
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    neighbour_limit: Annotated[int, Query(ge=0, le=_MAX_NEIGHBOURS)] = 200,
+) -> dict[str, Any]:
+    """The entity's properties and up to ``neighbour_limit`` neighbours (``neighbour_total`` counts all).
+
+    Each neighbour has ``id, kind, name, type, direction`` (``out``/``in``), ``key`` and the
+    relationship's properties.
+    """
+    view = store if principal.sees_personal_data else MaskedStore(store)
+    nodes = view.nodes(ids=[entity_id])
+    if nodes.empty:
+        raise NotFoundError(f"no entity with id {entity_id!r}; search with GET /entities?q=")
+    neighbours = view.neighbours(entity_id)
+    return {
+        **json_records(nodes)[0],
+        "neighbours": json_records(neighbours.iloc[:neighbour_limit]),
+        "neighbour_total": int(len(neighbours)),
+    }
+
+
+@router.delete(
+    "/entities/{entity_id:path}",
+    responses=problem_responses(404),
+    summary="Delete an entity and its relationships (admin)",
+)
+async def delete_entity(
+    entity_id: Annotated[str, Path(min_length=1, max_length=300)],
+    principal: Principal = Depends(admin),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+) -> dict[str, Any]:
+    """Delete the entity; ``{"deleted": id}``.  Cached results are rebuilt afterwards."""
+    deleted = await run_in_threadpool(store.delete_nodes, [entity_id])
+    if not deleted:
+        raise NotFoundError(f"no entity with id {entity_id!r}; nothing was deleted")
+    cache.invalidate()
+    return {"deleted": entity_id}

@@ -1,0 +1,128 @@
+"""``GET /exports/{format}``: the network as GraphML or GEXF (Gephi) or an Excel workbook (admin).
+
+The workbook has one sheet per node kind (its properties as columns) and a
+``relationships`` sheet; list values are joined with ``"; "``.
+
+>>> from graph import SQLiteStore
+>>> store = SQLiteStore(":memory:")
+>>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "keywords": ["陶瓷", "环保"]}])
+>>> workbook_bytes(store)[:2]
+b'PK'
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from api.app import get_store
+from api.routes._common import admin, problem_responses
+from api.security import Principal
+from graph.export import export_graph
+from graph.projection import to_networkx
+from graph.schema import KINDS, RELATIONSHIP_TYPES
+from graph.store import GraphStore
+
+__all__ = ["router", "ExportFormat", "MEDIA_TYPES", "workbook_bytes", "export_bytes"]
+
+router = APIRouter(tags=["exports"])
+
+
+class ExportFormat(str, Enum):
+    """Formats ``GET /exports/{format}`` writes."""
+
+    graphml = "graphml"
+    gexf = "gexf"
+    xlsx = "xlsx"
+
+
+MEDIA_TYPES = {
+    "graphml": "application/graphml+xml",
+    "gexf": "application/gexf+xml",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
+TypeName = Enum("TypeName", {t: t for t in RELATIONSHIP_TYPES}, type=str)  # type: ignore[misc]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def workbook_bytes(store: GraphStore, kinds: list[str] | None = None, types: list[str] | None = None) -> bytes:
+    """An ``.xlsx`` workbook of the store: one sheet per node kind, plus ``relationships``."""
+    buffer = io.BytesIO()
+    counts = store.counts()
+    wanted_kinds = [k for k in (kinds or KINDS) if counts["nodes"].get(k)]
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for kind in wanted_kinds:
+            frame = store.nodes(kind=kind).drop(columns="kind")
+            frame.map(_cell).to_excel(writer, sheet_name=kind, index=False)
+        rels = store.relationships()
+        if types:
+            rels = rels[rels["type"].isin(types)]
+        if kinds:
+            kept = {node_id for k in kinds for node_id in store.nodes(kind=k)["id"]}
+            rels = rels[rels["source"].isin(kept) & rels["target"].isin(kept)]
+        if rels.empty:
+            rels = pd.DataFrame(columns=["source", "target", "type", "key"])
+        rels.map(_cell).to_excel(writer, sheet_name="relationships", index=False)
+    return buffer.getvalue()
+
+
+def export_bytes(
+    store: GraphStore,
+    fmt: str,
+    kinds: list[str] | None = None,
+    types: list[str] | None = None,
+    until_year: int | None = None,
+) -> bytes:
+    """The store as ``fmt`` (graphml, gexf, xlsx), filtered like ``innonet export``."""
+    if fmt == "xlsx":
+        return workbook_bytes(store, kinds, types)
+    graph = to_networkx(store, kinds=kinds, types=types, until_year=until_year)
+    with tempfile.TemporaryDirectory(prefix="innonet-export-") as tmp:
+        (path,) = export_graph(graph, fmt, Path(tmp) / f"innonet.{fmt}")
+        return path.read_bytes()
+
+
+@router.get(
+    "/exports/{format}",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()},
+              "description": "The file, as an attachment"},
+        **problem_responses(),
+    },
+    summary="Download the network as GraphML, GEXF or Excel (admin)",
+)
+async def export(
+    format: ExportFormat,  # noqa: A002 - the path segment's public name
+    principal: Principal = Depends(admin),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    kind: Annotated[list[KindName] | None, Query(description="Only these node kinds (repeatable)")] = None,
+    type: Annotated[list[TypeName] | None, Query(description="Only these relationship types")] = None,  # noqa: A002
+    until_year: Annotated[int | None, Query(ge=1900, le=2100, description="The network as at the end of this year (graphml, gexf)")] = None,
+) -> Response:
+    """The file as an attachment named ``innonet.<format>``."""
+    kinds = [k.value for k in kind] if kind else None
+    types = [t.value for t in type] if type else None
+    body = await run_in_threadpool(export_bytes, store, format.value, kinds, types, until_year)
+    return Response(
+        content=body,
+        media_type=MEDIA_TYPES[format.value],
+        headers={"Content-Disposition": f'attachment; filename="innonet.{format.value}"'},
+    )

@@ -1,0 +1,378 @@
+"""API keys, roles and the masking of personal data for the HTTP API.
+
+Keys come from ``INNONET_API_KEYS="role:key,role:key"`` and/or a file named by
+``INNONET_API_KEYS_FILE`` (one ``role:key`` per line, ``#`` starts a comment).
+Only the SHA-256 digest of each key is kept in memory; a presented key is
+hashed and compared with every stored digest by :func:`hmac.compare_digest`.
+
+Roles are cumulative: ``viewer`` < ``matchmaker`` < ``admin``.  A viewer sees
+aggregates, maps and entity search with talent names and contact fields
+masked; a matchmaker also sees pairings, schedules and talent names; an admin
+may also ingest, export and delete.
+
+>>> ring = KeyRing.from_text("viewer:v-key, admin:a-key")
+>>> ring.role_for("a-key"), ring.role_for("nope")
+('admin', None)
+>>> mask_name("张三丰"), mask_contact("13800000000")
+('张**', '***')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.errors import InnonetError
+from graph.store import GraphStore
+
+__all__ = [
+    "ROLES",
+    "MASKED_KINDS",
+    "CONTACT_FIELDS",
+    "KeyConfigError",
+    "ApiSettings",
+    "KeyRing",
+    "Principal",
+    "role_rank",
+    "require_role",
+    "mask_name",
+    "mask_contact",
+    "mask_frame",
+    "MaskedStore",
+    "mask_record",
+    "LOOPBACK_HOSTS",
+    "is_loopback",
+]
+
+#: The roles, weakest first; each includes the rights of the ones before it.
+ROLES: tuple[str, ...] = ("viewer", "matchmaker", "admin")
+
+#: Node kinds whose names are personal data (masked below ``matchmaker``).
+MASKED_KINDS: frozenset[str] = frozenset({"Talent"})
+
+#: Properties that are contact data (masked below ``matchmaker``).
+CONTACT_FIELDS: tuple[str, ...] = ("email", "phone")
+
+#: Host names and addresses a server may bind without any key configured.
+LOOPBACK_HOSTS: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class KeyConfigError(InnonetError, ValueError):
+    """``INNONET_API_KEYS`` or the keys file holds an entry that is not ``role:key``."""
+
+
+class ApiSettings(BaseSettings):
+    """Settings of the HTTP API, from the environment (and ``.env``).
+
+    Attributes
+    ----------
+    innonet_api_keys : str, optional
+        ``role:key,role:key`` (``INNONET_API_KEYS``).
+    innonet_api_keys_file : str, optional
+        File with one ``role:key`` per line (``INNONET_API_KEYS_FILE``).
+    innonet_max_upload_mb : float
+        Largest accepted upload in MiB (``INNONET_MAX_UPLOAD_MB``), default 20.
+    innonet_cache_ttl : float
+        Seconds a cached result (fitted recommender, summaries) is reused before it is
+        rebuilt (``INNONET_CACHE_TTL``), default 300; ingest and delete through the API
+        invalidate at once.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    innonet_api_keys: str | None = None
+    innonet_api_keys_file: str | None = None
+    innonet_max_upload_mb: float = 20.0
+    innonet_cache_ttl: float = 300.0
+
+
+def role_rank(role: str) -> int:
+    """Position of ``role`` on the ladder (viewer 0, matchmaker 1, admin 2).
+
+    >>> role_rank("matchmaker")
+    1
+    """
+    try:
+        return ROLES.index(role)
+    except ValueError:
+        raise KeyConfigError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}") from None
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8")).digest()
+
+
+def _parse_entries(entries: Iterable[str], where: str) -> list[tuple[str, str]]:
+    pairs = []
+    for number, raw in enumerate(entries, start=1):
+        entry = raw.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        role, sep, key = entry.partition(":")
+        role, key = role.strip().lower(), key.strip()
+        if not sep or not key:
+            raise KeyConfigError(
+                f"{where}, entry {number}: expected 'role:key' (role one of {', '.join(ROLES)}), "
+                f"got an entry starting {entry[:12]!r}"
+            )
+        if role not in ROLES:
+            raise KeyConfigError(f"{where}, entry {number}: unknown role {role!r}; use one of: {', '.join(ROLES)}")
+        pairs.append((role, key))
+    return pairs
+
+
+class KeyRing:
+    """The accepted keys, as SHA-256 digests mapped to roles.
+
+    Parameters
+    ----------
+    pairs : iterable of (role, key)
+        Plain keys; only their digests are kept.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._digests: list[tuple[bytes, str]] = []
+        for role, key in pairs:
+            role_rank(role)
+            self._digests.append((_digest(key), role))
+
+    @classmethod
+    def from_text(cls, text: str, where: str = "INNONET_API_KEYS") -> KeyRing:
+        """Parse ``role:key`` entries separated by commas or new lines."""
+        return cls(_parse_entries(text.replace(",", "\n").splitlines(), where))
+
+    @classmethod
+    def from_settings(cls, settings: ApiSettings | None = None) -> KeyRing:
+        """Keys from ``INNONET_API_KEYS`` and the file ``INNONET_API_KEYS_FILE`` (both may be set)."""
+        settings = settings or ApiSettings()
+        pairs: list[tuple[str, str]] = []
+        if settings.innonet_api_keys:
+            pairs += _parse_entries(settings.innonet_api_keys.replace(",", "\n").splitlines(), "INNONET_API_KEYS")
+        if settings.innonet_api_keys_file:
+            path = Path(settings.innonet_api_keys_file)
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                raise KeyConfigError(
+                    f"cannot read INNONET_API_KEYS_FILE {os.fspath(path)!r}: {exc.strerror}; "
+                    "point it at a readable file with one role:key per line"
+                ) from None
+            pairs += _parse_entries(text.splitlines(), os.fspath(path))
+        return cls(pairs)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def role_for(self, key: str | None) -> str | None:
+        """The strongest role of ``key``, or None for an unknown key.
+
+        Every stored digest is compared (in constant time) whatever matches, so the
+        time taken does not tell which entry matched.
+        """
+        if not key:
+            return None
+        presented = _digest(key)
+        best: str | None = None
+        for digest, role in self._digests:
+            if hmac.compare_digest(presented, digest) and (best is None or role_rank(role) > role_rank(best)):
+                best = role
+        return best
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost).
+
+    >>> is_loopback("127.0.0.2"), is_loopback("0.0.0.0")
+    (True, False)
+    """
+    import ipaddress  # noqa: PLC0415
+
+    host = host.strip().strip("[]")
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the role their key carries."""
+
+    role: str
+
+    def can(self, role: str) -> bool:
+        """Whether this principal has at least the rights of ``role``."""
+        return role_rank(self.role) >= role_rank(role)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Talent names and contact fields are shown from ``matchmaker`` up."""
+        return self.can("matchmaker")
+
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer KEY`")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: KEY`")
+
+
+def _unauthorised(detail: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def require_role(role: str) -> Any:
+    """A FastAPI dependency that admits keys of ``role`` or stronger and returns the :class:`Principal`.
+
+    No key or an unknown key gives 401 (with ``WWW-Authenticate: Bearer``); a known
+    key of a weaker role gives 403.
+    """
+    role_rank(role)
+
+    async def dependency(
+        request: Request,
+        bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+        api_key: str | None = Depends(_api_key_header),  # noqa: B008
+    ) -> Principal:
+        keyring: KeyRing = request.app.state.keyring
+        presented = bearer.credentials if bearer is not None else api_key
+        if not presented:
+            raise _unauthorised("an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+        found = keyring.role_for(presented)
+        if found is None:
+            raise _unauthorised("the API key is not valid; ask the administrator for a key")
+        principal = Principal(found)
+        if not principal.can(role):
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=f"this needs the {role!r} role; your key has the {found!r} role",
+            )
+        return principal
+
+    dependency.__name__ = f"require_{role}"
+    dependency.required_role = role  # type: ignore[attr-defined]
+    return dependency
+
+
+def mask_name(name: Any) -> Any:
+    """Keep the first character of a person's name and star the rest (``张三`` → ``张*``).
+
+    >>> mask_name("李四"), mask_name("Alice Wang"), mask_name(None)
+    ('李*', 'A***', None)
+    """
+    if not isinstance(name, str) or not name:
+        return name
+    stars = max(len(name) - 1, 1) if _is_cjk(name) else 3
+    return name[0] + "*" * stars
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def mask_contact(value: Any) -> Any:
+    """Replace a contact value (e-mail, phone) by ``***``; missing stays missing.
+
+    >>> mask_contact("a@b.cn"), mask_contact(None)
+    ('***', None)
+    """
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return value
+    return "***"
+
+
+def mask_frame(frame: pd.DataFrame, name_column: str = "name", kind_column: str = "kind") -> pd.DataFrame:
+    """A copy of ``frame`` with talent names and contact fields masked on rows of :data:`MASKED_KINDS`.
+
+    >>> f = pd.DataFrame({"id": ["t1", "e1"], "kind": ["Talent", "Enterprise"], "name": ["王小明", "宜兴甲"],
+    ...                   "email": ["w@x.cn", None]}, dtype=object)
+    >>> mask_frame(f)[["name", "email"]].values.tolist()
+    [['王**', '***'], ['宜兴甲', None]]
+    """
+    if kind_column not in frame.columns or frame.empty:
+        return frame
+    rows = frame[kind_column].isin(list(MASKED_KINDS)).to_numpy()
+    if not rows.any():
+        return frame
+    masked = frame.copy()
+    if name_column in masked.columns:
+        masked.loc[rows, name_column] = masked.loc[rows, name_column].map(mask_name)
+    for column in CONTACT_FIELDS:
+        if column in masked.columns:
+            masked.loc[rows, column] = masked.loc[rows, column].map(mask_contact)
+    return masked
+
+
+class MaskedStore(GraphStore):
+    """A read-only view of a store in which talent names and contact fields are masked.
+
+    Routes hand it to analyses and map rendering when the caller may not see personal
+    data, so nothing downstream can leak a name by accident.  Writes raise
+    :class:`PermissionError`.
+
+    >>> from graph import SQLiteStore
+    >>> inner = SQLiteStore(":memory:")
+    >>> _ = inner.upsert_nodes("Talent", [{"id": "t1", "name": "王小明", "phone": "138"}])
+    >>> MaskedStore(inner).nodes().loc[0, ["name", "phone"]].tolist()
+    ['王**', '***']
+    """
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+
+    def upsert_nodes(self, kind: str, rows: Any) -> int:
+        raise PermissionError("a masked store view is read-only; write through the underlying store")
+
+    def upsert_relationships(self, type: str, rows: Any) -> int:  # noqa: A002
+        raise PermissionError("a masked store view is read-only; write through the underlying store")
+
+    def delete_nodes(self, ids: Iterable[str]) -> int:
+        raise PermissionError("a masked store view is read-only; write through the underlying store")
+
+    def clear(self) -> None:
+        raise PermissionError("a masked store view is read-only; write through the underlying store")
+
+    def nodes(self, kind: str | None = None, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        return mask_frame(self.inner.nodes(kind=kind, ids=ids))
+
+    def relationships(self, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+        return self.inner.relationships(type=type)
+
+    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+        return mask_frame(self.inner.neighbours(node_id, type=type))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return self.inner.counts()
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def close(self) -> None:
+        """Closing the view leaves the underlying store open."""
+
+    @property
+    def description(self) -> str:
+        return f"masked view of {self.inner.description}"
+
+
+def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of one ``{kind, name, email, phone, ...}`` record, masked if its kind is personal."""
+    out = dict(record)
+    if out.get("kind") in MASKED_KINDS:
+        if "name" in out:
+            out["name"] = mask_name(out["name"])
+        for column in CONTACT_FIELDS:
+            if column in out:
+                out[column] = mask_contact(out[column])
+    return out

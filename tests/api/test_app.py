@@ -1,0 +1,167 @@
+"""The app framework: lifespan, health, problem details, offline docs, every route keyed, upload limit, cache."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from api.app import AppCache, UploadLimit, create_app, problem
+from api.security import ApiSettings, KeyRing
+from graph.errors import StoreConnectionError
+from graph.settings import Settings
+from graph.sqlite_store import SQLiteStore
+
+OPEN_PATHS = {"/health", "/docs", "/openapi.json"}
+
+
+def _dependency_calls(route: APIRoute) -> list:
+    calls, stack = [], [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        calls.append(dependant.call)
+        stack.extend(dependant.dependencies)
+    return calls
+
+
+def _walk(routes):
+    """Routes, with routers included lazily (FastAPI >= 0.16x ``_IncludedRouter``) expanded."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            assert not getattr(route.include_context, "prefix", ""), "routers are included without prefix"
+            yield from _walk(original.routes)
+        else:
+            yield route
+
+
+def test_every_route_but_health_and_docs_requires_a_key(api_app: FastAPI, client):
+    keyed = []
+    for route in _walk(api_app.routes):
+        if isinstance(route, Mount):
+            assert route.path == "/docs-static"  # static Swagger UI assets only
+            continue
+        if route.path in OPEN_PATHS:
+            continue
+        assert isinstance(route, APIRoute), route.path
+        roles = [getattr(call, "required_role", None) for call in _dependency_calls(route)]
+        assert any(roles), f"{route.methods} {route.path} has no require_role dependency"
+        keyed.append(route)
+        for method in route.methods:
+            path = re.sub(r"\{[^}]+\}", "x", route.path)
+            response = client(None).request(method, path)
+            assert response.status_code == 401, (method, path, response.status_code)
+    assert len(keyed) >= 4
+
+
+def test_health_needs_no_key_and_reports_a_broken_store(api_store, client):
+    assert client(None).get("/health").json() == {"status": "ok"}
+    broken = SQLiteStore(":memory:")
+    broken.close()
+    app = create_app(store=broken, keyring=KeyRing())
+    response = TestClient(app, raise_server_exceptions=False).get("/health")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Service Unavailable"
+
+
+def test_lifespan_opens_and_closes_the_configured_store(tmp_path):
+    path = tmp_path / "served.db"
+    SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]))
+    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+        assert test_client.get("/entities/u1").json()["name"] == "江南大学"
+        store = app.state.store
+    assert app.state.store is None
+    with pytest.raises(StoreConnectionError):
+        store.ping()
+
+
+def test_without_lifespan_or_store_routes_answer_503(api_keys):
+    app = create_app(keyring=KeyRing([("viewer", "k")]), settings=Settings(innonet_db=":memory:"))
+    response = TestClient(app, headers={"X-API-Key": "k"}).get("/entities")  # no `with`: lifespan not run
+    assert response.status_code == 503
+
+
+def test_problem_details_shape_for_404_and_422(client):
+    missing = client("viewer").get("/entities/no-such-id")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    body = missing.json()
+    assert set(body) >= {"type", "title", "status", "detail"} and "'no-such-id'" in body["detail"]
+    bad = client("viewer").get("/entities", params={"limit": "lots"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "limit"]
+    assert "limit" in bad.json()["detail"]
+
+
+def test_docs_work_offline(client):
+    docs = client(None).get("/docs")
+    assert docs.status_code == 200
+    sources = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", docs.text)
+    assert sources, "the docs page should load local assets"
+    assert not [s for s in sources if s.startswith(("http", "//"))]
+    assert "http" not in re.sub(r"openapi\.json", "", docs.text.split("<script>")[-1])
+    for source in sources:
+        assert client(None).get(source).status_code == 200, source
+    assert "swagger" in client(None).get("/docs-static/swagger-ui-bundle.js").text[:5000].lower()
+    assert client(None).get("/openapi.json").json()["info"]["title"] == "innonet"
+
+
+def test_openapi_documents_problem_json_and_key_schemes(api_app):
+    schema = api_app.openapi()
+    schemes = schema["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    responses = schema["paths"]["/entities/{entity_id}"]["get"]["responses"]
+    assert "application/problem+json" in responses["404"]["content"]
+    assert "application/problem+json" in responses["422"]["content"]
+
+
+def test_upload_limit_refuses_big_bodies_with_413(client):
+    big = b"x" * (1024 * 1024 + 10)
+    response = client("admin").post("/entities", content=big, headers={"content-type": "application/octet-stream"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "1 MiB" in response.json()["detail"]
+
+
+def test_upload_limit_counts_chunked_bodies(api_app):
+    async def echo(scope, receive, send):
+        message = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(len(message["body"])).encode()})
+
+    limited = TestClient(UploadLimit(echo, max_bytes=10))
+
+    def chunks(n):
+        yield from (b"a" * 4 for _ in range(n))
+
+    assert limited.post("/", content=chunks(2)).text == "8"
+    assert limited.post("/", content=chunks(3)).status_code == 413
+
+
+def test_cache_expires_and_builds_once():
+    cache = AppCache(ttl=0.0)
+    calls = []
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 2  # ttl 0: always stale
+    cache = AppCache(ttl=60)
+    assert [cache.get("k", lambda: calls.append(1) or "v") for _ in range(3)] == ["v"] * 3
+    assert cache.peek("missing") is None
+
+
+def test_problem_helper():
+    response = problem(413, "too big", title="Payload Too Large")
+    assert response.status_code == 413 and response.media_type == "application/problem+json"
+
+
+def test_bad_key_configuration_fails_at_build(monkeypatch):
+    monkeypatch.setenv("INNONET_API_KEYS", "boss:k")
+    with pytest.raises(ValueError, match="unknown role 'boss'"):
+        create_app(store=SQLiteStore(":memory:"))
+    monkeypatch.setenv("INNONET_API_KEYS", "admin:k1,viewer:k2")
+    app = create_app(store=SQLiteStore(":memory:"), api_settings=ApiSettings())
+    assert app.state.keyring.role_for("k1") == "admin"
