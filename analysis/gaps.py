@@ -1,0 +1,407 @@
+"""Collaboration gaps: ranked tables whose rows say in words (Chinese, then English) why they are there.
+
+Every function takes a store or an :class:`analysis.ecosystem.Snapshot` and
+returns a DataFrame ending in ``reason``.
+
+Examples
+--------
+>>> from graph import SQLiteStore
+>>> store = SQLiteStore(":memory:")
+>>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "revenue": 1000.0, "rd_spend": 80.0,
+...                                        "patents": 6}])
+>>> isolated_innovators(store)[["enterprise_id", "capacity_score"]].values.tolist()
+[['e1', 2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.ecosystem import (
+    Snapshot,
+    communities,
+    enterprise_flags,
+    enterprises,
+    load_snapshot,
+    organisation_measures,
+)
+from graph.schema import TIERS
+from graph.store import GraphStore
+
+__all__ = [
+    "CAPACITY_RULES",
+    "SERVICE_TYPES",
+    "isolated_innovators",
+    "supply_demand_mismatch",
+    "high_constraint",
+    "weak_bridges",
+    "towns_without_university",
+    "service_gaps",
+    "finance_gaps",
+    "promotion_readiness",
+    "high_tech_rd_threshold",
+]
+
+#: Signals of innovation capacity: R&D intensity (%), tier rank, patents, invention patents.
+CAPACITY_RULES = {"rd_intensity": 3.0, "tier_rank": 2, "patents": 5, "invention_patents": 1}
+
+#: The agency service types the policy names (action 11).
+SERVICE_TYPES: tuple[str, ...] = ("知识产权", "科技咨询", "技术转移", "检验检测", "财税管理")
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "?" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"
+
+
+def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None) -> pd.DataFrame:
+    """Firms with innovation capacity and no academic tie.
+
+    Capacity signals (:data:`CAPACITY_RULES`): R&D intensity ≥ 3 %, tier ≥ 高新技术企业,
+    ≥ 5 patents, ≥ 1 invention patent.  A firm with at least one signal and no
+    academic tie (see :func:`analysis.ecosystem.enterprise_flags`) is listed, the
+    most capable first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
+        ``patents``, ``invention_patents``, ``capacity_score`` (signals met, 1–4), ``reason``.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap).set_index("enterprise_id")
+    flags = enterprise_flags(snap)
+    signals = pd.DataFrame(
+        {
+            "rd": firms["rd_intensity"] >= CAPACITY_RULES["rd_intensity"],
+            "tier": firms["tier_rank"] >= CAPACITY_RULES["tier_rank"],
+            "patents": firms["patents"] >= CAPACITY_RULES["patents"],
+            "invention": firms["invention_patents"] >= CAPACITY_RULES["invention_patents"],
+        }
+    )
+    score = signals.sum(axis=1).astype(int)
+    chosen = firms[(score > 0) & ~flags["academic_tie"].reindex(firms.index, fill_value=False)].copy()
+    chosen["capacity_score"] = score
+    reasons = []
+    for firm_id, firm in chosen.iterrows():
+        zh, en = [], []
+        if signals.at[firm_id, "rd"]:
+            zh.append(f"研发强度{_fmt(firm.rd_intensity)}%")
+            en.append(f"R&D intensity {_fmt(firm.rd_intensity)}%")
+        if signals.at[firm_id, "tier"]:
+            zh.append(str(firm.tier))
+            en.append(f"tier {firm.tier}")
+        if signals.at[firm_id, "patents"] or signals.at[firm_id, "invention"]:
+            zh.append(f"专利{int(firm.patents) if firm.patents == firm.patents else '?'}件")
+            en.append(f"{int(firm.patents) if firm.patents == firm.patents else '?'} patents")
+        reasons.append(
+            f"{'、'.join(zh)},但无任何高校院所合作 / {', '.join(en)}, but no tie to any university or institute"
+        )
+    chosen["reason"] = reasons
+    chosen = chosen.sort_values(["capacity_score", "rd_intensity", "patents"], ascending=False, na_position="last")
+    columns = ["enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "patents", "invention_patents",
+               "capacity_score", "reason"]
+    frame = chosen.reset_index()[columns]
+    return (frame if top is None else frame.head(top)).reset_index(drop=True)
+
+
+def _keyword_sets(values: pd.Series) -> list[set[str]]:
+    return [
+        {str(k).strip() for k in v if str(k).strip()} if isinstance(v, (list, tuple, np.ndarray)) else set()
+        for v in values
+    ]
+
+
+def supply_demand_mismatch(source: GraphStore | Snapshot) -> pd.DataFrame:
+    """Industry × university strength: links expected from keyword overlap against links that exist.
+
+    A firm *demands* strength K when K is one of its keywords and some university
+    lists K among its keywords (its strengths).  ``expected_links`` counts such
+    firms per (industry, K); ``actual_links`` those of them that collaborate with
+    at least one university strong in K.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``industry``, ``strength``, ``demand_firms``, ``supply_universities``,
+        ``expected_links``, ``actual_links``, ``gap`` (expected − actual),
+        ``coverage`` (actual / expected), ``reason``; largest gap first.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap)
+    unis = snap.kind("University")
+    uni_keywords = _keyword_sets(unis["keywords"]) if "keywords" in unis.columns else [set() for _ in range(len(unis))]
+    supply: dict[str, set[str]] = {}
+    for uni_id, keywords in zip(unis["id"], uni_keywords):
+        for keyword in keywords:
+            supply.setdefault(keyword, set()).add(uni_id)
+    collab = snap.rels("COLLABORATES_WITH")
+    partners = collab.groupby("source")["target"].agg(set).to_dict() if len(collab) else {}
+    cells: dict[tuple[str, str], list[int]] = {}
+    for firm_id, industry, keywords in zip(firms["enterprise_id"], firms["industry"], _keyword_sets(firms["keywords"])):
+        for keyword in keywords & supply.keys():
+            cell = cells.setdefault((industry, keyword), [0, 0])
+            cell[0] += 1
+            cell[1] += bool(partners.get(firm_id, set()) & supply[keyword])
+    rows = []
+    for (industry, keyword), (expected, actual) in cells.items():
+        gap = expected - actual
+        rows.append(
+            {
+                "industry": industry,
+                "strength": keyword,
+                "demand_firms": expected,
+                "supply_universities": len(supply[keyword]),
+                "expected_links": expected,
+                "actual_links": actual,
+                "gap": gap,
+                "coverage": actual / expected,
+                "reason": (
+                    f"{industry}有{expected}家企业需要「{keyword}」,{len(supply[keyword])}所高校院所擅长,"
+                    f"仅{actual}家已合作 / {expected} {industry} firms need '{keyword}', "
+                    f"{len(supply[keyword])} universities are strong in it, only {actual} collaborate"
+                ),
+            }
+        )
+    columns = ["industry", "strength", "demand_firms", "supply_universities", "expected_links", "actual_links",
+               "gap", "coverage", "reason"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["gap", "coverage"], ascending=[False, True]).reset_index(drop=True)
+
+
+def high_constraint(source: GraphStore | Snapshot, top: int | None = 50) -> pd.DataFrame:
+    """Enterprises most enclosed in redundant ties (highest Burt constraint): few independent contacts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``name``, ``town``, ``industry``, ``degree``, ``constraint``,
+        ``effective_size``, ``community``, ``reason``; highest constraint first.
+    """
+    measures = organisation_measures(load_snapshot(source))
+    firms = measures[(measures["kind"] == "Enterprise") & measures["constraint"].notna()].copy()
+    firms = firms.sort_values(["constraint", "degree"], ascending=[False, True])
+    firms["reason"] = [
+        f"约束度{c:.2f},有效规模{s:.1f}:合作对象少且彼此重叠 / constraint {c:.2f}, effective size {s:.1f}: "
+        "few, redundant contacts"
+        for c, s in zip(firms["constraint"], firms["effective_size"])
+    ]
+    columns = ["id", "name", "town", "industry", "degree", "constraint", "effective_size", "community", "reason"]
+    frame = firms[columns]
+    return (frame if top is None else frame.head(top)).reset_index(drop=True)
+
+
+def weak_bridges(source: GraphStore | Snapshot, max_bridges_per_member: float = 0.1) -> pd.DataFrame:
+    """Communities with few ties to the rest of the network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`analysis.ecosystem.communities` columns ``community``, ``label``,
+        ``size``, ``bridge_edges``, ``bridges_per_member``, then ``reason``;
+        communities at or below ``max_bridges_per_member``, fewest bridges first.
+    """
+    table = communities(load_snapshot(source))
+    table = table[table["bridges_per_member"] <= max_bridges_per_member].copy()
+    table["reason"] = [
+        f"{size}个成员仅{b}条对外连接 / {size} members, only {b} ties to other communities"
+        for size, b in zip(table["size"], table["bridge_edges"])
+    ]
+    table = table.sort_values(["bridges_per_member", "size"], ascending=[True, False])
+    return table[["community", "label", "size", "bridge_edges", "bridges_per_member", "reason"]].reset_index(drop=True)
+
+
+def towns_without_university(source: GraphStore | Snapshot) -> pd.DataFrame:
+    """Towns ranked by how few of their firms reach a university (any academic tie).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town``, ``enterprises``, ``with_academic_tie``, ``share``, ``reason``;
+        towns whose firms reach no university first.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap).set_index("enterprise_id")
+    flags = enterprise_flags(snap)
+    table = (
+        pd.DataFrame({"town": firms["town"], "tie": flags["academic_tie"].reindex(firms.index, fill_value=False)})
+        .groupby("town")["tie"].agg(enterprises="size", with_academic_tie="sum").reset_index()
+    )
+    table["with_academic_tie"] = table["with_academic_tie"].astype(int)
+    table["share"] = table["with_academic_tie"] / table["enterprises"]
+    table["reason"] = [
+        f"{n}家企业无一与高校院所合作 / none of its {n} firms reaches a university"
+        if k == 0
+        else f"{n}家企业中仅{k}家与高校院所合作 / only {k} of its {n} firms reach a university"
+        for n, k in zip(table["enterprises"], table["with_academic_tie"])
+    ]
+    return table.sort_values(["share", "enterprises"], ascending=[True, False]).reset_index(drop=True)
+
+
+def service_gaps(source: GraphStore | Snapshot) -> pd.DataFrame:
+    """Towns and tiers where no agency provides a service type.
+
+    Service types are :data:`SERVICE_TYPES` plus any other type met in SERVES.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dimension`` ("town" / "tier"), ``group``, ``service_type``, ``enterprises``,
+        ``served`` (firms served with that type; 0 for every listed row), ``reason``;
+        biggest groups first.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap).set_index("enterprise_id")
+    flags = enterprise_flags(snap)
+    types = list(SERVICE_TYPES) + sorted({t for ts in flags["service_types"] for t in ts} - set(SERVICE_TYPES))
+    rows = []
+    for dimension, keys in (("town", firms["town"]), ("tier", firms["tier"].fillna("(未入梯次 not on the ladder)"))):
+        for group, members in keys.groupby(keys):
+            served = flags["service_types"].reindex(members.index)
+            for service in types:
+                count = int(served.map(lambda ts, s=service: s in ts).sum())
+                if count == 0:
+                    rows.append(
+                        {
+                            "dimension": dimension,
+                            "group": group,
+                            "service_type": service,
+                            "enterprises": len(members),
+                            "served": 0,
+                            "reason": f"{group}的{len(members)}家企业无一获得「{service}」服务 / none of "
+                            f"{len(members)} firms in {group} gets '{service}' service",
+                        }
+                    )
+    columns = ["dimension", "group", "service_type", "enterprises", "served", "reason"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["enterprises", "dimension"], ascending=[False, True]).reset_index(drop=True)
+
+
+def finance_gaps(source: GraphStore | Snapshot, top: int | None = None) -> pd.DataFrame:
+    """Promising firms without any investment.
+
+    Promising: tier ≥ 高新技术企业, or R&D intensity ≥ 5 %, or ≥ 3 invention patents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
+        ``invention_patents``, ``reason``; highest tier, then R&D intensity, first.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap).set_index("enterprise_id")
+    funded = enterprise_flags(snap)["funded"].reindex(firms.index, fill_value=False)
+    promising = (firms["tier_rank"] >= 2) | (firms["rd_intensity"] >= 5) | (firms["invention_patents"] >= 3)
+    chosen = firms[promising & ~funded].copy()
+    chosen["reason"] = [
+        f"{tier or '未入梯次'},研发强度{_fmt(rd)}%,发明专利{_fmt(inv, 0)}件,但未获任何基金投资 / "
+        f"{tier or 'no tier'}, R&D intensity {_fmt(rd)}%, {_fmt(inv, 0)} invention patents, no investment"
+        for tier, rd, inv in zip(chosen["tier"], chosen["rd_intensity"], chosen["invention_patents"])
+    ]
+    chosen = chosen.sort_values(["tier_rank", "rd_intensity"], ascending=False, na_position="last")
+    columns = ["enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "invention_patents", "reason"]
+    frame = chosen.reset_index()[columns]
+    return (frame if top is None else frame.head(top)).reset_index(drop=True)
+
+
+def high_tech_rd_threshold(revenue: float) -> float:
+    """R&D intensity (%) the 高企 rules require for a revenue (万元): 5 % < 5000, 4 % to 20000, 3 % above.
+
+    >>> high_tech_rd_threshold(3000.0), high_tech_rd_threshold(8000.0), high_tech_rd_threshold(30000.0)
+    (5.0, 4.0, 3.0)
+    """
+    if revenue < 5000:
+        return 5.0
+    if revenue <= 20000:
+        return 4.0
+    return 3.0
+
+
+def _criteria(firm: pd.Series) -> tuple[str, list[tuple[str, str, bool | None]]]:
+    """The next tier and its criteria: (label zh, label en, met / None when the input is missing)."""
+    def known(*values: float) -> bool:
+        return all(v == v and v is not None for v in values)
+
+    if firm["tier_rank"] <= 1:
+        threshold = high_tech_rd_threshold(firm["revenue"]) if known(firm["revenue"]) else 5.0
+        owned_ip = firm["patents"] if known(firm["patents"]) else firm["invention_patents"]
+        return TIERS[1], [
+            (f"研发强度≥{threshold:.0f}%", f"R&D intensity >= {threshold:.0f}%",
+             firm["rd_intensity"] >= threshold if known(firm["rd_intensity"]) else None),
+            ("高新技术产品收入占比≥60%", "high-tech revenue share >= 60%",
+             firm["hightech_revenue_share"] >= 60 if known(firm["hightech_revenue_share"]) else None),
+            ("科技人员占比≥10%", "S&T staff >= 10%", firm["st_share"] >= 10 if known(firm["st_share"]) else None),
+            ("拥有自主知识产权", "owns core IP", owned_ip >= 1 if known(owned_ip) else None),
+        ]
+    if firm["tier_rank"] == 2:
+        return TIERS[2], [
+            ("营业收入≥1000万元", "revenue >= 10 M yuan", firm["revenue"] >= 1000 if known(firm["revenue"]) else None),
+            ("研发强度≥3%", "R&D intensity >= 3%",
+             firm["rd_intensity"] >= 3 if known(firm["rd_intensity"]) else None),
+            ("发明专利≥1件", ">= 1 invention patent",
+             firm["invention_patents"] >= 1 if known(firm["invention_patents"]) else None),
+        ]
+    return "", []
+
+
+def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> pd.DataFrame:
+    """Firms near the next rung's thresholds, with what each still lacks.
+
+    科技型中小企业 (or no tier) → 高新技术企业: R&D intensity by revenue band (5 % below
+    5000 万元, 4 % to 20000 万元, 3 % above), high-tech revenue ≥ 60 %, S&T staff ≥ 10 %,
+    owned IP (≥ 1 patent).  高新技术企业 → 专精特新 (simplified provincial rules):
+    revenue ≥ 1000 万元, R&D intensity ≥ 3 %, ≥ 1 invention patent.  Higher rungs
+    depend on valuation and listing data the store does not hold and are not scored.
+
+    Parameters
+    ----------
+    max_missing : int
+        Firms lacking more criteria than this are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``next_tier``,
+        ``criteria_met``, ``criteria_total``, ``ready`` (all met), ``lacks`` (what is
+        missing; "数据缺失" where the input is unknown), ``reason``; ready firms first.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap)
+    rows = []
+    for _, firm in firms.iterrows():
+        next_tier, criteria = _criteria(firm)
+        if not criteria:
+            continue
+        met = sum(1 for *_, ok in criteria if ok)
+        if len(criteria) - met > max_missing:
+            continue
+        lacks_zh = [zh + ("(数据缺失)" if ok is None else "") for zh, _, ok in criteria if not ok]
+        lacks_en = [en + (" (no data)" if ok is None else "") for _, en, ok in criteria if not ok]
+        lacks = "; ".join(f"{z} / {e}" for z, e in zip(lacks_zh, lacks_en))
+        reason = (
+            f"已满足{next_tier}全部{len(criteria)}项条件 / meets all {len(criteria)} {next_tier} criteria"
+            if not lacks_zh
+            else f"距{next_tier}还差:{'、'.join(lacks_zh)} / for {next_tier} still lacks: {', '.join(lacks_en)}"
+        )
+        rows.append(
+            {
+                "enterprise_id": firm["enterprise_id"],
+                "name": firm["name"],
+                "town": firm["town"],
+                "industry": firm["industry"],
+                "tier": firm["tier"],
+                "next_tier": next_tier,
+                "criteria_met": met,
+                "criteria_total": len(criteria),
+                "ready": not lacks_zh,
+                "lacks": lacks,
+                "reason": reason,
+            }
+        )
+    columns = ["enterprise_id", "name", "town", "industry", "tier", "next_tier", "criteria_met", "criteria_total",
+               "ready", "lacks", "reason"]
+    frame = pd.DataFrame(rows, columns=columns)
+    if not len(frame):
+        return frame
+    frame["_missing"] = frame["criteria_total"] - frame["criteria_met"]
+    return frame.sort_values(["_missing", "next_tier", "enterprise_id"]).drop(columns="_missing").reset_index(drop=True)

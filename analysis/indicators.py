@@ -1,0 +1,363 @@
+"""The 12 actions of the 育强攀高 plan, each measured by one or more indicators: the 月报季评 table.
+
+Each indicator names the input that feeds it.  When that input is missing from
+the store (no relationship of that type, no dated record, no such property) the
+row's ``status`` is ``"no data"`` and its ``value`` is NaN: never an invented
+number.  A zero is a measured zero.
+
+Examples
+--------
+>>> from graph import SQLiteStore
+>>> store = SQLiteStore(":memory:")
+>>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "town": "丁蜀镇", "founded": "2023-04-01"}])
+>>> table = indicators(store, years=[2023])
+>>> row = table[(table.action == 1) & (table.town == "all")].iloc[0]
+>>> row.indicator, float(row.value), row.status
+('新成立企业 / enterprises founded', 1.0, 'ok')
+>>> table[(table.action == 12) & (table.town == "all")].status.unique().tolist()
+['no data']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.ecosystem import ALL, Snapshot, enterprises, load_snapshot, tier_history
+from graph.schema import TIERS
+from graph.store import GraphStore
+
+__all__ = ["ACTIONS", "INDICATORS", "NO_DATA", "indicators", "indicator_catalogue"]
+
+#: Status of a row whose input is missing.
+NO_DATA = "no data"
+
+#: The 12 actions of 《宜兴市创新型企业"育强攀高"行动计划(2023—2025年)》.
+ACTIONS: dict[int, str] = {
+    1: "招引科技创新主体 / attract innovators",
+    2: "培育科技型中小企业 / grow tech SMEs",
+    3: "发展高新技术企业 / develop high-tech enterprises",
+    4: "打造专精特新企业 / build 专精特新 firms",
+    5: "支持企业研发机构建设 / R&D institutions",
+    6: "支持企业加大研发力度 / R&D effort",
+    7: "支持企业深化开放合作 / open collaboration",
+    8: "支持企业加速成果产出 / innovation output",
+    9: "深化结对暖企服务 / liaison service",
+    10: "深化人才兴企服务 / talent service",
+    11: "深化机构助企服务 / agency service",
+    12: "深化金融惠企服务 / finance service",
+}
+
+
+@dataclass
+class _Context:
+    snap: Snapshot
+    firms: pd.DataFrame  # enterprises() indexed by id
+    history: pd.DataFrame
+
+    def town_firms(self, town: str) -> pd.Index:
+        return self.firms.index if town == ALL else self.firms.index[self.firms["town"] == town]
+
+
+Measure = Callable[[_Context, int, str], float | None]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One measured indicator of an action."""
+
+    action: int
+    name: str
+    unit: str
+    input: str
+    measure: Measure
+
+
+def _dated(rels: pd.DataFrame) -> pd.DataFrame:
+    return rels[rels["year"].notna()] if len(rels) else rels
+
+
+def _rel_count(type_: str, side: str = "target", distinct: bool = False, **where: object) -> Measure:
+    """Count relationships of ``type_`` dated ``year`` whose enterprise end (``side``) is in the town."""
+
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        rels = _dated(ctx.snap.rels(type_))
+        if not len(rels):
+            return None
+        for column, value in where.items():
+            if column not in rels.columns:
+                return None
+            rels = rels[rels[column].fillna("").astype(str).str.contains(str(value), regex=False).to_numpy()]
+        rels = rels[rels["year"].astype(int) == year]
+        rels = rels[rels[side].isin(ctx.town_firms(town))]
+        return float(rels[side].nunique() if distinct else len(rels))
+
+    return measure
+
+
+def _tier_new(rank: int) -> Measure:
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        if not len(ctx.history):
+            return None
+        h = ctx.history[(ctx.history["rank"] == rank) & (ctx.history["year"] == year)]
+        return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+
+    return measure
+
+
+def _valid_high_tech(ctx: _Context, year: int, town: str) -> float | None:
+    if not len(ctx.history):
+        return None
+    h = ctx.history[(ctx.history["rank"] == 2) & (ctx.history["year"] <= year)]
+    h = h[h["valid_until"].astype(float) >= year]
+    return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+
+
+def _national_giants(ctx: _Context, year: int, town: str) -> float | None:
+    h = ctx.history[ctx.history["rank"] == 3] if len(ctx.history) else ctx.history
+    if not len(h) or h["level"].isna().all():
+        return None
+    h = h[(h["year"] <= year) & h["level"].fillna("").str.contains("国家|小巨人", regex=True)]
+    return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+
+
+def _founded(ctx: _Context, year: int, town: str) -> float | None:
+    founded = ctx.firms["founded_year"]
+    if founded.isna().all():
+        return None
+    return float((founded.reindex(ctx.town_firms(town)) == year).sum())
+
+
+def _events(event_type: str) -> Measure:
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        events = ctx.snap.kind("Event")
+        if not len(events) or "year" not in events.columns or events["year"].isna().all():
+            return None
+        kinds = events["event_type"].fillna("") if "event_type" in events.columns else pd.Series("", index=events.index)
+        chosen = events[kinds.str.contains(event_type, regex=False).to_numpy() & (events["year"] == year).to_numpy()]
+        if town != ALL:
+            towns = chosen["town"] if "town" in chosen.columns else pd.Series(None, index=chosen.index)
+            chosen = chosen[(towns == town).to_numpy()]
+        return float(len(chosen))
+
+    return measure
+
+
+def _platforms(levels: tuple[str, ...] | None, cumulative: bool) -> Measure:
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        rels = ctx.snap.rels("HAS_PLATFORM")
+        platforms = ctx.snap.kind("Platform").set_index("id")
+        if not len(rels) or not len(platforms):
+            return None
+        years = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"]
+        years = years.where(years.notna(), rels["year"])
+        if years.isna().all():
+            return None
+        keep = (years.astype(float) <= year) if cumulative else (years.astype(float) == year)
+        if levels is not None:
+            if "level" not in platforms.columns:
+                return None
+            keep &= rels["target"].map(platforms["level"]).isin(levels)
+        chosen = rels[keep.to_numpy() & rels["source"].isin(ctx.town_firms(town)).to_numpy()]
+        return float(chosen["target"].nunique())
+
+    return measure
+
+
+def _projects(pattern: str, column: str) -> Measure:
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        rels = ctx.snap.rels("PARTICIPATES_IN")
+        projects = ctx.snap.kind("Project").set_index("id")
+        if not len(rels) or column not in projects.columns or "year" not in projects.columns:
+            return None
+        info = projects.reindex(rels["target"])
+        keep = info[column].fillna("").str.contains(pattern, regex=True).to_numpy() & (info["year"] == year).to_numpy()
+        chosen = rels[keep & rels["source"].isin(ctx.town_firms(town)).to_numpy()]
+        return float(chosen["target"].nunique())
+
+    return measure
+
+
+def _current_only(compute: Callable[[pd.DataFrame], float | None]) -> Measure:
+    """A measure of current enterprise properties: known for the snapshot year only (no history kept)."""
+
+    def measure(ctx: _Context, year: int, town: str) -> float | None:
+        if year != ctx.snap.as_of:
+            return None
+        return compute(ctx.firms.loc[ctx.town_firms(town)])
+
+    return measure
+
+
+def _rd_intensity(firms: pd.DataFrame) -> float | None:
+    both = firms[firms["rd_spend"].notna() & firms["revenue"].notna() & (firms["revenue"] > 0)]
+    return None if not len(both) else float(both["rd_spend"].sum() / both["revenue"].sum() * 100)
+
+
+def _sum_of(column: str) -> Callable[[pd.DataFrame], float | None]:
+    return lambda firms: None if firms[column].isna().all() else float(firms[column].sum())
+
+
+def _met_signed_share(ctx: _Context, year: int, town: str) -> float | None:
+    rels = _dated(ctx.snap.rels("MET"))
+    if not len(rels) or "outcome" not in rels.columns:
+        return None
+    rels = rels[(rels["year"].astype(int) == year) & rels["source"].isin(ctx.town_firms(town))]
+    return float((rels["outcome"] == "signed").mean() * 100) if len(rels) else None
+
+
+def _liaison_cumulative(ctx: _Context, year: int, town: str) -> float | None:
+    rels = _dated(ctx.snap.rels("LIAISES_WITH"))
+    if not len(rels):
+        return None
+    rels = rels[(rels["year"].astype(int) <= year) & rels["target"].isin(ctx.town_firms(town))]
+    return float(rels["target"].nunique())
+
+
+def _program_selections(ctx: _Context, year: int, town: str) -> float | None:
+    rels = _dated(ctx.snap.rels("IN_PROGRAM"))
+    if not len(rels):
+        return None
+    rels = rels[rels["year"].astype(int) == year]
+    if town != ALL:
+        firms = set(ctx.town_firms(town))
+        hosted = set()
+        for type_, talent_side, firm_side in (("EMPLOYS", "target", "source"), ("AFFILIATED_WITH", "source", "target"),
+                                              ("SECONDED_TO", "source", "target")):
+            links = ctx.snap.rels(type_)
+            hosted |= set(links.loc[links[firm_side].isin(firms), talent_side])
+        rels = rels[rels["source"].isin(hosted)]
+    return float(rels["source"].nunique())
+
+
+def _town_secondments(ctx: _Context, year: int, town: str) -> float | None:
+    rels = _dated(ctx.snap.rels("SECONDED_TO"))
+    if not len(rels) or "role" not in rels.columns:
+        return None
+    rels = rels[(rels["year"].astype(int) == year) & rels["role"].fillna("").str.contains("科技镇长团").to_numpy()]
+    if town != ALL:
+        names = ctx.snap.kind("Town").set_index("id")["name"] if len(ctx.snap.kind("Town")) else pd.Series(dtype=object)
+        firm_towns = ctx.firms["town"]
+        where = rels["target"].map(names).where(rels["target"].map(names).notna(), rels["target"].map(firm_towns))
+        rels = rels[(where == town).to_numpy()]
+    return float(len(rels))
+
+
+def _investment_amount(ctx: _Context, year: int, town: str) -> float | None:
+    rels = _dated(ctx.snap.rels("INVESTS_IN"))
+    if not len(rels) or "amount" not in rels.columns or rels["amount"].isna().all():
+        return None
+    rels = rels[(rels["year"].astype(int) == year) & rels["target"].isin(ctx.town_firms(town))]
+    return float(pd.to_numeric(rels["amount"], errors="coerce").sum())
+
+
+_T = "REACHED_TIER"
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(1, "新成立企业 / enterprises founded", "家", "Enterprise.founded", _founded),
+    Indicator(1, "招商活动 / investment-promotion events", "场", "Event (event_type 招商活动, year)", _events("招商")),
+    Indicator(2, "新认定科技型中小企业 / new tech SMEs", "家", f"{_T} → {TIERS[0]} (year)", _tier_new(1)),
+    Indicator(3, "新认定高企 / new high-tech certificates", "家", f"{_T} → {TIERS[1]} (year)", _tier_new(2)),
+    Indicator(3, "有效期内高企 / valid high-tech firms", "家", f"{_T} → {TIERS[1]} (year, valid_until)",
+              _valid_high_tech),
+    Indicator(4, "新增专精特新 / new 专精特新 firms", "家", f"{_T} → {TIERS[2]} (year)", _tier_new(3)),
+    Indicator(4, "国家级小巨人累计 / national little giants", "家", f"{_T} → {TIERS[2]} (level)", _national_giants),
+    Indicator(5, "新认定研发平台 / new R&D platforms", "个", "HAS_PLATFORM → Platform (year)", _platforms(None, False)),
+    Indicator(5, "省级以上研发平台累计 / provincial+ platforms", "个", "HAS_PLATFORM → Platform (level, year)",
+              _platforms(("省级", "国家级"), True)),
+    Indicator(6, "承担国家、省级项目 / national & provincial projects", "项", "PARTICIPATES_IN → Project (level, year)",
+              _projects("国家|省", "level")),
+    Indicator(6, "陶都之光攻关项目 / 陶都之光 projects", "项", "PARTICIPATES_IN → Project (program, year)",
+              _projects("陶都之光", "program")),
+    Indicator(6, "企业研发强度 / R&D intensity (current)", "%", "Enterprise.rd_spend, revenue (current only)",
+              _current_only(_rd_intensity)),
+    Indicator(7, "新增产学研合作 / new university collaborations", "项", "COLLABORATES_WITH (year)",
+              _rel_count("COLLABORATES_WITH", side="source")),
+    Indicator(7, "对接洽谈 / matchmaking meetings", "次", "MET (year)", _rel_count("MET", side="source")),
+    Indicator(7, "对接签约率 / meetings signed", "%", "MET (outcome, year)", _met_signed_share),
+    Indicator(8, "发明专利 / invention patents (current)", "件", "Enterprise.invention_patents (current only)",
+              _current_only(_sum_of("invention_patents"))),
+    Indicator(8, "有效专利 / valid patents (current)", "件", "Enterprise.patents (current only)",
+              _current_only(_sum_of("patents"))),
+    Indicator(9, "结对挂钩企业累计 / firms under liaison", "家", "LIAISES_WITH (year)", _liaison_cumulative),
+    Indicator(9, "新增结对挂钩 / new liaisons", "家", "LIAISES_WITH (year)", _rel_count("LIAISES_WITH", distinct=True)),
+    Indicator(10, "选派科技副总 / 科技副总 seconded", "人", "SECONDED_TO (role 科技副总, year)",
+              _rel_count("SECONDED_TO", role="科技副总")),
+    Indicator(10, "科技镇长团成员 / 科技镇长团 members", "人", "SECONDED_TO (role 科技镇长团, year)", _town_secondments),
+    Indicator(10, "人才计划入选 / talent-programme selections", "人", "IN_PROGRAM (year)", _program_selections),
+    Indicator(11, "获服务企业 / firms served by agencies", "家", "SERVES (year)", _rel_count("SERVES", distinct=True)),
+    Indicator(11, "专题培训 / training events", "场", "Event (event_type 培训, year)", _events("培训")),
+    Indicator(12, "基金投资金额 / investment amount", "万元", "INVESTS_IN (amount, year)", _investment_amount),
+    Indicator(12, "获投企业 / funded firms", "家", "INVESTS_IN (year)", _rel_count("INVESTS_IN", distinct=True)),
+)
+
+
+def indicator_catalogue() -> pd.DataFrame:
+    """The indicators, without values: ``action``, ``action_name``, ``indicator``, ``unit``, ``input``.
+
+    >>> sorted(indicator_catalogue().action.unique().tolist()) == list(range(1, 13))
+    True
+    """
+    return pd.DataFrame(
+        [(i.action, ACTIONS[i.action], i.name, i.unit, i.input) for i in INDICATORS],
+        columns=["action", "action_name", "indicator", "unit", "input"],
+    )
+
+
+def indicators(
+    source: GraphStore | Snapshot, years: Iterable[int] | None = None, town: str | None = None
+) -> pd.DataFrame:
+    """Every indicator of the 12 actions per year, city-wide and per town.
+
+    Parameters
+    ----------
+    years : iterable of int, optional
+        Default: the three years up to the snapshot's ``as_of``.
+    town : str, optional
+        Only the city-wide ("all") rows and this town's; default every town.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``action`` (1–12), ``action_name``, ``indicator``, ``year``, ``town`` ("all"
+        or a town), ``value`` (float; NaN when no data), ``change`` (on the previous
+        year; NaN when either year has no data), ``unit``, ``status`` ("ok" or
+        "no data"), ``input`` (what feeds it); sorted by action, indicator, town, year.
+    """
+    snap = load_snapshot(source)
+    firms = enterprises(snap).set_index("enterprise_id")
+    ctx = _Context(snap, firms, tier_history(snap))
+    wanted = sorted({int(y) for y in years}) if years is not None else list(range(snap.as_of - 2, snap.as_of + 1))
+    towns = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
+    rows = []
+    for order, indicator in enumerate(INDICATORS):
+        for place in towns:
+            previous = indicator.measure(ctx, wanted[0] - 1, place) if wanted else None
+            for year in wanted:
+                value = indicator.measure(ctx, year, place)
+                no_data = value is None
+                change = np.nan if no_data or previous is None else value - previous
+                rows.append(
+                    {
+                        "action": indicator.action,
+                        "action_name": ACTIONS[indicator.action],
+                        "indicator": indicator.name,
+                        "year": year,
+                        "town": place,
+                        "value": np.nan if no_data else float(value),
+                        "change": float(change),
+                        "unit": indicator.unit,
+                        "status": NO_DATA if no_data else "ok",
+                        "input": indicator.input,
+                        "_order": order,
+                    }
+                )
+                previous = value
+    frame = pd.DataFrame(rows)
+    if not len(frame):
+        return frame
+    frame["_town"] = frame["town"] != ALL
+    frame = frame.sort_values(["action", "_order", "_town", "town", "year"], kind="stable")
+    return frame.drop(columns=["_order", "_town"]).reset_index(drop=True)

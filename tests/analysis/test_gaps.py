@@ -1,0 +1,48 @@
+"""Gap tables: known answers on the small ecosystem."""
+
+from __future__ import annotations
+
+from analysis import gaps
+
+
+def test_isolated_innovator_is_the_firm_without_academic_tie(eco_store) -> None:
+    table = gaps.isolated_innovators(eco_store)
+    assert table["enterprise_id"].tolist()[0] == "e2"
+    assert "e4" not in table["enterprise_id"].tolist()  # no capacity
+    assert "e1" not in table["enterprise_id"].tolist()  # has a university partner
+    assert "无任何高校院所合作" in table.loc[0, "reason"] and "no tie" in table.loc[0, "reason"]
+
+
+def test_signed_meeting_counts_as_academic_tie(eco_store) -> None:
+    eco_store.upsert_relationships("MET", [{"source": "e2", "target": "u1", "outcome": "signed", "year": 2023}])
+    assert "e2" not in gaps.isolated_innovators(eco_store)["enterprise_id"].tolist()
+
+
+def test_supply_demand_mismatch(eco_store) -> None:
+    table = gaps.supply_demand_mismatch(eco_store).set_index(["industry", "strength"])
+    assert table.loc[("电线电缆", "电缆"), "gap"] == 2
+    assert table.loc[("新材料", "新材料"), "gap"] == 0
+    assert table.index[0] == ("电线电缆", "电缆")
+
+
+def test_structural_holes(eco_store) -> None:
+    towns = gaps.towns_without_university(eco_store)
+    assert towns.loc[0, "town"] == "官林镇" and towns.loc[0, "with_academic_tie"] == 0
+    constraint = gaps.high_constraint(eco_store)
+    assert constraint["id"].iloc[-1] == "e6"  # the best-connected firm is least constrained
+    assert set(gaps.weak_bridges(eco_store)["bridge_edges"]) == {0}
+
+
+def test_service_and_finance(eco_store) -> None:
+    services = gaps.service_gaps(eco_store)
+    guanlin = services[(services.dimension == "town") & (services.group == "官林镇")]["service_type"].tolist()
+    assert "知识产权" not in guanlin and "技术转移" in guanlin
+    finance = gaps.finance_gaps(eco_store)["enterprise_id"].tolist()
+    assert "e6" not in finance and "e2" in finance
+
+
+def test_promotion_readiness(eco_store) -> None:
+    table = gaps.promotion_readiness(eco_store).set_index("enterprise_id")
+    assert bool(table.loc["e5", "ready"]) and table.loc["e5", "next_tier"] == "高新技术企业"
+    assert not table.loc["e3", "ready"] and "研发强度" in table.loc["e3", "lacks"]
+    assert "e4" not in table.index  # lacks more than one criterion
