@@ -1,0 +1,1238 @@
+"""Whom should firm X meet?  Industry–academia pairing with reasons (产学研对接推荐).
+
+:class:`PairingRecommender` ranks universities / institutes (or experts) for an
+enterprise, and enterprises for a university.  It combines six signals, each a
+small group of pair features computed with sparse matrix products over the
+graph as it stood at a cut-off year:
+
+========== ==========================================================================
+signal     features
+========== ==========================================================================
+content    TF-IDF cosine of keywords / industry / field (Chinese by character
+           bigrams plus whole phrases); cosine to the profile of the partner's past
+           partner firms; share of the partner's firms in this firm's industry
+graph      three-path counts and resource allocation over firm → partner → firm →
+           partner; talents tying the pair; co-project firms that work with it
+location   same town / park, same city (or county), same province
+popularity partner's number of partner firms, recent partners, size; firm's partners
+tier       the firm's tier, the mean tier of the partner's firms, the gap
+meetings   earlier MET at events and their outcomes (signed / follow-up / none)
+========== ==========================================================================
+
+The weights are learned by a scikit-learn classifier on historical links with
+negative sampling: for snapshot years ``s`` before the cut-off, the features come
+from the graph up to ``s`` and the positives are the links first made after
+``s`` (up to the cut-off), exactly the task the evaluation poses.
+
+A *partner link* of an enterprise and a university is a COLLABORATES_WITH
+relationship or a project both take part in (PARTICIPATES_IN); its year is the
+first year seen.  Enterprise–talent links are EMPLOYS, AFFILIATED_WITH,
+SECONDED_TO and MET with outcome ``signed``.
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("e1", kind="Enterprise", name="甲", keywords=["膜材料"])
+>>> g.add_node("u1", kind="University", name="江南大学", keywords=["膜材料", "水处理"])
+>>> g.add_node("u2", kind="University", name="某大学", keywords=["软件"])
+>>> links = partner_links(g)
+>>> len(links)
+0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from graph.errors import InnonetError, NotFittedError, NotFoundError, SchemaError
+from graph.projection import start_year
+from graph.schema import TIERS, tier_rank
+from graph.store import GraphStore
+from graph.uscc import decode, is_valid
+
+__all__ = [
+    "FEATURES",
+    "SIGNALS",
+    "TARGET_KINDS",
+    "InsufficientDataError",
+    "PairingData",
+    "PairingRecommender",
+    "partner_links",
+]
+
+#: The signal groups, in the order reasons are reported.
+SIGNALS: tuple[str, ...] = ("content", "graph", "location", "popularity", "tier", "meetings")
+
+#: The pair features of each signal.
+FEATURES: dict[str, tuple[str, ...]] = {
+    "content": ("content_cosine", "content_peer", "industry_share"),
+    "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network"),
+    "location": ("same_town", "same_city", "same_province"),
+    "popularity": ("partner_degree", "partner_recent", "partner_size", "firm_degree"),
+    "tier": ("firm_tier", "partner_mean_tier", "tier_gap"),
+    "meetings": ("met_before", "met_signed", "met_followup", "partner_meeting_success"),
+}
+
+#: Kinds a recommendation can be for, from an enterprise's side.
+TARGET_KINDS: tuple[str, ...] = ("University", "Talent")
+
+_RECENT_YEARS = 3
+_SIGNAL_ZH = {
+    "content": "研究方向相近",
+    "graph": "合作网络相连",
+    "location": "地理相近",
+    "popularity": "合作活跃",
+    "tier": "梯次匹配",
+    "meetings": "曾在活动中对接",
+}
+_SIGNAL_EN = {
+    "content": "similar fields",
+    "graph": "connected through the network",
+    "location": "nearby",
+    "popularity": "active partner",
+    "tier": "tier fit",
+    "meetings": "met at an event before",
+}
+
+
+class InsufficientDataError(InnonetError, ValueError):
+    """The data hold too few dated links to learn pairing weights from."""
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------------
+_CJK_OR_WORD = re.compile(r"[a-z0-9][a-z0-9+#.\-]*|[\u3400-\u9fff]+")
+_PLACE_SUFFIX = re.compile(r"(特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|省|市|地区|自治州|盟)$")
+
+
+def _phrase_tokens(phrases: Iterable[str]) -> list[str]:
+    """Tokens of a list of keyword phrases: each whole phrase, its Latin words, its Chinese bigrams.
+
+    >>> _phrase_tokens(["膜材料", "AI芯片"])
+    ['膜材料', '膜材', '材料', 'ai芯片', 'ai', '芯片']
+    """
+    tokens: list[str] = []
+    for phrase in phrases:
+        text = unicodedata.normalize("NFKC", str(phrase)).lower().strip()
+        if not text:
+            continue
+        tokens.append(text)
+        for run in _CJK_OR_WORD.findall(text):
+            if run.isascii() or len(run) == 1:
+                if run != text:
+                    tokens.append(run)
+            else:
+                bigrams = [run[i : i + 2] for i in range(len(run) - 1)]
+                tokens.extend(b for b in bigrams if b != text)
+    return tokens
+
+
+def _place(value: Any) -> str | None:
+    """Normalised place name: NFKC, no 省/市/自治区 suffix.
+
+    >>> _place("江苏省"), _place("无锡市"), _place(None)
+    ('江苏', '无锡', None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    return _PLACE_SUFFIX.sub("", text) or text
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if isinstance(v, str) and v.strip()]
+    if isinstance(value, str) and value.strip():
+        return [p for p in re.split(r"[;；,，、/|]+", value) if p.strip()]
+    return []
+
+
+def _year(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return math.nan if math.isnan(float(value)) else float(value)
+    if isinstance(value, str):
+        match = re.match(r"^\s*(\d{4})", value)
+        if match:
+            return float(match.group(1))
+    return math.nan
+
+
+def _start(year: Any, founded: Any) -> float:
+    """A node's start year as a float (NaN unknown), after :func:`graph.projection.start_year`."""
+    value = _year(year)
+    if not math.isnan(value):
+        return value
+    found = start_year({"founded": founded}) if isinstance(founded, str) else None
+    return float(found) if found is not None else math.nan
+
+
+def _frames_from_graph(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    nodes = pd.DataFrame([{"id": n, **attrs} for n, attrs in graph.nodes(data=True)])
+    if graph.is_multigraph():
+        edge_iter = graph.edges(keys=True, data=True)
+        records = [
+            {**attrs, "source": s, "target": t, "type": attrs.get("type"), "key": attrs.get("key", key)}
+            for s, t, key, attrs in edge_iter
+        ]
+    else:
+        records = [{**attrs, "source": s, "target": t, "type": attrs.get("type")} for s, t, attrs in graph.edges(data=True)]
+    edges = pd.DataFrame(records)
+    if nodes.empty:
+        nodes = pd.DataFrame(columns=["id", "kind"])
+    if "kind" not in nodes:
+        raise SchemaError("graph nodes need a 'kind' attribute (Enterprise, University, ...); use to_networkx(store)")
+    if edges.empty:
+        edges = pd.DataFrame(columns=["source", "target", "type"])
+    return nodes, edges
+
+
+def _col(frame: pd.DataFrame, name: str) -> list[Any]:
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+class PairingData:
+    """Everything pairing needs, read once from a store or a graph.
+
+    Holds the nodes (positions per kind), the relationships as integer arrays
+    with their years, and the node texts.  Build it with :meth:`load`; pass it
+    to :meth:`PairingRecommender.fit` or the evaluation to read the store once.
+
+    Attributes
+    ----------
+    ids, kinds, names : numpy.ndarray
+        Per node (sorted by id).
+    start : numpy.ndarray
+        The year a node came into being (``year``/``founded``, else the first year
+        of any of its relationships, else NaN = always there).
+    edges : pandas.DataFrame
+        ``src, dst`` (node positions), ``type``, ``year`` (float, NaN undated),
+        ``outcome``, ``event``.
+    """
+
+    def __init__(self, nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
+        nodes = nodes.drop_duplicates("id").sort_values("id", kind="stable").reset_index(drop=True)
+        self.ids = np.asarray(nodes["id"].astype(object).to_numpy(), dtype=object)
+        self.kinds = np.asarray(nodes["kind"].astype(object).to_numpy(), dtype=object)
+        names = _col(nodes, "name")
+        self.names = np.asarray([n if isinstance(n, str) else str(i) for n, i in zip(names, self.ids)], dtype=object)
+        self.pos: dict[str, int] = {i: p for p, i in enumerate(self.ids)}
+        self.props = {c: _col(nodes, c) for c in nodes.columns}
+        self.by_kind: dict[str, np.ndarray] = {}
+        self.local = np.full(len(self.ids), -1, dtype=np.int64)
+        for kind in pd.unique(self.kinds):
+            where = np.flatnonzero(self.kinds == kind)
+            self.by_kind[str(kind)] = where
+            self.local[where] = np.arange(len(where))
+
+        src = np.array([self.pos.get(s, -1) for s in _col(edges, "source")], dtype=np.int64)
+        dst = np.array([self.pos.get(t, -1) for t in _col(edges, "target")], dtype=np.int64)
+        keep = (src >= 0) & (dst >= 0)
+        frame = pd.DataFrame(
+            {
+                "src": src,
+                "dst": dst,
+                "type": pd.Series(_col(edges, "type"), dtype=object),
+                "year": np.array([_year(y) for y in _col(edges, "year")], dtype=float),
+                "outcome": pd.Series(_col(edges, "outcome"), dtype=object),
+                "event": pd.Series(_col(edges, "event"), dtype=object),
+            }
+        )
+        self.edges = frame[keep].reset_index(drop=True)
+        # a relationship without a year takes its dated end's year (project, event)
+        node_year = np.array(
+            [_start(y, f) for y, f in zip(_col(nodes, "year"), _col(nodes, "founded"))], dtype=float
+        )
+        undated = np.isnan(self.edges["year"].to_numpy())
+        if undated.any():
+            dst_kind = self.kinds[self.edges["dst"].to_numpy()]
+            borrow = undated & np.isin(dst_kind, ["Project", "Event"])
+            years = self.edges["year"].to_numpy().copy()
+            years[borrow] = node_year[self.edges["dst"].to_numpy()[borrow]]
+            self.edges["year"] = years
+        # when a node came into being: its own year, else the first year of its relationships
+        start = node_year.copy()
+        dated = self.edges.dropna(subset=["year"])
+        first = pd.concat(
+            [dated[["src", "year"]].rename(columns={"src": "node"}), dated[["dst", "year"]].rename(columns={"dst": "node"})]
+        ).groupby("node")["year"].min()
+        missing = np.isnan(start)
+        idx = first.index.to_numpy()
+        fill = np.full(len(start), np.nan)
+        fill[idx] = first.to_numpy()
+        start[missing] = fill[missing]
+        self.start = start
+        self.max_year = float(np.nanmax(self.edges["year"])) if len(dated) else math.nan
+        self._links: dict[str, pd.DataFrame] = {}
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def load(cls, source: GraphStore | nx.Graph | PairingData) -> PairingData:
+        """Read a store, a networkx graph (as :func:`graph.projection.to_networkx` makes) or return ``source``.
+
+        >>> from graph import SQLiteStore
+        >>> store = SQLiteStore(":memory:")
+        >>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲"}])
+        >>> PairingData.load(store).count("Enterprise")
+        1
+        """
+        if isinstance(source, PairingData):
+            return source
+        if isinstance(source, GraphStore):
+            return cls(source.nodes(), source.relationships())
+        if isinstance(source, nx.Graph):
+            return cls(*_frames_from_graph(source))
+        raise SchemaError(
+            f"expected a GraphStore, a networkx graph or PairingData, got {type(source).__name__}; "
+            "open a store with graph.connect.open_store"
+        )
+
+    # ---- helpers --------------------------------------------------------------------------
+    def count(self, kind: str) -> int:
+        """Number of nodes of ``kind``."""
+        return len(self.by_kind.get(kind, ()))
+
+    def members(self, kind: str) -> np.ndarray:
+        """Global positions of the nodes of ``kind`` (sorted by id)."""
+        return self.by_kind.get(kind, np.zeros(0, dtype=np.int64))
+
+    def prop(self, kind: str, name: str) -> list[Any]:
+        """Property ``name`` of every node of ``kind``, in local order (None where missing)."""
+        column = self.props.get(name)
+        if column is None:
+            return [None] * self.count(kind)
+        return [column[p] for p in self.members(kind)]
+
+    def exists_by(self, kind: str, year: float) -> np.ndarray:
+        """Boolean mask (local order): nodes of ``kind`` that existed by the end of ``year``."""
+        start = self.start[self.members(kind)]
+        return np.isnan(start) | (start <= year)
+
+    def typed(self, types: Sequence[str], src_kind: str | None = None, dst_kind: str | None = None) -> pd.DataFrame:
+        """Edges of ``types`` (and endpoint kinds), with local positions ``s`` and ``t``."""
+        frame = self.edges[self.edges["type"].isin(list(types))]
+        if src_kind is not None:
+            frame = frame[self.kinds[frame["src"].to_numpy()] == src_kind]
+        if dst_kind is not None:
+            frame = frame[self.kinds[frame["dst"].to_numpy()] == dst_kind]
+        frame = frame.copy()
+        frame["s"] = self.local[frame["src"].to_numpy()]
+        frame["t"] = self.local[frame["dst"].to_numpy()]
+        return frame
+
+    def links(self, target: str = "University") -> pd.DataFrame:
+        """Enterprise–``target`` partner links: ``e``, ``t`` (local positions), ``year`` (first; NaN undated)."""
+        if target not in self._links:
+            self._links[target] = self._compute_links(target)
+        return self._links[target]
+
+    def _compute_links(self, target: str) -> pd.DataFrame:
+        parts: list[pd.DataFrame] = []
+        if target == "University":
+            collab = self.typed(["COLLABORATES_WITH"], "Enterprise", "University")
+            parts.append(pd.DataFrame({"e": collab["s"], "t": collab["t"], "year": collab["year"]}))
+            part = self.typed(["PARTICIPATES_IN"], None, "Project")
+            src_kind = self.kinds[part["src"].to_numpy()]
+            firms = part[src_kind == "Enterprise"][["s", "dst", "year"]]
+            unis = part[src_kind == "University"][["s", "dst", "year"]]
+            if len(firms) and len(unis):
+                joint = firms.merge(unis, on="dst", suffixes=("_e", "_u"))
+                year = np.fmax(joint["year_e"].to_numpy(), joint["year_u"].to_numpy())
+                parts.append(pd.DataFrame({"e": joint["s_e"].to_numpy(), "t": joint["s_u"].to_numpy(), "year": year}))
+        elif target == "Talent":
+            for types, src_kind, dst_kind, flip in (
+                (["EMPLOYS"], "Enterprise", "Talent", False),
+                (["AFFILIATED_WITH", "SECONDED_TO"], "Talent", "Enterprise", True),
+            ):
+                frame = self.typed(types, src_kind, dst_kind)
+                e, t = (frame["t"], frame["s"]) if flip else (frame["s"], frame["t"])
+                parts.append(pd.DataFrame({"e": e.to_numpy(), "t": t.to_numpy(), "year": frame["year"].to_numpy()}))
+            met = self.typed(["MET"], "Enterprise", "Talent")
+            met = met[met["outcome"] == "signed"]
+            parts.append(pd.DataFrame({"e": met["s"].to_numpy(), "t": met["t"].to_numpy(), "year": met["year"].to_numpy()}))
+        else:
+            raise SchemaError(f"no partner links towards {target!r}; use one of: {', '.join(TARGET_KINDS)}")
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame({"e": np.zeros(0, np.int64), "t": np.zeros(0, np.int64), "year": np.zeros(0)})
+        frame = pd.concat(parts, ignore_index=True)
+        frame["e"] = frame["e"].astype(np.int64)
+        frame["t"] = frame["t"].astype(np.int64)
+        # undated links count as always there: -inf sorts first in min()
+        frame["year"] = frame["year"].astype(float).fillna(-np.inf)
+        first = frame.groupby(["e", "t"], as_index=False)["year"].min()
+        first["year"] = first["year"].replace(-np.inf, np.nan)
+        return first
+
+    def matrix(self, frame: pd.DataFrame, rows: str, cols: str, shape: tuple[int, int],
+               until: float, since: float | None = None, binary: bool = True) -> sp.csr_matrix:
+        """Sparse matrix of ``frame`` rows dated up to ``until`` (undated always, after ``since`` if given)."""
+        year = frame["year"].to_numpy(dtype=float)
+        keep = np.isnan(year) | (year <= until)
+        if since is not None:
+            keep &= ~np.isnan(year) & (year > since)
+        data = np.ones(int(keep.sum()), dtype=np.float64)
+        out = sp.csr_matrix((data, (frame[rows].to_numpy()[keep], frame[cols].to_numpy()[keep])), shape=shape)
+        out.sum_duplicates()
+        if binary:
+            out.data[:] = 1.0
+        return out
+
+
+def partner_links(source: GraphStore | nx.Graph | PairingData, kind: str = "University") -> pd.DataFrame:
+    """Enterprise–partner links with the year each pair first worked together.
+
+    Parameters
+    ----------
+    source : GraphStore, networkx graph or PairingData
+    kind : {"University", "Talent"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``enterprise_id, partner_id, year`` (first year; None when undated), sorted.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> for n, k in [("e1", "Enterprise"), ("u1", "University"), ("p1", "Project")]:
+    ...     g.add_node(n, kind=k, name=n)
+    >>> g.nodes["p1"]["year"] = 2019
+    >>> g.add_edge("e1", "p1", type="PARTICIPATES_IN"); g.add_edge("u1", "p1", type="PARTICIPATES_IN")
+    0
+    0
+    >>> partner_links(g).to_dict(orient="records")
+    [{'enterprise_id': 'e1', 'partner_id': 'u1', 'year': 2019}]
+    """
+    data = PairingData.load(source)
+    links = data.links(kind)
+    firms, partners = data.members("Enterprise"), data.members(kind)
+    out = pd.DataFrame(
+        {
+            "enterprise_id": data.ids[firms[links["e"].to_numpy()]] if len(links) else [],
+            "partner_id": data.ids[partners[links["t"].to_numpy()]] if len(links) else [],
+            "year": pd.Series([None if math.isnan(y) else int(y) for y in links["year"]], dtype=object),
+        }
+    )
+    return out.sort_values(["enterprise_id", "partner_id"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshot: every matrix the features need, as the graph stood at a year
+# ---------------------------------------------------------------------------------------------
+def _row_normalise(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
+def _inverse(values: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(values, dtype=float)
+    nonzero = values > 0
+    out[nonzero] = 1.0 / values[nonzero]
+    return out
+
+
+@dataclass
+class _Texts:
+    firm: sp.csr_matrix
+    target: sp.csr_matrix
+    firm_phrases: list[list[str]]
+    target_phrases: list[list[str]]
+
+
+def _texts(data: PairingData, target: str) -> _Texts:
+    industry_of: dict[int, list[str]] = {}
+    for row in data.typed(["IN_INDUSTRY"], "Enterprise", "Industry").itertuples():
+        industry_of.setdefault(int(row.s), []).append(str(data.names[row.dst]))
+
+    def phrases(kind: str) -> list[list[str]]:
+        out = []
+        keywords, industry, field_ = data.prop(kind, "keywords"), data.prop(kind, "industry"), data.prop(kind, "field")
+        for i in range(data.count(kind)):
+            items = _as_list(keywords[i]) + _as_list(industry[i]) + _as_list(field_[i])
+            if kind == "Enterprise":
+                items += industry_of.get(i, [])
+            out.append(list(dict.fromkeys(items)))
+        return out
+
+    firm_phrases, target_phrases = phrases("Enterprise"), phrases(target)
+    docs = firm_phrases + target_phrases
+    vectorizer = TfidfVectorizer(analyzer=_phrase_tokens, sublinear_tf=True, dtype=np.float64)
+    try:
+        matrix = sp.csr_matrix(vectorizer.fit_transform(docs))
+    except ValueError:  # empty vocabulary: no keywords anywhere
+        matrix = sp.csr_matrix((len(docs), 1))
+    n_firms = len(firm_phrases)
+    return _Texts(matrix[:n_firms], matrix[n_firms:], firm_phrases, target_phrases)
+
+
+def _places(data: PairingData, kind: str) -> dict[str, list[set[str]]]:
+    """Per node of ``kind``: sets of place names at town, city and province level."""
+    n = data.count(kind)
+    town, city, province = data.prop(kind, "town"), data.prop(kind, "city"), data.prop(kind, "province")
+    county, uscc = data.prop(kind, "county"), data.prop(kind, "uscc")
+    out: dict[str, list[set[str]]] = {"town": [set() for _ in range(n)], "city": [set() for _ in range(n)],
+                                      "province": [set() for _ in range(n)]}
+    for i in range(n):
+        for level, value in (("town", town[i]), ("city", city[i]), ("city", county[i]), ("province", province[i])):
+            name = _place(value)
+            if name:
+                out[level][i].add(name)
+        code = uscc[i] if isinstance(uscc[i], str) else (data.ids[data.members(kind)[i]] if kind != "Talent" else None)
+        if isinstance(code, str) and len(code) == 18 and is_valid(code):
+            parts = decode(code)
+            if parts["province"]:
+                out["province"][i].add(_place(parts["province"]) or parts["province"])
+            for piece in re.findall(r"[^省市区县]+[市县]", parts["division_name"].replace(parts["province"], "")):
+                name = _place(piece)
+                if name and not name.endswith("市辖区"):
+                    out["city"][i].add(name)
+    located = data.typed(["LOCATED_IN"], kind, "Town")
+    for row in located.itertuples():
+        out["town"][int(row.s)].add(_place(str(data.names[row.dst])) or str(data.names[row.dst]))
+    return out
+
+
+def _place_matrix(sets: list[set[str]], vocabulary: dict[str, int]) -> sp.csr_matrix:
+    rows, cols = [], []
+    for i, names in enumerate(sets):
+        for name in names:
+            rows.append(i)
+            cols.append(vocabulary.setdefault(name, len(vocabulary)))
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(len(vocabulary), 1)))
+
+
+class _Static:
+    """What does not change with the cut-off: texts, places, talent affiliations."""
+
+    def __init__(self, data: PairingData, target: str) -> None:
+        self.data, self.target = data, target
+        self.n_firms, self.n_targets = data.count("Enterprise"), data.count(target)
+        self.texts = _texts(data, target)
+        firm_places = _places(data, "Enterprise")
+        if target == "Talent":
+            target_places = self._talent_places()
+        else:
+            target_places = _places(data, target)
+        self.places: dict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = {}
+        self.place_names: dict[str, tuple[list[set[str]], list[set[str]]]] = {}
+        for level in ("town", "city", "province"):
+            vocabulary: dict[str, int] = {}
+            left = _place_matrix(firm_places[level], vocabulary)
+            right = _place_matrix(target_places[level], vocabulary)
+            width = max(len(vocabulary), 1)
+            left.resize((left.shape[0], width))
+            right.resize((right.shape[0], width))
+            self.places[level] = (sp.csr_matrix(left), sp.csr_matrix(right.T))
+            self.place_names[level] = (firm_places[level], target_places[level])
+        industries = data.prop("Enterprise", "industry")
+        codes = pd.Series([i if isinstance(i, str) and i else None for i in industries], dtype=object)
+        for row in data.typed(["IN_INDUSTRY"], "Enterprise", "Industry").itertuples():
+            if codes.iat[int(row.s)] is None:
+                codes.iat[int(row.s)] = str(data.names[row.dst])
+        factor, _ = pd.factorize(codes, use_na_sentinel=True)
+        has = factor >= 0
+        self.industry = sp.csr_matrix(
+            (np.ones(int(has.sum())), (np.flatnonzero(has), factor[has])), shape=(self.n_firms, max(factor.max() + 1, 1))
+        )
+        self.firm_industry = [i if isinstance(i, str) else None for i in codes]
+        # talents: who employs them (firm side) and where they belong (target side)
+        talent_firm = pd.concat([
+            _ends(data.typed(["EMPLOYS"], "Enterprise", "Talent"), "org", "talent"),
+            _ends(data.typed(["AFFILIATED_WITH", "SECONDED_TO"], "Talent", "Enterprise"), "talent", "org"),
+        ], ignore_index=True)
+        self.talent_firm = talent_firm  # org = firm, talent
+        talent_uni = pd.concat([
+            _ends(data.typed(["EMPLOYS"], "University", "Talent"), "org", "talent"),
+            _ends(data.typed(["AFFILIATED_WITH"], "Talent", "University"), "talent", "org"),
+        ], ignore_index=True)
+        self.talent_uni = talent_uni  # org = university, talent
+        tiers = data.typed(["REACHED_TIER"], "Enterprise", "Tier")
+        ranks = []
+        for name in data.names[tiers["dst"].to_numpy()]:
+            try:
+                ranks.append(tier_rank(str(name).removeprefix("tier:")))
+            except SchemaError:
+                ranks.append(0)
+        self.tier_history = pd.DataFrame({"e": tiers["s"].to_numpy(), "rank": ranks, "year": tiers["year"].to_numpy()})
+        self.tier_now = np.array(
+            [_safe_rank(t) for t in data.prop("Enterprise", "tier")], dtype=float)
+        self.tier_now_year = np.array([_year(y) for y in data.prop("Enterprise", "tier_year")], dtype=float)
+        met = data.typed(["MET"], "Enterprise", target)
+        self.met = met
+        projects = data.typed(["PARTICIPATES_IN"], "Enterprise", "Project")
+        self.firm_projects = projects
+        self.size_edges = self._size_edges()
+
+    def _talent_places(self) -> dict[str, list[set[str]]]:
+        data = self.data
+        n = data.count("Talent")
+        out: dict[str, list[set[str]]] = {lvl: [set() for _ in range(n)] for lvl in ("town", "city", "province")}
+        for kind in ("University", "Enterprise"):
+            places = _places(data, kind)
+            ties = pd.concat([
+                _ends(data.typed(["AFFILIATED_WITH"], "Talent", kind), "talent", "org"),
+                _ends(data.typed(["EMPLOYS"], kind, "Talent"), "org", "talent"),
+            ], ignore_index=True)
+            for talent, org in zip(ties["talent"].to_numpy(), ties["org"].to_numpy()):
+                for level, sets in out.items():
+                    sets[int(talent)] |= places[level][int(org)]
+        return out
+
+    def _size_edges(self) -> pd.DataFrame:
+        data = self.data
+        if self.target == "University":
+            frame = self.talent_uni[["org", "year"]].rename(columns={"org": "t"})
+            builds = _ends(data.typed(["CO_BUILDS"], "University", "Platform"), "t", "platform")[["t", "year"]]
+            return pd.concat([frame, builds], ignore_index=True)
+        programs = _ends(data.typed(["IN_PROGRAM"], "Talent", "Program"), "t", "program")[["t", "year"]]
+        return programs
+
+
+def _ends(frame: pd.DataFrame, source_name: str, target_name: str) -> pd.DataFrame:
+    """``frame``'s local end positions under new names, with its year, outcome and event."""
+    return pd.DataFrame({
+        source_name: frame["s"].to_numpy(dtype=np.int64),
+        target_name: frame["t"].to_numpy(dtype=np.int64),
+        "year": frame["year"].to_numpy(dtype=float),
+    })
+
+
+def _safe_rank(tier: Any) -> float:
+    if not isinstance(tier, str) or not tier:
+        return 0.0
+    try:
+        return float(tier_rank(tier))
+    except SchemaError:
+        return 0.0
+
+
+class _Snapshot:
+    """The matrices behind every feature, with the graph cut at ``year``."""
+
+    def __init__(self, static: _Static, year: float) -> None:
+        data, target = static.data, static.target
+        self.static, self.year = static, year
+        n_e, n_t = static.n_firms, static.n_targets
+        links = data.links(target)
+        A = data.matrix(links, "e", "t", (n_e, n_t), until=year)
+        self.A = A
+        self.A_csc = sp.csc_matrix(A)
+        self.linked = A  # existing partners
+        deg_t = np.asarray(A.sum(axis=0)).ravel()
+        deg_e = np.asarray(A.sum(axis=1)).ravel()
+        self.deg_t, self.deg_e = deg_t, deg_e
+        recent = data.matrix(links, "e", "t", (n_e, n_t), until=year, since=year - _RECENT_YEARS)
+        self.recent_t = np.asarray(recent.sum(axis=0)).ravel()
+        AT = sp.csr_matrix(A.T)
+        self.C3 = sp.csc_matrix(AT @ A)  # target x target, paths t' - e' - t
+        self.Cra = sp.csc_matrix(sp.diags(_inverse(deg_t)) @ AT @ sp.diags(_inverse(deg_e)) @ A)
+        texts = static.texts
+        self.X_e = texts.firm
+        self.X_t_T = sp.csc_matrix(texts.target.T)
+        self.X_peer_T = sp.csc_matrix(_row_normalise(sp.csr_matrix(AT @ texts.firm)).T)
+        ind_share = sp.diags(_inverse(deg_t)) @ AT @ static.industry  # target x industry
+        self.ind_T = sp.csc_matrix(ind_share.T)
+        # talents bridging the pair
+        n_talents = data.count("Talent")
+        tf = static.talent_firm
+        B_eT = data.matrix(tf, "org", "talent", (n_e, n_talents), until=year)
+        if target == "University":
+            tu = static.talent_uni
+            B_Tt = sp.csr_matrix(data.matrix(tu, "org", "talent", (n_t, n_talents), until=year).T)
+            self.bridge = sp.csc_matrix(B_eT @ B_Tt)
+        else:
+            uni_links = data.links("University")
+            A_eu = data.matrix(uni_links, "e", "t", (n_e, data.count("University")), until=year)
+            tu = static.talent_uni
+            B_uT = data.matrix(tu, "org", "talent", (data.count("University"), n_talents), until=year)
+            self.bridge = sp.csc_matrix(A_eu @ B_uT + B_eT @ sp.csr_matrix(B_eT.T) @ A)
+        # firm network: firms sharing projects, resource-allocation weighted
+        fp = static.firm_projects
+        P = data.matrix(fp, "s", "t", (n_e, data.count("Project")), until=year)
+        size = np.asarray(P.sum(axis=0)).ravel()
+        F = sp.csr_matrix(P @ sp.diags(_inverse(np.maximum(size - 1, 0))) @ P.T)
+        F.setdiag(0)
+        F.eliminate_zeros()
+        self.F = F
+        self.firm_network_right = self.A_csc
+        # tiers at the cut-off
+        hist = static.tier_history
+        hist = hist[np.isnan(hist["year"].to_numpy()) | (hist["year"].to_numpy() <= year)]
+        tier = np.zeros(n_e)
+        if len(hist):
+            best = hist.groupby("e")["rank"].max()
+            tier[best.index.to_numpy()] = best.to_numpy()
+        now_ok = np.isnan(static.tier_now_year) | (static.tier_now_year <= year)
+        no_history = tier == 0
+        tier[no_history & now_ok] = static.tier_now[no_history & now_ok]
+        self.tier_e = tier
+        tiered = np.asarray(AT @ (tier > 0).astype(float)).ravel()
+        tier_sum = np.asarray(AT @ tier).ravel()
+        self.mean_tier_t = tier_sum * _inverse(tiered)
+        # meetings
+        met = static.met
+        met_year = met["year"].to_numpy()
+        met = met[np.isnan(met_year) | (met_year <= year)]
+        shape = (n_e, n_t)
+
+        def met_matrix(mask: np.ndarray) -> sp.csc_matrix:
+            rows = met[mask]
+            m = sp.csr_matrix((np.ones(len(rows)), (rows["s"].to_numpy(), rows["t"].to_numpy())), shape=shape)
+            m.sum_duplicates()
+            return sp.csc_matrix(m)
+
+        outcome = met["outcome"].to_numpy()
+        self.met_any = met_matrix(np.ones(len(met), dtype=bool))
+        self.met_signed = met_matrix(outcome == "signed")
+        self.met_follow = met_matrix(outcome == "follow-up")
+        meetings_t = np.asarray(self.met_any.sum(axis=0)).ravel()
+        good_t = np.asarray((self.met_signed + self.met_follow).sum(axis=0)).ravel()
+        self.meet_success_t = good_t / (meetings_t + 1.0)
+        size_edges = static.size_edges
+        sy = size_edges["year"].to_numpy(dtype=float)
+        kept = size_edges[np.isnan(sy) | (sy <= year)]
+        self.size_t = np.bincount(kept["t"].to_numpy(dtype=np.int64), minlength=n_t).astype(float)
+
+    def grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
+        """Features of every pair in ``e_idx`` × ``t_idx``: array (len(e), len(t), n_features)."""
+        n_t = self.static.n_targets
+        t_sel = slice(None) if t_idx is None else t_idx
+        n_cols = n_t if t_idx is None else len(t_idx)
+        e_idx = np.asarray(e_idx, dtype=np.int64)
+        shape = (len(e_idx), n_cols)
+
+        def prod(left: sp.csr_matrix, right: sp.csc_matrix) -> np.ndarray:
+            if left.shape[1] == 0:
+                return np.zeros(shape)
+            return np.asarray((left[e_idx] @ right[:, t_sel]).todense(), dtype=float).reshape(shape)
+
+        def col(vector: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(vector[t_sel][None, :], shape)
+
+        def row(vector: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(vector[e_idx][:, None], shape)
+
+        Ae = self.A
+        static = self.static
+        tier_e = row(self.tier_e)
+        mean_tier = col(self.mean_tier_t)
+        features = {
+            "content_cosine": prod(self.X_e, self.X_t_T),
+            "content_peer": prod(self.X_e, self.X_peer_T),
+            "industry_share": prod(static.industry, self.ind_T),
+            "three_path": np.log1p(prod(Ae, self.C3)),
+            "resource_allocation": prod(Ae, self.Cra),
+            "talent_bridge": np.log1p(np.asarray(self.bridge[e_idx][:, t_sel].todense(), dtype=float).reshape(shape)),
+            "firm_network": np.log1p(prod(self.F, self.firm_network_right)),
+            "same_town": np.minimum(prod(*static.places["town"]), 1.0),
+            "same_city": np.minimum(prod(*static.places["city"]), 1.0),
+            "same_province": np.minimum(prod(*static.places["province"]), 1.0),
+            "partner_degree": col(np.log1p(self.deg_t)),
+            "partner_recent": col(np.log1p(self.recent_t)),
+            "partner_size": col(np.log1p(self.size_t)),
+            "firm_degree": row(np.log1p(self.deg_e)),
+            "firm_tier": tier_e,
+            "partner_mean_tier": mean_tier,
+            "tier_gap": np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
+            "met_before": np.minimum(np.asarray(self.met_any[e_idx][:, t_sel].todense()).reshape(shape), 3.0),
+            "met_signed": np.minimum(np.asarray(self.met_signed[e_idx][:, t_sel].todense()).reshape(shape), 1.0),
+            "met_followup": np.minimum(np.asarray(self.met_follow[e_idx][:, t_sel].todense()).reshape(shape), 1.0),
+            "partner_meeting_success": col(self.meet_success_t),
+        }
+        names = [f for s in SIGNALS for f in FEATURES[s]]
+        return np.stack([features[f] for f in names], axis=-1).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# the recommender
+# ---------------------------------------------------------------------------------------------
+class PairingRecommender:
+    """Recommend universities / institutes or experts for a firm, and firms for a university.
+
+    Parameters
+    ----------
+    signals : sequence of str, optional
+        The signals to use (default all of :data:`SIGNALS`); the ablation switches them.
+    model : {"logistic", "gbm"}
+        ``"logistic"``: standardised logistic regression (fast, contributions are exact
+        in logit units); ``"gbm"``: scikit-learn ``HistGradientBoostingClassifier``.
+    negatives : int
+        Negative pairs sampled per positive (from the same firm's candidates).
+    snapshots : int
+        How many cut-off years before ``until_year`` to learn from.
+    min_positives : int
+        Fewer positives than this for a target kind → that kind borrows the
+        University model (same features).
+    random_state : int
+
+    Attributes
+    ----------
+    data_ : PairingData
+    year_ : float
+        The cut-off the recommendations are made at.
+    models_ : dict
+        Target kind → fitted pipeline.
+    snapshots_ : dict
+        Target kind → the feature snapshot at ``year_``.
+    training_ : pandas.DataFrame
+        Per target kind: ``kind, snapshot, positives, negatives``.
+
+    Examples
+    --------
+    >>> rec = PairingRecommender()
+    >>> rec.recommend("e1")
+    Traceback (most recent call last):
+    ...
+    graph.errors.NotFittedError: this PairingRecommender is not fitted yet; call fit(store) first
+    """
+
+    def __init__(
+        self,
+        signals: Sequence[str] | None = None,
+        model: str = "logistic",
+        negatives: int = 20,
+        snapshots: int = 3,
+        min_positives: int = 20,
+        random_state: int = 0,
+    ) -> None:
+        self.signals = signals
+        self.model = model
+        self.negatives = negatives
+        self.snapshots = snapshots
+        self.min_positives = min_positives
+        self.random_state = random_state
+
+    # ---- fitting ------------------------------------------------------------------------
+    def _signals(self) -> tuple[str, ...]:
+        signals = tuple(SIGNALS if self.signals is None else self.signals)
+        unknown = [s for s in signals if s not in SIGNALS]
+        if unknown or not signals:
+            raise SchemaError(f"unknown or no signals {unknown or list(signals)!r}; use some of: {', '.join(SIGNALS)}")
+        return signals
+
+    def _columns(self) -> np.ndarray:
+        names = [f for s in SIGNALS for f in FEATURES[s]]
+        used = {f for s in self._signals() for f in FEATURES[s]}
+        return np.array([i for i, f in enumerate(names) if f in used], dtype=np.int64)
+
+    def _make_model(self) -> Pipeline:
+        if self.model == "logistic":
+            return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+        if self.model == "gbm":
+            return make_pipeline(
+                HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, random_state=self.random_state)
+            )
+        raise SchemaError(f"unknown model {self.model!r}; use 'logistic' or 'gbm'")
+
+    def fit(self, store_or_graph: GraphStore | nx.Graph | PairingData, until_year: int | None = None
+            ) -> PairingRecommender:
+        """Learn the signal weights from links made up to ``until_year`` (all data when None).
+
+        Returns
+        -------
+        PairingRecommender
+            ``self``.
+
+        Raises
+        ------
+        InsufficientDataError
+            When there are no dated enterprise–university links to learn from.
+        """
+        columns = self._columns()
+        self._make_model()
+        data = PairingData.load(store_or_graph)
+        if data.count("Enterprise") == 0:
+            raise InsufficientDataError("no Enterprise nodes to pair; ingest organisations first")
+        year = float(until_year) if until_year is not None else data.max_year
+        if math.isnan(year):
+            raise InsufficientDataError(
+                "no relationship carries a year, so there is no history to learn from; "
+                "ingest collaborations or project participations with their year"
+            )
+        rng = np.random.default_rng(self.random_state)
+        models: dict[str, Pipeline] = {}
+        snaps: dict[str, _Snapshot] = {}
+        stats: list[dict[str, Any]] = []
+        references: dict[str, np.ndarray] = {}
+        for target in TARGET_KINDS:
+            if data.count(target) == 0:
+                continue
+            static = _Static(data, target)
+            X_parts, y_parts = [], []
+            for back in range(1, self.snapshots + 1):
+                snap_year = year - back
+                snap = _Snapshot(static, snap_year)
+                X, y = self._training_rows(data, target, snap, year, rng)
+                stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
+                              "negatives": int(len(y) - y.sum())})
+                if len(y):
+                    X_parts.append(X)
+                    y_parts.append(y)
+            snaps[target] = _Snapshot(static, year)
+            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(columns)), np.float32)
+            y = np.concatenate(y_parts) if y_parts else np.zeros(0)
+            if y.sum() >= self.min_positives and (y == 0).sum() > 0:
+                pipeline = self._make_model()
+                pipeline.fit(X[:, columns], y)
+                models[target] = pipeline
+                references[target] = X[y == 0].mean(axis=0)
+        if "University" not in models:
+            raise InsufficientDataError(
+                f"fewer than {self.min_positives} new enterprise–university links in the {self.snapshots} years "
+                f"up to {int(year)}; there is not enough history to learn pairing weights — ingest more dated "
+                "collaborations / project participations, or use an earlier until_year"
+            )
+        for target in snaps:
+            if target not in models:  # too few talent links: borrow the university weights
+                models[target] = models["University"]
+                references[target] = references["University"]
+        self.data_ = data
+        self.year_ = year
+        self.columns_ = columns
+        self.models_ = models
+        self.snapshots_ = snaps
+        self.references_ = references
+        self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
+        return self
+
+    def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        links = data.links(target)
+        year = links["year"].to_numpy()
+        firm_ok = data.exists_by("Enterprise", snap.year)
+        target_ok = data.exists_by(target, snap.year)
+        e, t = links["e"].to_numpy(), links["t"].to_numpy()
+        new = (~np.isnan(year)) & (year > snap.year) & (year <= until) & firm_ok[e] & target_ok[t]
+        pos_e, pos_t = e[new], t[new]
+        n_t = snap.static.n_targets
+        if len(pos_e) == 0:
+            return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0)
+        # negatives: the same firm's candidates (existing targets it had not worked with, not a positive)
+        known = set((snap.A.nonzero()[0] * n_t + snap.A.nonzero()[1]).tolist())
+        known |= set((pos_e * n_t + pos_t).tolist())
+        candidates = np.flatnonzero(target_ok)
+        draws = rng.choice(candidates, size=(len(pos_e), self.negatives), replace=True)
+        neg_e = np.repeat(pos_e, self.negatives)
+        neg_t = draws.ravel()
+        code = neg_e * n_t + neg_t
+        fine = ~np.isin(code, np.fromiter(known, dtype=np.int64, count=len(known)))
+        neg_e, neg_t = neg_e[fine], neg_t[fine]
+        all_e = np.concatenate([pos_e, neg_e])
+        all_t = np.concatenate([pos_t, neg_t])
+        labels = np.concatenate([np.ones(len(pos_e)), np.zeros(len(neg_e))])
+        X = _pair_features(snap, all_e, all_t)
+        return X, labels
+
+    # ---- scoring ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(store) first")
+
+    def score_grid(self, firm_positions: np.ndarray, kind: str = "University",
+                   target_positions: np.ndarray | None = None) -> np.ndarray:
+        """Model scores (logit) of firms × targets, by local positions; shape (n_firms, n_targets).
+
+        For the evaluation: the caller masks existing partners itself.
+        """
+        self._check_fitted()
+        snap, model = self.snapshots_[kind], self.models_[kind]
+        grid = snap.grid(np.asarray(firm_positions), target_positions)
+        flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
+        return model.decision_function(flat).reshape(grid.shape[:2])
+
+    def recommend(
+        self,
+        entity_id: str,
+        k: int = 10,
+        *,
+        kind: str | None = None,
+        category: str | None = None,
+        town: str | None = None,
+        industry: str | None = None,
+        min_score: float | None = None,
+        include_existing: bool = False,
+    ) -> pd.DataFrame:
+        """The ``k`` best partners for ``entity_id``, with reasons.
+
+        Parameters
+        ----------
+        entity_id : str
+            An Enterprise (→ universities, or talents with ``kind="Talent"``) or a
+            University (→ enterprises).
+        k : int
+        kind : {"University", "Talent", "Enterprise"}, optional
+            What to recommend; default University for a firm, Enterprise for a university.
+        category, town, industry : str, optional
+            Keep only candidates with this ``category`` (高校 / 科研院所), town, or industry.
+        min_score : float, optional
+            Keep only candidates scoring at least this (0–1).
+        include_existing : bool
+            Keep partners the entity already works with.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rank, id, name, kind, score, explanation, reasons, category, town, city,
+            province, industry, existing``.  ``score`` is the model's probability of a
+            link; ``reasons`` is a list of dicts ``signal, contribution, evidence``.
+        """
+        self._check_fitted()
+        data = self.data_
+        position = data.pos.get(entity_id)
+        if position is None:
+            raise NotFoundError(f"no node with id {entity_id!r}; look it up with `innonet recommend NAME` or by USCC")
+        own_kind = str(data.kinds[position])
+        if k < 1:
+            raise SchemaError(f"k must be at least 1, got {k!r}")
+        if own_kind == "Enterprise":
+            kind = kind or "University"
+            if kind not in self.models_:
+                raise SchemaError(f"cannot recommend {kind!r} for an enterprise; use one of: {', '.join(self.models_)}")
+            snap, model = self.snapshots_[kind], self.models_[kind]
+            firm = int(data.local[position])
+            grid = snap.grid(np.array([firm]))[0]  # (n_targets, F)
+            firm_idx = np.full(grid.shape[0], firm)
+            other_idx = np.arange(grid.shape[0])
+            candidate_kind = kind
+            existing = np.asarray(snap.A[firm].todense()).ravel() > 0
+        elif own_kind in TARGET_KINDS:
+            kind = kind or "Enterprise"
+            if kind != "Enterprise":
+                raise SchemaError(f"for a {own_kind} only Enterprise partners can be recommended, not {kind!r}")
+            snap, model = self.snapshots_[own_kind], self.models_[own_kind]
+            target = int(data.local[position])
+            n_firms = snap.static.n_firms
+            grid = snap.grid(np.arange(n_firms), np.array([target]))[:, 0]
+            firm_idx = np.arange(n_firms)
+            other_idx = np.full(n_firms, target)
+            candidate_kind = "Enterprise"
+            existing = np.asarray(snap.A_csc[:, target].todense()).ravel() > 0
+        else:
+            raise SchemaError(f"{entity_id!r} is a {own_kind}; recommendations are for Enterprise, University or Talent")
+        logits = model.decision_function(grid[:, self.columns_])
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        members = data.members(candidate_kind)
+        keep = data.exists_by(candidate_kind, self.year_).copy()
+        keep &= members != position
+        if not include_existing:
+            keep &= ~existing
+        if min_score is not None:
+            keep &= scores >= min_score
+        for name, wanted in (("category", category), ("town", town), ("industry", industry)):
+            if wanted is not None:
+                values = data.prop(candidate_kind, name)
+                keep &= np.array([v == wanted for v in values], dtype=bool)
+        order = np.flatnonzero(keep)
+        if len(order) > k:
+            top = order[np.argpartition(-logits[order], k - 1)[:k]]
+        else:
+            top = order
+        top = top[np.lexsort((top, -logits[top]))]
+        reasons = self._reasons(snap, model, grid[top], firm_idx[top], other_idx[top], own_kind)
+        rows = []
+        for rank, (index, (explanation, reason_list)) in enumerate(zip(top, reasons), start=1):
+            node = members[index]
+            rows.append({
+                "rank": rank,
+                "id": data.ids[node],
+                "name": data.names[node],
+                "kind": candidate_kind,
+                "score": round(float(scores[index]), 4),
+                "explanation": explanation,
+                "reasons": reason_list,
+                "category": _str(data.props.get("category"), node),
+                "town": _str(data.props.get("town"), node),
+                "city": _str(data.props.get("city"), node),
+                "province": _str(data.props.get("province"), node),
+                "industry": _str(data.props.get("industry"), node),
+                "existing": bool(existing[index]),
+            })
+        columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
+                   "province", "industry", "existing"]
+        return pd.DataFrame(rows, columns=columns).astype(object).astype({"rank": int, "score": float})
+
+    # ---- reasons ------------------------------------------------------------------------
+    def _reasons(self, snap: _Snapshot, model: Pipeline, features: np.ndarray, firms: np.ndarray,
+                 targets: np.ndarray, own_kind: str) -> list[tuple[str, list[dict[str, Any]]]]:
+        if len(features) == 0:
+            return []
+        kind = snap.static.target
+        reference = self.references_[kind]
+        names = [f for s in SIGNALS for f in FEATURES[s]]
+        signals = self._signals()
+        base = model.decision_function(features[:, self.columns_])
+        occluded = []
+        for signal in signals:
+            idx = [names.index(f) for f in FEATURES[signal]]
+            copy = features.copy()
+            copy[:, idx] = reference[idx]
+            occluded.append(model.decision_function(copy[:, self.columns_]))
+        contributions = base[None, :] - np.vstack(occluded)  # (signals, rows)
+        out = []
+        for row in range(len(features)):
+            evidence = _Evidence(snap, int(firms[row]), int(targets[row]))
+            reason_list = []
+            for s_index, signal in enumerate(signals):
+                text_zh, text_en = evidence.describe(signal)
+                reason_list.append({
+                    "signal": signal,
+                    "contribution": round(float(contributions[s_index, row]), 4),
+                    "evidence": text_en,
+                    "evidence_zh": text_zh,
+                })
+            reason_list.sort(key=lambda r: -r["contribution"])
+            shown = [r for r in reason_list if r["contribution"] > 0 and r["evidence"]][:3]
+            if not shown:
+                shown = [r for r in reason_list if r["evidence"]][:1]
+            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合评分"
+            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "overall score"
+            out.append((f"推荐理由:{zh} | Why: {en}", reason_list))
+        return out
+
+
+FEATURE_NAMES: tuple[str, ...] = tuple(f for s in SIGNALS for f in FEATURES[s])
+
+
+def _str(column: list[Any] | None, position: int) -> str | None:
+    if column is None:
+        return None
+    value = column[position]
+    return value if isinstance(value, str) else None
+
+
+def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Features of the pairs (e[i], t[i]), computed firm-block by firm-block."""
+    out = np.zeros((len(e), len(FEATURE_NAMES)), dtype=np.float32)
+    firms, inverse = np.unique(e, return_inverse=True)
+    for start in range(0, len(firms), chunk):
+        block = firms[start : start + chunk]
+        grid = snap.grid(block)
+        rows = np.flatnonzero((inverse >= start) & (inverse < start + len(block)))
+        out[rows] = grid[inverse[rows] - start, t[rows]]
+    return out
+
+
+class _Evidence:
+    """Readable evidence for one firm–target pair, per signal (Chinese, English)."""
+
+    def __init__(self, snap: _Snapshot, firm: int, target: int) -> None:
+        self.snap, self.firm, self.target = snap, firm, target
+        self.static = snap.static
+        self.data = snap.static.data
+
+    def _name(self, kind: str, local: int) -> str:
+        return str(self.data.names[self.data.members(kind)[local]])
+
+    def describe(self, signal: str) -> tuple[str, str]:
+        return getattr(self, f"_{signal}")()
+
+    def _content(self) -> tuple[str, str]:
+        texts = self.static.texts
+        mine, theirs = texts.firm_phrases[self.firm], texts.target_phrases[self.target]
+        their_tokens = set(_phrase_tokens(theirs))
+        shared = [p for p in mine if set(_phrase_tokens([p])) & their_tokens][:4]
+        parts_zh, parts_en = [], []
+        if shared:
+            parts_zh.append("共同关键词:" + "、".join(shared))
+            parts_en.append("shared keywords: " + ", ".join(shared))
+        industry = self.static.firm_industry[self.firm]
+        if industry and self.snap.deg_t[self.target] > 0:
+            col = self.static.industry[self.firm].indices
+            share = float(self.snap.ind_T[col, self.target].sum()) if len(col) else 0.0
+            if share > 0:
+                parts_zh.append(f"其合作企业中{share:.0%}属{industry}")
+                parts_en.append(f"{share:.0%} of its partner firms are in {industry}")
+        return ";".join(parts_zh), "; ".join(parts_en)
+
+    def _graph(self) -> tuple[str, str]:
+        snap, _data = self.snap, self.data
+        kind = self.static.target
+        parts_zh, parts_en = [], []
+        # firms that share a partner with this firm and work with the target
+        mine = snap.A[self.firm].indices
+        peers = set(snap.A_csc[:, mine].nonzero()[0].tolist()) if len(mine) else set()
+        peers |= set(snap.F[self.firm].indices.tolist())
+        peers.discard(self.firm)
+        theirs = set(snap.A_csc[:, self.target].nonzero()[0].tolist())
+        connecting = sorted(peers & theirs)[:3]
+        if connecting:
+            names = [self._name("Enterprise", i) for i in connecting]
+            parts_zh.append("相似企业" + "、".join(names) + "与其合作")
+            parts_en.append("similar firms work with it: " + ", ".join(names))
+        if snap.bridge[self.firm, self.target] > 0:
+            talents = self._bridge_talents(kind)
+            if talents:
+                parts_zh.append("人才纽带:" + "、".join(talents))
+                parts_en.append("linked by talents: " + ", ".join(talents))
+        return ";".join(parts_zh), "; ".join(parts_en)
+
+    def _bridge_talents(self, kind: str) -> list[str]:
+        _data, static = self.data, self.static
+        firm_talents = set(static.talent_firm.loc[static.talent_firm["org"] == self.firm, "talent"].tolist())
+        if kind == "University":
+            uni_talents = set(static.talent_uni.loc[static.talent_uni["org"] == self.target, "talent"].tolist())
+            common = sorted(firm_talents & uni_talents)[:3]
+        else:
+            common = [self.target] if self.target in firm_talents else []
+        return [self._name("Talent", t) for t in common]
+
+    def _location(self) -> tuple[str, str]:
+        for level, zh, en in (("town", "同在", "both in"), ("city", "同在", "same city:"),
+                              ("province", "同省", "same province:")):
+            left, right = self.static.place_names[level]
+            shared = sorted(left[self.firm] & right[self.target])
+            if shared:
+                return f"{zh}{shared[0]}", f"{en} {shared[0]}"
+        return "", ""
+
+    def _popularity(self) -> tuple[str, str]:
+        n, recent = int(self.snap.deg_t[self.target]), int(self.snap.recent_t[self.target])
+        if n == 0:
+            return "", ""
+        return (f"已与{n}家企业合作(近{_RECENT_YEARS}年新增{recent}家)",
+                f"has worked with {n} firms ({recent} new in the last {_RECENT_YEARS} years)")
+
+    def _tier(self) -> tuple[str, str]:
+        tier, mean = self.snap.tier_e[self.firm], self.snap.mean_tier_t[self.target]
+        if tier <= 0 or mean <= 0:
+            return "", ""
+        name = TIERS[int(tier) - 1]
+        return (f"本企业为{name},其合作企业平均梯次{mean:.1f}",
+                f"this firm is {name}; its partner firms' mean tier is {mean:.1f}")
+
+    def _meetings(self) -> tuple[str, str]:
+        met = self.static.met
+        rows = met[(met["s"] == self.firm) & (met["t"] == self.target)]
+        years = rows["year"].to_numpy()
+        rows = rows[np.isnan(years) | (years <= self.snap.year)]
+        if len(rows) == 0:
+            return "", ""
+        last = rows.sort_values("year", na_position="first").iloc[-1]
+        event = last["event"]
+        event_name = str(self.data.names[self.data.pos[event]]) if isinstance(event, str) and event in self.data.pos \
+            else (event if isinstance(event, str) else "")
+        outcome = last["outcome"] if isinstance(last["outcome"], str) else "none"
+        year = "" if math.isnan(last["year"]) else f"{int(last['year'])}"
+        outcome_zh = {"signed": "已签约", "follow-up": "待跟进", "none": "无结果"}.get(outcome, outcome)
+        return (f"{year}年{event_name}对接,结果:{outcome_zh}".strip(),
+                f"met {('at ' + event_name) if event_name else ''} {year}, outcome: {outcome}".replace("  ", " "))

@@ -1,0 +1,106 @@
+"""Tests for analysis.evaluation: metrics by hand, the split, the baselines, one full run."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from analysis.evaluation import ablation_table, baseline_scores, evaluate_pairing, evaluation_split, ranking_metrics
+from analysis.pairing import PairingData
+from graph.errors import SchemaError
+
+
+def test_ranking_metrics_by_hand() -> None:
+    scores = np.array([[0.9, 0.8, 0.7, 0.1], [0.0, 0.0, 0.0, 0.0]])
+    candidates = np.array([[True, True, True, True], [True, False, True, True]])
+    relevant = np.array([[False, True, False, True], [False, False, False, True]])
+    m = ranking_metrics(scores, candidates, relevant, k=2)
+    # row 1: ranking 0,1 | hits at rank 2 → P=1/2, R=1/2, RR=1/2, nDCG = (1/log2 3)/(1 + 1/log2 3)
+    # row 2: ties keep column order, column 1 is not a candidate: 0,2,3 → first hit at rank 3
+    assert m["p_at_k"] == pytest.approx((0.5 + 0.0) / 2)
+    assert m["r_at_k"] == pytest.approx((0.5 + 0.0) / 2)
+    assert m["mrr"] == pytest.approx((0.5 + 1 / 3) / 2)
+    ndcg_row1 = (1 / np.log2(3)) / (1 + 1 / np.log2(3))
+    assert m["ndcg"] == pytest.approx(ndcg_row1 / 2)
+    assert m["firms"] == 2
+    with pytest.raises(SchemaError, match="k must"):
+        ranking_metrics(scores, candidates, relevant, k=0)
+
+
+def tiny() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    for node, kind, founded in [("f1", "Enterprise", "2010"), ("f2", "Enterprise", "2010"), ("f3", "Enterprise", "2021"),
+                                ("f4", "Enterprise", "2010"), ("u1", "University", "1950"),
+                                ("u2", "University", "1950"), ("u3", "University", "2021"),
+                                ("u4", "University", "1950")]:
+        g.add_node(node, kind=kind, name=node, founded=f"{founded}-01-01")
+    for s, t, y in [("f1", "u1", 2018), ("f1", "u2", 2021), ("f2", "u3", 2022), ("f3", "u1", 2022),
+                    ("f4", "u1", 2019), ("f4", "u4", 2019), ("f2", "u1", 2017), ("f4", "u4", 2022)]:
+        g.add_edge(s, t, type="COLLABORATES_WITH", year=y)
+    return g
+
+
+def test_split_follows_the_protocol() -> None:
+    data = PairingData.load(tiny())
+    firms, known, new, candidate_ok = evaluation_split(data, 2020)
+    # f1 gains u2 (existing) → test; f2 gains only u3 (founded 2021) → no; f3 founded 2021 → no;
+    # f4 re-links u4, which it already had → no
+    assert data.ids[data.members("Enterprise")[firms]].tolist() == ["f1"]
+    assert new.toarray().tolist() == [[0, 1, 0, 0]]
+    assert known.toarray().tolist() == [[1, 0, 0, 0]]
+    assert candidate_ok.tolist() == [True, True, False, True]
+
+
+def test_baselines_by_hand() -> None:
+    data = PairingData.load(tiny())
+    firms = np.arange(4)
+    scores = baseline_scores(data, 2020, firms)
+    # by 2020: f1-u1, f2-u1, f4-u1, f4-u4 → degrees u1 3, u4 1
+    assert scores["popularity"][0].tolist() == [3, 0, 0, 1]
+    # paths f1 → u1 → {f1,f2,f4} → u: to u1 3, to u4 1 (via f4)
+    assert scores["three_path"][0].tolist() == [3, 0, 0, 1]
+    assert not scores["content"].any()  # no keywords anywhere: content scores zero
+
+
+def world(seed: int = 1) -> nx.MultiDiGraph:
+    rng = np.random.default_rng(seed)
+    topics = [["膜材料"], ["电线电缆"], ["紫砂陶瓷"], ["锂电池"], ["软件"]]
+    g = nx.MultiDiGraph()
+    n_firms, n_unis = 150, 20
+    pop = rng.pareto(2.0, n_unis) + 0.5
+    for i in range(n_firms):
+        g.add_node(f"e{i:03d}", kind="Enterprise", name=f"企业{i}", keywords=topics[i % 5], founded="2005-01-01")
+    for j in range(n_unis):
+        g.add_node(f"u{j:02d}", kind="University", name=f"大学{j}", keywords=topics[j % 5], founded="1990-01-01")
+    linked = np.zeros((n_firms, n_unis), bool)
+    for year in range(2010, 2023):
+        for i in rng.choice(n_firms, n_firms // 4, replace=False):
+            w = pop * np.where(np.arange(n_unis) % 5 == i % 5, 15.0, 1.0) * ~linked[i]
+            j = rng.choice(n_unis, p=w / w.sum())
+            linked[i, j] = True
+            g.add_edge(f"e{i:03d}", f"u{j:02d}", type="COLLABORATES_WITH", year=int(year))
+    return g
+
+
+def test_full_run_beats_the_baselines_where_topics_drive_links() -> None:
+    result = evaluate_pairing(world(), 2019, k=5, ablation=True)
+    assert set(result["baselines"]) == {"popularity", "three_path", "content"}
+    for metrics in [result["model"], *result["baselines"].values()]:
+        assert set(metrics) == {"p_at_k", "r_at_k", "mrr", "ndcg", "firms"}
+        assert all(0.0 <= metrics[m] <= 1.0 for m in ("p_at_k", "r_at_k", "mrr", "ndcg"))
+        assert metrics["firms"] == result["model"]["firms"] > 20
+    best_mrr = max(m["mrr"] for m in result["baselines"].values())
+    assert result["model"]["mrr"] > best_mrr
+    variants = [r["variant"] for r in result["ablation"]]
+    assert variants[0] == "all" and "without content" in variants and "only graph" in variants
+    table = ablation_table(result)
+    assert table.shape == (1 + 3 + 12, 5)
+
+
+def test_sample_is_seeded_and_bounded() -> None:
+    data = PairingData.load(world())
+    a = evaluation_split(data, 2019, sample=10, seed=3)[0]
+    b = evaluation_split(data, 2019, sample=10, seed=3)[0]
+    assert len(a) == 10 and a.tolist() == b.tolist()
+    assert evaluate_pairing(data, 2019, sample=10, seed=3)["model"]["firms"] == 10

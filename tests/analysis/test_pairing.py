@@ -1,0 +1,194 @@
+"""Tests for analysis.pairing on tiny graphs where the right answer is known."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from analysis.pairing import FEATURES, SIGNALS, InsufficientDataError, PairingData, PairingRecommender, partner_links
+from graph import SQLiteStore
+from graph.errors import NotFittedError, NotFoundError, SchemaError
+
+TOPICS = [["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂陶瓷", "釉料"], ["锂电池", "新能源"]]
+
+
+def small_world(seed: int = 0, n_firms: int = 120, n_unis: int = 12) -> nx.MultiDiGraph:
+    """Firms link to universities of their own topic (mostly), one new link a year for a sixth of firms."""
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph()
+    firm_topic = np.arange(n_firms) % len(TOPICS)
+    uni_topic = np.arange(n_unis) % len(TOPICS)
+    for i in range(n_firms):
+        g.add_node(f"e{i:03d}", kind="Enterprise", name=f"企业{i}", keywords=[TOPICS[firm_topic[i]][0]],
+                   town="丁蜀镇" if i % 2 else "环科园", city="宜兴", province="江苏", founded="2010-01-01")
+    for j in range(n_unis):
+        g.add_node(f"u{j:02d}", kind="University", name=f"大学{j}", keywords=TOPICS[uni_topic[j]],
+                   city="无锡" if j % 3 == 0 else "南京", province="江苏", category="高校" if j % 2 else "科研院所")
+    linked = np.zeros((n_firms, n_unis), bool)
+    for year in range(2012, 2023):
+        for i in rng.choice(n_firms, n_firms // 4, replace=False):
+            weights = np.where(uni_topic == firm_topic[i], 20.0, 1.0) * np.where(linked[i], 0.0, 1.0)
+            if weights.sum() == 0:
+                continue
+            j = rng.choice(n_unis, p=weights / weights.sum())
+            linked[i, j] = True
+            g.add_edge(f"e{i:03d}", f"u{j:02d}", type="COLLABORATES_WITH", year=year)
+    return g
+
+
+@pytest.fixture(scope="module")
+def world() -> nx.MultiDiGraph:
+    return small_world()
+
+
+@pytest.fixture(scope="module")
+def fitted(world: nx.MultiDiGraph) -> PairingRecommender:
+    return PairingRecommender().fit(world, until_year=2020)
+
+
+def test_not_fitted_and_unknown_id(fitted: PairingRecommender) -> None:
+    with pytest.raises(NotFittedError, match="fit"):
+        PairingRecommender().recommend("e001")
+    with pytest.raises(NotFoundError, match="nope"):
+        fitted.recommend("nope")
+    with pytest.raises(SchemaError, match="signals"):
+        PairingRecommender(signals=["magic"]).fit(small_world(n_firms=20))
+
+
+def test_init_only_stores_parameters() -> None:
+    rec = PairingRecommender(model="gbm", negatives=5)
+    assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
+                         "random_state": 0}
+    assert not hasattr(rec, "models_")
+
+
+def test_fit_sets_attributes(fitted: PairingRecommender) -> None:
+    assert fitted.year_ == 2020
+    assert set(fitted.models_) == {"University"}
+    training = fitted.training_
+    assert list(training["snapshot"]) == [2019, 2018, 2017]
+    assert (training["positives"] > 0).all()
+
+
+def test_recommends_same_topic_universities_with_reasons(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    recs = fitted.recommend("e000", k=3)
+    assert list(recs.columns[:7]) == ["rank", "id", "name", "kind", "score", "explanation", "reasons"]
+    assert list(recs["rank"]) == [1, 2, 3]
+    # e000 works on 膜材料: universities 0, 4, 8 share that topic; those it had no link with by 2020 come first
+    partners = {t for _, t, d in world.out_edges("e000", data=True) if d["year"] <= 2020}
+    same_topic = {"u00", "u04", "u08"} - partners
+    assert same_topic and set(recs["id"][: len(same_topic)]) == same_topic
+    top = recs.iloc[0]
+    assert top["id"] in {"u00", "u04", "u08"}
+    assert "膜材料" in top["explanation"] and "Why:" in top["explanation"]
+    signals = {r["signal"] for r in top["reasons"]}
+    assert signals == set(SIGNALS)
+    content = next(r for r in top["reasons"] if r["signal"] == "content")
+    assert "膜材料" in content["evidence"] and content["contribution"] > 0
+    assert (recs["score"].diff().dropna() <= 0).all()
+
+
+def test_existing_partners_excluded_unless_asked(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    partners = {t for _, t, d in world.out_edges("e000", data=True) if d["year"] <= 2020}
+    assert partners, "the fixture should give e000 partners by 2020"
+    recs = fitted.recommend("e000", k=12)
+    assert not set(recs["id"]) & partners
+    everything = fitted.recommend("e000", k=12, include_existing=True)
+    assert partners <= set(everything["id"])
+    assert set(everything.loc[everything["existing"], "id"]) == partners
+
+
+def test_later_links_are_not_known_at_the_cutoff(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    later = {(s, t) for s, t, d in world.edges(data=True) if d["year"] > 2020}
+    firm, uni = min(later)
+    assert uni not in set(fitted.recommend(firm, k=12, include_existing=True).query("existing")["id"])
+
+
+def test_filters(fitted: PairingRecommender) -> None:
+    recs = fitted.recommend("e001", k=5, category="科研院所")
+    assert len(recs) and set(recs["category"]) == {"科研院所"}
+    assert fitted.recommend("e001", k=5, min_score=1.01).empty
+    assert fitted.recommend("e001", k=50).shape[0] <= 12
+
+
+def test_university_to_enterprises(fitted: PairingRecommender) -> None:
+    recs = fitted.recommend("u01", k=5)
+    assert set(recs["kind"]) == {"Enterprise"}
+    # university 1 works on 电线电缆: firms 1, 5, 9 ... share it
+    assert all(int(i[1:]) % 4 == 1 for i in recs["id"])
+    with pytest.raises(SchemaError, match="Enterprise"):
+        fitted.recommend("u01", kind="Talent")
+
+
+def test_talent_recommendations_borrow_university_weights() -> None:
+    g = small_world(n_firms=60)
+    for j, (topic, uni) in enumerate([("膜材料", "u00"), ("电线电缆", "u01")]):
+        g.add_node(f"t{j}", kind="Talent", name=f"专家{j}", keywords=[topic])
+        g.add_edge(f"t{j}", uni, type="AFFILIATED_WITH")
+    rec = PairingRecommender().fit(g, until_year=2020)
+    assert rec.models_["Talent"] is rec.models_["University"]
+    recs = rec.recommend("e000", k=1, kind="Talent")
+    assert recs["id"].tolist() == ["t0"]
+    assert "专家0" in recs["name"].tolist()
+
+
+def test_talent_bridge_and_meeting_evidence() -> None:
+    g = small_world(n_firms=60)
+    g.add_node("t9", kind="Talent", name="王工")
+    g.add_edge("e000", "t9", type="EMPLOYS", year=2015)
+    g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
+    g.add_node("ev1", kind="Event", name="2019产学研对接会", year=2019)
+    g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
+    rec = PairingRecommender().fit(g, until_year=2020)
+    recs = rec.recommend("e000", k=12, include_existing=True)
+    row = recs.set_index("id").loc["u08"]
+    by_signal = {r["signal"]: r for r in row["reasons"]}
+    assert "王工" in by_signal["graph"]["evidence"]
+    assert "2019产学研对接会" in by_signal["meetings"]["evidence_zh"] and "follow-up" in by_signal["meetings"]["evidence"]
+
+
+def test_store_and_graph_give_the_same_answer(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    store = SQLiteStore(":memory:")
+    for kind in ("Enterprise", "University"):
+        store.upsert_nodes(kind, [{"id": n, **{k: v for k, v in d.items() if k != "kind"}}
+                                  for n, d in world.nodes(data=True) if d["kind"] == kind])
+    store.upsert_relationships("COLLABORATES_WITH", [{"source": s, "target": t, "key": str(d["year"]), "year": d["year"]}
+                                                     for s, t, d in world.edges(data=True)])
+    from_store = PairingRecommender().fit(store, until_year=2020).recommend("e002", k=5)
+    assert from_store["id"].tolist() == fitted.recommend("e002", k=5)["id"].tolist()
+
+
+def test_signals_switch_features(world: nx.MultiDiGraph) -> None:
+    data = PairingData.load(world)
+    only_content = PairingRecommender(signals=["content"]).fit(data, until_year=2020)
+    assert len(only_content.columns_) == len(FEATURES["content"])
+    partners = {t for _, t, d in world.out_edges("e003", data=True) if d["year"] <= 2020}
+    same_topic = {"u03", "u07", "u11"} - partners  # topic 3 universities
+    recs = only_content.recommend("e003", k=len(same_topic))
+    assert set(recs["id"]) == same_topic
+
+
+def test_no_history_is_an_error() -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("e1", kind="Enterprise", name="甲")
+    g.add_node("u1", kind="University", name="乙")
+    g.add_edge("e1", "u1", type="COLLABORATES_WITH")
+    with pytest.raises(InsufficientDataError, match="year"):
+        PairingRecommender().fit(g)
+
+
+def test_partner_links_from_projects_and_collaborations() -> None:
+    g = nx.MultiDiGraph()
+    for node, kind in [("e1", "Enterprise"), ("u1", "University"), ("u2", "University"), ("p1", "Project")]:
+        g.add_node(node, kind=kind, name=node)
+    g.nodes["p1"]["year"] = 2018
+    g.add_edge("e1", "p1", type="PARTICIPATES_IN")
+    g.add_edge("u1", "p1", type="PARTICIPATES_IN")
+    g.add_edge("e1", "u1", type="COLLABORATES_WITH", year=2020)
+    g.add_edge("e1", "u2", type="COLLABORATES_WITH", year=2021)
+    links = partner_links(g)
+    assert links.to_dict(orient="records") == [
+        {"enterprise_id": "e1", "partner_id": "u1", "year": 2018},
+        {"enterprise_id": "e1", "partner_id": "u2", "year": 2021},
+    ]
