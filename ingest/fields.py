@@ -22,8 +22,11 @@ __all__ = [
     "TABLES",
     "KIND_ALIASES",
     "REQUIRED",
+    "TABLE_ORDER",
     "normalise_header",
     "field_for_header",
+    "known_field",
+    "detect_table",
 ]
 
 # field -> aliases, per table.  The field name itself is always an alias.
@@ -50,13 +53,18 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "keywords": ["技术领域", "主营产品", "研究方向", "优势学科", "主要技术", "关键词", "keywords", "strengths"],
     "city": ["所在城市", "城市", "所在地", "city"],
     "province": ["所在省份", "省份", "省", "province"],
-    "level": ["层次", "办学层次", "级别", "level"],
+    "level": ["层次", "办学层次", "级别", "平台级别", "平台等级", "level"],
     "manager": ["管理人", "基金管理人", "manager"],
     "fund_type": ["基金类型", "fund_type"],
     "size": ["基金规模(万元)", "基金规模", "规模(万元)", "size"],
     "focus": ["投资方向", "投资领域", "focus"],
     "service_types": ["服务类型", "服务内容", "服务领域", "service_types"],
     "aliases": ["曾用名", "别名", "aliases"],
+    # context kinds loaded through the organisations table (Platform, Department, Town, Industry, Program)
+    "platform_type": ["平台类型", "研发机构类型", "载体类型", "platform_type"],
+    "year": ["认定年份", "认定时间", "获批年份", "year"],
+    "chain": ["产业链", "chain"],
+    "town_type": ["镇街类型", "town_type"],
     # convenience tier columns on an organisations sheet → REACHED_TIER rows
     "tech_sme_year": ["科技型中小企业入库年份", "科技型中小企业年份", "科小入库年份", "tech_sme_year"],
     "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业", "高企", "hte_year"],
@@ -84,7 +92,8 @@ _TALENT_FIELDS: dict[str, list[str]] = {
 }
 
 _TIER_FIELDS: dict[str, list[str]] = {
-    "organisation": ["企业名称", "单位名称", "企业", "统一社会信用代码", "organisation", "organization", "enterprise"],
+    "organisation": ["企业名称", "单位名称", "企业", "organisation", "organization", "enterprise"],
+    "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "tier": ["梯次", "认定类型", "资质类型", "培育梯次", "tier"],
     "year": ["认定年份", "年份", "入库年份", "year"],
     "certificate": ["证书编号", "证书号", "入库编号", "certificate"],
@@ -113,6 +122,7 @@ _PARTICIPATION_FIELDS: dict[str, list[str]] = {
     "program": ["计划类别", "计划名称", "项目类别", "program"],
     "project_level": ["项目级别", "project_level"],
     "organisation": ["承担单位", "参与单位", "单位名称", "单位", "organisation", "organization"],
+    "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "role": ["角色", "承担方式", "role"],
     "year": ["立项年份", "年份", "year"],
     "budget": ["项目经费(万元)", "经费(万元)", "项目经费", "budget"],
@@ -123,8 +133,10 @@ _EVENT_FIELDS: dict[str, list[str]] = {
     "event_name": ["活动名称", "event_name"],
     "date": ["活动日期", "日期", "date"],
     "event_type": ["活动类型", "event_type"],
+    "year": ["活动年份", "年份", "year"],
     "town": ["举办地", "活动地点", "town"],
     "organisation": ["参会单位", "参会企业", "参会人", "organisation", "organization", "attendee"],
+    "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "partner": ["对接单位", "对接高校院所", "对接专家", "partner"],
     "outcome": ["对接结果", "结果", "outcome"],
 }
@@ -159,7 +171,16 @@ KIND_ALIASES: dict[str, str] = {
     "serviceagency": "ServiceAgency", "service_agency": "ServiceAgency", "服务机构": "ServiceAgency",
     "科技服务机构": "ServiceAgency", "agency": "ServiceAgency",
     "talent": "Talent", "人才": "Talent", "专家": "Talent",
+    "platform": "Platform", "平台": "Platform", "研发平台": "Platform", "研发机构": "Platform",
+    "创新平台": "Platform", "创新载体": "Platform",
+    "department": "Department", "部门": "Department", "政府部门": "Department", "挂钩部门": "Department",
+    "program": "Program", "programme": "Program", "人才计划": "Program",
+    "town": "Town", "镇": "Town", "街道": "Town", "园区": "Town", "镇街": "Town", "镇街园区": "Town",
+    "industry": "Industry", "产业": "Industry", "产业链": "Industry",
 }
+
+#: the order tables are loaded in: organisations first, so later tables can name them
+TABLE_ORDER: tuple[str, ...] = ("organisations", "talents", "tiers", "participations", "relationships", "events")
 
 
 def normalise_header(header: object) -> str:
@@ -183,3 +204,36 @@ def field_for_header(header: object, table: str) -> str | None:
         return index[key]
     stripped = _BRACKET.sub("", key)
     return index.get(stripped)
+
+
+def known_field(field: str) -> bool:
+    """True when ``field`` is a field of some table (a mapping file may only name these).
+
+    >>> known_field("uscc"), known_field("colour")
+    (True, False)
+    """
+    return any(field in fields for fields in TABLES.values())
+
+
+def detect_table(fields: list[str]) -> str | None:
+    """The table whose required fields are all present and which explains most of ``fields``.
+
+    ``fields`` are already-mapped field names (unknown headers left out).
+
+    >>> detect_table(["name", "uscc", "town"])
+    'organisations'
+    >>> detect_table(["organisation", "tier", "year"])
+    'tiers'
+    >>> detect_table(["colour"]) is None
+    True
+    """
+    best: tuple[int, int] | None = None
+    chosen = None
+    present = set(fields)
+    for order, table in enumerate(TABLE_ORDER):
+        if not set(REQUIRED[table]) <= present:
+            continue
+        score = (len(present & set(TABLES[table])), -order)
+        if best is None or score > best:
+            best, chosen = score, table
+    return chosen

@@ -1,0 +1,358 @@
+"""Normalising the values met in the bureau's files: names, amounts, dates, years, lists.
+
+Every parser takes one raw cell (str, int, float, datetime or None) and returns
+the cleaned value, ``None`` for an empty cell, or raises :class:`ValueError`
+with a message that says what was expected; the pipeline turns that into a
+rejection naming the file, row and field.
+
+>>> clean_name(" 宜兴市 华通\\n环保科技（集团）有限公司 ")
+'宜兴市华通环保科技(集团)有限公司'
+>>> name_key("宜兴市华通环保科技（集团）有限责任公司") == name_key("宜兴市华通环保科技有限公司")
+True
+>>> parse_amount("1.2亿元"), parse_amount("350万元"), parse_amount("1,500,000元")
+(12000.0, 350.0, 150.0)
+>>> parse_date("2023年5月"), parse_date("2023.5"), parse_date("20230501"), parse_date(45047)
+('2023-05-01', '2023-05-01', '2023-05-01', '2023-05-01')
+>>> parse_year("2021年"), parse_list("环保、水处理，膜材料; 污泥")
+(2021, ['环保', '水处理', '膜材料', '污泥'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "is_blank",
+    "clean_text",
+    "clean_name",
+    "name_key",
+    "parse_amount",
+    "parse_percent",
+    "parse_int",
+    "parse_float",
+    "parse_date",
+    "parse_year",
+    "parse_list",
+    "parse_outcome",
+    "MIN_YEAR",
+    "MAX_YEAR",
+]
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+_BLANKS = {"", "-", "--", "—", "——", "/", "无数据", "nan", "none", "null", "n/a", "na", "#n/a"}
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}()（）])\s+|\s+(?=[{_CJK}()（）])")
+_WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u3000]+")
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")",
+                           "｛": "(", "｝": ")", "{": "(", "}": ")", "〈": "(", "〉": ")", "《": "(", "》": ")"})
+# suffixes and markers that do not tell two organisations apart (matched on the lower-cased NFKC key)
+_SUFFIXES = re.compile(
+    r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|股份公司|集团公司|总公司|分公司|公司|"
+    r"co\.?,?ltd\.?|co\.?limited|company limited|limited|ltd\.?|inc\.?|corp\.?|corporation|co\.?|"
+    r"group|集团)$"
+)
+_MARKERS = re.compile(r"\((集团|股份|中国|控股)\)|\(有限公司\)")
+_ST_PREFIX = re.compile(r"^(\*?st|s\*st|s)(?=[" + _CJK + "])")
+_PUNCT = re.compile(r"[\s.,，。·・'\"“”‘’、]+")
+
+
+def is_blank(value: Any) -> bool:
+    """True for None, NaN, NaT and the dashes and words a spreadsheet uses for "no value".
+
+    >>> is_blank(" -- "), is_blank(float("nan")), is_blank(0)
+    (True, True, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if type(value).__name__ in {"NAType", "NaTType"}:
+        return True
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip().lower() in _BLANKS
+    return False
+
+
+def clean_text(value: Any) -> str | None:
+    """NFKC (full-width → half-width), whitespace runs collapsed, stripped; None when blank.
+
+    >>> clean_text("　ＡＢＣ  科技 ")
+    'ABC 科技'
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).translate(_BRACKETS)
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+@lru_cache(maxsize=200_000)
+def _clean_name(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    text = _WS.sub(" ", text).strip()
+    return _SPACE_NEAR_CJK.sub("", text)
+
+
+def clean_name(value: Any) -> str | None:
+    """The display name: full-width → half-width, brackets unified, no line breaks or spaces between Chinese.
+
+    Latin words keep one space between them (``"Jiangsu Tongda Co., Ltd."``).
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _clean_name(str(value)) or None
+
+
+@lru_cache(maxsize=200_000)
+def name_key(name: str) -> str:
+    """The matching key of an organisation's name: lower case, no punctuation, suffix variants removed.
+
+    有限公司 / 有限责任公司 / 股份有限公司 / (集团) / Co., Ltd. … and a listed firm's ``*ST`` prefix do not
+    distinguish two organisations; the display name keeps them.
+
+    >>> name_key("*ST 宜兴 华通 Co., Ltd.")
+    '宜兴华通'
+    """
+    key = _clean_name(str(name)).lower()
+    key = _MARKERS.sub("", key)
+    key = _PUNCT.sub("", key)
+    key = _ST_PREFIX.sub("", key)
+    for _ in range(3):  # "集团股份有限公司", "(集团)有限公司"
+        stripped = _SUFFIXES.sub("", key)
+        if stripped == key or not stripped:
+            break
+        key = stripped
+    return key
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$")
+_UNIT = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "元": 0.0001, "千元": 0.1, "百万元": 100.0}
+
+
+def _number(text: str) -> float:
+    text = text.replace(",", "").replace(" ", "")
+    if not _NUMBER.match(text.lower()):
+        raise ValueError(f"{text!r} is not a number")
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
+
+
+def parse_float(value: Any) -> float | None:
+    """A plain number; thousands separators allowed.
+
+    >>> parse_float("1,234.5")
+    1234.5
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return float(value)
+    return _number(unicodedata.normalize("NFKC", str(value)).strip())
+
+
+def parse_amount(value: Any) -> float | None:
+    """An amount in 万元 (10,000 yuan): bare numbers are taken as 万元; 元, 千元, 亿元 are converted.
+
+    >>> parse_amount("３５０"), parse_amount("2亿")
+    (350.0, 20000.0)
+    """
+    if is_blank(value) or isinstance(value, (int, float)):
+        return parse_float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+    text = re.sub(r"^(人民币|rmb|¥|￥)", "", text, flags=re.IGNORECASE)
+    for unit in sorted(_UNIT, key=len, reverse=True):
+        if text.endswith(unit):
+            return round(_number(text[: -len(unit)]) * _UNIT[unit], 6)
+    try:
+        return _number(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an amount; write e.g. 350, 350万元, 3500000元 or 1.2亿元") from None
+
+
+def parse_percent(value: Any) -> float | None:
+    """A share as a number 0–100: ``"35%"`` → 35.0; a bare fraction ≤ 1 (``0.35``) → 35.0.
+
+    >>> parse_percent("35%"), parse_percent(0.35), parse_percent("62.5")
+    (35.0, 35.0, 62.5)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            number = _number(text[:-1])
+        else:
+            number = parse_float(text)
+            if number is not None and 0 < number <= 1 and "." in text:
+                number *= 100
+    else:
+        number = parse_float(value)
+        if number is not None and 0 < number <= 1 and not float(number).is_integer():
+            number *= 100
+    if number is None:
+        return None
+    if not 0 <= number <= 100:
+        raise ValueError(f"{value!r} is not a share between 0 and 100%")
+    return round(number, 6)
+
+
+def parse_int(value: Any) -> int | None:
+    """A whole number (``"1,200"``, ``"35人"``, ``12.0``).
+
+    >>> parse_int("35人")
+    35
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        value = re.sub(r"(人|件|个|项|家|名)$", "", unicodedata.normalize("NFKC", value).strip())
+    number = parse_float(value)
+    if number is None:
+        return None
+    if not float(number).is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_PATTERNS = [
+    re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?(\s+[\d:.]+)?$"),
+    re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*月?$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})\s*年?$"),
+]
+
+
+def _check_year(year: int, value: Any) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} in {value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
+def parse_date(value: Any) -> str | None:
+    """An ISO date ``YYYY-MM-DD`` from 2023年5月1日, 2023/5/1, 2023-05-01, 2023.5, 20230501, an Excel serial
+    or a datetime cell.  A month without a day gives the 1st; a bare year gives January 1st.
+
+    >>> parse_date("2023年5月1日"), parse_date("2023/5/1"), parse_date(dt.datetime(2020, 1, 2, 8, 0))
+    ('2023-05-01', '2023-05-01', '2020-01-02')
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        date = value.date() if isinstance(value, dt.datetime) else value
+        _check_year(date.year, value)
+        return date.isoformat()
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return parse_date(value.to_pydatetime())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and MIN_YEAR <= value <= MAX_YEAR:
+            return f"{int(value)}-01-01"
+        if float(value).is_integer() and 19000101 <= value <= 21001231:
+            return parse_date(str(int(value)))
+        if 1 <= value < 80000:  # Excel serial day number
+            date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return date.isoformat()
+        raise ValueError(f"{value!r} is not a date")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return parse_date(float(text))
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            parts = match.groupdict()
+            year = _check_year(int(parts["y"]), value)
+            month = int(parts.get("m") or 1)
+            day = int(parts.get("d") or 1)
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                raise ValueError(f"{value!r} is not a valid date") from None
+    raise ValueError(f"{value!r} is not a date; write e.g. 2023-05-01, 2023年5月1日, 2023/5/1 or 2023年5月")
+
+
+def parse_year(value: Any) -> int | None:
+    """A year (1900–2100) from a year, a date in any form :func:`parse_date` reads, or ``"2021年度"``.
+
+    >>> parse_year(2019.0), parse_year("2020年度"), parse_year("2018-09-30")
+    (2019, 2020, 2018)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        match = re.fullmatch(r"(\d{4})\s*(年度?)?", text)
+        if match:
+            return _check_year(int(match.group(1)), value)
+    date = parse_date(value)
+    return int(date[:4]) if date else None
+
+
+_LIST_SPLIT = re.compile(r"\s*[、,，;；/|｜\n]\s*")
+
+
+def parse_list(value: Any) -> list[str] | None:
+    """Split a list cell on 、,，;；/ | and line breaks (and on spaces when there is no other separator
+    and every part is Chinese); duplicates dropped, order kept.
+
+    >>> parse_list("环保 水处理  膜材料"), parse_list("machine learning, 5G")
+    (['环保', '水处理', '膜材料'], ['machine learning', '5G'])
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        parts = [clean_text(v) for v in value]
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        parts = _LIST_SPLIT.split(text)
+        if len(parts) == 1 and re.search(r"\s", text):
+            words = text.split()
+            if all(re.search(rf"[{_CJK}]", w) for w in words):
+                parts = words
+        parts = [clean_text(p) for p in parts]
+    seen: dict[str, None] = {}
+    for part in parts:
+        if part and part not in seen:
+            seen[part] = None
+    return list(seen) or None
+
+
+_OUTCOMES = {
+    "signed": "signed", "签约": "signed", "已签约": "signed", "签订": "signed", "达成合作": "signed",
+    "达成": "signed", "成功": "signed",
+    "follow-up": "follow-up", "follow up": "follow-up", "followup": "follow-up", "跟进": "follow-up",
+    "待跟进": "follow-up", "持续跟进": "follow-up", "有意向": "follow-up", "意向": "follow-up",
+    "none": "none", "无": "none", "未达成": "none", "未签约": "none", "无意向": "none", "no": "none",
+}
+
+
+def parse_outcome(value: Any) -> str | None:
+    """A meeting outcome: signed / follow-up / none (Chinese 签约, 跟进, 未达成 … accepted).
+
+    >>> parse_outcome("已签约"), parse_outcome("待跟进"), parse_outcome("未达成")
+    ('signed', 'follow-up', 'none')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    if text in ("", "-", "--"):
+        return None
+    if text in _OUTCOMES:
+        return _OUTCOMES[text]
+    raise ValueError(f"outcome {value!r} is not one of signed / follow-up / none (签约 / 跟进 / 未达成)")

@@ -1,0 +1,1087 @@
+"""The ingest pipeline: files → headers → normalised, validated rows → resolved entities → the store.
+
+:func:`ingest_files` reads every file first (an unreadable one raises
+:class:`graph.errors.IngestError` and nothing is written), loads tables in the
+order organisations, talents, tiers, participations, relationships, events
+(so later tables can name what earlier ones load), and writes in batches at
+the end.  Every row ends in exactly one bucket:
+
+written
+    the row's own record (or relationship) was created or updated under its own key: its external id,
+    its USCC, its 学校标识码, its name-id ``org:<normalised name>`` with the same display name.
+merged
+    the row was folded into another record: a name (or name variant, aliases kept) of an existing record,
+    a second row for a record already loaded by this call, or a review decision ``merge``.
+    ``report.merges`` says into which id and by which rule.
+rejected
+    a required field is missing, a value is invalid (an invalid USCC rejects the row: the USCC is the
+    identity of an organisation, and writing the row under its name would create a duplicate of the
+    firm the bureau meant), or a name it refers to cannot be resolved.
+held_for_review
+    an organisation known only by its name whose normalised name is close to, but not the same as, an
+    existing record's (rapidfuzz ratio >= 90).  Decide in the review file (``decision`` = merge /
+    separate) and pass it back with ``accept_review``.
+
+Re-ingesting the same files gives the same buckets and changes nothing in the store.  When a USCC
+appears for a record known by its name-id, the record migrates to the USCC id (relationships re-pointed,
+``report.migrations``).  Derived data are recomputed from everything in the store: the Enterprise's
+``tier`` / ``tier_year`` (highest rung reached, never lowered by an older row) and COLLABORATES_WITH
+(key ``projects``, basis 联合项目) between every enterprise and university on the same project.
+
+>>> import tempfile, pathlib
+>>> from graph import SQLiteStore
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "orgs.csv").write_text(
+...     "企业名称,统一社会信用代码,所属镇(街道、园区)\\n宜兴华通环保科技有限公司,,高塍镇\\n"
+...     "宜兴华通环保科技有限责任公司,,高塍镇\\n", encoding="utf-8")
+>>> store = SQLiteStore(":memory:")
+>>> report = ingest_files(store, [folder / "orgs.csv"])
+>>> {k: report.files[0][k] for k in ("rows_read", "written", "merged")}
+{'rows_read': 2, 'written': 1, 'merged': 1}
+>>> store.counts()["relationships"]
+{'LOCATED_IN': 1}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph import uscc as uscc_module
+from graph.errors import IngestError, InvalidUSCCError, SchemaError
+from graph.schema import (
+    HIGH_TECH_CERTIFICATE_YEARS,
+    KINDS,
+    RELATIONSHIP_TYPES,
+    TIERS,
+    check_kind,
+    tier_id,
+    tier_rank,
+)
+from graph.store import GraphStore
+from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_table, field_for_header, known_field
+from ingest.normalise import (
+    clean_name,
+    clean_text,
+    is_blank,
+    name_key,
+    parse_amount,
+    parse_date,
+    parse_float,
+    parse_int,
+    parse_list,
+    parse_outcome,
+    parse_percent,
+    parse_year,
+)
+from ingest.read import RawSheet, read_file
+from ingest.resolve import ORG_KINDS, EntityIndex
+
+__all__ = ["ingest_files", "IngestReport", "load_mapping", "load_review_decisions", "COLLABORATION_KEY"]
+
+#: key of the COLLABORATES_WITH relationships derived from joint projects
+COLLABORATION_KEY = "projects"
+
+REJECTION_COLUMNS = ["file", "sheet", "row", "field", "value", "reason"]
+MERGE_COLUMNS = ["file", "sheet", "row", "name", "merged_into", "rule"]
+REVIEW_COLUMNS = ["file", "sheet", "row", "name", "candidate_id", "candidate_name", "score", "decision"]
+MIGRATION_COLUMNS = ["old_id", "new_id", "name"]
+_COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
+_CONTEXT_PREFIX = {"Town": "town", "Industry": "industry", "Platform": "platform", "Department": "department",
+                   "Program": "program"}
+_WRITE_ORDER = ("Tier", "Town", "Industry", "Program", "Department", "Platform", "Enterprise", "University",
+                "Fund", "ServiceAgency", "Talent", "Project", "Event")
+_NO = {"否", "无", "no", "n", "false", "0", "未认定", "未入库", "×"}
+_YES = {"是", "yes", "y", "true", "√", "✓", "已认定", "已入库"}
+_TOWN_SUFFIXES = ("镇", "街道", "园区", "开发区", "高新区", "工业园")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the report
+# ---------------------------------------------------------------------------------------------------------
+@dataclass
+class IngestReport:
+    """What happened to every row.
+
+    Attributes
+    ----------
+    files : list of dict
+        One per sheet read: ``path, sheet, table, rows_read, written, merged, rejected, held_for_review,
+        ignored_columns``.
+    rejections : pandas.DataFrame
+        ``file, sheet, row, field, value, reason`` (``row`` as the user sees it: the header is row 1 of a
+        plain file).
+    merges : pandas.DataFrame
+        ``file, sheet, row, name, merged_into, rule``.
+    reviews : pandas.DataFrame
+        ``file, sheet, row, name, candidate_id, candidate_name, score, decision`` (``decision`` empty: fill
+        in merge / separate and pass the file back with ``accept_review``).
+    migrations : pandas.DataFrame
+        ``old_id, new_id, name``: records known by name that moved to their USCC.
+    """
+
+    files: list[dict[str, Any]]
+    rejections: pd.DataFrame
+    merges: pd.DataFrame
+    reviews: pd.DataFrame
+    migrations: pd.DataFrame = field(default_factory=lambda: _frame([], MIGRATION_COLUMNS))
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        """``{"files": [{"path", "rows_read", "written", "merged", "rejected", "held_for_review"}]}``, one entry
+        per file (sheets of a workbook summed), in the order given."""
+        by_path: dict[str, dict[str, Any]] = {}
+        for entry in self.files:
+            total = by_path.setdefault(entry["path"], {"path": entry["path"], **{k: 0 for k in _COUNTS}})
+            for key in _COUNTS:
+                total[key] += int(entry[key])
+        return {"files": list(by_path.values())}
+
+    def totals(self) -> dict[str, int]:
+        """Counts summed over all files."""
+        return {k: sum(int(e[k]) for e in self.files) for k in _COUNTS}
+
+    def to_excel(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``ingest_report.xlsx``: sheets 汇总 summary, 拒绝 rejected, 合并 merged, 待审核 review, 迁移 migrated.
+
+        Headers are "中文 / english"; cell text that looks like a formula is written as text.
+        """
+        summary = pd.DataFrame(self.files, columns=["path", "sheet", "table", *_COUNTS, "ignored_columns"])
+        summary["ignored_columns"] = summary["ignored_columns"].map(
+            lambda v: ", ".join(v) if isinstance(v, list) else v
+        )
+        sheets = [
+            ("汇总 summary", summary, _SUMMARY_ZH),
+            ("拒绝 rejected", self.rejections, _DETAIL_ZH),
+            ("合并 merged", self.merges, _DETAIL_ZH),
+            ("待审核 review", self.reviews, _DETAIL_ZH),
+            ("迁移 migrated", self.migrations, _DETAIL_ZH),
+        ]
+        return _write_workbook(path, sheets)
+
+    def write_reviews(self, path: str | os.PathLike[str]) -> Path:
+        """Write the review rows alone (``.xlsx``, else CSV) for the analyst to fill the ``decision`` column."""
+        target = Path(path)
+        if target.suffix.lower() in (".xlsx", ".xlsm"):
+            return _write_workbook(target, [("review", self.reviews, {})], bilingual=False)
+        self.reviews.to_csv(target, index=False, encoding="utf-8-sig")
+        return target
+
+
+_SUMMARY_ZH = {"path": "文件", "sheet": "工作表", "table": "表类型", "rows_read": "读取行数", "written": "写入",
+               "merged": "合并", "rejected": "拒绝", "held_for_review": "待审核", "ignored_columns": "未识别列"}
+_DETAIL_ZH = {"file": "文件", "sheet": "工作表", "row": "行号", "field": "字段", "value": "值", "reason": "原因",
+              "name": "名称", "merged_into": "并入", "rule": "规则", "candidate_id": "候选 id",
+              "candidate_name": "候选名称", "score": "相似度", "decision": "决定 (merge/separate)",
+              "old_id": "原 id", "new_id": "新 id"}
+
+
+def _write_workbook(path: str | os.PathLike[str], sheets: list[tuple[str, pd.DataFrame, dict[str, str]]],
+                    bilingual: bool = True) -> Path:
+    import openpyxl  # noqa: PLC0415
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
+
+    target = Path(path)
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, frame, zh in sheets:
+        sheet = workbook.create_sheet(title)
+        headers = [f"{zh[c]} / {c}" if bilingual and c in zh else c for c in frame.columns]
+        sheet.append(headers)
+        for values in frame.itertuples(index=False, name=None):
+            row = []
+            for value in values:
+                if value is None or (isinstance(value, float) and value != value):
+                    row.append(None)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    row.append(value)
+                else:
+                    row.append(ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32000])
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # "=1+1" in a name is text, never a formula
+                    cell.data_type = "s"
+        for position, header in enumerate(headers, start=1):
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(position)].width = min(
+                max(12, len(str(header)) + 4), 60)
+    try:
+        workbook.save(target)
+    except OSError as exc:
+        raise IngestError(f"cannot write {os.fspath(target)!r}: {exc.strerror or exc}") from None
+    return target
+
+
+def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns}, columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# options: mapping and review decisions
+# ---------------------------------------------------------------------------------------------------------
+def load_mapping(mapping: str | os.PathLike[str] | dict[str, str] | None) -> dict[str, str]:
+    """Read a mapping file: a flat JSON or YAML object ``{"source header": "field"}``.
+
+    A field may be empty or null to ignore the column.  Fields must be fields of some table
+    (see :data:`ingest.fields.TABLES`).
+    """
+    if mapping is None:
+        return {}
+    if isinstance(mapping, dict):
+        data: Any = mapping
+        where = "mapping"
+    else:
+        where = os.fspath(mapping)
+        try:
+            text = Path(where).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IngestError(f"cannot read mapping file {where!r}: {exc}") from None
+        try:
+            if where.lower().endswith((".yaml", ".yml")):
+                import yaml  # noqa: PLC0415
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+        except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise IngestError(f"mapping file {where!r} is not valid JSON/YAML: {reason}") from None
+    if not isinstance(data, dict):
+        raise IngestError(f"mapping {where!r} must be a flat object {{\"source header\": \"field\"}}")
+    out: dict[str, str] = {}
+    for header, target in data.items():
+        if target is None or target == "":
+            out[str(header)] = ""
+            continue
+        if not isinstance(target, str) or not known_field(target):
+            raise IngestError(
+                f"mapping {where!r}: {header!r} → {target!r} is not a known field; "
+                "see `innonet schema` and ingest/fields.py for the fields of each table"
+            )
+        out[str(header)] = target
+    return out
+
+
+_DECISIONS = {"merge": "merge", "合并": "merge", "是": "merge", "yes": "merge", "same": "merge",
+              "separate": "separate", "不合并": "separate", "分开": "separate", "新建": "separate",
+              "否": "separate", "no": "separate", "different": "separate"}
+
+
+def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str, str], str]:
+    """Read a filled review file → ``{(name key, candidate_id): "merge" | "separate"}``.
+
+    The file is the review sheet this pipeline wrote (xlsx or CSV) with the ``decision`` column filled
+    (merge / separate; 合并 / 不合并 accepted).  Rows without a decision stay held.
+    """
+    if path is None:
+        return {}
+    sheets = read_file(path)
+    decisions: dict[tuple[str, str], str] = {}
+    for raw in sheets:
+        columns = {_plain(c): c for c in raw.frame.columns}
+        needed = ("name", "candidate_id", "decision")
+        if not all(n in columns for n in needed):
+            raise IngestError(
+                f"review file {os.fspath(path)!r} needs columns name, candidate_id and decision; "
+                f"it has {', '.join(map(str, raw.frame.columns))}"
+            )
+        for row in raw.frame.to_dict(orient="records"):
+            decision = clean_text(row[columns["decision"]])
+            name, candidate = clean_name(row[columns["name"]]), clean_text(row[columns["candidate_id"]])
+            if decision is None or name is None or candidate is None:
+                continue
+            value = _DECISIONS.get(decision.lower())
+            if value is None:
+                raise IngestError(
+                    f"review file {os.fspath(path)!r}: decision {decision!r} for {name!r} is not merge or separate"
+                )
+            decisions[(name_key(name), candidate)] = value
+    return decisions
+
+
+def _plain(header: object) -> str:
+    text = str(header)
+    return text.split("/")[-1].strip().lower() if "/" in text else text.strip().lower()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# staging
+# ---------------------------------------------------------------------------------------------------------
+class _Reject(Exception):
+    def __init__(self, field_name: str, value: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.value, self.reason = field_name, value, reason
+
+
+class _Hold(Exception):
+    def __init__(self, name: str, candidate: tuple[str, str, float]) -> None:
+        super().__init__(name)
+        self.name, self.candidate = name, candidate
+
+
+@dataclass
+class _Sheet:
+    raw: RawSheet
+    table: str
+    frame: pd.DataFrame
+    ignored: list[str]
+    counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _COUNTS})
+
+    @property
+    def label(self) -> str:
+        return os.path.basename(self.raw.path)
+
+
+class _Stage:
+    """Everything this call will write, and the report being built."""
+
+    def __init__(self, index: EntityIndex, decisions: dict[tuple[str, str], str]) -> None:
+        self.index = index
+        self.decisions = decisions
+        self.nodes: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.rels: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self.claimed: set[str] = set()
+        self.migrations: list[dict[str, str]] = []
+        self.tier_touched: set[str] = set()
+        self.projects_touched: set[str] = set()
+        self.rejections: list[dict[str, Any]] = []
+        self.merges: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+
+    # -- nodes and relationships --------------------------------------------------------------------------
+    def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
+        spec = KINDS[kind].properties
+        props = {k: v for k, v in props.items() if k in spec and v is not None}
+        entry = self.nodes.get(node_id)
+        if entry is None:
+            self.nodes[node_id] = (kind, dict(props))
+        else:
+            entry[1].update(props)
+        self.index.add(node_id, kind, props)
+
+    def context(self, kind: str, name: str, extra: dict[str, Any] | None = None) -> str:
+        node_id = f"{_CONTEXT_PREFIX[kind]}:{name}"
+        existing = self.index.kind_of.get(node_id)
+        if existing is not None and existing != kind:
+            raise _Reject("name", name, f"id {node_id!r} is already a {existing}")
+        if node_id not in self.nodes or extra:
+            self.node(node_id, kind, {"name": name, **(extra or {})})
+        return node_id
+
+    def rel(self, type_: str, source: str, target: str, key: str = "", props: dict[str, Any] | None = None) -> bool:
+        """Stage a relationship; True when this call had not staged it yet."""
+        spec = RELATIONSHIP_TYPES[type_].properties
+        clean = {k: v for k, v in (props or {}).items() if k in spec and k != "source" and v is not None}
+        ident = (type_, source, target, key)
+        new = ident not in self.rels
+        self.rels.setdefault(ident, {}).update(clean)
+        return new
+
+    def current_name(self, node_id: str) -> str | None:
+        return self.index.props.get(node_id, {}).get("name")
+
+    def add_alias(self, node_id: str, kind: str, alias: str) -> None:
+        props = self.index.props.get(node_id, {})
+        if "aliases" not in KINDS[kind].properties or alias == props.get("name"):
+            return
+        aliases = list(props.get("aliases") or [])
+        if alias not in aliases:
+            self.node(node_id, kind, {"aliases": sorted({*aliases, alias})})
+
+    def migrate(self, old_id: str, new_id: str, kind: str) -> None:
+        """Move a name-id record to its USCC id (staged props, staged relationships, index)."""
+        props = dict(self.index.props.get(old_id, {}))
+        staged = self.nodes.pop(old_id, None)
+        if staged is not None:
+            props.update(staged[1])
+        self.index.remove(old_id)
+        self.node(new_id, kind, props)
+        for ident in [i for i in self.rels if old_id in (i[1], i[2])]:
+            type_, source, target, key = ident
+            rel_props = self.rels.pop(ident)
+            self.rels[(type_, new_id if source == old_id else source, new_id if target == old_id else target,
+                       key)] = rel_props
+        self.tier_touched = {new_id if i == old_id else i for i in self.tier_touched}
+        if old_id in self.claimed:
+            self.claimed.add(new_id)
+        self.migrations.append({"old_id": old_id, "new_id": new_id, "name": props.get("name")})
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------
+    def reject(self, sheet: _Sheet, row: int, exc: _Reject) -> None:
+        sheet.counts["rejected"] += 1
+        value = exc.value
+        if value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
+        if isinstance(value, str):
+            value = value[:200]
+        self.rejections.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row,
+                                "field": exc.field, "value": value, "reason": exc.reason})
+
+    def merged(self, sheet: _Sheet, row: int, name: Any, into: str, rule: str) -> None:
+        sheet.counts["merged"] += 1
+        self.merges.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "name": name,
+                            "merged_into": into, "rule": rule})
+
+    def hold(self, sheet: _Sheet, row: int, exc: _Hold) -> None:
+        sheet.counts["held_for_review"] += 1
+        candidate_id, candidate_name, score = exc.candidate
+        self.index.held[name_key(exc.name)] = exc.name
+        self.reviews.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "name": exc.name,
+                             "candidate_id": candidate_id, "candidate_name": candidate_name, "score": score,
+                             "decision": None})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# field parsing
+# ---------------------------------------------------------------------------------------------------------
+def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_text) -> Any:
+    value = row.get(name)
+    try:
+        return parser(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _Reject(name, value, str(exc)) from None
+
+
+def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_text) -> Any:
+    value = _get(row, name, parser)
+    if value is None:
+        raise _Reject(name, row.get(name), f"{name} is required and missing")
+    return value
+
+
+def _non_negative(value: float | int | None, name: str) -> None:
+    if value is not None and value < 0:
+        raise _Reject(name, value, f"{name} {value} is negative")
+
+
+_ORG_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "founded": parse_date, "revenue": parse_amount, "rd_spend": parse_amount, "size": parse_amount,
+    "hightech_revenue_share": parse_percent, "employees": parse_int, "st_staff": parse_int,
+    "patents": parse_int, "invention_patents": parse_int, "keywords": parse_list, "focus": parse_list,
+    "service_types": parse_list, "aliases": parse_list, "year": parse_year,
+}
+_ORG_TEXT = ("category", "city", "province", "level", "manager", "fund_type", "platform_type", "chain",
+             "town_type")
+_TIER_COLUMNS = (("tech_sme_year", "科技型中小企业"), ("hte_year", "高新技术企业"), ("srdi", "专精特新"),
+                 ("quasi_unicorn_year", "准独角兽"), ("listed_year", "科技上市企业"))
+
+
+def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
+    raw = row.get("kind")
+    text = clean_text(raw)
+    if text is not None:
+        kind = KIND_ALIASES.get(text.lower()) or (text if text in KINDS else None)
+        if kind is None or kind == "Talent":
+            raise _Reject("kind", raw, f"kind {raw!r} is not one of 企业/高校/科研院所/基金/服务机构/平台/部门 "
+                                       "(Enterprise, University, Fund, ServiceAgency, Platform, Department, …)")
+        return kind
+    if default is not None:
+        return default
+    if name.endswith(("大学", "学院", "研究所", "研究院", "科学院", "实验室")) and "公司" not in name:
+        return "University"
+    return "Enterprise"
+
+
+def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """REACHED_TIER data from the convenience tier columns of an organisations row."""
+    out = []
+    for column, tier in _TIER_COLUMNS:
+        if column not in row or is_blank(row[column]):
+            continue
+        raw = row[column]
+        text = clean_text(raw) or ""
+        if text.lower() in _NO:
+            continue
+        level = None
+        year = None
+        try:
+            year = parse_year(raw)
+        except ValueError:
+            if column != "srdi":
+                raise _Reject(column, raw, f"{raw!r} is not a year; write the year the tier was reached") from None
+            level = text
+        if column == "srdi" and year is None:
+            year = _get(row, "srdi_year", parse_year)
+            if level and level.lower() in _YES:
+                level = None
+        elif column == "srdi":
+            level = None
+        if year is None:
+            raise _Reject(column, raw, f"{tier} needs the year it was reached (e.g. 2021)")
+        certificate = _get(row, "hte_certificate") if column == "hte_year" else None
+        out.append({"tier": tier, "year": year, "level": level, "certificate": certificate})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# table handlers: each takes one row, stages it and returns ("written", None) or ("merged", (into, rule))
+# ---------------------------------------------------------------------------------------------------------
+def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int,
+                  default_kind: str | None) -> tuple[str, Any]:
+    name = _required(row, "name", clean_name)
+    kind = _kind_of_row(row, default_kind, name)
+    spec = KINDS[kind].properties
+    props: dict[str, Any] = {"name": name, "source": sheet.label}
+    for column in row:
+        if column in _ORG_PARSERS:
+            props[column] = _get(row, column, _ORG_PARSERS[column])
+        elif column in _ORG_TEXT:
+            props[column] = _get(row, column)
+    for column in ("revenue", "rd_spend", "size", "employees", "st_staff", "patents", "invention_patents"):
+        _non_negative(props.get(column), column)
+    town = _get(row, "town", clean_name)
+    industry = _get(row, "industry", clean_name)
+    props["town"], props["industry"] = town, industry
+    if kind == "University" and props.get("category") is None:
+        word = clean_text(row.get("kind")) or ""
+        props["category"] = "科研院所" if ("院所" in word or "研究" in word or "institute" in word.lower()
+                                          or name.endswith(("研究所", "研究院", "科学院", "实验室"))) else "高校"
+    code = None
+    raw_uscc = row.get("uscc")
+    if not is_blank(raw_uscc):
+        try:
+            code = uscc_module.validate(raw_uscc)
+        except InvalidUSCCError as exc:
+            raise _Reject("uscc", raw_uscc, str(exc)) from None
+        if "uscc" not in spec:
+            raise _Reject("uscc", raw_uscc, f"a {kind} has no USCC; remove it or fix the kind")
+        props["uscc"] = code
+    moe = None
+    if not is_blank(row.get("moe_code")):
+        moe = (clean_text(row["moe_code"]) or "").replace(" ", "")
+        if not (moe.isdigit() and len(moe) == 10):
+            raise _Reject("moe_code", row["moe_code"], f"学校标识码 {row['moe_code']!r} must have 10 digits")
+        props["moe_code"] = moe
+    tiers = _tier_rows(row) if kind == "Enterprise" else []
+    external = _get(row, "id")
+    merged_rule = None
+
+    if external is not None:
+        node_id, rule = external, "id"
+    elif code is not None:
+        node_id, rule = stage.index.by_uscc.get(code, code), "uscc"
+    elif moe is not None and "moe_code" in spec:
+        node_id, rule = stage.index.by_moe.get(moe, f"moe:{moe}"), "moe"
+    elif kind in _CONTEXT_PREFIX:
+        node_id, rule = f"{_CONTEXT_PREFIX[kind]}:{name}", "name"
+    else:
+        node_id, rule = _by_name(stage, name, kind)
+        if rule in ("name", "name-variant", "review"):
+            merged_rule = rule
+
+    existing = stage.index.kind_of.get(node_id)
+    if existing is not None and existing != kind:
+        raise _Reject("kind", row.get("kind") or kind,
+                      f"id {node_id!r} is already a {existing} in the store; it cannot also be a {kind}")
+    if rule == "uscc" and node_id == code:  # a record known by name-id gets its USCC: migrate it
+        for old in stage.index.by_name(name, (kind,)):
+            if old.startswith("org:") and not stage.index.props.get(old, {}).get("uscc"):
+                stage.migrate(old, code, kind)
+    if node_id in stage.claimed and merged_rule is None:
+        merged_rule = "duplicate"
+    stage.claimed.add(node_id)
+
+    if merged_rule is not None:
+        props.pop("name")
+        props.pop("source")
+        stage.node(node_id, kind, props)
+        stage.add_alias(node_id, kind, name)
+    else:
+        previous = stage.current_name(node_id)
+        stage.node(node_id, kind, props)
+        if previous and previous != name:
+            stage.add_alias(node_id, kind, previous)
+    if town and "LOCATED_IN" in RELATIONSHIP_TYPES and kind in RELATIONSHIP_TYPES["LOCATED_IN"].sources:
+        stage.rel("LOCATED_IN", node_id, stage.context("Town", town))
+    if industry and kind in RELATIONSHIP_TYPES["IN_INDUSTRY"].sources:
+        stage.rel("IN_INDUSTRY", node_id, stage.context("Industry", industry))
+    for tier in tiers:
+        _stage_tier(stage, node_id, tier)
+    if merged_rule is not None:
+        return "merged", (node_id, merged_rule, name)
+    return "written", None
+
+
+def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
+    """Resolve an organisation known only by its name → (id, rule)."""
+    ids = stage.index.by_name(name, (kind,))
+    if len(ids) > 1:
+        raise _Reject("name", name, f"{name!r} matches several {kind} records ({', '.join(ids[:4])}); add the USCC")
+    own = f"org:{name_key(name)}"
+    if ids:
+        node_id = ids[0]
+        if node_id == own and stage.current_name(node_id) in (name, None):
+            return node_id, "own"
+        return node_id, "name" if node_id != own else "name-variant"
+    candidate = stage.index.fuzzy(name, kind)
+    if candidate is not None:
+        decision = stage.decisions.get((name_key(name), candidate[0]))
+        if decision == "merge":
+            return candidate[0], "review"
+        if decision != "separate":
+            raise _Hold(name, candidate)
+    if not name_key(name):
+        raise _Reject("name", name, f"name {name!r} has nothing left to identify it after normalisation")
+    return own, "own"
+
+
+def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool:
+    canonical = TIERS[tier_rank(tier["tier"]) - 1]
+    target = tier_id(canonical)
+    stage.node(target, "Tier", {"name": canonical, "rank": tier_rank(canonical)})
+    valid_until = tier.get("valid_until")
+    if canonical == "高新技术企业" and valid_until is None:
+        valid_until = tier["year"] + HIGH_TECH_CERTIFICATE_YEARS
+    stage.tier_touched.add(enterprise_id)
+    return stage.rel("REACHED_TIER", enterprise_id, target, str(tier["year"]),
+                     {"year": tier["year"], "level": tier.get("level"), "certificate": tier.get("certificate"),
+                      "valid_until": valid_until})
+
+
+def _resolve(stage: _Stage, row: dict[str, Any], column: str, kinds: Iterable[str], uscc_column: str | None = None
+             ) -> str:
+    kinds = tuple(kinds)
+    uscc = row.get(uscc_column) if uscc_column else None
+    if uscc_column and not is_blank(uscc) and not uscc_module.is_valid(uscc):
+        try:
+            uscc_module.validate(uscc)
+        except InvalidUSCCError as exc:
+            raise _Reject(uscc_column, uscc, str(exc)) from None
+    if is_blank(row.get(column)) and (uscc is None or is_blank(uscc)):
+        raise _Reject(column, None, f"{column} is required and missing")
+    node_id, reason = stage.index.lookup(row.get(column), kinds, uscc=None if is_blank(uscc) else uscc)
+    if node_id is None:
+        raise _Reject(column, row.get(column) if not is_blank(row.get(column)) else uscc, f"{column} {reason}")
+    return node_id
+
+
+def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+            ) -> tuple[str, Any]:
+    name = _required(row, "name", clean_name)
+    affiliation = _get(row, "affiliation", clean_name)
+    programs = _get(row, "programs", parse_list) or []
+    program_year = _get(row, "program_year", parse_year)
+    secondment_year = _get(row, "secondment_year", parse_year)
+    props = {"name": name, "affiliation": affiliation, "field": _get(row, "field"), "title": _get(row, "title"),
+             "keywords": _get(row, "keywords", parse_list), "programs": programs or None,
+             "email": _get(row, "email"), "phone": _get(row, "phone"), "source": sheet.label}
+    seconded = None
+    target_text = _get(row, "seconded_to", clean_name)
+    if target_text is not None:
+        node_id, reason = stage.index.lookup(target_text, ("Enterprise", "Town"))
+        if node_id is None:
+            if target_text.endswith(_TOWN_SUFFIXES):
+                node_id = stage.context("Town", target_text)
+            else:
+                raise _Reject("seconded_to", target_text, f"seconded_to {reason}")
+        role = _get(row, "secondment_role") or (
+            "科技镇长团" if stage.index.kind_of.get(node_id) == "Town" else "科技副总")
+        seconded = (node_id, role)
+    affiliation_id = None
+    if affiliation is not None:
+        affiliation_id, _ = stage.index.lookup(affiliation, ORG_KINDS)
+    external = _get(row, "id")
+    digest = hashlib.sha1(f"{name_key(name)}|{name_key(affiliation or '')}".encode()).hexdigest()[:16]
+    talent_id = external or f"talent:{digest}"
+    existing = stage.index.kind_of.get(talent_id)
+    if existing is not None and existing != "Talent":
+        raise _Reject("id", external, f"id {talent_id!r} is already a {existing}")
+    duplicate = talent_id in stage.claimed
+    stage.claimed.add(talent_id)
+    if duplicate:
+        stored = list(stage.index.props.get(talent_id, {}).get("programs") or [])
+        props["programs"] = sorted({*stored, *programs}) or None
+    stage.node(talent_id, "Talent", props)
+    if affiliation_id is not None:
+        stage.rel("AFFILIATED_WITH", talent_id, affiliation_id)
+    for program in programs:
+        program_id = stage.context("Program", program)
+        stage.rel("IN_PROGRAM", talent_id, program_id, "", {"year": program_year})
+    if seconded is not None:
+        stage.rel("SECONDED_TO", talent_id, seconded[0], "", {"role": seconded[1], "year": secondment_year})
+    if duplicate:
+        return "merged", (talent_id, "duplicate", name)
+    return "written", None
+
+
+def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+          ) -> tuple[str, Any]:
+    tier_text = _required(row, "tier")
+    try:
+        tier_rank(tier_text)
+    except SchemaError as exc:
+        raise _Reject("tier", tier_text, str(exc)) from None
+    year = _required(row, "year", parse_year)
+    enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
+    new = _stage_tier(stage, enterprise_id, {
+        "tier": tier_text, "year": year, "level": _get(row, "level"), "certificate": _get(row, "certificate"),
+        "valid_until": _get(row, "valid_until", parse_year)})
+    if not new:
+        return "merged", (enterprise_id, "duplicate", clean_text(row.get("organisation")))
+    return "written", None
+
+
+def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+                   ) -> tuple[str, Any]:
+    project = _required(row, "project_id")
+    year = _required(row, "year", parse_year)
+    budget = _get(row, "budget", parse_amount)
+    _non_negative(budget, "budget")
+    org_id = _resolve(stage, row, "organisation", ORG_KINDS, "organisation_uscc")
+    project_id = f"project:{project}"
+    existing = stage.index.kind_of.get(project_id)
+    if existing is not None and existing != "Project":
+        raise _Reject("project_id", project, f"id {project_id!r} is already a {existing}")
+    stored = stage.index.props.get(project_id, {})
+    stored_year = stored.get("year")
+    props = {"name": _get(row, "project_name", clean_name) or stored.get("name") or project,
+             "program": _get(row, "program"), "level": _get(row, "project_level"), "budget": budget,
+             "year": min(year, stored_year) if isinstance(stored_year, int) else year, "source": sheet.label}
+    if stored.get("name") and _get(row, "project_name", clean_name) is None:
+        props.pop("name")
+    stage.node(project_id, "Project", props)
+    stage.projects_touched.add(project_id)
+    new = stage.rel("PARTICIPATES_IN", org_id, project_id, "", {"role": _get(row, "role"), "year": year})
+    if not new:
+        return "merged", (org_id, "duplicate", clean_text(row.get("organisation")))
+    return "written", None
+
+
+_REL_TYPES = {**{t.lower(): t for t in RELATIONSHIP_TYPES}, **{r.label_zh: t for t, r in RELATIONSHIP_TYPES.items()}}
+_REL_PARSERS: dict[str, Callable[[Any], Any]] = {"amount": parse_amount, "weight": parse_float, "year": parse_year,
+                                                 "last_year": parse_year, "end_year": parse_year,
+                                                 "valid_until": parse_year}
+
+
+def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+                  ) -> tuple[str, Any]:
+    type_text = _required(row, "type")
+    type_ = _REL_TYPES.get(type_text.lower()) or _REL_TYPES.get(type_text)
+    if type_ is None:
+        raise _Reject("type", type_text, f"relationship type {type_text!r} is not in the schema; use one of "
+                                         f"{', '.join(RELATIONSHIP_TYPES)} (or its Chinese label)")
+    spec = RELATIONSHIP_TYPES[type_]
+    source = _resolve(stage, row, "source", spec.sources)
+    target = _resolve(stage, row, "target", spec.targets)
+    props = {}
+    for column in row:
+        if column in ("source", "target", "type", "key"):
+            continue
+        if column in spec.properties:
+            props[column] = _get(row, column, _REL_PARSERS.get(column, clean_text))
+    _non_negative(props.get("amount"), "amount")
+    key = _get(row, "key") or ""
+    if type_ == "REACHED_TIER":
+        raise _Reject("type", type_text, "load tiers with the tiers table (organisation, tier, year)")
+    if not stage.rel(type_, source, target, key, props):
+        return "merged", (source, "duplicate", clean_text(row.get("source")))
+    return "written", None
+
+
+def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+           ) -> tuple[str, Any]:
+    event = _required(row, "event_id")
+    date = _get(row, "date", parse_date)
+    year = _get(row, "year", parse_year) or (int(date[:4]) if date else None)
+    town = _get(row, "town", clean_name)
+    attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
+    outcome = _get(row, "outcome", parse_outcome)
+    partner = None
+    if not is_blank(row.get("partner")):
+        partner = _resolve(stage, row, "partner", ("University", "Talent"))
+        if stage.index.kind_of.get(attendee) != "Enterprise":
+            raise _Reject("organisation", row.get("organisation"),
+                          "a meeting (对接单位) needs an enterprise as the attendee")
+    elif outcome is not None:
+        raise _Reject("partner", None, "an outcome (对接结果) needs the partner it was reached with (对接单位)")
+    event_id = f"event:{event}"
+    existing = stage.index.kind_of.get(event_id)
+    if existing is not None and existing != "Event":
+        raise _Reject("event_id", event, f"id {event_id!r} is already a {existing}")
+    stored = stage.index.props.get(event_id, {})
+    name = _get(row, "event_name", clean_name)
+    stage.node(event_id, "Event", {"name": name or stored.get("name") or event, "date": date, "year": year,
+                                   "event_type": _get(row, "event_type"), "town": town, "source": sheet.label})
+    new = stage.rel("ATTENDED", attendee, event_id)
+    if town:
+        stage.rel("LOCATED_IN", event_id, stage.context("Town", town))
+    if partner is not None:
+        new = stage.rel("ATTENDED", partner, event_id) or new
+        new = stage.rel("MET", attendee, partner, event, {"event": event, "outcome": outcome or "none",
+                                                           "year": year}) or new
+    if not new:
+        return "merged", (attendee, "duplicate", clean_text(row.get("organisation")))
+    return "written", None
+
+
+_HANDLERS = {"organisations": _organisation, "talents": _talent, "tiers": _tier, "participations": _participation,
+             "relationships": _relationship, "events": _event}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# derived data
+# ---------------------------------------------------------------------------------------------------------
+def _derive_tiers(stage: _Stage, store: GraphStore) -> None:
+    if not stage.tier_touched:
+        return
+    best: dict[str, tuple[int, int]] = {}
+    stored = store.relationships("REACHED_TIER")
+    records = [(s, t, p.get("year")) for (ty, s, t, _k), p in stage.rels.items() if ty == "REACHED_TIER"]
+    if len(stored):
+        records += list(zip(stored["source"], stored["target"], stored.get("year", [None] * len(stored))))
+    for source, target, year in records:
+        if source not in stage.tier_touched or not isinstance(year, int):
+            continue
+        rank = TIERS.index(target.split(":", 1)[1]) + 1 if target.split(":", 1)[1] in TIERS else 0
+        current = best.get(source)
+        if current is None or rank > current[0] or (rank == current[0] and year < current[1]):
+            best[source] = (rank, year)
+    for enterprise_id, (rank, year) in best.items():
+        stage.node(enterprise_id, "Enterprise", {"tier": TIERS[rank - 1], "tier_year": year})
+
+
+def _derive_collaborations(stage: _Stage, store: GraphStore) -> None:
+    if not stage.projects_touched:
+        return
+    members: dict[str, dict[str, int]] = defaultdict(dict)  # project → org → year
+    stored = store.relationships("PARTICIPATES_IN")
+    if len(stored):
+        years = stored["year"] if "year" in stored else [None] * len(stored)
+        for source, target, year in zip(stored["source"], stored["target"], years):
+            members[target][source] = year
+    for (type_, source, target, _key), props in stage.rels.items():
+        if type_ == "PARTICIPATES_IN":
+            members[target][source] = props.get("year", members[target].get(source))
+    kind_of = stage.index.kind_of
+    projects_of: dict[str, set[str]] = defaultdict(set)
+    for project, orgs in members.items():
+        for org in orgs:
+            projects_of[org].add(project)
+    pairs: set[tuple[str, str]] = set()
+    for project in stage.projects_touched:
+        orgs = members.get(project, {})
+        firms = [o for o in orgs if kind_of.get(o) == "Enterprise"]
+        universities = [o for o in orgs if kind_of.get(o) == "University"]
+        pairs.update((f, u) for f in firms for u in universities)
+    for firm, university in pairs:
+        joint = projects_of[firm] & projects_of[university]
+        years = []
+        for project in joint:
+            pair_years = [y for y in (members[project].get(firm), members[project].get(university))
+                          if isinstance(y, int)]
+            if pair_years:
+                years.append(max(pair_years))
+        stage.rel("COLLABORATES_WITH", firm, university, COLLABORATION_KEY, {
+            "year": min(years) if years else None, "last_year": max(years) if years else None,
+            "weight": float(len(joint)), "basis": "联合项目"})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------------------------------------
+def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node_id, (kind, props) in stage.nodes.items():
+        by_kind[kind].append({"id": node_id, **props})
+    for kind in sorted(by_kind, key=lambda k: _WRITE_ORDER.index(k) if k in _WRITE_ORDER else len(_WRITE_ORDER)):
+        store.upsert_nodes(kind, by_kind[kind])
+    moved: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    old_ids = []
+    for migration in stage.migrations:
+        old, new = migration["old_id"], migration["new_id"]
+        if old not in stored_ids:
+            continue
+        old_ids.append(old)
+        for record in store.neighbours(old).to_dict(orient="records"):
+            other = record.pop("id")
+            type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
+            for drop in ("kind", "name"):
+                record.pop(drop, None)
+            props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and v != v)}
+            if other == old:
+                other = new
+            source, target = (new, other) if direction == "out" else (other, new)
+            moved[type_].append({"source": source, "target": target, "key": key, **props})
+    for type_, rows in moved.items():
+        store.upsert_relationships(type_, rows)
+    if old_ids:
+        store.delete_nodes(old_ids)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (type_, source, target, key), props in stage.rels.items():
+        by_type[type_].append({"source": source, "target": target, "key": key, **props})
+    for type_, rows in by_type.items():
+        store.upsert_relationships(type_, rows)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the entry point
+# ---------------------------------------------------------------------------------------------------------
+def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sheet:
+    columns = [str(c) for c in raw.frame.columns]
+    mapped: dict[str, str | None] = {}
+    for column in columns:
+        if column in mapping:
+            mapped[column] = mapping[column] or None
+        else:
+            stripped = column.strip()
+            mapped[column] = mapping[stripped] or None if stripped in mapping else None
+    if table is None:
+        candidates = []
+        for name in TABLE_ORDER:
+            fields = [mapped[c] or field_for_header(c, name) for c in columns]
+            candidates.append(name) if detect_table([f for f in fields if f]) == name else None
+        best = None
+        for name in candidates:
+            fields = {mapped[c] or field_for_header(c, name) for c in columns} - {None}
+            score = (len(fields & set(TABLES[name])), -TABLE_ORDER.index(name))
+            if best is None or score > best[0]:
+                best = (score, name)
+        if best is None:
+            where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
+            raise IngestError(
+                f"cannot tell which table {where} is from its headers ({', '.join(columns[:8])}); "
+                "pass --table organisations|talents|tiers|relationships|participations|events or a --mapping file"
+            )
+        table = best[1]
+    renames: dict[str, str] = {}
+    ignored: list[str] = []
+    for column in columns:
+        if column in mapping and not mapping[column]:
+            ignored.append(column)
+            continue
+        target = mapped[column] or field_for_header(column, table)
+        if target is None or target not in TABLES[table] or target in renames.values():
+            ignored.append(column)
+        else:
+            renames[column] = target
+    missing = [f for f in REQUIRED[table] if f not in renames.values()
+               and not (f == "organisation" and "organisation_uscc" in renames.values())]
+    if missing:
+        where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
+        raise IngestError(f"{where} is read as the {table} table but has no column for {', '.join(missing)}; "
+                          "rename the header or map it with --mapping")
+    frame = raw.frame[list(renames)].rename(columns=renames)
+    return _Sheet(raw, table, frame, ignored)
+
+
+def ingest_files(
+    store: GraphStore,
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    kind: str | None = None,
+    table: str | None = None,
+    mapping: str | os.PathLike[str] | dict[str, str] | None = None,
+    sheet: str | None = None,
+    accept_review: str | os.PathLike[str] | None = None,
+    review_path: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> IngestReport:
+    """Read, validate, resolve and load spreadsheets into ``store``.
+
+    Parameters
+    ----------
+    store : GraphStore
+        Where to write.
+    paths : path or iterable of paths
+        CSV / XLSX files, in any order (every sheet of a workbook unless ``sheet``).
+    kind : str, optional
+        Node kind for every row of organisations tables without a ``kind`` column (English or Chinese).
+    table : str, optional
+        Force the table type instead of detecting it from the headers.
+    mapping : path or dict, optional
+        ``{"source header": "field"}`` (JSON or YAML file).
+    sheet : str, optional
+        Only this sheet of each workbook.
+    accept_review : path, optional
+        A review file with the ``decision`` column filled (merge / separate).
+    review_path : path, optional
+        Where to write the rows held for review (xlsx or csv); not written when None or nothing is held.
+    progress : bool
+        Show a progress bar per sheet (tqdm).
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    IngestError
+        A file cannot be read or its table cannot be recognised; nothing is written.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise IngestError("no files to ingest; give one or more CSV/XLSX paths")
+    if table is not None and table not in TABLES:
+        raise IngestError(f"unknown table {table!r}; use one of {', '.join(TABLE_ORDER)}")
+    default_kind = None
+    if kind is not None:
+        default_kind = KIND_ALIASES.get(kind.strip().lower()) or KIND_ALIASES.get(kind.strip()) or kind.strip()
+        check_kind(default_kind)
+        if default_kind == "Talent" or default_kind in ("Tier", "Project", "Event"):
+            raise SchemaError(f"--kind {kind!r}: talents, tiers, projects and events have their own tables")
+    mapping_dict = load_mapping(mapping)
+    decisions = load_review_decisions(accept_review)
+
+    sheets: list[_Sheet] = []
+    for path in paths:
+        for raw in read_file(path, sheet):
+            sheets.append(_map_sheet(raw, table, mapping_dict))
+    sheets.sort(key=lambda s: TABLE_ORDER.index(s.table))
+
+    index = EntityIndex.from_store(store)
+    stored_ids = set(index.kind_of)
+    stage = _Stage(index, decisions)
+    for item in sheets:
+        handler = _HANDLERS[item.table]
+        records = item.frame.to_dict(orient="records")
+        numbers = item.raw.row_numbers
+        iterator: Iterable[int] = range(len(records))
+        if progress:
+            from tqdm import tqdm  # noqa: PLC0415
+
+            iterator = tqdm(iterator, desc=f"{os.path.basename(item.raw.path)} {item.raw.sheet}".strip(),
+                            unit="row", leave=False)
+        item.counts["rows_read"] = len(records)
+        for position in iterator:
+            row, number = records[position], numbers[position]
+            try:
+                bucket, detail = handler(stage, item, row, number, default_kind)
+            except _Reject as exc:
+                stage.reject(item, number, exc)
+                continue
+            except _Hold as exc:
+                stage.hold(item, number, exc)
+                continue
+            if bucket == "merged":
+                into, rule, name = detail
+                stage.merged(item, number, name, into, rule)
+            else:
+                item.counts["written"] += 1
+    _derive_tiers(stage, store)
+    _derive_collaborations(stage, store)
+    _write(stage, store, stored_ids)
+
+    report = IngestReport(
+        files=[{"path": s.raw.path, "sheet": s.raw.sheet, "table": s.table, **s.counts,
+                "ignored_columns": s.ignored} for s in _in_given_order(sheets, paths)],
+        rejections=_frame(stage.rejections, REJECTION_COLUMNS),
+        merges=_frame(stage.merges, MERGE_COLUMNS),
+        reviews=_frame(stage.reviews, REVIEW_COLUMNS),
+        migrations=_frame(stage.migrations, MIGRATION_COLUMNS),
+    )
+    if review_path is not None and len(report.reviews):
+        report.write_reviews(review_path)
+    return report
+
+
+def _in_given_order(sheets: list[_Sheet], paths: list[str]) -> list[_Sheet]:
+    order = {p: i for i, p in reversed(list(enumerate(paths)))}
+    return sorted(sheets, key=lambda s: order.get(s.raw.path, 0))
