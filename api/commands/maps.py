@@ -1,0 +1,118 @@
+"""``innonet map``: self-contained HTML maps, posters (PNG, A3 PDF) and Gephi exports of one view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import networkx as nx
+import pandas as pd
+
+from api.commands.common import store_from_settings
+from api.maps import MAX_INTERACTIVE_NODES, VIEWS, build_view, export_view, render_view
+from graph.errors import IngestError, NotFoundError
+from graph.projection import to_networkx
+
+__all__ = ["map_command", "read_schedule", "resolve_id"]
+
+COMMANDS: list[click.Command] = []
+
+#: Headers accepted for the schedule file (English as returned by analysis.schedule, or Chinese).
+_SCHEDULE_HEADERS = {
+    "enterprise_id": ("enterprise_id", "企业id", "企业ID", "企业编号"),
+    "partner_id": ("partner_id", "对接方id", "对接方ID", "合作方id", "合作方ID"),
+    "slot": ("slot", "时段", "场次"),
+    "score": ("score", "匹配分", "得分"),
+    "explanation": ("explanation", "推荐理由", "理由"),
+}
+
+
+def resolve_id(graph: nx.Graph, value: str) -> str:
+    """An id as given, else the node whose USCC or exact name it is.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("e1", kind="Enterprise", name="甲科技")
+    >>> resolve_id(g, "甲科技")
+    'e1'
+    """
+    if value in graph:
+        return value
+    hits = [n for n, a in graph.nodes(data=True) if value in (a.get("uscc"), a.get("name"))]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise NotFoundError(f"{value!r} names {len(hits)} nodes ({', '.join(map(str, hits[:5]))}); pass the id")
+    raise NotFoundError(f"no node has id, USCC or name {value!r}; check the spelling or look it up with the API")
+
+
+def read_schedule(path: str | Path) -> pd.DataFrame:
+    """A meeting schedule (CSV or XLSX) as a frame with ``enterprise_id``, ``partner_id``, ``slot``."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=object)
+        else:
+            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig")
+    except (OSError, ValueError) as exc:
+        raise IngestError(f"cannot read the schedule {str(path)!r}: {exc}") from exc
+    renamed = {}
+    for column in frame.columns:
+        for canonical, aliases in _SCHEDULE_HEADERS.items():
+            if str(column).strip() in aliases:
+                renamed[column] = canonical
+    frame = frame.rename(columns=renamed)
+    missing = {"enterprise_id", "partner_id", "slot"} - set(frame.columns)
+    if missing:
+        raise IngestError(f"the schedule {str(path)!r} lacks columns {', '.join(sorted(missing))}; "
+                          "write it with `innonet schedule` or give enterprise_id, partner_id, slot")
+    if "score" in frame:
+        frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    return frame.astype(object).where(frame.notna(), None)
+
+
+@click.command("map")
+@click.option("--view", type=click.Choice(VIEWS), default="ecosystem", show_default=True,
+              help="ecosystem (竹海), community, ego (one organisation), event (attendees and meetings).")
+@click.option("--id", "node", help="ego: the organisation (id, USCC or name); event: the Event id.")
+@click.option("--tier", help="Only enterprises of this tier (科技型中小企业, 高企, 专精特新 …).")
+@click.option("--town", help="Only enterprises in this town (镇/街道/园区).")
+@click.option("--industry", help="Only enterprises in this industry.")
+@click.option("--community", type=int, help="Only this community (required by --view community).")
+@click.option("--out", type=click.Path(dir_okay=False), default="map.html", show_default=True, help="HTML file.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Also a poster PNG (A3 landscape proportions).")
+@click.option("--pdf", type=click.Path(dir_okay=False), help="Also an A3-landscape PDF poster.")
+@click.option("--gexf", type=click.Path(dir_okay=False), help="Also the same subgraph as GEXF (Gephi).")
+@click.option("--graphml", type=click.Path(dir_okay=False), help="Also the same subgraph as GraphML.")
+@click.option("--schedule", "schedule_file", type=click.Path(exists=True, dir_okay=False),
+              help="event view: meeting schedule (CSV/XLSX with enterprise_id, partner_id, slot).")
+@click.option("--title", help="Page title (default: the view and its filters).")
+@click.option("--max-nodes", type=int, default=MAX_INTERACTIVE_NODES, show_default=True,
+              help="Bigger views are drawn as super-nodes (communities or towns).")
+@click.option("--drilldown", is_flag=True, help="Aggregated maps: also write each super-node's map next to --out.")
+def map_command(view: str, node: str | None, tier: str | None, town: str | None, industry: str | None,
+                community: int | None, out: str, png: str | None, pdf: str | None, gexf: str | None,
+                graphml: str | None, schedule_file: str | None, title: str | None, max_nodes: int,
+                drilldown: bool) -> None:
+    """Draw the network as one offline HTML map, with optional posters and exports (网络地图)."""
+    with store_from_settings() as store:
+        graph = to_networkx(store)
+    node_id = resolve_id(graph, node) if node is not None else None
+    schedule = read_schedule(schedule_file) if schedule_file else None
+    subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
+                          schedule=schedule)
+    render_view(subgraph, out=out, title=title, max_nodes=max_nodes,
+                drilldown_dir=Path(out).parent if drilldown else None)
+    drawn = "aggregated" if subgraph.number_of_nodes() > max_nodes else "interactive"
+    click.echo(f"wrote {out} ({subgraph.number_of_nodes()} nodes, {subgraph.number_of_edges()} relationships, {drawn})")
+    for note in subgraph.graph.get("notes", []):
+        click.echo(f"note: {note}")
+    for path in export_view(subgraph, gexf=gexf, graphml=graphml):
+        click.echo(f"wrote {path}")
+    if png or pdf:
+        from api.poster import render_poster
+
+        for path in render_poster(out, png=png, pdf=pdf):
+            click.echo(f"wrote {path}")
+
+
+COMMANDS.append(map_command)

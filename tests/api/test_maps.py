@@ -1,0 +1,277 @@
+"""Maps without a browser: views, filters, aggregation, escaping, CSP, offline check, exports, CLI."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from api.cli import cli
+from api.maps import (
+    COLLABORATION_KINDS,
+    PROPOSED_MEETING,
+    RECOMMENDED,
+    MapRenderError,
+    aggregate_view,
+    build_view,
+    check_offline,
+    collaboration_communities,
+    export_view,
+    render_map,
+    render_view,
+)
+from graph.errors import NotFoundError, SchemaError
+from graph.schema import TIERS
+from graph.sqlite_store import SQLiteStore
+
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+TOWNS = ("丁蜀镇", "和桥镇", "官林镇", "高塍镇")
+
+
+def network(firms: int = 60, universities: int = 6, seed: int = 7) -> nx.MultiDiGraph:
+    """Firms in clusters around universities, a fund, an agency, talents and one event."""
+    rng = random.Random(seed)
+    graph = nx.MultiDiGraph()
+    for i in range(universities):
+        graph.add_node(f"u{i}", kind="University", name=f"第{i}大学")
+    for i in range(firms):
+        graph.add_node(f"e{i}", kind="Enterprise", name=f"宜兴{i}号科技有限公司", tier=TIERS[i % len(TIERS)],
+                       town=TOWNS[i % len(TOWNS)], industry="新材料" if i % 2 else "环保装备")
+        home = i % universities
+        graph.add_edge(f"e{i}", f"u{home}", type="COLLABORATES_WITH")
+        if rng.random() < 0.3:
+            graph.add_edge(f"e{i}", f"u{rng.randrange(universities)}", type="COLLABORATES_WITH")
+    graph.nodes["e0"]["name"] = HOSTILE
+    graph.add_node("f0", kind="Fund", name="新动能产业基金")
+    graph.add_edge("f0", "e1", type="INVESTS_IN")
+    graph.add_node("s0", kind="ServiceAgency", name="知识产权服务中心")
+    graph.add_edge("s0", "e2", type="SERVES")
+    graph.add_node("t0", kind="Talent", name="张专家")
+    graph.add_edge("t0", "u0", type="AFFILIATED_WITH")
+    graph.add_node("town:丁蜀镇", kind="Town", name="丁蜀镇")
+    graph.add_edge("e0", "town:丁蜀镇", type="LOCATED_IN")
+    graph.add_node("ev1", kind="Event", name="产学研对接会")
+    for node in ("e1", "e2", "e3", "u0", "u1"):
+        graph.add_edge(node, "ev1", type="ATTENDED")
+    return graph
+
+
+@pytest.fixture
+def graph() -> nx.MultiDiGraph:
+    return network()
+
+
+def page_data(page: str) -> dict:
+    block = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', page, re.DOTALL)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+def test_ecosystem_holds_the_core_kinds_and_annotations(graph: nx.MultiDiGraph) -> None:
+    view = build_view(graph, "ecosystem")
+    assert {k for _, k in view.nodes(data="kind")} == set(COLLABORATION_KINDS)
+    assert "ev1" not in view and "town:丁蜀镇" not in view
+    assert view.nodes["e0"]["town"] == "丁蜀镇"
+    assert view.nodes["u0"]["partners"] == len(set(nx.all_neighbors(graph, "u0")) - {"ev1"})
+    assert abs(sum(c for _, c in view.nodes(data="centrality")) - 1.0) < 1e-6
+    assert view.graph["view"] == "ecosystem" and view.graph["filters"] == {}
+
+
+def test_filters_keep_matching_firms_and_their_partners(graph: nx.MultiDiGraph) -> None:
+    view = build_view(graph, "ecosystem", tier="高企", town="和桥镇")
+    firms = [n for n, k in view.nodes(data="kind") if k == "Enterprise"]
+    assert firms and all(view.nodes[n]["tier"] == "高新技术企业" and view.nodes[n]["town"] == "和桥镇" for n in firms)
+    expected = {n for n in graph if graph.nodes[n].get("kind") == "Enterprise"
+                and graph.nodes[n]["tier"] == "高新技术企业" and graph.nodes[n]["town"] == "和桥镇"}
+    assert set(firms) == expected
+    others = set(view) - set(firms)
+    assert all(any(m in expected for m in nx.all_neighbors(graph, n)) for n in others)
+
+
+def test_unknown_filter_values_and_views_are_named(graph: nx.MultiDiGraph) -> None:
+    with pytest.raises(NotFoundError, match="火星镇"):
+        build_view(graph, "ecosystem", town="火星镇")
+    with pytest.raises(SchemaError, match="galaxy"):
+        build_view(graph, "galaxy")
+    with pytest.raises(SchemaError, match="tier"):
+        build_view(graph, "ecosystem", tier="独角兽之王")
+    with pytest.raises(SchemaError, match="--community"):
+        build_view(graph, "community")
+    with pytest.raises(NotFoundError, match="999"):
+        build_view(graph, "community", community=999)
+    with pytest.raises(NotFoundError, match="nobody"):
+        build_view(graph, "ego", id="nobody")
+    with pytest.raises(SchemaError, match="not an Event"):
+        build_view(graph, "event", id="e1")
+
+
+def test_community_view_is_one_leiden_community(graph: nx.MultiDiGraph) -> None:
+    communities = collaboration_communities(graph)
+    assert communities["community"].min() == 0
+    sizes = communities.groupby("community").size()
+    assert sizes.is_monotonic_decreasing
+    members = set(communities.loc[communities["community"] == 1, "id"])
+    view = build_view(graph, "community", community=1)
+    assert set(view) == members
+    assert collaboration_communities(graph).equals(communities)  # seeded: the same numbering twice
+
+
+def test_ego_view_draws_partners_and_recommendations(graph: nx.MultiDiGraph) -> None:
+    recommendations = pd.DataFrame({"id": ["u3", "u4"], "score": [0.9, 0.5], "explanation": ["同产业 <b>", "近"]})
+    view = build_view(graph, "ego", id="e1", recommendations=recommendations)
+    assert view.nodes["e1"]["role"] == "centre"
+    assert {"u1", "f0", "ev1"} <= set(view)  # partners of every kind except facts
+    recommended = [(t, d) for _, t, d in view.out_edges("e1", data=True) if d["type"] == RECOMMENDED]
+    assert [t for t, _ in recommended] == ["u3", "u4"] and recommended[0][1]["score"] == 0.9
+    page = render_view(view)
+    assert "同产业 <b>" not in page and "同产业 \\u003cb\\u003e" in page
+    data = page_data(page)
+    assert any(data["edgeTypes"][e[2]]["type"] == RECOMMENDED and data["edgeTypes"][e[2]]["dashed"]
+               for e in data["edges"])
+    with pytest.raises(SchemaError, match="explanation"):
+        build_view(graph, "ego", id="e1", recommendations=pd.DataFrame({"id": ["u3"], "score": [1.0]}))
+
+
+def test_ego_view_without_a_recommender_says_so(graph: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "analysis.pairing", None)  # the module cannot be imported
+    view = build_view(graph, "ego", id="e5")
+    assert not any(d["type"] == RECOMMENDED for _, _, d in view.edges(data=True))
+    assert "no recommendations drawn" in view.graph["notes"][0]
+    assert view.graph["notes"][0] in render_view(view)
+
+
+def test_event_view_draws_attendees_and_proposed_meetings(graph: nx.MultiDiGraph) -> None:
+    schedule = pd.DataFrame({"enterprise_id": ["e1", "e2"], "partner_id": ["u0", "u1"], "slot": [1, 2],
+                             "score": [0.7, 0.4]})
+    view = build_view(graph, "event", id="ev1", schedule=schedule)
+    assert set(view) == {"ev1", "e1", "e2", "e3", "u0", "u1"}
+    meetings = sorted((s, t, d["slot"]) for s, t, d in view.edges(data=True) if d["type"] == PROPOSED_MEETING)
+    assert meetings == [("e1", "u0", "1"), ("e2", "u1", "2")]
+    assert build_view(graph, "event", id="ev1").graph["notes"]  # no schedule: the legend says so
+    with pytest.raises(NotFoundError, match="ghost"):
+        build_view(graph, "event", id="ev1", schedule=pd.DataFrame({"enterprise_id": ["ghost"],
+                                                                    "partner_id": ["u0"], "slot": [1]}))
+
+
+def test_build_view_reads_a_store(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "m.db")
+    try:
+        store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "tier": "高企"}])
+        store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        store.upsert_relationships("COLLABORATES_WITH", [{"source": "e1", "target": "u1", "year": 2021}])
+        view = build_view(store, "ecosystem")
+    finally:
+        store.close()
+    assert sorted(view) == ["e1", "u1"] and view.nodes["e1"]["tier"] == "高新技术企业"
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def test_page_escapes_data_and_carries_a_hash_csp(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "map.html"
+    page = render_map(graph, "ecosystem", out=out, title=HOSTILE)
+    assert out.read_bytes().decode("utf-8") == page
+    assert "<img" not in page.lower()
+    assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in page  # the title, escaped
+    assert "宜兴1号科技有限公司" in page  # Chinese kept as UTF-8, not \\u escapes
+    data = page_data(page)
+    assert len(data["nodes"]) == build_view(graph).number_of_nodes()
+    assert HOSTILE in [n["label"] for n in data["nodes"]]  # the name survives intact, as data
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    for body in re.findall(r"<script>(.*?)</script>", page, re.DOTALL):
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+
+
+def test_check_offline_flags_loads_not_text() -> None:
+    check_offline('<p>src="//x" and https://example.org in text</p><a href="community_1.html">c</a>')
+    check_offline('<style>.a { background: url("data:image/png;base64,AA") }</style>')
+    for bad in ('<script src="https://cdn.example/vis.js"></script>', '<img src="//evil.example/x.png">',
+                '<link rel="stylesheet" href="x.css">', '<style>@import "https://x/y.css";</style>',
+                '<div style="background:url(//x/y.png)"></div>',
+                '<meta http-equiv="refresh" content="0; url=https://x">', '<a href="http://x">x</a>'):
+        with pytest.raises(MapRenderError):
+            check_offline(bad)
+
+
+def test_big_views_are_aggregated_with_drilldowns(tmp_path: Path) -> None:
+    graph = network(firms=120, universities=8)
+    view = build_view(graph, "ecosystem")
+    aggregated = aggregate_view(view)
+    assert sum(m for _, m in aggregated.nodes(data="members")) == view.number_of_nodes()
+    page = render_view(view, max_nodes=50, out=tmp_path / "eco.html", drilldown_dir=tmp_path)
+    data = page_data(page)
+    assert data["aggregated"] and len(data["nodes"]) == aggregated.number_of_nodes()
+    drill = [n for n, d in aggregated.nodes(data="drilldown") if d]
+    assert drill and all((tmp_path / aggregated.nodes[n]["file"]).is_file() for n in drill)
+    assert "innonet map --view community --community 0" in page
+    first = page_data((tmp_path / "community_0.html").read_text(encoding="utf-8"))
+    assert len(first["nodes"]) == aggregated.nodes["community:0"]["members"]
+
+
+def test_aggregate_counts_ties_between_groups() -> None:
+    graph = nx.MultiDiGraph()
+    for node, community in [("a", 0), ("b", 0), ("c", 0), ("d", 1), ("e", 1), ("f", 1), ("g", 2), ("h", -1)]:
+        graph.add_node(node, kind="Enterprise", community=community, centrality=0.1, town="丁蜀镇" if node < "d" else "和桥镇")
+    graph.add_edges_from([("a", "d"), ("b", "e"), ("a", "b"), ("g", "a")])
+    aggregated = aggregate_view(graph)
+    assert aggregated.edges["community:0", "community:1"]["weight"] == 2
+    assert aggregated.nodes["small"]["members"] == 2  # community 2 (one member) and the non-core node
+    towns = aggregate_view(graph, by="town")
+    assert sorted(towns.nodes(data="members")) == [("town:丁蜀镇", 3), ("town:和桥镇", 5)]
+    with pytest.raises(SchemaError):
+        aggregate_view(graph, by="colour")
+
+
+def test_exports_hold_the_same_subgraph(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
+    view = build_view(graph, "ecosystem", industry="新材料")
+    written = export_view(view, gexf=tmp_path / "v.gexf", graphml=tmp_path / "v.graphml")
+    assert [p.name for p in written] == ["v.gexf", "v.graphml"]
+    for path, reader in ((written[0], nx.read_gexf), (written[1], nx.read_graphml)):
+        back = reader(path)
+        assert set(back.nodes) == set(view.nodes)
+        assert back.number_of_edges() == view.number_of_edges()
+    back = nx.read_graphml(written[1])
+    assert back.nodes["e1"]["community"] == view.nodes["e1"]["community"]
+    assert back.nodes["e1"]["tier"] == view.nodes["e1"]["tier"]
+
+
+# ---- CLI ---------------------------------------------------------------------------------------
+
+
+def test_map_command_writes_html_and_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "cli.db"
+    store = SQLiteStore(database)
+    try:
+        store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲科技", "tier": "高企", "town": "丁蜀镇"},
+                                          {"id": "e2", "name": HOSTILE, "town": "丁蜀镇"}])
+        store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        store.upsert_relationships("COLLABORATES_WITH", [{"source": "e1", "target": "u1"},
+                                                         {"source": "e2", "target": "u1"}])
+    finally:
+        store.close()
+    monkeypatch.setenv("INNONET_DB", str(database))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    runner = CliRunner()
+    out = tmp_path / "m.html"
+    result = runner.invoke(cli, ["map", "--view", "ego", "--id", "甲科技", "--out", str(out),
+                                 "--gexf", str(tmp_path / "m.gexf")])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and (tmp_path / "m.gexf").is_file()
+    assert "3 nodes" not in result.output or "interactive" in result.output
+    result = runner.invoke(cli, ["map", "--view", "community", "--community", "42", "--out", str(out)])
+    assert result.exit_code == 2 and "community 42" in result.output
