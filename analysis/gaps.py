@@ -80,8 +80,9 @@ def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None) -
         }
     )
     score = signals.sum(axis=1).astype(int)
-    chosen = firms[(score > 0) & ~flags["academic_tie"].reindex(firms.index, fill_value=False)].copy()
-    chosen["capacity_score"] = score
+    tie = flags["academic_tie"].reindex(firms.index).fillna(False).astype(bool).to_numpy()
+    chosen = firms[(score > 0).to_numpy() & ~tie].copy()
+    chosen["capacity_score"] = score.reindex(chosen.index).to_numpy()
     reasons = []
     for firm_id, firm in chosen.iterrows():
         zh, en = [], []
@@ -224,7 +225,8 @@ def towns_without_university(source: GraphStore | Snapshot) -> pd.DataFrame:
     firms = enterprises(snap).set_index("enterprise_id")
     flags = enterprise_flags(snap)
     table = (
-        pd.DataFrame({"town": firms["town"], "tie": flags["academic_tie"].reindex(firms.index, fill_value=False)})
+        pd.DataFrame({"town": firms["town"].to_numpy(),
+                      "tie": flags["academic_tie"].reindex(firms.index).fillna(False).astype(bool).to_numpy()})
         .groupby("town")["tie"].agg(enterprises="size", with_academic_tie="sum").reset_index()
     )
     table["with_academic_tie"] = table["with_academic_tie"].astype(int)
@@ -290,9 +292,9 @@ def finance_gaps(source: GraphStore | Snapshot, top: int | None = None) -> pd.Da
     """
     snap = load_snapshot(source)
     firms = enterprises(snap).set_index("enterprise_id")
-    funded = enterprise_flags(snap)["funded"].reindex(firms.index, fill_value=False)
+    funded = enterprise_flags(snap)["funded"].reindex(firms.index).fillna(False).astype(bool).to_numpy()
     promising = (firms["tier_rank"] >= 2) | (firms["rd_intensity"] >= 5) | (firms["invention_patents"] >= 3)
-    chosen = firms[promising & ~funded].copy()
+    chosen = firms[promising.to_numpy() & ~funded].copy()
     chosen["reason"] = [
         f"{tier or '未入梯次'},研发强度{_fmt(rd)}%,发明专利{_fmt(inv, 0)}件,但未获任何基金投资 / "
         f"{tier or 'no tier'}, R&D intensity {_fmt(rd)}%, {_fmt(inv, 0)} invention patents, no investment"
