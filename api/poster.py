@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from api.maps import MapRenderError
 
@@ -67,6 +68,7 @@ def render_poster(
     pdf: str | os.PathLike[str] | None = None,
     *,
     scale: int = PNG_SCALE,
+    browser: Any = None,
 ) -> list[Path]:
     """Render a map page (a file, or the HTML text itself) as a PNG and/or an A3-landscape PDF.
 
@@ -78,6 +80,9 @@ def render_poster(
         Where to write the PNG (``png_size(scale)`` pixels) and the PDF (one A3 landscape page).
     scale : int
         Device pixels per CSS pixel of the PNG.
+    browser : playwright.sync_api.Browser, optional
+        A Chromium already launched (reused and left open, e.g. for many posters); by default one
+        is launched for this call and closed afterwards.
 
     Returns
     -------
@@ -95,55 +100,70 @@ def render_poster(
 
     if png is None and pdf is None:
         return []
-    written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="innonet-poster-") as scratch:
         page_file = _page_file(html_path_or_str, Path(scratch)).resolve()
-        errors: list[str] = []
-        blocked: list[str] = []
+        if browser is not None:
+            return _render(browser, page_file, png, pdf, scale)
+        with sync_playwright() as playwright:
+            try:
+                launched = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
+            except PlaywrightError as exc:
+                raise MapRenderError(
+                    f"headless Chromium at {chromium_path()!r} did not start ({str(exc).splitlines()[0]}); install "
+                    "it with `apt-get install -y chromium fonts-noto-cjk` or point INNONET_CHROMIUM at it"
+                ) from exc
+            try:
+                return _render(launched, page_file, png, pdf, scale)
+            finally:
+                launched.close()
+
+
+def _render(browser: Any, page_file: Path, png: Any, pdf: Any, scale: int) -> list[Path]:
+    from playwright.sync_api import Error as PlaywrightError
+
+    errors: list[str] = []
+    blocked: list[str] = []
+    written: list[Path] = []
+    context = browser.new_context(
+        viewport={"width": A3_LANDSCAPE_CSS_PX[0], "height": A3_LANDSCAPE_CSS_PX[1]},
+        device_scale_factor=scale,
+    )
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def guard(route: Any, request: Any) -> None:
+            if request.url.startswith(("file:", "data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                blocked.append(request.url)
+                route.abort()
+
+        page.route("**/*", guard)
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
-                try:
-                    context = browser.new_context(
-                        viewport={"width": A3_LANDSCAPE_CSS_PX[0], "height": A3_LANDSCAPE_CSS_PX[1]},
-                        device_scale_factor=scale,
-                    )
-                    page = context.new_page()
-                    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-                    def guard(route, request) -> None:
-                        if request.url.startswith(("file:", "data:", "blob:", "about:")):
-                            route.continue_()
-                        else:
-                            blocked.append(request.url)
-                            route.abort()
-
-                    page.route("**/*", guard)
-                    page.goto(page_file.as_uri())
-                    page.wait_for_function("window.__mapReady === true", timeout=_READY_TIMEOUT_MS)
-                    page.evaluate(
-                        "() => new Promise(done => { window.innonetMap.poster();"
-                        " requestAnimationFrame(() => requestAnimationFrame(done)); })"
-                    )
-                    if errors or blocked:
-                        raise MapRenderError(
-                            f"the map {page_file.name!r} is not fit for a poster: "
-                            f"script errors {errors[:3]}, requests outside the file {blocked[:3]}"
-                        )
-                    if png is not None:
-                        Path(png).parent.mkdir(parents=True, exist_ok=True)
-                        page.screenshot(path=str(png), full_page=False)
-                        written.append(Path(png))
-                    if pdf is not None:
-                        Path(pdf).parent.mkdir(parents=True, exist_ok=True)
-                        page.pdf(path=str(pdf), format="A3", landscape=True, print_background=True,
-                                 margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
-                        written.append(Path(pdf))
-                finally:
-                    browser.close()
+            page.goto(page_file.as_uri())
+            page.wait_for_function("window.__mapReady === true", timeout=_READY_TIMEOUT_MS)
+            page.evaluate(
+                "() => new Promise(done => { window.innonetMap.poster();"
+                " requestAnimationFrame(() => requestAnimationFrame(done)); })"
+            )
         except PlaywrightError as exc:
+            raise MapRenderError(f"the map {page_file.name!r} did not draw in Chromium: {str(exc).splitlines()[0]}"
+                                 f"; script errors: {errors[:3]}") from exc
+        if errors or blocked:
             raise MapRenderError(
-                f"headless Chromium failed ({str(exc).splitlines()[0]}); install it with "
-                "`apt-get install -y chromium fonts-noto-cjk` or point INNONET_CHROMIUM at it"
-            ) from exc
+                f"the map {page_file.name!r} is not fit for a poster: "
+                f"script errors {errors[:3]}, requests outside the file {blocked[:3]}"
+            )
+        if png is not None:
+            Path(png).parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(png), full_page=False)
+            written.append(Path(png))
+        if pdf is not None:
+            Path(pdf).parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(path=str(pdf), format="A3", landscape=True, print_background=True,
+                     margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
+            written.append(Path(pdf))
+    finally:
+        context.close()
     return written

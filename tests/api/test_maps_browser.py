@@ -1,0 +1,156 @@
+"""Maps in a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium), one per module."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from api.maps import build_view, render_view
+from api.poster import A3_LANDSCAPE_CSS_PX, CHROMIUM_ARGS, chromium_path, png_size, render_poster
+from graph.schema import TIERS
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+HOSTILE_TOWN = '<svg onload="window.__xss=2">'
+
+
+def network(firms: int = 80, universities: int = 6, seed: int = 3) -> nx.MultiDiGraph:
+    rng = random.Random(seed)
+    graph = nx.MultiDiGraph()
+    for i in range(universities):
+        graph.add_node(f"u{i}", kind="University", name=f"第{i}大学")
+    for i in range(firms):
+        graph.add_node(f"e{i}", kind="Enterprise", name=f"宜兴{i}号陶瓷科技有限公司", tier=TIERS[i % len(TIERS)],
+                       town=("丁蜀镇", "和桥镇", HOSTILE_TOWN)[i % 3], industry="新材料")
+        graph.add_edge(f"e{i}", f"u{i % universities}", type="COLLABORATES_WITH")
+        if rng.random() < 0.3:
+            graph.add_edge(f"e{i}", f"u{rng.randrange(universities)}", type="COLLABORATES_WITH")
+    graph.nodes["e0"]["name"] = HOSTILE
+    graph.nodes["e7"]["name"] = "宜兴市精陶新材料有限公司"
+    return graph
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(chromium_path()).exists():
+        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install -y chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
+        yield instance
+        instance.close()
+
+
+class Opened:
+    """A map page with everything it did recorded."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+
+        def record(route: Any, request: Any) -> None:
+            self.requests.append(request.url)
+            if request.url == path.as_uri():
+                route.continue_()
+            else:
+                route.abort()
+
+        self.page.route("**/*", record)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.__mapReady === true", timeout=15_000)
+
+    def drawn(self) -> int:
+        return self.page.evaluate("window.innonetMap.network.body.nodeIndices.length")
+
+
+@pytest.fixture(scope="module")
+def ecosystem_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[nx.MultiDiGraph, Path]:
+    view = build_view(network(), "ecosystem")
+    path = tmp_path_factory.mktemp("maps") / "ecosystem.html"
+    render_view(view, out=path, title=HOSTILE)
+    return view, path
+
+
+def test_map_loads_offline_draws_every_node_and_runs_no_injection(browser: Any, ecosystem_map: Any) -> None:
+    view, path = ecosystem_map
+    opened = Opened(browser, path)
+    try:
+        assert opened.errors == []
+        assert opened.requests == [path.as_uri()]  # nothing but the file itself
+        assert not [c for c in opened.console if "Content Security Policy" in c or c.startswith("error")]
+        assert opened.drawn() == view.number_of_nodes()
+        # hover the hostile node's tooltip and open the town filter: still nothing runs
+        opened.page.select_option("#f-town", HOSTILE_TOWN)
+        assert opened.page.evaluate("window.__xss") is None
+        shown = opened.page.evaluate("window.innonetMap.network.body.data.nodes.get({filter: n => !n.hidden}).length")
+        firms_in_town = sum(1 for n, a in view.nodes(data=True) if a.get("town") == HOSTILE_TOWN)
+        assert firms_in_town < shown < view.number_of_nodes()  # the town's firms and their universities
+        assert opened.page.locator("#f-town option", has_text=HOSTILE_TOWN).count() == 1
+        assert opened.page.locator("#title").inner_text() == HOSTILE
+        assert opened.page.evaluate("document.querySelectorAll('img, svg').length") == 0
+    finally:
+        opened.page.close()
+
+
+def test_search_finds_a_node_by_its_chinese_name_and_highlights_neighbours(browser: Any, ecosystem_map: Any) -> None:
+    view, path = ecosystem_map
+    opened = Opened(browser, path)
+    try:
+        assert opened.page.evaluate("window.innonetMap.search('精陶')") == ["e7"]
+        opened.page.fill("#search", "精陶新材料")
+        assert opened.page.locator("#results li").all_inner_texts() == ["宜兴市精陶新材料有限公司"]
+        opened.page.fill("#search", "<img")
+        assert opened.page.locator("#results li").all_inner_texts() == [HOSTILE]  # shown as text
+        assert opened.page.evaluate("window.__xss") is None
+        opened.page.locator("#results li").first.click()
+        assert opened.page.evaluate("window.innonetMap.network.getSelectedNodes()") == ["e0"]
+        colours = opened.page.evaluate(
+            "(() => { const ds = window.innonetMap.network.body.data.nodes;"
+            " return Object.fromEntries(ds.get().map(n => [n.id, typeof n.color === 'string' ? n.color : 'own'])); })()"
+        )
+        neighbours = {str(n) for n in nx.all_neighbors(view, "e0")} | {"e0"}
+        assert {n for n, c in colours.items() if c == "own"} == neighbours
+        assert opened.errors == []
+    finally:
+        opened.page.close()
+
+
+def test_aggregated_map_draws_the_super_nodes(browser: Any, tmp_path: Path) -> None:
+    view = build_view(network(firms=150, universities=10), "ecosystem")
+    path = tmp_path / "big.html"
+    page = render_view(view, out=path, max_nodes=40)
+    super_nodes = len(re.findall(r'"kind":"group"', page))
+    opened = Opened(browser, path)
+    try:
+        assert 1 < super_nodes < 40
+        assert opened.drawn() == super_nodes
+        assert opened.errors == [] and opened.requests == [path.as_uri()]
+    finally:
+        opened.page.close()
+
+
+def test_poster_png_and_a3_pdf(browser: Any, ecosystem_map: Any, tmp_path: Path) -> None:
+    from PIL import Image, ImageStat
+
+    _, path = ecosystem_map
+    png, pdf = tmp_path / "poster.png", tmp_path / "poster.pdf"
+    assert render_poster(path, png=png, pdf=pdf, browser=browser) == [png, pdf]
+    with Image.open(png) as image:
+        assert image.size == png_size() == (A3_LANDSCAPE_CSS_PX[0] * 2, A3_LANDSCAPE_CSS_PX[1] * 2)
+        canvas = image.convert("RGB").crop((image.width // 3, 0, image.width, image.height))
+        assert len(canvas.getcolors(maxcolors=1 << 20) or []) > 50  # the network, not a blank sheet
+        assert max(ImageStat.Stat(canvas).stddev) > 10
+    width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes()).groups())
+    assert abs(width - 1190.55) < 2 and abs(height - 841.89) < 2  # A3 landscape in points
