@@ -230,6 +230,8 @@ def detect_table(fields: list[str]) -> str | None:
     best: tuple[int, int] | None = None
     chosen = None
     present = set(fields)
+    if "organisation_uscc" in present:  # a USCC column identifies the organisation as well as a name
+        present.add("organisation")
     for order, table in enumerate(TABLE_ORDER):
         if not set(REQUIRED[table]) <= present:
             continue

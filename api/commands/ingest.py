@@ -1,0 +1,74 @@
+"""``innonet ingest``: load the bureau's spreadsheets into the configured store (导入)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from api.commands.common import store_from_settings
+from ingest.pipeline import ingest_files
+
+__all__ = ["ingest"]
+
+COMMANDS: list[click.Command] = []
+
+#: files that hold options, not data: `innonet ingest examples/*` skips them (pass a mapping with --mapping)
+_NOT_DATA = (".json", ".yaml", ".yml", ".md")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", help="Node kind for an organisations file without a 类型 column (企业, 高校, 基金, 平台 …).")
+@click.option("--table", type=click.Choice(["organisations", "talents", "tiers", "relationships",
+                                            "participations", "events"]),
+              help="Table type for every file (default: recognised from the headers).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
+              help='JSON/YAML file {"source header": "field"} for headers innonet does not know.')
+@click.option("--sheet", help="Only this sheet of each workbook.")
+@click.option("--accept-review", "accept_review", type=click.Path(exists=True, dir_okay=False),
+              help="The review file with its decision column filled (merge / separate).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default="ingest_report.xlsx",
+              show_default=True, help="Where to write the Excel report.")
+@click.option("--review", "review_path", type=click.Path(dir_okay=False),
+              help="Where to write rows held for review [default: ingest_review.xlsx next to the report].")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly the report's to_dict() as JSON.")
+@click.option("--progress/--no-progress", default=False, help="Progress bars on long files.")
+def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping: str | None, sheet: str | None,
+           accept_review: str | None, report_path: str, review_path: str | None, as_json: bool,
+           progress: bool) -> None:
+    """Load CSV/XLSX files (organisations, talents, tiers, relationships, participations, events) (导入数据).
+
+    Every row is accounted for: written, merged (into which record), rejected (row, field, reason) or held
+    for review (a fuzzy name match).  An unreadable file stops the whole call before anything is written.
+    """
+    data = [p for p in paths if Path(p).suffix.lower() not in _NOT_DATA]
+    skipped = [p for p in paths if p not in data]
+    if not data:
+        raise click.UsageError("no CSV/XLSX files among the paths given")
+    review_target = review_path or str(Path(report_path).with_name("ingest_review.xlsx"))
+    with store_from_settings() as store:
+        report = ingest_files(store, data, kind=kind, table=table, mapping=mapping, sheet=sheet,
+                              accept_review=accept_review, review_path=review_target, progress=progress)
+    report.to_excel(report_path)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    for path in skipped:
+        click.echo(f"skipped {path} (not a data file; pass a mapping with --mapping)")
+    click.echo(f"{'file':<40} {'sheet':<10} {'table':<15} {'read':>6} {'written':>8} {'merged':>7} "
+               f"{'rejected':>9} {'review':>7}")
+    for entry in report.files:
+        click.echo(f"{entry['path'][-40:]:<40} {entry['sheet'][:10]:<10} {entry['table']:<15} "
+                   f"{entry['rows_read']:>6} {entry['written']:>8} {entry['merged']:>7} {entry['rejected']:>9} "
+                   f"{entry['held_for_review']:>7}")
+    totals = report.totals()
+    click.echo(f"total: {totals['rows_read']} rows read, {totals['written']} written, {totals['merged']} merged, "
+               f"{totals['rejected']} rejected, {totals['held_for_review']} held for review")
+    click.echo(f"report: {report_path}")
+    if len(report.reviews):
+        click.echo(f"review: {review_target} (fill the decision column, then --accept-review {review_target})")
+
+
+COMMANDS.append(ingest)
