@@ -81,7 +81,7 @@ class AppCache:
     def __init__(self, ttl: float = 300.0) -> None:
         self.ttl = ttl
         self.generation = 0
-        self._entries: dict[Any, tuple[float, int, Any]] = {}
+        self._entries: dict[Any, tuple[float, int, float, Any]] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -90,13 +90,16 @@ class AppCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        built_at, generation, value = entry
-        if generation != self.generation or time.monotonic() - built_at > self.ttl:
+        built_at, generation, ttl, value = entry
+        if generation != self.generation or time.monotonic() - built_at > ttl:
             return None
         return value
 
-    def get(self, key: Any, build: Callable[[], T]) -> T:
-        """The value of ``key``, building it with ``build()`` when missing or stale."""
+    def get(self, key: Any, build: Callable[[], T], ttl: float | None = None) -> T:
+        """The value of ``key``, building it with ``build()`` when missing or stale.
+
+        ``ttl`` overrides the cache's for this entry (``math.inf``: only an invalidation rebuilds it).
+        """
         value = self.peek(key)
         if value is not None:
             return value
@@ -108,7 +111,7 @@ class AppCache:
                 return value
             generation = self.generation
             value = build()
-            self._entries[key] = (time.monotonic(), generation, value)
+            self._entries[key] = (time.monotonic(), generation, self.ttl if ttl is None else ttl, value)
             return value
 
     def invalidate(self) -> None:

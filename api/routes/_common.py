@@ -29,6 +29,11 @@ __all__ = [
     "json_value",
     "json_records",
     "page",
+    "table_page",
+    "analysis_snapshot",
+    "cached_table",
+    "filter_equal",
+    "viewer_store",
 ]
 
 
@@ -56,6 +61,7 @@ _DESCRIPTIONS = {
     401: "Missing or unknown API key",
     403: "The key's role does not allow this",
     404: "No such entity; `detail` names the id",
+    409: "The store holds too little data for this (e.g. no dated links to learn pairing from)",
     413: "The upload is larger than INNONET_MAX_UPLOAD_MB",
     422: "A parameter is invalid; `detail` names it",
     503: "The store is not reachable",
@@ -126,6 +132,48 @@ def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     """The ``{"items", "total", "limit", "offset"}`` body for rows ``offset:offset+limit`` of ``frame``."""
     return {
         "items": json_records(frame.iloc[offset : offset + limit]),
+        "total": int(len(frame)),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def analysis_snapshot(principal: Principal, store: GraphStore, cache: Any) -> Any:
+    """The store read once into an :class:`analysis.ecosystem.Snapshot`, cached per masking.
+
+    Viewers get a snapshot of the masked view, so no analysis can return a talent's name.
+    """
+    from analysis.ecosystem import load_snapshot  # noqa: PLC0415 - analysis is optional for the API core
+
+    masked = not principal.sees_personal_data
+    return cache.get(("snapshot", masked), lambda: load_snapshot(store_for(principal, store)))
+
+
+def cached_table(principal: Principal, store: GraphStore, cache: Any, name: str, compute: Any) -> pd.DataFrame:
+    """``compute(snapshot)`` for the caller's snapshot, cached under ``name`` per masking."""
+    masked = not principal.sees_personal_data
+
+    def build() -> pd.DataFrame:
+        return compute(analysis_snapshot(principal, store, cache))
+
+    return cache.get((name, masked), build)
+
+
+def filter_equal(frame: pd.DataFrame, **wanted: Any) -> pd.DataFrame:
+    """Rows whose columns equal the given values (None = no filter; a missing column = no rows)."""
+    for column, value in wanted.items():
+        if value is None:
+            continue
+        if column not in frame.columns:
+            return frame.iloc[0:0]
+        frame = frame[frame[column].astype(object) == value]
+    return frame
+
+
+def table_page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
+    """Like :func:`page`, but every column is kept (missing values as null): analysis tables."""
+    return {
+        "items": json_records(frame.iloc[offset : offset + limit], drop_missing=False),
         "total": int(len(frame)),
         "limit": limit,
         "offset": offset,

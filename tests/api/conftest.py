@@ -95,3 +95,31 @@ def client(api_app: FastAPI, api_keys: dict[str, str]) -> Iterator[Callable[...,
     yield make
     for test_client in opened:
         test_client.__exit__(None, None, None)
+
+
+TOPICS = [["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂陶瓷", "釉料"], ["锂电池", "新能源"]]
+
+
+def fill_pairing_world(store: SQLiteStore, n_firms: int = 60, n_unis: int = 8, seed: int = 0) -> None:
+    """Firms that mostly collaborate with universities of their own topic, a few new links a year."""
+    import numpy as np  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    store.upsert_nodes("Enterprise", [
+        {"id": f"e{i:03d}", "name": f"宜兴企业{i}", "keywords": [TOPICS[i % 4][0]], "town": "丁蜀镇" if i % 2 else "环科园",
+         "founded": "2010-01-01"} for i in range(n_firms)])
+    store.upsert_nodes("University", [
+        {"id": f"u{j:02d}", "name": f"大学{j}", "keywords": TOPICS[j % 4], "category": "高校"} for j in range(n_unis)])
+    store.upsert_nodes("Talent", [{"id": "t-expert", "name": "赵专家", "field": "膜材料", "email": "z@x.cn"}])
+    store.upsert_relationships("EMPLOYS", [{"source": "u00", "target": "t-expert"}])
+    rows = []
+    linked: set[tuple[int, int]] = set()
+    for year in range(2014, 2023):
+        for i in rng.choice(n_firms, n_firms // 4, replace=False):
+            weights = np.array([0.0 if (i, j) in linked else (20.0 if j % 4 == i % 4 else 1.0) for j in range(n_unis)])
+            if weights.sum() == 0:
+                continue
+            j = int(rng.choice(n_unis, p=weights / weights.sum()))
+            linked.add((int(i), j))
+            rows.append({"source": f"e{i:03d}", "target": f"u{j:02d}", "year": year})
+    store.upsert_relationships("COLLABORATES_WITH", rows)

@@ -1,0 +1,53 @@
+"""``GET /gaps/{gap_type}``: where the network falls short, each row with its reason."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from analysis import gaps
+from api.app import AppCache, get_cache, get_store
+from api.routes._common import Page, cached_table, filter_equal, problem_responses, table_page, viewer
+from api.security import Principal
+from graph.store import GraphStore
+
+__all__ = ["router", "GapType", "GAP_FUNCTIONS"]
+
+router = APIRouter(tags=["gaps"])
+
+#: Gap type (path segment) → the :mod:`analysis.gaps` function, called with its defaults.
+GAP_FUNCTIONS = {
+    "isolated_innovators": gaps.isolated_innovators,
+    "supply_demand_mismatch": gaps.supply_demand_mismatch,
+    "high_constraint": gaps.high_constraint,
+    "weak_bridges": gaps.weak_bridges,
+    "towns_without_university": gaps.towns_without_university,
+    "service_gaps": gaps.service_gaps,
+    "finance_gaps": gaps.finance_gaps,
+    "promotion_readiness": gaps.promotion_readiness,
+}
+
+GapType = Enum("GapType", {name: name for name in GAP_FUNCTIONS}, type=str)  # type: ignore[misc]
+
+
+@router.get(
+    "/gaps/{gap_type}",
+    response_model=Page,
+    responses=problem_responses(),
+    summary="Gaps: isolated innovators, supply/demand mismatch, service and finance gaps, ...",
+)
+def list_gaps(
+    gap_type: GapType,
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    town: Annotated[str | None, Query(max_length=100, description="Only rows of this town")] = None,
+    industry: Annotated[str | None, Query(max_length=100, description="Only rows of this industry")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Rows of the chosen analysis of :mod:`analysis.gaps` (its columns, and a ``reason``)."""
+    frame = cached_table(principal, store, cache, f"gaps:{gap_type.value}", GAP_FUNCTIONS[gap_type.value])
+    return table_page(filter_equal(frame, town=town, industry=industry), limit, offset)

@@ -1,0 +1,124 @@
+"""``GET /pairings/{entity_id}``: whom should this firm (or university) meet, with reasons (matchmaker).
+
+The :class:`analysis.pairing.PairingRecommender` is fitted once per store, on the
+first request, and kept until an ingest or delete through the API; the requests
+after that only score one row of candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from analysis.pairing import InsufficientDataError, PairingRecommender
+from api.app import AppCache, get_cache, get_store
+from api.routes._common import json_records, matchmaker, problem_responses
+from api.security import Principal
+from graph.store import GraphStore
+
+__all__ = ["router", "fitted_recommender", "PairingPage", "CandidateKind"]
+
+router = APIRouter(tags=["pairings"])
+
+
+class CandidateKind(str, Enum):
+    """What to recommend."""
+
+    University = "University"
+    Talent = "Talent"
+    Enterprise = "Enterprise"
+
+
+class Reason(BaseModel):
+    """One signal's contribution to a candidate's score."""
+
+    signal: str
+    contribution: float
+    evidence: str | None = None
+    evidence_zh: str | None = None
+
+
+class Pairing(BaseModel):
+    """A recommended partner."""
+
+    model_config = {"extra": "allow"}
+
+    rank: int
+    id: str
+    name: str | None = None
+    kind: str
+    score: float = Field(description="Model probability of a link, 0–1")
+    explanation: str
+    reasons: list[Reason]
+    existing: bool
+
+
+class PairingPage(BaseModel):
+    """Ranked partners for ``entity_id``."""
+
+    entity_id: str
+    as_of: int = Field(description="The cut-off year the recommender was fitted at")
+    items: list[Pairing]
+    total: int
+    limit: int
+    offset: int
+
+
+def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
+    """The store's recommender, fitted on first use and kept until the cache is invalidated.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        409 when the store holds too little dated history to learn from.
+    """
+    try:
+        return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
+    except InsufficientDataError as exc:
+        raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None
+
+
+@router.get(
+    "/pairings/{entity_id:path}",
+    response_model=PairingPage,
+    responses=problem_responses(404, 409),
+    summary="Recommended universities / experts for a firm, or firms for a university, with reasons",
+)
+def pairings(
+    entity_id: Annotated[str, Path(min_length=1, max_length=300)],
+    principal: Principal = Depends(matchmaker),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    k: Annotated[int, Query(ge=1, le=100, description="How many partners")] = 10,
+    kind: Annotated[CandidateKind | None, Query(description="Default University for a firm, Enterprise otherwise")] = None,
+    category: Annotated[str | None, Query(max_length=20, description="高校 / 科研院所")] = None,
+    town: Annotated[str | None, Query(max_length=100)] = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    min_score: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    include_existing: Annotated[bool, Query(description="Keep partners it already works with")] = False,
+) -> dict[str, Any]:
+    """Up to ``k`` partners, best first, each with ``score``, ``explanation`` (中文 | English) and
+    ``reasons`` (per signal: ``contribution`` in logit units and the evidence)."""
+    recommender = fitted_recommender(store, cache)
+    found = recommender.recommend(
+        entity_id,
+        k=k,
+        kind=kind.value if kind else None,
+        category=category,
+        town=town,
+        industry=industry,
+        min_score=min_score,
+        include_existing=include_existing,
+    )
+    return {
+        "entity_id": entity_id,
+        "as_of": int(recommender.year_),
+        "items": json_records(found),
+        "total": int(len(found)),
+        "limit": k,
+        "offset": 0,
+    }

@@ -1,0 +1,80 @@
+"""GET /pairings/{entity_id}: fitted once, ranked partners with reasons, matchmaker only."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from analysis.pairing import PairingRecommender
+from api.app import create_app
+from api.security import KeyRing
+from graph.sqlite_store import SQLiteStore
+from tests.api.conftest import fill_pairing_world
+
+KEYS = KeyRing([("viewer", "v"), ("matchmaker", "m"), ("admin", "a")])
+
+
+@pytest.fixture(scope="module")
+def pairing_client():
+    store = SQLiteStore(":memory:")
+    fill_pairing_world(store)
+    app = create_app(store=store, keyring=KEYS)
+    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as client:
+        yield client, app, store
+
+
+def test_ranked_partners_with_reasons(pairing_client):
+    client, _app, store = pairing_client
+    body = client.get("/pairings/e002", params={"k": 3}).json()
+    assert body["entity_id"] == "e002" and body["total"] == 3 and body["limit"] == 3
+    items = body["items"]
+    assert [i["rank"] for i in items] == [1, 2, 3]
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    assert all(0 <= i["score"] <= 1 and i["explanation"] and i["reasons"] for i in items)
+    assert {"signal", "contribution", "evidence"} <= set(items[0]["reasons"][0])
+    direct = PairingRecommender().fit(store).recommend("e002", k=3)
+    assert [i["id"] for i in items] == direct["id"].tolist()
+    assert {i["kind"] for i in items} == {"University"}
+    assert not any(i["existing"] for i in items)
+
+
+def test_filters_and_reverse_direction(pairing_client):
+    client, _app, _store = pairing_client
+    with_existing = client.get("/pairings/e002", params={"k": 8, "include_existing": True}).json()["items"]
+    assert len(with_existing) == 8
+    assert client.get("/pairings/e002", params={"min_score": 1.0}).json()["total"] == 0
+    firms = client.get("/pairings/u01", params={"k": 5}).json()["items"]
+    assert len(firms) == 5 and {i["kind"] for i in firms} == {"Enterprise"}
+    experts = client.get("/pairings/e000", params={"kind": "Talent"}).json()["items"]
+    assert [e["name"] for e in experts] == ["赵专家"]  # matchmakers see talent names
+
+
+def test_fitted_once_and_fast(pairing_client):
+    client, app, _store = pairing_client
+    client.get("/pairings/e001")
+    recommender = app.state.cache.peek("recommender")
+    assert recommender is not None
+    started = time.perf_counter()
+    for _ in range(10):
+        assert client.get("/pairings/e003").status_code == 200
+    assert (time.perf_counter() - started) / 10 < 0.5
+    assert app.state.cache.peek("recommender") is recommender
+
+
+def test_errors(pairing_client):
+    client, _app, _store = pairing_client
+    missing = client.get("/pairings/nobody")
+    assert missing.status_code == 404 and "'nobody'" in missing.json()["detail"]
+    assert client.get("/pairings/e001", params={"k": 0}).status_code == 422
+    assert client.get("/pairings/e001", params={"kind": "Fund"}).status_code == 422
+    assert {i["kind"] for i in client.get("/pairings/t-expert").json()["items"]} == {"Enterprise"}
+    assert client.get("/pairings/e001", headers={"X-API-Key": "v"}).status_code == 403
+
+
+def test_too_little_history_is_409(client):
+    response = client("matchmaker").get("/pairings/e2")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "pairing is not available" in response.json()["detail"]
