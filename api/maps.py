@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html.parser
+import importlib.util
 import os
 import random
 import re
@@ -817,10 +818,11 @@ def _aggregated_payload(aggregated: nx.Graph, seed: int) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _vis_assets() -> tuple[str, str]:
-    """vis-network 9.1.2 JS and CSS from the installed pyvis wheel."""
-    import pyvis
-
-    folder = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    """vis-network 9.1.2 JS and CSS from the installed pyvis wheel (found, not imported: pyvis pulls in IPython)."""
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise MapRenderError("pyvis is not installed; `pip install pyvis==0.3.2` (its wheel ships vis-network)")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "lib" / "vis-9.1.2"
     try:
         js = (folder / "vis-network.min.js").read_text(encoding="utf-8")
         css = (folder / "vis-network.css").read_text(encoding="utf-8")
