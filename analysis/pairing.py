@@ -74,6 +74,7 @@ __all__ = [
     "PairingData",
     "PairingRecommender",
     "partner_links",
+    "resolve_entity",
 ]
 
 #: The signal groups, in the order reasons are reported.
@@ -433,6 +434,47 @@ def partner_links(source: GraphStore | nx.Graph | PairingData, kind: str = "Univ
         }
     )
     return out.sort_values(["enterprise_id", "partner_id"], kind="stable").reset_index(drop=True)
+
+
+def resolve_entity(source: GraphStore | nx.Graph | PairingData, text: str) -> str:
+    """The node id meant by ``text``: an id, a USCC, or an exact name / alias.
+
+    Raises
+    ------
+    NotFoundError
+        Nothing matches (the message suggests names that contain ``text``).
+    SchemaError
+        The name is shared by several nodes (the message lists their ids).
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("u1", kind="University", name="江南大学", uscc="12100000466007597C")
+    >>> resolve_entity(g, "江南大学"), resolve_entity(g, "12100000466007597c"), resolve_entity(g, "u1")
+    ('u1', 'u1', 'u1')
+    """
+    data = PairingData.load(source)
+    text = str(text).strip()
+    if text in data.pos:
+        return text
+    upper = unicodedata.normalize("NFKC", text).upper()
+    uscc = data.props.get("uscc")
+    if uscc is not None:
+        hits = [data.ids[i] for i, v in enumerate(uscc) if isinstance(v, str) and v.upper() == upper]
+        if hits:
+            return str(hits[0])
+    wanted = unicodedata.normalize("NFKC", text)
+    aliases = data.props.get("aliases") or [None] * len(data.ids)
+    hits = [str(data.ids[i]) for i, name in enumerate(data.names)
+            if unicodedata.normalize("NFKC", str(name)) == wanted
+            or (isinstance(aliases[i], list) and wanted in aliases[i])]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise SchemaError(f"the name {text!r} is shared by {len(hits)} nodes ({', '.join(hits[:5])}); use an id or USCC")
+    close = [str(n) for n in data.names if wanted and wanted in str(n)][:5]
+    hint = f"; did you mean: {', '.join(close)}" if close else "; give an id, USCC or the exact name"
+    raise NotFoundError(f"no organisation or person matches {text!r}{hint}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -971,6 +1013,7 @@ class PairingRecommender:
         industry: str | None = None,
         min_score: float | None = None,
         include_existing: bool = False,
+        candidates: Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """The ``k`` best partners for ``entity_id``, with reasons.
 
@@ -988,6 +1031,8 @@ class PairingRecommender:
             Keep only candidates scoring at least this (0–1).
         include_existing : bool
             Keep partners the entity already works with.
+        candidates : iterable of str, optional
+            Rank only these ids (e.g. an event's attendees).
 
         Returns
         -------
@@ -1038,6 +1083,11 @@ class PairingRecommender:
             keep &= ~existing
         if min_score is not None:
             keep &= scores >= min_score
+        if candidates is not None:
+            allowed = np.zeros(len(members), dtype=bool)
+            chosen = [data.pos[c] for c in candidates if c in data.pos]
+            allowed[data.local[chosen]] = data.kinds[chosen] == candidate_kind
+            keep &= allowed
         for name, wanted in (("category", category), ("town", town), ("industry", industry)):
             if wanted is not None:
                 values = data.prop(candidate_kind, name)

@@ -1,0 +1,185 @@
+"""Tests for analysis.schedule and the pairing CLI commands."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.pairing import PairingRecommender
+from analysis.schedule import (
+    AGENDA_COLUMNS,
+    SCHEDULE_COLUMNS,
+    event_attendees,
+    event_hit_rates,
+    read_attendees,
+    schedule_meetings,
+    write_schedule_excel,
+)
+from api.cli import cli
+from graph import SQLiteStore
+from graph.errors import NotFoundError, SchemaError
+
+TOPICS = [["膜材料"], ["电线电缆"], ["紫砂陶瓷"]]
+
+
+def world(seed: int = 2) -> nx.MultiDiGraph:
+    """30 firms, 6 universities, links driven by topic, one event with attendees and meetings."""
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph()
+    for i in range(30):
+        g.add_node(f"e{i:02d}", kind="Enterprise", name=f"企业{i}", keywords=TOPICS[i % 3], founded="2010-01-01")
+    for j in range(6):
+        g.add_node(f"u{j}", kind="University", name=f"大学{j}", keywords=TOPICS[j % 3], category="高校")
+    linked = np.zeros((30, 6), bool)
+    for year in range(2012, 2023):
+        for i in rng.choice(30, 10, replace=False):
+            w = np.where(np.arange(6) % 3 == i % 3, 10.0, 1.0) * ~linked[i]
+            if not w.any():
+                continue
+            j = rng.choice(6, p=w / w.sum())
+            linked[i, j] = True
+            g.add_edge(f"e{i:02d}", f"u{j}", type="COLLABORATES_WITH", year=int(year))
+    g.add_node("ev1", kind="Event", name="2022春季对接会", year=2022)
+    g.add_node("ev2", kind="Event", name="2023对接会", year=2023)
+    for node in [f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"]:
+        g.add_edge(node, "ev1", type="ATTENDED", year=2022)
+    for firm, uni, outcome in [("e00", "u1", "signed"), ("e01", "u2", "none"), ("e02", "u0", "follow-up"),
+                               ("e03", "u0", "none")]:
+        g.add_edge(firm, uni, type="MET", year=2022, event="ev1", outcome=outcome)
+    g.add_edge("e05", "u1", type="MET", year=2023, event="ev2", outcome="signed")
+    return g
+
+
+@pytest.fixture(scope="module")
+def fitted() -> PairingRecommender:
+    return PairingRecommender(min_positives=5).fit(world())
+
+
+def test_schedule_respects_slots_capacity_and_covers_every_firm(fitted: PairingRecommender) -> None:
+    attendees = event_attendees(fitted.data_, "ev1")
+    assert attendees == sorted([f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"])
+    table, agenda = schedule_meetings(fitted, attendees, slots=3, max_meetings=3, include_existing=True)
+    assert list(table.columns) == SCHEDULE_COLUMNS and list(agenda.columns) == AGENDA_COLUMNS
+    # 3 universities × 3 slots = 9 meetings at most; 8 firms must each get one
+    assert set(table["enterprise_id"]) == {f"e{i:02d}" for i in range(8)}
+    assert len(table) <= 9
+    assert table.groupby(["slot", "partner_id"]).size().max() == 1
+    assert table.groupby(["slot", "enterprise_id"]).size().max() == 1
+    assert table.groupby("partner_id").size().max() <= 3
+    assert not table.duplicated(["enterprise_id", "partner_id"]).any()
+    assert set(table["slot"]) <= {1, 2, 3}
+    assert len(agenda) == 2 * len(table)
+    assert table["explanation"].str.contains("Why:").all()
+
+
+def test_schedule_maximises_score_not_greedy(fitted: PairingRecommender) -> None:
+    """With one slot, the assignment must be the optimum of the score matrix (checked by brute force)."""
+    from itertools import permutations
+
+    firms, unis = ["e00", "e01", "e02"], ["u0", "u1", "u2"]
+    table, _ = schedule_meetings(fitted, firms + unis, slots=1, max_meetings=1, include_existing=True)
+    data = fitted.data_
+    scores = 1 / (1 + np.exp(-fitted.score_grid(np.array([data.local[data.pos[f]] for f in firms]), "University",
+                                                np.array([data.local[data.pos[u]] for u in unis]))))
+    best = max(sum(scores[i, p[i]] for i in range(3)) for p in permutations(range(3)))
+    assert len(table) == 3
+    assert table["score"].sum() == pytest.approx(best, abs=1e-3)
+
+
+def test_more_slots_give_more_meetings(fitted: PairingRecommender) -> None:
+    attendees = [f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"]
+    one, _ = schedule_meetings(fitted, attendees, slots=1, max_meetings=5, include_existing=True)
+    four, _ = schedule_meetings(fitted, attendees, slots=4, max_meetings=5, include_existing=True)
+    assert len(one) == 3 and len(four) > len(one)
+
+
+def test_schedule_errors(fitted: PairingRecommender) -> None:
+    with pytest.raises(SchemaError, match="at least 1"):
+        schedule_meetings(fitted, ["e00", "u0"], slots=0, max_meetings=1)
+    with pytest.raises(NotFoundError, match="ghost"):
+        schedule_meetings(fitted, ["e00", "ghost"], slots=1, max_meetings=1)
+    with pytest.raises(NotFoundError, match="Event"):
+        event_attendees(fitted.data_, "e00")
+    table, _agenda = schedule_meetings(fitted, ["e00", "e01"], slots=2, max_meetings=1)
+    assert table.empty and list(table.columns) == SCHEDULE_COLUMNS
+
+
+def test_excel_has_chinese_headers(fitted: PairingRecommender, tmp_path) -> None:
+    table, agenda = schedule_meetings(fitted, [f"e{i:02d}" for i in range(4)] + ["u0", "u1"], slots=2,
+                                      max_meetings=2, include_existing=True)
+    path = write_schedule_excel(table, agenda, tmp_path / "s.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["按时段", "按单位"]
+    headers = [c.value for c in book["按时段"][1]]
+    assert headers[:3] == ["时段", "企业编号", "企业"] and "推荐理由" in headers
+    assert book["按时段"].max_row == len(table) + 1
+    assert [c.value for c in book["按单位"][1]][:3] == ["单位编号", "单位", "身份"]
+
+
+def test_hit_rates_per_event() -> None:
+    rates = event_hit_rates(world()).set_index("event_id")
+    assert rates.loc["ev1", "meetings"] == 4
+    assert rates.loc["ev1", "signed"] == 1 and rates.loc["ev1", "follow_up"] == 1 and rates.loc["ev1", "none"] == 2
+    assert rates.loc["ev1", "hit_rate"] == 0.5 and rates.loc["ev1", "signed_rate"] == 0.25
+    assert rates.loc["ev1", "event_name"] == "2022春季对接会"
+    assert rates.loc["ev2", "hit_rate"] == 1.0
+
+
+def test_read_attendees_by_name(fitted: PairingRecommender, tmp_path) -> None:
+    path = tmp_path / "a.csv"
+    pd.DataFrame({"名称": ["企业1", "大学0"]}).to_csv(path, index=False)
+    assert read_attendees(path, fitted.data_) == ["e01", "u0"]
+    bad = tmp_path / "b.csv"
+    pd.DataFrame({"x": [1]}).to_csv(bad, index=False)
+    with pytest.raises(Exception, match="needs a column"):
+        read_attendees(bad, fitted.data_)
+
+
+@pytest.fixture
+def store_env(tmp_path, monkeypatch) -> str:
+    g = world()
+    path = tmp_path / "cli.db"
+    store = SQLiteStore(str(path))
+    for kind in ("Enterprise", "University", "Event"):
+        store.upsert_nodes(kind, [{"id": n, **{k: v for k, v in d.items() if k != "kind"}}
+                                  for n, d in g.nodes(data=True) if d["kind"] == kind])
+    for rel in ("COLLABORATES_WITH", "ATTENDED", "MET"):
+        store.upsert_relationships(rel, [{"source": s, "target": t, "key": f"{d.get('year')}",
+                                          **{k: v for k, v in d.items() if k != "type"}}
+                                         for s, t, d in g.edges(data=True) if d["type"] == rel])
+    store.close()
+    monkeypatch.setenv("INNONET_DB", str(path))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    return str(path)
+
+
+def test_cli_recommend_evaluate_schedule(store_env: str, tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["recommend", "企业3", "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert "企业3 (e03)" in result.output and "Why:" in result.output
+    result = runner.invoke(cli, ["recommend", "e03", "--json", "-k", "2"])
+    records = json.loads(result.output)
+    assert 1 <= len(records) <= 2 and {"rank", "id", "score", "explanation", "reasons"} <= set(records[0])
+    result = runner.invoke(cli, ["recommend", "nobody"])
+    assert result.exit_code == 2 and "nobody" in result.output
+    result = runner.invoke(cli, ["evaluate", "--cutoff-year", "2019", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert set(payload["model"]) == {"p_at_k", "r_at_k", "mrr", "ndcg", "firms"}
+    assert set(payload["baselines"]) == {"popularity", "three_path", "content"}
+    out = tmp_path / "s.xlsx"
+    result = runner.invoke(cli, ["schedule", "--event", "ev1", "--slots", "2", "--max-meetings", "2",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "meetings in 2 slots" in result.output
+    result = runner.invoke(cli, ["schedule", "--slots", "2", "--max-meetings", "2"])
+    assert result.exit_code == 2 and "exactly one" in result.output
+    result = runner.invoke(cli, ["hit-rates", "--json"])
+    assert json.loads(result.output)[0]["event_id"] == "ev1"
