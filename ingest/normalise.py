@@ -49,6 +49,7 @@ _BLANKS = {"", "-", "--", "—", "——", "/", "无数据", "nan", "none", "nul
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}()（）])\s+|\s+(?=[{_CJK}()（）])")
 _WS = re.compile(r"[\s\u200b\u200c\u200d\ufeff\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")",
                            "｛": "(", "｝": ")", "{": "(", "}": ")", "〈": "(", "〉": ")", "《": "(", "》": ")"})
 # suffixes and markers that do not tell two organisations apart (matched on the lower-cased NFKC key)
@@ -89,14 +90,14 @@ def clean_text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_BRACKETS)
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", str(value))).translate(_BRACKETS)
     text = _WS.sub(" ", text).strip()
     return text or None
 
 
 @lru_cache(maxsize=200_000)
 def _clean_name(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text)).translate(_BRACKETS)
     text = _WS.sub(" ", text).strip()
     return _SPACE_NEAR_CJK.sub("", text)
 

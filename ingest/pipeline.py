@@ -1027,6 +1027,8 @@ def ingest_files(
         check_kind(default_kind)
         if default_kind == "Talent" or default_kind in ("Tier", "Project", "Event"):
             raise SchemaError(f"--kind {kind!r}: talents, tiers, projects and events have their own tables")
+    if review_path is not None and not Path(review_path).resolve().parent.is_dir():
+        raise IngestError(f"cannot write the review file {os.fspath(review_path)!r}: its folder does not exist")
     mapping_dict = load_mapping(mapping)
     decisions = load_review_decisions(accept_review)
 

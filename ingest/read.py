@@ -78,8 +78,9 @@ def _decode(data: bytes, path: str) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise _fail(path, "it starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
-    if b"\x00" in data:
+    if data.count(b"\x00") > len(data) // 100:
         raise _fail(path, "it is a binary file, not CSV text or an XLSX workbook")
+    data = data.replace(b"\x00", b"")  # a stray NUL in a cell
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), encoding

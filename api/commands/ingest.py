@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from api.commands.common import store_from_settings
+from graph.errors import IngestError
 from ingest.pipeline import ingest_files
 
 __all__ = ["ingest"]
@@ -48,6 +49,8 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
     if not data:
         raise click.UsageError("no CSV/XLSX files among the paths given")
     review_target = review_path or str(Path(report_path).with_name("ingest_review.xlsx"))
+    if not Path(report_path).resolve().parent.is_dir():  # fail before writing anything
+        raise IngestError(f"cannot write the report {report_path!r}: its folder does not exist")
     with store_from_settings() as store:
         report = ingest_files(store, data, kind=kind, table=table, mapping=mapping, sheet=sheet,
                               accept_review=accept_review, review_path=review_target, progress=progress)
