@@ -490,13 +490,13 @@ def lapsed_certificates(source: GraphStore | Snapshot) -> pd.DataFrame:
     history = tier_history(snap)
     high_tech = history[history["tier"] == TIERS[1]]
     firms = enterprises(snap).set_index("enterprise_id")
+    grants = high_tech.groupby("enterprise_id")["year"].agg(list).to_dict()
     rows = []
     for record in high_tech.itertuples(index=False):
         valid = int(record.valid_until)
         if valid >= snap.as_of:
             continue
-        later = high_tech[(high_tech["enterprise_id"] == record.enterprise_id) & (high_tech["year"] > record.year)]
-        if ((later["year"] <= valid + 1)).any():
+        if any(record.year < y <= valid + 1 for y in grants.get(record.enterprise_id, ())):
             continue
         firm = firms.loc[record.enterprise_id] if record.enterprise_id in firms.index else None
         rows.append(

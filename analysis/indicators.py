@@ -59,7 +59,9 @@ class _Context:
     history: pd.DataFrame
 
     def town_firms(self, town: str) -> pd.Index:
-        return self.firms.index if town == ALL else self.firms.index[self.firms["town"] == town]
+        if not hasattr(self, "_towns"):
+            self._towns = {t: pd.Index(ids) for t, ids in self.firms.groupby("town").groups.items()}
+        return self.firms.index if town == ALL else self._towns.get(town, pd.Index([], dtype=object))
 
 
 Measure = Callable[[_Context, int, str], float | None]
