@@ -558,7 +558,8 @@ def _default_title(graph: nx.MultiDiGraph, view: str, centre: Any, filters: dict
 # aggregation
 
 
-def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, command: str = "innonet map") -> nx.Graph:
+def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, min_size: int | None = None,
+                   command: str = "innonet map") -> nx.Graph:
     """Fold a view into super-nodes: one per community (or town), sized by member count.
 
     Parameters
@@ -567,7 +568,10 @@ def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, command: st
         A view from :func:`build_view` (nodes carry ``community`` and ``town``).
     by : {"community", "town"}
         What a super-node stands for.  Nodes outside the core kinds (community -1) and members of
-        communities of fewer than 3 nodes are pooled into one ``small`` super-node.
+        communities smaller than ``min_size`` are pooled into one ``small`` super-node.
+    min_size : int, optional
+        Smallest community drawn on its own; by default 3, or one node in 500 of the view when
+        that is more (so a city map is not littered with tiny isolated groups).
     command : str
         The CLI the drill-down commands start with.
 
@@ -602,8 +606,10 @@ def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, command: st
             members[attrs.get("town") or None].append(node)
     group_of: dict[Any, str] = {}
     pooled: list[Any] = list(members.pop(None, []))
+    if min_size is None:
+        min_size = max(3, round(graph.number_of_nodes() / 500))
     for group, nodes in list(members.items()):
-        if by == "community" and len(nodes) < 3:
+        if by == "community" and len(nodes) < min_size:
             pooled.extend(nodes)
             del members[group]
     aggregated = nx.Graph()

@@ -20,9 +20,9 @@ COMMANDS: list[click.Command] = []
 #: Headers accepted for the schedule file (English as returned by analysis.schedule, or Chinese).
 _SCHEDULE_HEADERS = {
     "enterprise_id": ("enterprise_id", "企业id", "企业ID", "企业编号"),
-    "partner_id": ("partner_id", "对接方id", "对接方ID", "合作方id", "合作方ID"),
+    "partner_id": ("partner_id", "对接方编号", "对接方id", "对接方ID", "合作方id", "合作方ID"),
     "slot": ("slot", "时段", "场次"),
-    "score": ("score", "匹配分", "得分"),
+    "score": ("score", "匹配度", "匹配分", "得分"),
     "explanation": ("explanation", "推荐理由", "理由"),
 }
 
