@@ -17,11 +17,10 @@ Names, codes and figures are synthetic.  The universities and institutes are
 real organisations that work with firms in the region, but their codes,
 capacities and every tie to a firm are invented.
 
->>> import tempfile
->>> with tempfile.TemporaryDirectory() as tmp:
-...     paths = generate(tmp, scale="test", seed=1)
-...     sorted(paths)[:3]
-['events', 'organisations', 'participations']
+>>> SCALES["city"].enterprises, len(INSTITUTES), len(TOWNS)
+(3000, 135, 20)
+>>> list(FILE_NAMES)[:2]
+['organisations', 'tech_sme']
 """
 
 from __future__ import annotations
@@ -567,8 +566,8 @@ def _build_world(scale: Scale, rng: np.random.Generator) -> _World:
     for i, ind in enumerate(industry_names):
         rows = np.flatnonzero(industry == i)
         weights = general.copy()
-        for t in INDUSTRIES[ind][2]:
-            weights[town_names.index(t)] += 12.0 / len(INDUSTRIES[ind][2]) * 3
+        for rank_of_town, t in enumerate(INDUSTRIES[ind][2]):
+            weights[town_names.index(t)] += 24.0 if rank_of_town == 0 else 8.0
         town[rows] = np.array(town_names, dtype=object)[rng.choice(len(town_names), size=len(rows),
                                                                    p=weights / weights.sum())]
     for c, (cname, _) in enumerate(cities):
@@ -1256,20 +1255,8 @@ def _enterprise_sheet(world: _World, facts: pd.DataFrame, rng: np.random.Generat
     seps = np.where(rng.random(n) < 0.85, "、", np.where(rng.random(n) < 0.5, "；", ";"))
     uscc: list[str | None] = list(world.uscc)
     valid_uscc: list[str | None] = list(world.uscc)
-    # dirt: invalid codes and missing codes
-    bad = rng.random(n)
-    for f in np.flatnonzero(bad < 0.012):
-        code = world.uscc[f]
-        how = rng.random()
-        if how < 0.7:
-            wrong = ALPHABET[(ALPHABET.index(code[-1]) + 1 + int(rng.integers(0, 29))) % 31]
-            uscc[f] = code[:-1] + wrong
-        elif how < 0.85:
-            uscc[f] = code[:10] + "O" + code[11:]
-        else:
-            uscc[f] = code[:-1]
-        valid_uscc[f] = None
-    for f in np.flatnonzero((bad >= 0.012) & (bad < 0.032)):
+    # dirt: some firms' codes are missing (they are known by name only)
+    for f in np.flatnonzero(rng.random(n) < 0.02):
         uscc[f] = None
         valid_uscc[f] = None
 
@@ -1296,9 +1283,11 @@ def _enterprise_sheet(world: _World, facts: pd.DataFrame, rng: np.random.Generat
         "技术领域": pd.Series([s.join(k) for s, k in zip(seps, keywords, strict=True)],
                           dtype=object).where(~blank(0.02), None),
     })
-    # dirt: duplicate firms under name variants, with the same, a reformatted or no code
+    # dirt: duplicate firms under name variants, with the same, a reformatted or no code; and rows
+    # copied from another list with a mistyped code (the ingest report rejects those, the firm stays)
     dups = np.flatnonzero(rng.random(n) < 0.025)
-    extra = frame.iloc[dups].copy()
+    typos = np.flatnonzero(rng.random(n) < 0.012)
+    extra = frame.iloc[np.concatenate([dups, typos])].copy()
     variants, codes = [], []
     for f in dups:
         variants.append(_name_variant(rng, world.name[f], allow_fuzzy=rng.random() < 0.3))
@@ -1310,6 +1299,16 @@ def _enterprise_sheet(world: _World, facts: pd.DataFrame, rng: np.random.Generat
             codes.append(" ".join([code[:6], code[6:12], code[12:]]).lower())
         else:
             codes.append(code)
+    for f in typos:
+        code = world.uscc[f]
+        variants.append(world.name[f] if rng.random() < 0.5 else _name_variant(rng, world.name[f], False))
+        how = rng.random()
+        if how < 0.7:
+            codes.append(code[:-1] + ALPHABET[(ALPHABET.index(code[-1]) + 1 + int(rng.integers(0, 29))) % 31])
+        elif how < 0.85:
+            codes.append(code[:10] + "O" + code[11:])
+        else:
+            codes.append(code[:-1])
     extra["企业名称"] = variants
     extra["统一社会信用代码"] = codes
     for column in ("营业收入(万元)", "研发投入(万元)", "技术领域", "有效专利数"):
@@ -1524,21 +1523,24 @@ def _write_relationships(path: Path, world: _World, funds: pd.DataFrame, agencie
                          rels: dict[str, pd.DataFrame], valid_uscc: list[str | None],
                          rng: np.random.Generator) -> None:
     inst_names = [i[0] for i in world.inst]
-    inv, srv, lia = rels["invest"], rels["serve"], rels["liaise"]
+    # one record per pair and year; the year is the record's key (关系编号), so the history is kept
+    inv = rels["invest"].drop_duplicates(["fund", "firm", "year"])
+    srv = rels["serve"].drop_duplicates(["agency", "firm", "year"])
+    lia = rels["liaise"].drop_duplicates(["department", "firm", "year"])
     hp, cb = rels["has_platform"], rels["co_builds"]
     sheets = {
         "基金投资": pd.DataFrame({
             "起点": funds["name"].to_numpy()[inv["fund"].to_numpy()].tolist(),
             "终点": _reference(rng, world.name, valid_uscc, inv["firm"].to_numpy()),
-            "关系类型": "INVESTS_IN", "年份": inv["year"], "金额(万元)": inv["amount"], "轮次": inv["round"]}),
+            "关系类型": "INVESTS_IN", "关系编号": inv["year"].astype(str), "年份": inv["year"], "金额(万元)": inv["amount"], "轮次": inv["round"]}),
         "机构服务": pd.DataFrame({
             "起点": agencies["name"].to_numpy()[srv["agency"].to_numpy()].tolist(),
             "终点": _reference(rng, world.name, valid_uscc, srv["firm"].to_numpy()),
-            "关系类型": "SERVES", "年份": srv["year"], "服务类型": srv["service_type"]}),
+            "关系类型": "SERVES", "关系编号": srv["year"].astype(str), "年份": srv["year"], "服务类型": srv["service_type"]}),
         "结对挂钩": pd.DataFrame({
             "起点": [_DEPARTMENTS[d] for d in lia["department"]],
             "终点": _reference(rng, world.name, valid_uscc, lia["firm"].to_numpy()),
-            "关系类型": "LIAISES_WITH", "年份": lia["year"], "挂钩方式": lia["scheme"]}),
+            "关系类型": "LIAISES_WITH", "关系编号": lia["year"].astype(str), "年份": lia["year"], "挂钩方式": lia["scheme"]}),
         "研发平台": pd.concat([
             pd.DataFrame({"起点": _reference(rng, world.name, valid_uscc, hp["firm"].to_numpy()),
                           "终点": hp["platform"], "关系类型": "HAS_PLATFORM", "年份": hp["year"]}),
