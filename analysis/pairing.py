@@ -755,8 +755,29 @@ class _Snapshot:
         kept = size_edges[np.isnan(sy) | (sy <= year)]
         self.size_t = np.bincount(kept["t"].to_numpy(dtype=np.int64), minlength=n_t).astype(float)
 
+    #: Feature grids up to this many bytes are computed once and kept (fast single calls).
+    cache_bytes: int = 512 * 2**20
+
     def grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
         """Features of every pair in ``e_idx`` × ``t_idx``: array (len(e), len(t), n_features)."""
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            rows = cache[np.asarray(e_idx, dtype=np.int64)]
+            return rows if t_idx is None else rows[:, t_idx]
+        return self._grid(e_idx, t_idx)
+
+    def keep_grid(self) -> None:
+        """Compute every firm's features once and keep them, when they fit in :attr:`cache_bytes`."""
+        n_e, n_t = self.static.n_firms, self.static.n_targets
+        if n_e * n_t * len(FEATURE_NAMES) * 4 > self.cache_bytes or n_e == 0:
+            return
+        cache = np.empty((n_e, n_t, len(FEATURE_NAMES)), dtype=np.float32)
+        for start in range(0, n_e, 1024):
+            block = np.arange(start, min(start + 1024, n_e))
+            cache[block] = self._grid(block, None)
+        self._cache = cache
+
+    def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
         n_t = self.static.n_targets
         t_sel = slice(None) if t_idx is None else t_idx
         n_cols = n_t if t_idx is None else len(t_idx)
@@ -931,6 +952,7 @@ class PairingRecommender:
                     X_parts.append(X)
                     y_parts.append(y)
             snaps[target] = _Snapshot(static, year)
+            snaps[target].keep_grid()
             X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(columns)), np.float32)
             y = np.concatenate(y_parts) if y_parts else np.zeros(0)
             if y.sum() >= self.min_positives and (y == 0).sum() > 0:
@@ -1001,6 +1023,45 @@ class PairingRecommender:
         grid = snap.grid(np.asarray(firm_positions), target_positions)
         flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
         return model.decision_function(flat).reshape(grid.shape[:2])
+
+    def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
+        """Top ``k`` new partners of ``kind`` for every enterprise (batch, no reasons).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``enterprise_id, rank, partner_id, score`` (existing partners excluded).
+        """
+        self._check_fitted()
+        if kind not in self.snapshots_:
+            raise SchemaError(f"no {kind!r} model; use one of: {', '.join(self.snapshots_)}")
+        data, snap = self.data_, self.snapshots_[kind]
+        n_firms, n_targets = snap.static.n_firms, snap.static.n_targets
+        take = min(k, n_targets)
+        ok = data.exists_by(kind, self.year_)
+        firm_parts, target_parts, score_parts = [], [], []
+        for start in range(0, n_firms, chunk):
+            block = np.arange(start, min(start + chunk, n_firms))
+            logits = self.score_grid(block, kind)
+            logits[snap.A[block].toarray() > 0] = -np.inf
+            logits[:, ~ok] = -np.inf
+            top = np.argpartition(-logits, take - 1, axis=1)[:, :take]
+            values = np.take_along_axis(logits, top, axis=1)
+            order = np.argsort(-values, axis=1, kind="stable")
+            top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+            firm_parts.append(np.repeat(block, take))
+            target_parts.append(top.ravel())
+            score_parts.append(values.ravel())
+        firms, targets, logits = np.concatenate(firm_parts), np.concatenate(target_parts), np.concatenate(score_parts)
+        keep = np.isfinite(logits)
+        firms, targets, logits = firms[keep], targets[keep], logits[keep]
+        out = pd.DataFrame({
+            "enterprise_id": data.ids[data.members("Enterprise")[firms]],
+            "partner_id": data.ids[data.members(kind)[targets]],
+            "score": 1.0 / (1.0 + np.exp(-logits)),
+        })
+        out.insert(1, "rank", out.groupby("enterprise_id", sort=False).cumcount() + 1)
+        return out
 
     def recommend(
         self,
@@ -1271,6 +1332,8 @@ class _Evidence:
                 f"this firm is {name}; its partner firms' mean tier is {mean:.1f}")
 
     def _meetings(self) -> tuple[str, str]:
+        if self.snap.met_any[self.firm, self.target] == 0:
+            return "", ""
         met = self.static.met
         rows = met[(met["s"] == self.firm) & (met["t"] == self.target)]
         years = rows["year"].to_numpy()
