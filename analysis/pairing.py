@@ -1180,7 +1180,10 @@ class PairingRecommender:
             })
         columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
                    "province", "industry", "existing"]
-        return pd.DataFrame(rows, columns=columns).astype(object).astype({"rank": int, "score": float})
+        frame = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}, columns=columns)
+        frame["rank"] = np.arange(1, len(rows) + 1, dtype=np.int64)
+        frame["score"] = np.array([r["score"] for r in rows], dtype=float)
+        return frame
 
     # ---- reasons ------------------------------------------------------------------------
     def _reasons(self, snap: _Snapshot, model: Pipeline, features: np.ndarray, firms: np.ndarray,
@@ -1191,14 +1194,14 @@ class PairingRecommender:
         reference = self.references_[kind]
         names = [f for s in SIGNALS for f in FEATURES[s]]
         signals = self._signals()
-        base = model.decision_function(features[:, self.columns_])
-        occluded = []
+        stacked = [features]
         for signal in signals:
             idx = [names.index(f) for f in FEATURES[signal]]
             copy = features.copy()
             copy[:, idx] = reference[idx]
-            occluded.append(model.decision_function(copy[:, self.columns_]))
-        contributions = base[None, :] - np.vstack(occluded)  # (signals, rows)
+            stacked.append(copy)
+        values = model.decision_function(np.concatenate(stacked)[:, self.columns_]).reshape(len(stacked), -1)
+        contributions = values[0][None, :] - values[1:]  # (signals, rows): occlusion, in logit units
         out = []
         for row in range(len(features)):
             evidence = _Evidence(snap, int(firms[row]), int(targets[row]))
