@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ import pandas as pd
 
 from graph.errors import SchemaError
 from graph.uscc import ALPHABET, with_check_digit
+from ingest.normalise import name_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from graph.store import GraphStore
@@ -432,27 +434,51 @@ def _top_k_gumbel(rng: np.random.Generator, scores: np.ndarray, k: np.ndarray) -
     return [order[i, : k[i]] for i in range(len(k))]
 
 
-def _unique_names(rng: np.random.Generator, make: Callable[[np.random.Generator, int], list[str]],
+_PLACE_WORDS = re.compile("|".join(["宜兴市湖㳇", "宜兴市", "宜兴", "江苏", "无锡市", "无锡",
+                                      *(f"{c}市" for c, _ in _JIANGSU_CITIES), *(c for c, _ in _JIANGSU_CITIES)]))
+_FUZZY_CHECK_LIMIT = 10_000
+
+
+def _core(name: str) -> str:
+    """What tells two organisations apart once the resolver has normalised them: no place, no suffix."""
+    return _PLACE_WORDS.sub("", name_key(name))
+
+
+def _unique_names(rng: np.random.Generator, make: Callable[[np.random.Generator, list[int]], list[str]],
                   count: int, taken: set[str] | None = None) -> list[str]:
-    """``count`` distinct names from ``make``, redrawing collisions."""
-    names = make(rng, count)
-    seen = set(taken or ())
-    out: list[str | None] = []
-    for name in names:
-        if name in seen:
-            out.append(None)
-        else:
-            seen.add(name)
-            out.append(name)
-    for _ in range(50):
-        missing = [i for i, n in enumerate(out) if n is None]
-        if not missing:
+    """``count`` names from ``make`` that the entity resolver will keep apart.
+
+    Two names collide when their cores (:func:`_core`: normalised, without place
+    words or company suffixes) are equal, or — for up to 10,000 names — when
+    their normalised keys are as similar as the resolver's fuzzy threshold
+    (``rapidfuzz`` ratio >= 90), which would hold them for review.  Collisions
+    are redrawn.
+    """
+    from rapidfuzz import fuzz, process
+
+    out: list[str | None] = [None] * count
+    cores: set[str] = {_core(t) for t in taken or ()}
+    todo = list(range(count))
+    for _ in range(60):
+        if not todo:
             break
-        for i, name in zip(missing, make(rng, len(missing)), strict=True):
-            if name not in seen:
-                seen.add(name)
+        for i, name in zip(todo, make(rng, todo), strict=True):
+            core = _core(name)
+            if core not in cores:
+                cores.add(core)
                 out[i] = name
-    if any(n is None for n in out):  # pragma: no cover - name space is large
+        todo = [i for i, n in enumerate(out) if n is None]
+        if todo or count > _FUZZY_CHECK_LIMIT:
+            continue
+        keys = [name_key(str(n)) for n in out]
+        scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=90, dtype=np.uint8, workers=1)
+        np.fill_diagonal(scores, 0)
+        _, second = np.nonzero(np.triu(scores))
+        for j in sorted(set(second.tolist())):
+            cores.discard(_core(str(out[j])))
+            out[j] = None
+        todo = [i for i, n in enumerate(out) if n is None]
+    if todo:  # pragma: no cover - name space is large
         raise SchemaError(f"could not draw {count} distinct names; use a smaller scale")
     return [str(n) for n in out]
 
@@ -618,14 +644,9 @@ def _build_world(scale: Scale, rng: np.random.Generator) -> _World:
 def _enterprise_names(rng: np.random.Generator, industry: np.ndarray, town: np.ndarray, city: np.ndarray,
                       cities: list[tuple[str, str]]) -> list[str]:
     industry_names = list(INDUSTRIES)
-    n = len(industry)
-    state = {"next": 0}
-    order = np.arange(n)
 
-    def make(r: np.random.Generator, count: int) -> list[str]:
-        start = state["next"]
-        rows = order[start:start + count] if start + count <= n else r.integers(0, n, size=count)
-        state["next"] = start + count
+    def make(r: np.random.Generator, rows: list[int]) -> list[str]:
+        count = len(rows)
         zihao = _zihao(r, count)
         pattern = r.choice(7, size=count, p=[0.33, 0.2, 0.08, 0.1, 0.17, 0.06, 0.06])
         word_pick = r.integers(0, 6, size=count)
@@ -643,7 +664,7 @@ def _enterprise_names(rng: np.random.Generator, industry: np.ndarray, town: np.n
                         f"{place}{_LATIN[lt]}{word}有限公司"][p])
         return out
 
-    return _unique_names(rng, make, n)
+    return _unique_names(rng, make, len(industry))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -804,7 +825,8 @@ def _talents(world: _World, rng: np.random.Generator) -> pd.DataFrame:
     mixture = np.vstack([mix_inst, mix_firm])
     mixture /= mixture.sum(axis=1, keepdims=True)
 
-    def make(r: np.random.Generator, count: int) -> list[str]:
+    def make(r: np.random.Generator, rows: list[int]) -> list[str]:
+        count = len(rows)
         surname = r.integers(0, len(_SURNAMES), size=count)
         one = r.random(count) < 0.3
         g1 = r.integers(0, len(_GIVEN), size=count)
@@ -1041,8 +1063,8 @@ def _funds(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
     kinds = (("产业投资", "产业基金"), ("创业投资", "创投"), ("天使投资", "天使投资"), ("股权投资", "产业基金"))
     prefixes = ("宜兴", "宜兴市", "无锡", "江苏", "宜兴国际人才金融港")
 
-    def make(r: np.random.Generator, count: int) -> list[str]:
-        z = _zihao(r, count)
+    def make(r: np.random.Generator, rows: list[int]) -> list[str]:
+        z = _zihao(r, len(rows))
         return [f"{prefixes[int(r.integers(0, len(prefixes)))]}{zz}{kinds[int(r.integers(0, 4))][0]}"
                 f"合伙企业（有限合伙）" for zz in z]
 
@@ -1070,14 +1092,10 @@ def _agencies(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
                         for t in town_names])
     types = [list(rng.choice(_SERVICE_TYPES, size=int(rng.integers(1, 4)), replace=False))
              for _ in range(scale.agencies)]
-    state = {"i": 0}
-
-    def make(r: np.random.Generator, count: int) -> list[str]:
+    def make(r: np.random.Generator, rows: list[int]) -> list[str]:
         out = []
-        for z in _zihao(r, count):
-            main = types[min(state["i"], len(types) - 1)][0]
-            state["i"] += 1
-            words = _SERVICE_WORDS[main]
+        for row, z in zip(rows, _zihao(r, len(rows)), strict=True):
+            words = _SERVICE_WORDS[types[row][0]]
             word = words[int(r.integers(0, len(words)))]
             suffix = "有限责任公司" if word.endswith("事务所") else "有限公司"
             out.append(f"宜兴{z}{word}{suffix}")

@@ -30,7 +30,7 @@ HEADERS = {
 def _read(path: Path) -> dict[str, pd.DataFrame]:
     if path.suffix == ".csv":
         return {"csv": pd.read_csv(path, encoding="gb18030", dtype=object)}
-    return pd.read_excel(path, sheet_name=None, dtype=object)
+    return pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
 
 
 def _nfkc_key(name: str) -> str:
@@ -260,10 +260,10 @@ def test_cli_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.slow
 def test_city_scale(tmp_path: Path) -> None:
     files = generate(tmp_path, scale="city")
-    firms = pd.read_excel(files["organisations"], sheet_name="企业")
+    firms = pd.read_excel(files["organisations"], sheet_name="企业", engine="openpyxl")
     assert 3000 <= len(firms) <= 3200
-    part = pd.read_excel(files["participations"])
-    insts = set(pd.read_excel(files["organisations"], sheet_name="高校院所")["单位名称"])
+    part = pd.read_excel(files["participations"], engine="openpyxl")
+    insts = set(pd.read_excel(files["organisations"], sheet_name="高校院所", engine="openpyxl")["单位名称"])
     assert 80 <= len(insts) <= 150
     is_inst = part["承担单位"].isin(insts)
     pairs = part[~is_inst].merge(part[is_inst], on="项目编号")
@@ -273,4 +273,4 @@ def test_city_scale(tmp_path: Path) -> None:
     sme = pd.read_csv(files["tech_sme"], encoding="gb18030")
     per_year = sme.groupby("入库年份").size()
     assert 1500 <= per_year[2022] <= 2500 and per_year[2022] > 1.4 * per_year[2021]
-    assert len(pd.read_excel(files["talents"])) >= 5000
+    assert len(pd.read_excel(files["talents"], engine="openpyxl")) >= 5000
