@@ -3,15 +3,16 @@
 Every node carries its kind's label and the shared ``:Entity`` label, with a
 unique constraint on ``Entity.id`` (created on the first write), so relationship
 loads ``MATCH`` endpoints through that index, never label-less.  Writes are
-``UNWIND $rows`` batches of idempotent ``MERGE`` inside one ``execute_write``
+``UNWIND $rows`` batches of idempotent merges (relationships by ``MERGE``) inside one ``execute_write``
 transaction per call (the driver may retry it; a call writes all its rows or
 none).  Cypher is constant text per kind / type: labels and relationship types
 come only from :mod:`graph.schema`, values only ever travel as parameters.
 
 The Cypher stays in the subset that Neo4j 5 and ArcadeDB's Bolt server share:
-nodes are merged with both labels at once (``MERGE (n:Enterprise:Entity {id: …})``),
-nothing is keyed on ``elementId``, and a ``ConstraintError`` that is not a real
-kind clash (ArcadeDB's answer to two concurrent ``MERGE`` of one id) is retried.
+nodes are created with both labels at once (``CREATE (m:Enterprise:Entity {id: …})``,
+never a label added later), nothing is keyed on ``elementId``, and a
+``ConstraintError`` that is not a real kind clash (another writer created the same
+id meanwhile; ArcadeDB raises it instead of waiting) is retried.
 
 Examples
 --------
@@ -56,8 +57,25 @@ _CONFLICT_RETRIES = 5
 _CLEAR_BATCH = 10_000
 
 # Constant Cypher per kind / type, built once from the schema's whitelist.
+#
+# Nodes: look the id up through the Entity index, create the node with both labels
+# at once when it is new, update it when it is of this kind, and count the rows
+# whose id belongs to another kind (the caller then rolls the transaction back).
+# This is an idempotent merge; it is not written as ``MERGE (n:Kind:Entity {id: …})``
+# because ArcadeDB does not use the Entity index for a two-label MERGE and scans
+# every node instead (measured: 2,000 rows took 2 s into an empty database,
+# 10,000 rows 27 s, and the next 10,000 over three minutes).  The form below
+# runs in linear time on ArcadeDB and uses the unique index on Neo4j.
 _MERGE_NODES = {
-    kind: f"UNWIND $rows AS row MERGE (n:{kind}:{ENTITY} {{id: row.id}}) SET n += row.props" for kind in KINDS
+    kind: (
+        f"UNWIND $rows AS row "
+        f"OPTIONAL MATCH (n:{ENTITY} {{id: row.id}}) "
+        f"FOREACH (_ IN CASE WHEN n IS NULL THEN [1] ELSE [] END | "
+        f"CREATE (m:{kind}:{ENTITY} {{id: row.id}}) SET m += row.props) "
+        f"FOREACH (_ IN CASE WHEN n:{kind} THEN [1] ELSE [] END | SET n += row.props) "
+        f"RETURN count(CASE WHEN n IS NOT NULL AND NOT n:{kind} THEN 1 END) AS clashes"
+    )
+    for kind in KINDS
 }
 
 
@@ -202,15 +220,16 @@ class Neo4jStore(GraphStore):
 
         def work(tx: Any) -> None:
             for batch in batches:
-                tx.run(query, rows=batch).consume()
+                if tx.run(query, rows=batch).single(strict=True)["clashes"]:
+                    raise _IncompleteWrite("an id belongs to another kind")
 
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
                 self._write(work)
                 return len(prepared)
-            except ConstraintError as exc:
-                # Either an id already used by another kind (a real error), or, on
-                # ArcadeDB, a concurrent MERGE of the same id: look, then retry.
+            except (ConstraintError, _IncompleteWrite) as exc:
+                # Rolled back.  Either an id already used by another kind (a real error),
+                # or another writer created one of these ids meanwhile: look, then retry.
                 existing = self._kinds_of([node_id for node_id, _ in prepared])
                 clashes = [f"{i!r} is a {k}" for i, k in existing.items() if k != kind]
                 if clashes:
