@@ -71,13 +71,16 @@ def is_blank(value: Any) -> bool:
     """
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if type(value).__name__ in {"NAType", "NaTType"}:
-        return True
     if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value).strip().lower() in _BLANKS
-    return False
+        text = value.strip()
+        if not text:
+            return True
+        if len(text) > 6:  # every blank word is short
+            return False
+        return unicodedata.normalize("NFKC", text).strip().lower() in _BLANKS
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in {"NAType", "NaTType"}
 
 
 def clean_text(value: Any) -> str | None:
@@ -90,7 +93,12 @@ def clean_text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", _CONTROL.sub("", str(value))).translate(_BRACKETS)
+    return _clean_text(str(value))
+
+
+@lru_cache(maxsize=200_000)
+def _clean_text(value: str) -> str | None:
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", value)).translate(_BRACKETS)
     text = _WS.sub(" ", text).strip()
     return text or None
 
@@ -296,6 +304,9 @@ def parse_year(value: Any) -> int | None:
     """
     if is_blank(value):
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+            and MIN_YEAR <= value <= MAX_YEAR:
+        return int(value)
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
         match = re.fullmatch(r"(\d{4})\s*(年度?)?", text)

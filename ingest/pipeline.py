@@ -612,6 +612,10 @@ def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
     """Resolve an organisation known only by its name → (id, rule)."""
     ids = stage.index.by_name(name, (kind,))
     if len(ids) > 1:
+        props = stage.index.props
+        exact = [i for i in ids if name == props[i].get("name") or name in (props[i].get("aliases") or [])]
+        ids = exact if len(exact) == 1 else ids
+    if len(ids) > 1:
         raise _Reject("name", name, f"{name!r} matches several {kind} records ({', '.join(ids[:4])}); add the USCC")
     own = f"org:{name_key(name)}"
     if ids:
@@ -634,7 +638,8 @@ def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
 def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool:
     canonical = TIERS[tier_rank(tier["tier"]) - 1]
     target = tier_id(canonical)
-    stage.node(target, "Tier", {"name": canonical, "rank": tier_rank(canonical)})
+    if target not in stage.nodes:
+        stage.node(target, "Tier", {"name": canonical, "rank": tier_rank(canonical)})
     valid_until = tier.get("valid_until")
     if canonical == "高新技术企业" and valid_until is None:
         valid_until = tier["year"] + HIGH_TECH_CERTIFICATE_YEARS
@@ -1041,32 +1046,9 @@ def ingest_files(
     index = EntityIndex.from_store(store)
     stored_ids = set(index.kind_of)
     stage = _Stage(index, decisions)
-    for item in sheets:
-        handler = _HANDLERS[item.table]
-        records = item.frame.to_dict(orient="records")
-        numbers = item.raw.row_numbers
-        iterator: Iterable[int] = range(len(records))
-        if progress:
-            from tqdm import tqdm  # noqa: PLC0415
-
-            iterator = tqdm(iterator, desc=f"{os.path.basename(item.raw.path)} {item.raw.sheet}".strip(),
-                            unit="row", leave=False)
-        item.counts["rows_read"] = len(records)
-        for position in iterator:
-            row, number = records[position], numbers[position]
-            try:
-                bucket, detail = handler(stage, item, row, number, default_kind)
-            except _Reject as exc:
-                stage.reject(item, number, exc)
-                continue
-            except _Hold as exc:
-                stage.hold(item, number, exc)
-                continue
-            if bucket == "merged":
-                into, rule, name = detail
-                stage.merged(item, number, name, into, rule)
-            else:
-                item.counts["written"] += 1
+    for passes in _work(sheets):
+        for item, positions in passes:
+            _run(stage, item, positions, default_kind, progress)
     _derive_tiers(stage, store)
     _derive_collaborations(stage, store)
     _write(stage, store, stored_ids)
@@ -1082,6 +1064,58 @@ def ingest_files(
     if review_path is not None and len(report.reviews):
         report.write_reviews(review_path)
     return report
+
+
+def _strong_id(row: dict[str, Any]) -> bool:
+    return any(not is_blank(row.get(column)) for column in ("id", "uscc", "moe_code"))
+
+
+def _work(sheets: list[_Sheet]) -> list[list[tuple[_Sheet, list[int]]]]:
+    """Rows to process, in passes.  Organisation rows with an id, USCC or 学校标识码 go first (all sheets), then
+    those known only by name: a name then resolves to its USCC record wherever the two rows are, so a call
+    gives the same buckets as its re-run."""
+    organisations = [s for s in sheets if s.table == "organisations"]
+    strong = []
+    weak = []
+    for item in organisations:
+        records = item.frame.to_dict(orient="records")
+        item.counts["rows_read"] = len(records)
+        flags = [_strong_id(r) for r in records]
+        strong.append((item, [i for i, f in enumerate(flags) if f]))
+        weak.append((item, [i for i, f in enumerate(flags) if not f]))
+    rest = []
+    for item in sheets:
+        if item.table != "organisations":
+            item.counts["rows_read"] = len(item.frame)
+            rest.append((item, list(range(len(item.frame)))))
+    return [strong, weak, rest]
+
+
+def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | None, progress: bool) -> None:
+    handler = _HANDLERS[item.table]
+    records = item.frame.to_dict(orient="records")
+    numbers = item.raw.row_numbers
+    iterator: Iterable[int] = positions
+    if progress and positions:
+        from tqdm import tqdm  # noqa: PLC0415
+
+        iterator = tqdm(positions, desc=f"{os.path.basename(item.raw.path)} {item.raw.sheet}".strip(),
+                        unit="row", leave=False)
+    for position in iterator:
+        row, number = records[position], numbers[position]
+        try:
+            bucket, detail = handler(stage, item, row, number, default_kind)
+        except _Reject as exc:
+            stage.reject(item, number, exc)
+            continue
+        except _Hold as exc:
+            stage.hold(item, number, exc)
+            continue
+        if bucket == "merged":
+            into, rule, name = detail
+            stage.merged(item, number, name, into, rule)
+        else:
+            item.counts["written"] += 1
 
 
 def _in_given_order(sheets: list[_Sheet], paths: list[str]) -> list[_Sheet]:

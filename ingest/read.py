@@ -4,7 +4,7 @@ CSV text is decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or
 GB18030 (a superset of GBK and GB2312), tried in that order and always
 strictly: a file that is none of them is an error, never mojibake.  The
 delimiter is the one of ``, ; tab |`` the header line uses most.  XLSX files
-are read with openpyxl (cached values, never formulas); every sheet is read
+are read with python-calamine (fast, Rust) or, when it is missing, openpyxl (cached values, never formulas); every sheet is read
 unless ``sheet`` names one.
 
 The header row is the first of the first ten rows in which at least two
@@ -180,6 +180,32 @@ def _read_csv(path: str, data: bytes) -> list[RawSheet]:
 
 
 def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
+    try:
+        import python_calamine  # noqa: PLC0415
+    except ImportError:  # openpyxl is the fallback when python-calamine is not installed
+        return _read_xlsx_openpyxl(path, sheet)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(path)
+        names = list(workbook.sheet_names)
+    except Exception as exc:  # CalamineError, ZipError, XmlError, PasswordError, OSError
+        reason = (str(exc).splitlines() or [""])[0][:120]
+        raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {reason}); "
+                          "re-save it from Excel or WPS") from None
+    if sheet is not None and sheet not in names:
+        raise _fail(path, f"it has no sheet {sheet!r}; sheets: {', '.join(names)}")
+    tables = []
+    for name in [sheet] if sheet is not None else names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # truncated / damaged sheet XML
+            raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
+        table = _table(path, name, [list(r) for r in rows], "")
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
     import openpyxl  # noqa: PLC0415
 
     try:

@@ -139,6 +139,9 @@ class EntityIndex:
         if value is None:
             return None, f"no record with USCC {candidates[0]!r}; load the organisation first"
         ids = self.by_name(value, kinds)
+        if len(ids) > 1:  # 有限公司 and 股份有限公司 of one name: the exact display name (or alias) decides
+            exact = [i for i in ids if value == self.props[i].get("name") or value in (self.props[i].get("aliases") or [])]
+            ids = exact if len(exact) == 1 else ids
         if len(ids) == 1:
             return ids[0], None
         if len(ids) > 1:

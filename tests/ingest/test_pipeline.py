@@ -114,7 +114,7 @@ def test_fuzzy_matches_are_held_then_decided(sqlite_store, csv_file, tmp_path):
     assert report.reviews.loc[0, "candidate_id"] == "org:宜兴市华通环保水处理科技"
     assert report.reviews.loc[0, "score"] >= 90
     assert len(sqlite_store.nodes("Enterprise")) == 1
-    decided = pd.read_excel(review, dtype=object)
+    decided = pd.read_excel(review, dtype=object, engine="openpyxl")
     decided["decision"] = "merge"
     decided.to_excel(tmp_path / "decided.xlsx", index=False)
     merged = ingest_files(sqlite_store, [typo], accept_review=tmp_path / "decided.xlsx")

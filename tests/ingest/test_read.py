@@ -88,3 +88,17 @@ def test_zip_that_is_not_a_workbook(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(IngestError, match="z.xlsx"):
         read_file(path)
+
+
+def test_openpyxl_fallback_reads_the_same(xlsx_file, tmp_path, monkeypatch):
+    path = xlsx_file({"企业": [["标题"], ROWS[0], *ROWS[1:]], "空": []})
+    fast = read_file(path)
+    monkeypatch.setitem(__import__("sys").modules, "python_calamine", None)  # import fails → openpyxl
+    slow = read_file(path)
+    assert [(s.sheet, s.header_row, s.row_numbers) for s in slow] == [(s.sheet, s.header_row, s.row_numbers)
+                                                                      for s in fast]
+    assert slow[0].frame.equals(fast[0].frame)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(IngestError, match="cut.xlsx"):
+        read_file(cut)
