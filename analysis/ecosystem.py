@@ -34,19 +34,19 @@ from graph.schema import TIER_ALIASES, TIERS
 from graph.store import GraphStore
 
 __all__ = [
+    "ALL",
     "Snapshot",
-    "load_snapshot",
-    "enterprises",
+    "brokers",
+    "communities",
     "enterprise_flags",
+    "enterprises",
+    "health_shares",
+    "lapsed_certificates",
+    "load_snapshot",
+    "organisation_measures",
+    "tier_funnel",
     "tier_history",
     "tier_pyramid",
-    "tier_funnel",
-    "lapsed_certificates",
-    "organisation_measures",
-    "communities",
-    "brokers",
-    "health_shares",
-    "ALL",
 ]
 
 #: The group name of the whole-city row in grouped tables.

@@ -38,14 +38,14 @@ import scipy.sparse as sp
 from graph.errors import SchemaError
 
 __all__ = [
+    "LINK_SCORE_METHODS",
     "ORGANISATION_KINDS",
     "ORGANISATION_TYPES",
-    "LINK_SCORE_METHODS",
     "IGraphAdapter",
-    "networkx_reference",
+    "adjacency_matrix",
     "collaboration_edges",
     "collaboration_graph",
-    "adjacency_matrix",
+    "networkx_reference",
     "sparse_link_scores",
 ]
 

@@ -32,15 +32,15 @@ from graph.store import GraphStore
 __all__ = [
     "CAPACITY_RULES",
     "SERVICE_TYPES",
-    "isolated_innovators",
-    "supply_demand_mismatch",
-    "high_constraint",
-    "weak_bridges",
-    "towns_without_university",
-    "service_gaps",
     "finance_gaps",
-    "promotion_readiness",
+    "high_constraint",
     "high_tech_rd_threshold",
+    "isolated_innovators",
+    "promotion_readiness",
+    "service_gaps",
+    "supply_demand_mismatch",
+    "towns_without_university",
+    "weak_bridges",
 ]
 
 #: Signals of innovation capacity: R&D intensity (%), tier rank, patents, invention patents.
@@ -319,31 +319,47 @@ def high_tech_rd_threshold(revenue: float) -> float:
     return 3.0
 
 
-def _criteria(firm: pd.Series) -> tuple[str, list[tuple[str, str, bool | None]]]:
-    """The next tier and its criteria: (label zh, label en, met / None when the input is missing)."""
-    def known(*values: float) -> bool:
-        return all(v == v and v is not None for v in values)
+def _rd_thresholds(revenue: pd.Series) -> np.ndarray:
+    """Vectorised :func:`high_tech_rd_threshold` (5 % when the revenue is unknown)."""
+    values = revenue.to_numpy(dtype=float)
+    banded = np.select([values < 5000, values <= 20000], [5.0, 4.0], 3.0)
+    return np.where(np.isnan(values), 5.0, banded)
 
-    if firm["tier_rank"] <= 1:
-        threshold = high_tech_rd_threshold(firm["revenue"]) if known(firm["revenue"]) else 5.0
-        owned_ip = firm["patents"] if known(firm["patents"]) else firm["invention_patents"]
-        return TIERS[1], [
-            (f"研发强度≥{threshold:.0f}%", f"R&D intensity >= {threshold:.0f}%",
-             firm["rd_intensity"] >= threshold if known(firm["rd_intensity"]) else None),
-            ("高新技术产品收入占比≥60%", "high-tech revenue share >= 60%",
-             firm["hightech_revenue_share"] >= 60 if known(firm["hightech_revenue_share"]) else None),
-            ("科技人员占比≥10%", "S&T staff >= 10%", firm["st_share"] >= 10 if known(firm["st_share"]) else None),
-            ("拥有自主知识产权", "owns core IP", owned_ip >= 1 if known(owned_ip) else None),
-        ]
-    if firm["tier_rank"] == 2:
-        return TIERS[2], [
-            ("营业收入≥1000万元", "revenue >= 10 M yuan", firm["revenue"] >= 1000 if known(firm["revenue"]) else None),
-            ("研发强度≥3%", "R&D intensity >= 3%",
-             firm["rd_intensity"] >= 3 if known(firm["rd_intensity"]) else None),
-            ("发明专利≥1件", ">= 1 invention patent",
-             firm["invention_patents"] >= 1 if known(firm["invention_patents"]) else None),
-        ]
-    return "", []
+
+def _state(condition: pd.Series | np.ndarray, value: pd.Series | np.ndarray) -> np.ndarray:
+    """1.0 where met, 0.0 where not, NaN where the input ``value`` is missing."""
+    return np.where(pd.isna(np.asarray(value, dtype=float)), np.nan, np.asarray(condition, dtype=float))
+
+
+def _criteria(firms: pd.DataFrame) -> list[tuple[str, np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]]:
+    """Per next tier: the firms it applies to and its criteria as (label zh, label en, state) arrays.
+
+    States are 1 (met), 0 (not met) and NaN (input missing), one per firm of ``firms``.
+    """
+    n = len(firms)
+
+    def label(text: str) -> np.ndarray:
+        return np.full(n, text, dtype=object)
+
+    rank = firms["tier_rank"].to_numpy()
+    revenue, rd = firms["revenue"], firms["rd_intensity"]
+    threshold = _rd_thresholds(revenue)
+    owned_ip = firms["patents"].where(firms["patents"].notna(), firms["invention_patents"])
+    percent = np.array([f"{t:.0f}" for t in threshold], dtype=object) if n else np.array([], dtype=object)
+    high_tech = [
+        ("研发强度≥" + percent + "%", "R&D intensity >= " + percent + "%", _state(rd >= threshold, rd)),
+        (label("高新技术产品收入占比≥60%"), label("high-tech revenue share >= 60%"),
+         _state(firms["hightech_revenue_share"] >= 60, firms["hightech_revenue_share"])),
+        (label("科技人员占比≥10%"), label("S&T staff >= 10%"), _state(firms["st_share"] >= 10, firms["st_share"])),
+        (label("拥有自主知识产权"), label("owns core IP"), _state(owned_ip >= 1, owned_ip)),
+    ]
+    specialised = [
+        (label("营业收入≥1000万元"), label("revenue >= 10 M yuan"), _state(revenue >= 1000, revenue)),
+        (label("研发强度≥3%"), label("R&D intensity >= 3%"), _state(rd >= 3, rd)),
+        (label("发明专利≥1件"), label(">= 1 invention patent"),
+         _state(firms["invention_patents"] >= 1, firms["invention_patents"])),
+    ]
+    return [(TIERS[1], rank <= 1, high_tech), (TIERS[2], rank == 2, specialised)]
 
 
 def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> pd.DataFrame:
@@ -369,40 +385,48 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
     """
     snap = load_snapshot(source)
     firms = enterprises(snap)
-    rows = []
-    for _, firm in firms.iterrows():
-        next_tier, criteria = _criteria(firm)
-        if not criteria:
-            continue
-        met = sum(1 for *_, ok in criteria if ok)
-        if len(criteria) - met > max_missing:
-            continue
-        lacks_zh = [zh + ("(数据缺失)" if ok is None else "") for zh, _, ok in criteria if not ok]
-        lacks_en = [en + (" (no data)" if ok is None else "") for _, en, ok in criteria if not ok]
-        lacks = "; ".join(f"{z} / {e}" for z, e in zip(lacks_zh, lacks_en))
-        reason = (
-            f"已满足{next_tier}全部{len(criteria)}项条件 / meets all {len(criteria)} {next_tier} criteria"
-            if not lacks_zh
-            else f"距{next_tier}还差:{'、'.join(lacks_zh)} / for {next_tier} still lacks: {', '.join(lacks_en)}"
-        )
-        rows.append(
-            {
-                "enterprise_id": firm["enterprise_id"],
-                "name": firm["name"],
-                "town": firm["town"],
-                "industry": firm["industry"],
-                "tier": firm["tier"],
-                "next_tier": next_tier,
-                "criteria_met": met,
-                "criteria_total": len(criteria),
-                "ready": not lacks_zh,
-                "lacks": lacks,
-                "reason": reason,
-            }
+    parts = []
+    for next_tier, applies, criteria in _criteria(firms):
+        states = np.column_stack([state for *_, state in criteria])[applies]
+        met = (states == 1).sum(axis=1)
+        keep = len(criteria) - met <= max_missing
+        rows = np.flatnonzero(applies)[keep]
+        states, met = states[keep], met[keep]
+        lacks, reasons = [], []
+        for row, row_states in zip(rows, states):
+            lacks_zh, lacks_en = [], []
+            for (zh, en, _), state in zip(criteria, row_states):
+                if state != 1:
+                    missing = bool(np.isnan(state))
+                    lacks_zh.append(zh[row] + ("(数据缺失)" if missing else ""))
+                    lacks_en.append(en[row] + (" (no data)" if missing else ""))
+            lacks.append("; ".join(f"{z} / {e}" for z, e in zip(lacks_zh, lacks_en)))
+            reasons.append(
+                f"已满足{next_tier}全部{len(criteria)}项条件 / meets all {len(criteria)} {next_tier} criteria"
+                if not lacks_zh
+                else f"距{next_tier}还差:{'、'.join(lacks_zh)} / for {next_tier} still lacks: {', '.join(lacks_en)}"
+            )
+        chosen = firms.iloc[rows]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "enterprise_id": chosen["enterprise_id"].to_numpy(),
+                    "name": chosen["name"].to_numpy(),
+                    "town": chosen["town"].to_numpy(),
+                    "industry": chosen["industry"].to_numpy(),
+                    "tier": chosen["tier"].to_numpy(),
+                    "next_tier": next_tier,
+                    "criteria_met": met.astype(int),
+                    "criteria_total": len(criteria),
+                    "ready": met == len(criteria),
+                    "lacks": pd.Series(lacks, dtype=object),
+                    "reason": pd.Series(reasons, dtype=object),
+                }
+            )
         )
     columns = ["enterprise_id", "name", "town", "industry", "tier", "next_tier", "criteria_met", "criteria_total",
                "ready", "lacks", "reason"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=columns)], ignore_index=True)[columns]
     if not len(frame):
         return frame
     frame["_missing"] = frame["criteria_total"] - frame["criteria_met"]

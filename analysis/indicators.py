@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.ecosystem import ALL, Snapshot, enterprises, load_snapshot, tier_history
+from analysis.ecosystem import ALL, Snapshot, _year_of, enterprises, load_snapshot, tier_history
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["ACTIONS", "INDICATORS", "NO_DATA", "indicators", "indicator_catalogue"]
+__all__ = ["ACTIONS", "INDICATORS", "NO_DATA", "indicator_catalogue", "indicators"]
 
 #: Status of a row whose input is missing.
 NO_DATA = "no data"
@@ -56,15 +57,13 @@ ACTIONS: dict[int, str] = {
 class _Context:
     snap: Snapshot
     firms: pd.DataFrame  # enterprises() indexed by id
-    history: pd.DataFrame
-
-    def town_firms(self, town: str) -> pd.Index:
-        if not hasattr(self, "_towns"):
-            self._towns = {t: pd.Index(ids) for t, ids in self.firms.groupby("town").groups.items()}
-        return self.firms.index if town == ALL else self._towns.get(town, pd.Index([], dtype=object))
+    history: pd.DataFrame  # tier_history() with the firm's ``town`` (None when not in ``firms``)
+    places: list[str]  # ALL first, then the towns asked for
 
 
-Measure = Callable[[_Context, int, str], float | None]
+#: A measure gives the value of every (year, place) at once: a frame indexed by year with one
+#: column per place (NaN where there is no data), or None when its input is missing altogether.
+Measure = Callable[[_Context, list[int]], "pd.DataFrame | None"]
 
 
 @dataclass(frozen=True)
@@ -78,14 +77,72 @@ class Indicator:
     measure: Measure
 
 
+def _years_of(values: pd.Series) -> pd.Series:
+    """Years as floats (NaN when unknown); numbers pass through, texts like ``2023年`` are parsed."""
+    years = pd.to_numeric(values, errors="coerce").astype(float)
+    unparsed = years.isna() & values.notna()
+    if unparsed.any():
+        years[unparsed] = values[unparsed].map(_year_of).astype(float)
+    return years
+
+
 def _dated(rels: pd.DataFrame) -> pd.DataFrame:
-    return rels[rels["year"].notna()] if len(rels) else rels
+    """Relationships with a known year, ``year`` as int."""
+    if not len(rels):
+        return rels
+    years = _years_of(rels["year"])
+    return rels[years.notna().to_numpy()].assign(year=years[years.notna()].astype(int).to_numpy())
+
+
+def _tabulate(ctx: _Context, frame: pd.DataFrame, years: list[int], how: str = "size", value: str | None = None,
+              cumulative: bool = False, expiry: str | None = None) -> pd.DataFrame:
+    """Aggregate ``frame`` (columns ``year``, ``town``, ``value``) per year and place in one groupby.
+
+    ``how`` is ``size``, ``nunique``, ``sum`` or ``mean`` of ``value``.  The "all" column
+    aggregates every row (rows whose ``town`` is None count only there).  With ``cumulative``
+    a year takes every row up to it (and, given ``expiry``, rows whose ``expiry`` is not before it).
+    Empty cells are 0, except for ``mean`` (NaN: nothing to average).
+    """
+    fill = np.nan if how == "mean" else 0.0
+    out = pd.DataFrame(fill, index=pd.Index(years, name="year"), columns=pd.Index(ctx.places, dtype=object))
+    if not len(frame):
+        return out
+    if cumulative:
+        blocks = []
+        for year in years:
+            keep = frame["year"].to_numpy() <= year
+            if expiry is not None:
+                keep &= frame[expiry].astype(float).to_numpy() >= year
+            blocks.append(frame[keep].assign(year=year))
+        frame = pd.concat(blocks, ignore_index=True)
+    else:
+        frame = frame[frame["year"].isin(years).to_numpy()]
+
+    def aggregate(grouped: Any) -> pd.Series:
+        if how == "size":
+            return grouped.size()
+        return getattr(grouped[value], how)()
+
+    overall = aggregate(frame.groupby("year"))
+    out[ALL] = overall.reindex(out.index).astype(float).fillna(fill)
+    towns = [p for p in ctx.places if p != ALL]
+    if towns:
+        located = frame[frame["town"].isin(towns).to_numpy()]
+        per_town = aggregate(located.groupby(["year", "town"])).unstack("town")
+        out[towns] = per_town.reindex(index=out.index, columns=towns).astype(float).fillna(fill).to_numpy()
+    return out
+
+
+def _enterprise_end(ctx: _Context, rels: pd.DataFrame, side: str) -> pd.DataFrame:
+    """``rels`` whose ``side`` is a known enterprise, with that enterprise's ``town``."""
+    rels = rels[rels[side].isin(ctx.firms.index).to_numpy()]
+    return rels.assign(town=rels[side].map(ctx.firms["town"]).to_numpy())
 
 
 def _rel_count(type_: str, side: str = "target", distinct: bool = False, **where: object) -> Measure:
-    """Count relationships of ``type_`` dated ``year`` whose enterprise end (``side``) is in the town."""
+    """Count relationships of ``type_`` dated ``year`` whose enterprise end (``side``) is in the place."""
 
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         rels = _dated(ctx.snap.rels(type_))
         if not len(rels):
             return None
@@ -93,92 +150,100 @@ def _rel_count(type_: str, side: str = "target", distinct: bool = False, **where
             if column not in rels.columns:
                 return None
             rels = rels[rels[column].fillna("").astype(str).str.contains(str(value), regex=False).to_numpy()]
-        rels = rels[rels["year"].astype(int) == year]
-        rels = rels[rels[side].isin(ctx.town_firms(town))]
-        return float(rels[side].nunique() if distinct else len(rels))
+        rels = _enterprise_end(ctx, rels, side)
+        return _tabulate(ctx, rels, years, "nunique" if distinct else "size", value=side)
 
     return measure
+
+
+def _firm_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """Tier records of enterprises the snapshot holds (their ``town`` is set)."""
+    return history[history["town"].notna().to_numpy()]
 
 
 def _tier_new(rank: int) -> Measure:
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         if not len(ctx.history):
             return None
-        h = ctx.history[(ctx.history["rank"] == rank) & (ctx.history["year"] == year)]
-        return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+        return _tabulate(ctx, _firm_rows(ctx.history[ctx.history["rank"] == rank]), years, "nunique",
+                         value="enterprise_id")
 
     return measure
 
 
-def _valid_high_tech(ctx: _Context, year: int, town: str) -> float | None:
+def _valid_high_tech(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     if not len(ctx.history):
         return None
-    h = ctx.history[(ctx.history["rank"] == 2) & (ctx.history["year"] <= year)]
-    h = h[h["valid_until"].astype(float) >= year]
-    return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+    high_tech = _firm_rows(ctx.history[ctx.history["rank"] == 2])
+    return _tabulate(ctx, high_tech, years, "nunique", value="enterprise_id", cumulative=True, expiry="valid_until")
 
 
-def _national_giants(ctx: _Context, year: int, town: str) -> float | None:
+def _national_giants(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     h = ctx.history[ctx.history["rank"] == 3] if len(ctx.history) else ctx.history
     if not len(h) or h["level"].isna().all():
         return None
-    h = h[(h["year"] <= year) & h["level"].fillna("").str.contains("国家|小巨人", regex=True)]
-    return float(h[h["enterprise_id"].isin(ctx.town_firms(town))]["enterprise_id"].nunique())
+    h = _firm_rows(h[h["level"].fillna("").str.contains("国家|小巨人", regex=True).to_numpy()])
+    return _tabulate(ctx, h, years, "nunique", value="enterprise_id", cumulative=True)
 
 
-def _founded(ctx: _Context, year: int, town: str) -> float | None:
+def _founded(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     founded = ctx.firms["founded_year"]
     if founded.isna().all():
         return None
-    return float((founded.reindex(ctx.town_firms(town)) == year).sum())
+    frame = pd.DataFrame({"year": founded.to_numpy(), "town": ctx.firms["town"].to_numpy()})
+    return _tabulate(ctx, frame[frame["year"].notna().to_numpy()], years)
 
 
 def _events(event_type: str) -> Measure:
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         events = ctx.snap.kind("Event")
         if not len(events) or "year" not in events.columns or events["year"].isna().all():
             return None
         kinds = events["event_type"].fillna("") if "event_type" in events.columns else pd.Series("", index=events.index)
-        chosen = events[kinds.str.contains(event_type, regex=False).to_numpy() & (events["year"] == year).to_numpy()]
-        if town != ALL:
-            towns = chosen["town"] if "town" in chosen.columns else pd.Series(None, index=chosen.index)
-            chosen = chosen[(towns == town).to_numpy()]
-        return float(len(chosen))
+        chosen = events[kinds.str.contains(event_type, regex=False).to_numpy()]
+        frame = pd.DataFrame(
+            {
+                "year": _years_of(chosen["year"]).to_numpy(),
+                "town": chosen["town"].to_numpy() if "town" in chosen.columns else None,
+            }
+        )
+        return _tabulate(ctx, frame, years)
 
     return measure
 
 
 def _platforms(levels: tuple[str, ...] | None, cumulative: bool) -> Measure:
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         rels = ctx.snap.rels("HAS_PLATFORM")
         platforms = ctx.snap.kind("Platform").set_index("id")
         if not len(rels) or not len(platforms):
             return None
-        years = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"]
-        years = years.where(years.notna(), rels["year"])
-        if years.isna().all():
+        dated = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"]
+        dated = _years_of(dated.where(dated.notna(), rels["year"]))
+        if dated.isna().all():
             return None
-        keep = (years.astype(float) <= year) if cumulative else (years.astype(float) == year)
+        keep = dated.notna()
         if levels is not None:
             if "level" not in platforms.columns:
                 return None
             keep &= rels["target"].map(platforms["level"]).isin(levels)
-        chosen = rels[keep.to_numpy() & rels["source"].isin(ctx.town_firms(town)).to_numpy()]
-        return float(chosen["target"].nunique())
+        chosen = _enterprise_end(ctx, rels[keep.to_numpy()].assign(year=dated[keep].to_numpy()), "source")
+        return _tabulate(ctx, chosen, years, "nunique", value="target", cumulative=cumulative)
 
     return measure
 
 
 def _projects(pattern: str, column: str) -> Measure:
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         rels = ctx.snap.rels("PARTICIPATES_IN")
         projects = ctx.snap.kind("Project").set_index("id")
         if not len(rels) or column not in projects.columns or "year" not in projects.columns:
             return None
         info = projects.reindex(rels["target"])
-        keep = info[column].fillna("").str.contains(pattern, regex=True).to_numpy() & (info["year"] == year).to_numpy()
-        chosen = rels[keep & rels["source"].isin(ctx.town_firms(town)).to_numpy()]
-        return float(chosen["target"].nunique())
+        keep = info[column].fillna("").str.contains(pattern, regex=True).to_numpy()
+        chosen = rels[keep].assign(year=_years_of(info["year"]).to_numpy()[keep])
+        chosen = _enterprise_end(ctx, chosen[chosen["year"].notna().to_numpy()], "source")
+        return _tabulate(ctx, chosen, years, "nunique", value="target")
 
     return measure
 
@@ -186,10 +251,16 @@ def _projects(pattern: str, column: str) -> Measure:
 def _current_only(compute: Callable[[pd.DataFrame], float | None]) -> Measure:
     """A measure of current enterprise properties: known for the snapshot year only (no history kept)."""
 
-    def measure(ctx: _Context, year: int, town: str) -> float | None:
-        if year != ctx.snap.as_of:
-            return None
-        return compute(ctx.firms.loc[ctx.town_firms(town)])
+    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+        out = pd.DataFrame(np.nan, index=pd.Index(years, name="year"), columns=pd.Index(ctx.places, dtype=object))
+        if ctx.snap.as_of not in years:
+            return out
+        by_town = dict(tuple(ctx.firms.groupby("town")))
+        for place in ctx.places:
+            firms = ctx.firms if place == ALL else by_town.get(place, ctx.firms.iloc[:0])
+            value = compute(firms)
+            out.loc[ctx.snap.as_of, place] = np.nan if value is None else value
+        return out
 
     return measure
 
@@ -203,57 +274,58 @@ def _sum_of(column: str) -> Callable[[pd.DataFrame], float | None]:
     return lambda firms: None if firms[column].isna().all() else float(firms[column].sum())
 
 
-def _met_signed_share(ctx: _Context, year: int, town: str) -> float | None:
+def _met_signed_share(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     rels = _dated(ctx.snap.rels("MET"))
     if not len(rels) or "outcome" not in rels.columns:
         return None
-    rels = rels[(rels["year"].astype(int) == year) & rels["source"].isin(ctx.town_firms(town))]
-    return float((rels["outcome"] == "signed").mean() * 100) if len(rels) else None
+    rels = _enterprise_end(ctx, rels, "source")
+    rels = rels.assign(signed=(rels["outcome"] == "signed").astype(float).to_numpy())
+    return _tabulate(ctx, rels, years, "mean", value="signed") * 100
 
 
-def _liaison_cumulative(ctx: _Context, year: int, town: str) -> float | None:
+def _liaison_cumulative(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     rels = _dated(ctx.snap.rels("LIAISES_WITH"))
     if not len(rels):
         return None
-    rels = rels[(rels["year"].astype(int) <= year) & rels["target"].isin(ctx.town_firms(town))]
-    return float(rels["target"].nunique())
+    return _tabulate(ctx, _enterprise_end(ctx, rels, "target"), years, "nunique", value="target", cumulative=True)
 
 
-def _program_selections(ctx: _Context, year: int, town: str) -> float | None:
+def _program_selections(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     rels = _dated(ctx.snap.rels("IN_PROGRAM"))
     if not len(rels):
         return None
-    rels = rels[rels["year"].astype(int) == year]
-    if town != ALL:
-        firms = set(ctx.town_firms(town))
-        hosted = set()
-        for type_, talent_side, firm_side in (("EMPLOYS", "target", "source"), ("AFFILIATED_WITH", "source", "target"),
-                                              ("SECONDED_TO", "source", "target")):
-            links = ctx.snap.rels(type_)
-            hosted |= set(links.loc[links[firm_side].isin(firms), talent_side])
-        rels = rels[rels["source"].isin(hosted)]
-    return float(rels["source"].nunique())
+    hosts = []  # (talent, town of a firm that employs, is affiliated with or hosts the talent)
+    for type_, talent_side, firm_side in (("EMPLOYS", "target", "source"), ("AFFILIATED_WITH", "source", "target"),
+                                          ("SECONDED_TO", "source", "target")):
+        links = _enterprise_end(ctx, ctx.snap.rels(type_), firm_side)
+        hosts.append(pd.DataFrame({"source": links[talent_side].to_numpy(), "town": links["town"].to_numpy()}))
+    hosted = pd.concat(hosts, ignore_index=True).drop_duplicates()
+    selections = rels[["source", "year"]]
+    per_town = selections.merge(hosted, on="source", how="inner")
+    unhosted = selections.assign(town=None)  # every selection counts city-wide, hosted or not
+    frame = pd.concat([unhosted, per_town], ignore_index=True)
+    return _tabulate(ctx, frame, years, "nunique", value="source")
 
 
-def _town_secondments(ctx: _Context, year: int, town: str) -> float | None:
+def _town_secondments(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     rels = _dated(ctx.snap.rels("SECONDED_TO"))
     if not len(rels) or "role" not in rels.columns:
         return None
-    rels = rels[(rels["year"].astype(int) == year) & rels["role"].fillna("").str.contains("科技镇长团").to_numpy()]
-    if town != ALL:
-        names = ctx.snap.kind("Town").set_index("id")["name"] if len(ctx.snap.kind("Town")) else pd.Series(dtype=object)
-        firm_towns = ctx.firms["town"]
-        where = rels["target"].map(names).where(rels["target"].map(names).notna(), rels["target"].map(firm_towns))
-        rels = rels[(where == town).to_numpy()]
-    return float(len(rels))
+    rels = rels[rels["role"].fillna("").str.contains("科技镇长团").to_numpy()]
+    towns = ctx.snap.kind("Town")
+    names = towns.set_index("id")["name"] if len(towns) else pd.Series(dtype=object)
+    where = rels["target"].map(names)
+    where = where.where(where.notna(), rels["target"].map(ctx.firms["town"]))
+    return _tabulate(ctx, rels.assign(town=where.to_numpy()), years)
 
 
-def _investment_amount(ctx: _Context, year: int, town: str) -> float | None:
+def _investment_amount(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     rels = _dated(ctx.snap.rels("INVESTS_IN"))
     if not len(rels) or "amount" not in rels.columns or rels["amount"].isna().all():
         return None
-    rels = rels[(rels["year"].astype(int) == year) & rels["target"].isin(ctx.town_firms(town))]
-    return float(pd.to_numeric(rels["amount"], errors="coerce").sum())
+    rels = _enterprise_end(ctx, rels, "target")
+    rels = rels.assign(amount=pd.to_numeric(rels["amount"], errors="coerce").astype(float).to_numpy())
+    return _tabulate(ctx, rels, years, "sum", value="amount")
 
 
 _T = "REACHED_TIER"
@@ -330,36 +402,41 @@ def indicators(
     """
     snap = load_snapshot(source)
     firms = enterprises(snap).set_index("enterprise_id")
-    ctx = _Context(snap, firms, tier_history(snap))
+    history = tier_history(snap)
+    history = history.assign(town=history["enterprise_id"].map(firms["town"]).to_numpy())
     wanted = sorted({int(y) for y in years}) if years is not None else list(range(snap.as_of - 2, snap.as_of + 1))
-    towns = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
-    rows = []
+    places = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
+    ctx = _Context(snap, firms, history, places)
+    measured = sorted(set(wanted) | {y - 1 for y in wanted})
+    columns = ["action", "action_name", "indicator", "year", "town", "value", "change", "unit", "status", "input"]
+    if not wanted:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    frames = []
     for order, indicator in enumerate(INDICATORS):
-        for place in towns:
-            previous = indicator.measure(ctx, wanted[0] - 1, place) if wanted else None
-            for year in wanted:
-                value = indicator.measure(ctx, year, place)
-                no_data = value is None
-                change = np.nan if no_data or previous is None else value - previous
-                rows.append(
-                    {
-                        "action": indicator.action,
-                        "action_name": ACTIONS[indicator.action],
-                        "indicator": indicator.name,
-                        "year": year,
-                        "town": place,
-                        "value": np.nan if no_data else float(value),
-                        "change": float(change),
-                        "unit": indicator.unit,
-                        "status": NO_DATA if no_data else "ok",
-                        "input": indicator.input,
-                        "_order": order,
-                    }
-                )
-                previous = value
-    frame = pd.DataFrame(rows)
-    if not len(frame):
-        return frame
+        values = indicator.measure(ctx, measured)
+        if values is None:
+            values = pd.DataFrame(np.nan, index=pd.Index(measured, name="year"), columns=pd.Index(places, dtype=object))
+        values = values.astype(float)
+        change = values - values.reindex(values.index - 1).to_numpy()  # on the year before (NaN if unmeasured)
+        long = pd.DataFrame(
+            {
+                "year": np.repeat(values.index.to_numpy(), len(places)),
+                "town": np.tile(np.asarray(places, dtype=object), len(values)),
+                "value": values.to_numpy().ravel(),
+                "change": change.to_numpy().ravel(),
+            }
+        )
+        long = long[long["year"].isin(wanted).to_numpy()]
+        frames.append(
+            long.assign(
+                action=indicator.action, action_name=ACTIONS[indicator.action], indicator=indicator.name,
+                unit=indicator.unit, input=indicator.input, _order=order,
+                status=np.where(long["value"].isna(), NO_DATA, "ok"),
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame["year"] = frame["year"].astype(int)
     frame["_town"] = frame["town"] != ALL
     frame = frame.sort_values(["action", "_order", "_town", "town", "year"], kind="stable")
-    return frame.drop(columns=["_order", "_town"]).reset_index(drop=True)
+    return frame[columns].reset_index(drop=True).astype({c: object for c in ("action_name", "indicator", "town",
+                                                                                "unit", "status", "input")})

@@ -18,19 +18,19 @@ import jinja2
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Font  # noqa: E402
-from openpyxl.utils import get_column_letter  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from analysis import ecosystem, gaps  # noqa: E402
-from analysis.indicators import NO_DATA, indicators  # noqa: E402
-from graph.errors import NotFoundError  # noqa: E402
-from graph.schema import TIERS  # noqa: E402
-from graph.store import GraphStore  # noqa: E402
+from analysis import ecosystem, gaps
+from analysis.indicators import NO_DATA, indicators
+from graph.errors import NotFoundError
+from graph.schema import TIERS
+from graph.store import GraphStore
 
-__all__ = ["SHEETS", "AnalysisResult", "run_analysis", "write_workbook", "write_report"]
+__all__ = ["SHEETS", "AnalysisResult", "run_analysis", "write_report", "write_workbook"]
 
 #: Table key → sheet name (Chinese with English; Excel allows 31 characters).
 SHEETS: dict[str, str] = {

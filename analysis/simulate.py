@@ -28,7 +28,7 @@ from analysis.indicators import indicators
 from graph.errors import NotFoundError
 from graph.store import GraphStore
 
-__all__ = ["secondment_plan", "pairing_plan", "what_if"]
+__all__ = ["pairing_plan", "secondment_plan", "what_if"]
 
 
 def _rel_frame(rows: list[dict]) -> pd.DataFrame:
