@@ -43,6 +43,8 @@ def _records(rows: Any) -> Iterable[Mapping[str, Any]]:
 
 
 def _id(value: Any, where: str, field: str) -> str:
+    if type(value) is str and value and not value.isspace():  # the common case, first
+        return value
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if isinstance(value, bool) or value is None or (isinstance(value, float) and value != value):
