@@ -19,14 +19,14 @@ import re
 import unicodedata
 
 __all__ = [
-    "TABLES",
     "KIND_ALIASES",
     "REQUIRED",
+    "TABLES",
     "TABLE_ORDER",
-    "normalise_header",
+    "detect_table",
     "field_for_header",
     "known_field",
-    "detect_table",
+    "normalise_header",
 ]
 
 # field -> aliases, per table.  The field name itself is always an alias.

@@ -27,20 +27,20 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
-    "is_blank",
-    "clean_text",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "clean_name",
+    "clean_text",
+    "is_blank",
     "name_key",
     "parse_amount",
-    "parse_percent",
-    "parse_int",
-    "parse_float",
     "parse_date",
-    "parse_year",
+    "parse_float",
+    "parse_int",
     "parse_list",
     "parse_outcome",
-    "MIN_YEAR",
-    "MAX_YEAR",
+    "parse_percent",
+    "parse_year",
 ]
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -167,7 +167,7 @@ def parse_float(value: Any) -> float | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004 - a cell value, reported as a rejection
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -85,7 +86,7 @@ from ingest.normalise import (
 from ingest.read import RawSheet, read_file
 from ingest.resolve import ORG_KINDS, EntityIndex
 
-__all__ = ["ingest_files", "IngestReport", "load_mapping", "load_review_decisions", "COLLABORATION_KEY"]
+__all__ = ["COLLABORATION_KEY", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -185,8 +186,8 @@ _DETAIL_ZH = {"file": "文件", "sheet": "工作表", "row": "行号", "field": 
 
 def _write_workbook(path: str | os.PathLike[str], sheets: list[tuple[str, pd.DataFrame, dict[str, str]]],
                     bilingual: bool = True) -> Path:
-    import openpyxl  # noqa: PLC0415
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     target = Path(path)
     workbook = openpyxl.Workbook()
@@ -198,7 +199,7 @@ def _write_workbook(path: str | os.PathLike[str], sheets: list[tuple[str, pd.Dat
         for values in frame.itertuples(index=False, name=None):
             row = []
             for value in values:
-                if value is None or (isinstance(value, float) and value != value):
+                if value is None or (isinstance(value, float) and math.isnan(value)):
                     row.append(None)
                 elif isinstance(value, (int, float)) and not isinstance(value, bool):
                     row.append(value)
@@ -244,12 +245,12 @@ def load_mapping(mapping: str | os.PathLike[str] | dict[str, str] | None) -> dic
             raise IngestError(f"cannot read mapping file {where!r}: {exc}") from None
         try:
             if where.lower().endswith((".yaml", ".yml")):
-                import yaml  # noqa: PLC0415
+                import yaml
 
                 data = yaml.safe_load(text)
             else:
                 data = json.loads(text)
-        except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
+        except Exception as exc:  # noqa: BLE001 - json.JSONDecodeError, yaml.YAMLError
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise IngestError(f"mapping file {where!r} is not valid JSON/YAML: {reason}") from None
     if not isinstance(data, dict):
@@ -455,7 +456,7 @@ def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = cle
     return value
 
 
-def _non_negative(value: float | int | None, name: str) -> None:
+def _non_negative(value: float | None, name: str) -> None:
     if value is not None and value < 0:
         raise _Reject(name, value, f"{name} {value} is negative")
 
@@ -908,7 +909,7 @@ def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
             type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
             for drop in ("kind", "name"):
                 record.pop(drop, None)
-            props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and v != v)}
+            props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
             if other == old:
                 other = new
             source, target = (new, other) if direction == "out" else (other, new)
@@ -1097,7 +1098,7 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
     numbers = item.raw.row_numbers
     iterator: Iterable[int] = positions
     if progress and positions:
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         iterator = tqdm(positions, desc=f"{os.path.basename(item.raw.path)} {item.raw.sheet}".strip(),
                         unit="row", leave=False)

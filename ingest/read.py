@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ import pandas as pd
 from graph.errors import IngestError
 from ingest.fields import TABLES, field_for_header
 
-__all__ = ["RawSheet", "read_file", "MAX_CELL_CHARS"]
+__all__ = ["MAX_CELL_CHARS", "RawSheet", "read_file"]
 
 #: longer cells are cut (and the row is still read); protects memory and the report
 MAX_CELL_CHARS = 32_767
@@ -107,7 +108,7 @@ def _delimiter(text: str) -> str:
 def _known_count(cells: list[object]) -> int:
     hits = 0
     for cell in cells:
-        if cell is None or (isinstance(cell, float) and cell != cell) or str(cell).strip() == "":
+        if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
             continue
         if any(field_for_header(cell, table) for table in TABLES):
             hits += 1
@@ -115,7 +116,7 @@ def _known_count(cells: list[object]) -> int:
 
 
 def _blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, float) and cell != cell) or (isinstance(cell, str) and not cell.strip())
+    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
 
 
 def _table(path: str, sheet: str, rows: list[list[object]], encoding: str) -> RawSheet | None:
@@ -158,7 +159,7 @@ def _cell(value: object) -> object:
         if not value.strip():
             return None
         return value[:MAX_CELL_CHARS]
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dt.time):
         return value.isoformat()
@@ -181,13 +182,13 @@ def _read_csv(path: str, data: bytes) -> list[RawSheet]:
 
 def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
     try:
-        import python_calamine  # noqa: PLC0415
+        import python_calamine
     except ImportError:  # openpyxl is the fallback when python-calamine is not installed
         return _read_xlsx_openpyxl(path, sheet)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(path)
         names = list(workbook.sheet_names)
-    except Exception as exc:  # CalamineError, ZipError, XmlError, PasswordError, OSError
+    except Exception as exc:  # noqa: BLE001 - CalamineError, ZipError, XmlError, PasswordError, OSError
         reason = (str(exc).splitlines() or [""])[0][:120]
         raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {reason}); "
                           "re-save it from Excel or WPS") from None
@@ -197,7 +198,7 @@ def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
     for name in [sheet] if sheet is not None else names:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:  # truncated / damaged sheet XML
+        except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
             raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
         table = _table(path, name, [list(r) for r in rows], "")
         if table is not None:
@@ -206,14 +207,14 @@ def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
 
 
 def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
-    import openpyxl  # noqa: PLC0415
+    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {str(exc)[:120]}); "
                           "re-save it from Excel or WPS") from None
-    except Exception as exc:  # openpyxl raises assorted errors on damaged parts
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises assorted errors on damaged parts
         raise _fail(path, f"it is a damaged XLSX workbook ({type(exc).__name__}); re-save it") from None
     try:
         names = workbook.sheetnames
@@ -223,7 +224,7 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
         for name in [sheet] if sheet is not None else names:
             try:
                 rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
-            except Exception as exc:  # truncated / damaged sheet XML
+            except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
                 raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
             table = _table(path, name, rows, "")
             if table is not None:

@@ -16,6 +16,7 @@ row for review.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from graph import uscc as uscc_module
 from graph.store import GraphStore
 from ingest.normalise import clean_name, clean_text, name_key
 
-__all__ = ["EntityIndex", "FUZZY_THRESHOLD", "ORG_KINDS"]
+__all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex"]
 
 #: rapidfuzz ratio (0-100) from which two different names of one kind are held for review
 FUZZY_THRESHOLD = 90.0
@@ -66,7 +67,7 @@ class EntityIndex:
             for values in frame.itertuples(index=False, name=None):
                 record = dict(zip(columns, values))
                 node_id, kind = record.pop("id"), record.pop("kind")
-                props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and v != v)}
+                props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
                 index.add(node_id, kind, props)
         return index
 

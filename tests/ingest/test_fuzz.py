@@ -62,7 +62,7 @@ def test_hostile_cells_in_every_table_are_written_or_rejected(sqlite_store, csv_
 
 def test_wrong_encoding_is_an_error_not_mojibake(sqlite_store, tmp_path):
     path = tmp_path / "latin.csv"
-    path.write_bytes("企业名称\n".encode("utf-8") + b"\xff\xfe\xfd\x80\x80\n")
+    path.write_bytes("企业名称\n".encode() + b"\xff\xfe\xfd\x80\x80\n")
     with pytest.raises(IngestError, match="neither UTF-8 nor GB18030"):
         ingest_files(sqlite_store, [path])
 
