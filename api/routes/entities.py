@@ -29,12 +29,15 @@ from graph.errors import NotFoundError, SchemaError
 from graph.schema import KINDS, TIER_ALIASES, TIERS
 from graph.store import GraphStore
 
-__all__ = ["router", "search_entities", "KindName", "SEARCH_COLUMNS"]
+__all__ = ["router", "search_entities", "KindName", "TierName", "SEARCH_COLUMNS"]
 
 router = APIRouter(tags=["entities"])
 
 #: Node kinds as an enum, so an unknown kind is a 422 the schema documents.
 KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
+
+#: Tier names and aliases accepted as a filter (any alias of :data:`graph.schema.TIER_ALIASES`).
+TierName = Enum("TierName", {alias: alias for alias in TIER_ALIASES}, type=str)  # type: ignore[misc]
 
 #: Columns :func:`search_entities` adds to the nodes frame.
 SEARCH_COLUMNS = ["score"]
@@ -179,14 +182,15 @@ def list_entities(
     q: Annotated[str | None, Query(max_length=200, description="Name (fuzzy), id, USCC or 学校标识码")] = None,
     town: Annotated[str | None, Query(max_length=100, description="Town name or id")] = None,
     industry: Annotated[str | None, Query(max_length=100, description="Industry name or id")] = None,
-    tier: Annotated[str | None, Query(max_length=50, description="Current tier, e.g. 高新技术企业 or 高企")] = None,
+    tier: Annotated[TierName | None, Query(description="Current tier, e.g. 高新技术企业 or 高企")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Entities matching the filters, best match first (``score`` 0–100 when ``q`` is given)."""
     nodes, links = _snapshot(store, cache, masked=not principal.sees_personal_data)
     found = search_entities(
-        nodes, links, kind=kind.value if kind else None, q=q, town=town, industry=industry, tier=tier
+        nodes, links, kind=kind.value if kind else None, q=q, town=town, industry=industry,
+        tier=tier.value if tier else None,
     )
     return page(found, limit, offset)
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api.app import AppCache, get_cache, get_store
 from api.maps import VIEWS, render_map
+from api.routes.entities import TierName
 from api.routes._common import problem_responses, store_for, viewer
 from api.security import Principal
 from graph.projection import to_networkx
@@ -40,7 +41,7 @@ def network_map(
     store: GraphStore = Depends(get_store),  # noqa: B008
     cache: AppCache = Depends(get_cache),  # noqa: B008
     id: Annotated[str | None, Query(max_length=300, description="Centre: firm (ego) or event (event)")] = None,  # noqa: A002
-    tier: Annotated[str | None, Query(max_length=50)] = None,
+    tier: Annotated[TierName | None, Query(description="Only firms of this tier")] = None,
     town: Annotated[str | None, Query(max_length=100)] = None,
     industry: Annotated[str | None, Query(max_length=100)] = None,
     community: Annotated[int | None, Query(ge=0, le=1_000_000)] = None,
@@ -49,7 +50,7 @@ def network_map(
     """The page (vis-network inlined, no outside requests)."""
     masked = not principal.sees_personal_data
     graph = cache.get(("graph", masked), lambda: to_networkx(store_for(principal, store)))
-    filters = {k: v for k, v in {"id": id, "tier": tier, "town": town, "industry": industry,
+    filters = {k: v for k, v in {"id": id, "tier": tier.value if tier else None, "town": town, "industry": industry,
                                  "community": community}.items() if v is not None}
     page = render_map(graph, view.value, max_nodes=max_nodes, **filters)
     return HTMLResponse(page)

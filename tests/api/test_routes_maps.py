@@ -35,6 +35,6 @@ def test_map_errors(client):
     viewer = client("viewer")
     assert viewer.get("/maps/ego", params={"id": "nope"}).status_code == 404
     assert viewer.get("/maps/ego").status_code == 422
-    assert viewer.get("/maps/ecosystem", params={"tier": "xx"}).status_code == 422
+    assert viewer.get("/maps/ecosystem", params={"tier": "xx"}).status_code == 422  # not a tier name
     assert viewer.get("/maps/globe").status_code == 422
     assert client(None).get("/maps/ecosystem").status_code == 401
