@@ -301,7 +301,10 @@ class Neo4jStore(GraphStore):
             rows = self._read(f"MATCH (n:{label}) {_NODE_RETURN}")
         else:
             wanted = list(dict.fromkeys(str(i) for i in ids))
-            query = f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) {_NODE_RETURN}"
+            # Look ids up through the Entity index; the kind is a filter (ArcadeDB scans
+            # when a two-label pattern carries the id).
+            where = "" if kind is None else f"WHERE n:{kind} "
+            query = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) {where}{_NODE_RETURN}"
             rows = [row for chunk in _chunks(wanted, self.batch_size) for row in self._read(query, ids=chunk)]
         return nodes_frame((node_id, _kind_of(labels), _node_props(props)) for node_id, labels, props in rows)
 

@@ -175,7 +175,7 @@ class SQLiteStore(GraphStore):
             where.append("kind = ?")
             params.append(kind)
         if ids is not None:
-            ids = [str(i) for i in ids]
+            ids = list(dict.fromkeys(str(i) for i in ids))  # a repeated id is returned once
             rows: list[tuple[Any, ...]] = []
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]

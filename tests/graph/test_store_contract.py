@@ -345,3 +345,12 @@ def test_sqlite_reader_in_another_process_sees_committed_data_while_a_writer_wri
     )
     assert result.stdout.strip() == '["e1", "e2"]'
     writer.close()
+
+
+def test_nodes_by_many_ids_returns_each_once(store):
+    store.batch_size = 300
+    store.upsert_nodes("Enterprise", [{"id": f"e{i:04d}", "name": f"企业{i}"} for i in range(1200)])
+    wanted = [f"e{i:04d}" for i in range(0, 1200, 2)] * 2
+    frame = store.nodes(kind="Enterprise", ids=wanted)
+    assert list(frame["id"]) == sorted(set(wanted))
+    assert len(store.nodes(kind="University", ids=wanted)) == 0
