@@ -42,6 +42,7 @@ from ingest.normalise import name_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from graph.store import GraphStore
+    from ingest.pipeline import IngestReport
 
 __all__ = [
     "FILE_NAMES",
@@ -1121,6 +1122,7 @@ def _relationships(world: _World, funds: pd.DataFrame, agencies: pd.DataFrame,
     industries = list(INDUSTRIES)
     size_factor = n / 3000
     invest, serve, liaise, has_platform, co_builds, platforms = [], [], [], [], [], []
+    town_arr = np.array(world.town, dtype=object)
     for year in YEARS:
         active = world.founded <= year
         rank = _rank_in_year(world, year)
@@ -1137,17 +1139,19 @@ def _relationships(world: _World, funds: pd.DataFrame, agencies: pd.DataFrame,
                 amount = float(np.round({"天使轮": 300, "A轮": 1000, "B轮": 3000, "C轮": 6000, "Pre-IPO": 10000}[
                     round_name] * rng.lognormal(0, 0.5), 1))
                 invest.append((f, int(firm), year, amount, round_name))
-        # SERVES: agencies serve firms, mostly in their own town
-        town_arr = np.array(world.town, dtype=object)
-        for a, agency in agencies.iterrows():
-            if agency["founded"] > year:
-                continue
-            k = int(rng.poisson(4.0))
-            weight = np.where(active, (1.0 + rank) * np.where(town_arr == agency["town"], 6.0, 1.0), 0.0)
-            for firm in np.unique(_sample_rows(rng, weight, k)):
-                stype = agency["service_types"][int(rng.integers(0, len(agency["service_types"])))]
-                serve.append((a, int(firm), year, stype))
-
+        # SERVES: agencies serve firms, mostly in their own town (one weight vector per town)
+        open_now = np.flatnonzero(agencies["founded"].to_numpy() <= year)
+        for town in sorted(set(agencies["town"].iloc[open_now])):
+            members = open_now[agencies["town"].to_numpy()[open_now] == town]
+            weight = np.where(active, (1.0 + rank) * np.where(town_arr == town, 6.0, 1.0), 0.0)
+            k = rng.poisson(4.0, size=len(members))
+            picks = _sample_rows(rng, weight, int(k.sum()))
+            start = 0
+            for a, count in zip(members, k, strict=True):
+                kinds = agencies["service_types"].iloc[a]
+                for firm in np.unique(picks[start:start + count]):
+                    serve.append((int(a), int(firm), year, kinds[int(rng.integers(0, len(kinds)))]))
+                start += count
     # LIAISES_WITH: three-year terms of 市领导挂钩 and 部门结对; 百企引航 / 百企竞航 from 2023
     for term in (2017, 2020, 2023):
         rank = _rank_in_year(world, term)
@@ -1592,8 +1596,12 @@ def _write_events(path: Path, world: _World, funds: pd.DataFrame, agencies: pd.D
 
 
 def load_demo(store: GraphStore, out_dir: str | os.PathLike[str], scale: str = "city", seed: int = 2023,
-              progress: bool = False) -> Any:
+              progress: bool = False) -> IngestReport:
     """Generate the demo files into ``out_dir`` and ingest them into ``store``.
+
+    The same as :func:`generate` followed by :func:`ingest.pipeline.ingest_files`
+    on the files in their order; running it again with the same seed leaves the
+    store as it was.
 
     Returns
     -------
