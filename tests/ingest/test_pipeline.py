@@ -80,25 +80,25 @@ def test_rows_are_accounted_for_with_reasons(sqlite_store, csv_file):
     assert firm["name"] == "宜兴华通环保科技有限公司" and firm["aliases"] == ["宜兴华通环保科技有限责任公司"]
 
 
-def test_name_only_record_migrates_to_its_uscc(sqlite_store, csv_file):
+def test_name_only_record_migrates_to_its_uscc(store, csv_file):
     first = csv_file([["企业名称", "所属镇"], ["宜兴华通环保科技有限公司", "高塍镇"]], name="a.csv")
     tiers = csv_file([["企业名称", "梯次", "认定年份"], ["宜兴华通环保科技有限公司", "科小", "2019"]], name="t.csv")
-    ingest_files(sqlite_store, [first, tiers])
-    assert set(sqlite_store.nodes("Enterprise").id) == {"org:宜兴华通环保科技"}
+    ingest_files(store, [first, tiers])
+    assert set(store.nodes("Enterprise").id) == {"org:宜兴华通环保科技"}
     later = csv_file([["企业名称", "统一社会信用代码"], ["宜兴华通环保科技(集团)有限公司", FIRM]], name="b.csv")
-    report = ingest_files(sqlite_store, [later])
+    report = ingest_files(store, [later])
     assert report.migrations.to_dict("records") == [
         {"old_id": "org:宜兴华通环保科技", "new_id": FIRM, "name": "宜兴华通环保科技有限公司"}]
-    firms = sqlite_store.nodes("Enterprise")
+    firms = store.nodes("Enterprise")
     assert list(firms.id) == [FIRM]
     assert firms.loc[0, "town"] == "高塍镇" and firms.loc[0, "tier"] == "科技型中小企业"
     assert firms.loc[0, "aliases"] == ["宜兴华通环保科技有限公司"]
-    rels = sqlite_store.relationships()
+    rels = store.relationships()
     assert set(rels.source) == {FIRM}
     assert set(rels.type) == {"LOCATED_IN", "REACHED_TIER"}
-    before = snapshot(sqlite_store)
-    ingest_files(sqlite_store, [first, tiers, later])
-    after = snapshot(sqlite_store)
+    before = snapshot(store)
+    ingest_files(store, [first, tiers, later])
+    after = snapshot(store)
     assert before[0].equals(after[0]) and before[1].equals(after[1])
 
 
@@ -257,3 +257,15 @@ def test_report_excel_has_every_sheet_and_formulas_stay_text(sqlite_store, csv_f
     assert workbook["汇总 summary"]["A1"].value == "文件 / path"
     assert all(cell.data_type != "f" for row in workbook["拒绝 rejected"].iter_rows() for cell in row)
     assert sqlite_store.nodes("Enterprise").iloc[0]["name"] == "=1+1"
+
+
+def test_one_sheet_only_and_progress_bars(sqlite_store, xlsx_file):
+    path = xlsx_file({"企业": [["企业名称", "所属镇"], ["宜兴甲科技有限公司", "高塍镇"]],
+                      "高校院所": [["单位名称", "类型"], ["江南大学", "高校"]]})
+    report = ingest_files(sqlite_store, path, sheet="高校院所", progress=True)
+    assert [(f["sheet"], f["written"]) for f in report.files] == [("高校院所", 1)]
+    assert list(sqlite_store.nodes().kind) == ["University"]
+    report = ingest_files(sqlite_store, [path])
+    assert [f["sheet"] for f in report.files] == ["企业", "高校院所"]
+    assert report.to_dict()["files"] == [{"path": str(path), "rows_read": 2, "written": 2, "merged": 0,
+                                          "rejected": 0, "held_for_review": 0}]
