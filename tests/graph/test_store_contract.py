@@ -354,3 +354,13 @@ def test_nodes_by_many_ids_returns_each_once(store):
     frame = store.nodes(kind="Enterprise", ids=wanted)
     assert list(frame["id"]) == sorted(set(wanted))
     assert len(store.nodes(kind="University", ids=wanted)) == 0
+
+
+def test_concurrent_upserts_of_the_same_ids_both_succeed(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [{"id": f"e{i:03d}", "name": f"企业{i}"} for i in range(300)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda part: store.upsert_nodes("Enterprise", part), [rows, rows[::-1], rows]))
+    assert results == [300, 300, 300]
+    assert store.counts()["nodes"] == {"Enterprise": 300}
