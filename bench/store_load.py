@@ -35,9 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.neo4j_store import _MERGE_NODES, _MERGE_RELATIONSHIPS, Neo4jStore  # noqa: E402
-from graph.sqlite_store import SQLiteStore  # noqa: E402
-from graph.testing import ArcadeDBServer, BoltServer, synthetic_rows  # noqa: E402
+from graph.neo4j_store import _MERGE_NODES, _MERGE_RELATIONSHIPS, Neo4jStore
+from graph.sqlite_store import SQLiteStore
+from graph.testing import ArcadeDBServer, BoltServer, synthetic_rows
 
 BATCH = 5000
 Rows = dict[str, list[dict[str, Any]]]

@@ -245,7 +245,7 @@ class Neo4jStore(GraphStore):
                 time.sleep(0.05 * 2**attempt * (1 + random.random()))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def upsert_relationships(self, type: str, rows: Any) -> int:  # noqa: A002
+    def upsert_relationships(self, type: str, rows: Any) -> int:
         check_type(type)
         prepared = self._prepare_relationships(type, rows)
         if not prepared:
@@ -308,12 +308,12 @@ class Neo4jStore(GraphStore):
             rows = [row for chunk in _chunks(wanted, self.batch_size) for row in self._read(query, ids=chunk)]
         return nodes_frame((node_id, _kind_of(labels), _node_props(props)) for node_id, labels, props in rows)
 
-    def relationships(self, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def relationships(self, type: str | None = None) -> pd.DataFrame:
         pattern = "r" if type is None else f"r:{check_type(type).name}"
         rows = self._read(f"MATCH (a:{ENTITY})-[{pattern}]->(b:{ENTITY}) {_REL_RETURN}")
         return relationships_frame((s, t, ty, *_split_key(props)) for s, t, ty, props in rows)
 
-    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:
         pattern = "r" if type is None else f"r:{check_type(type).name}"
         if not self._read(f"MATCH (n:{ENTITY} {{id: $id}}) RETURN n.id", id=node_id):
             raise NotFoundError(f"no node with id {node_id!r}")
@@ -351,7 +351,7 @@ class Neo4jStore(GraphStore):
                 raise StoreConnectionError(f"Neo4j at {self.uri} answered RETURN 1 with {records!r}")
         except StoreConnectionError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
             raise StoreConnectionError(
                 f"cannot use Neo4j at {self.uri} (database {self.database!r}): {_first_line(exc)}"
             ) from None

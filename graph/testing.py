@@ -47,7 +47,7 @@ def arcadedb_home() -> Path:
         When the package is not installed or lacks its bundled Java / jars.
     """
     try:
-        import arcadedb_embedded  # noqa: PLC0415 - optional, test extra
+        import arcadedb_embedded
     except ImportError:
         raise StoreConnectionError(
             "the test Bolt server needs the package arcadedb-embedded==26.10.2.post1; "
@@ -89,7 +89,7 @@ class BoltServer:
 
     def driver(self, **config: Any) -> Any:
         """A new ``neo4j`` driver for this server (the caller closes it)."""
-        import neo4j  # noqa: PLC0415
+        import neo4j
 
         return neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password), **config)
 
@@ -208,7 +208,7 @@ class ArcadeDBServer:
 
     def driver(self, **config: Any) -> Any:
         """A new ``neo4j`` driver for this server (the caller closes it)."""
-        import neo4j  # noqa: PLC0415
+        import neo4j
 
         return neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password), **config)
 
@@ -247,7 +247,7 @@ class ArcadeDBServer:
 
     # ---- private ------------------------------------------------------------------------
     def _wait_ready(self) -> None:
-        import neo4j  # noqa: PLC0415
+        import neo4j
 
         assert self._process is not None
         deadline = time.monotonic() + self.timeout
@@ -266,7 +266,7 @@ class ArcadeDBServer:
                         records, _, _ = driver.execute_query("RETURN 1 AS one", database_=self.database)
                         if records and records[0]["one"] == 1:
                             return
-                except Exception as exc:  # not ready yet: database still being created
+                except Exception as exc:  # noqa: BLE001 - not ready yet: database still being created
                     last_error = exc
             time.sleep(0.5)
         raise StoreConnectionError(
@@ -311,7 +311,7 @@ def synthetic_rows(
     >>> sum(map(len, node_rows.values())), sum(map(len, rel_rows.values()))
     (20, 30)
     """
-    import random  # noqa: PLC0415
+    import random
 
     rng = random.Random(seed)
     node_rows: dict[str, list[dict[str, Any]]] = {}
