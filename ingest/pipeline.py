@@ -333,6 +333,15 @@ class _Sheet:
     frame: pd.DataFrame
     ignored: list[str]
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _COUNTS})
+    _records: list[dict[str, Any]] | None = None
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts field → cell (built once)."""
+        if self._records is None:
+            columns = list(self.frame.columns)
+            self._records = [dict(zip(columns, values)) for values in self.frame.itertuples(index=False, name=None)]
+        return self._records
 
     @property
     def label(self) -> str:
@@ -443,6 +452,8 @@ class _Stage:
 # ---------------------------------------------------------------------------------------------------------
 def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_text) -> Any:
     value = row.get(name)
+    if value is None:  # every parser maps a missing cell to None
+        return None
     try:
         return parser(value)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -1079,7 +1090,7 @@ def _work(sheets: list[_Sheet]) -> list[list[tuple[_Sheet, list[int]]]]:
     strong = []
     weak = []
     for item in organisations:
-        records = item.frame.to_dict(orient="records")
+        records = item.records
         item.counts["rows_read"] = len(records)
         flags = [_strong_id(r) for r in records]
         strong.append((item, [i for i, f in enumerate(flags) if f]))
@@ -1094,7 +1105,7 @@ def _work(sheets: list[_Sheet]) -> list[list[tuple[_Sheet, list[int]]]]:
 
 def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | None, progress: bool) -> None:
     handler = _HANDLERS[item.table]
-    records = item.frame.to_dict(orient="records")
+    records = item.records
     numbers = item.raw.row_numbers
     iterator: Iterable[int] = positions
     if progress and positions:
