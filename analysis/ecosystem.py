@@ -128,6 +128,20 @@ def _year_of(value: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _year_column(values: pd.Series) -> pd.Series:
+    """:func:`_year_of` over a column, vectorised: float years, NaN when unknown.
+
+    Whole numbers pass straight through; only the rest (texts such as ``2023年5月``) are parsed one by one.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    whole = numbers.notna() & (numbers == np.floor(numbers)) & ~values.map(type).eq(bool)
+    years = numbers.where(whole)
+    rest = ~whole & values.notna()
+    if rest.any():
+        years[rest] = values[rest].map(_year_of).astype(float)
+    return years
+
+
 def load_snapshot(source: GraphStore | Snapshot, until_year: int | None = None) -> Snapshot:
     """Read the store once into a :class:`Snapshot` (a Snapshot passes through, re-cut if ``until_year``).
 
@@ -145,19 +159,17 @@ def load_snapshot(source: GraphStore | Snapshot, until_year: int | None = None) 
         nodes = pd.DataFrame({"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object)})
     if "type" not in rels.columns:
         rels = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("source", "target", "type", "key", "year")})
-    rel_years = rels["year"].map(_year_of) if "year" in rels.columns else pd.Series([None] * len(rels), dtype=object)
+    rel_years = _year_column(rels["year"]) if "year" in rels.columns else pd.Series(np.nan, index=rels.index)
     if until_year is not None:
-        keep = rel_years.map(lambda y: pd.isna(y) or y <= until_year).astype(bool)
-        rels = rels[keep.to_numpy()]
-        starts = pd.Series([None] * len(nodes), index=nodes.index, dtype=object)
+        rels = rels[(rel_years.isna() | (rel_years <= until_year)).to_numpy()]
+        starts = pd.Series(np.nan, index=nodes.index)
         for column in ("founded", "year"):
             if column in nodes.columns:
-                starts = starts.where(starts.notna(), nodes[column].map(_year_of))
-        nodes = nodes[starts.map(lambda y: pd.isna(y) or y <= until_year).astype(bool).to_numpy()]
+                starts = starts.where(starts.notna(), _year_column(nodes[column]))
+        nodes = nodes[(starts.isna() | (starts <= until_year)).to_numpy()]
         as_of = until_year
     else:
-        known = [int(y) for y in rel_years.tolist() if not pd.isna(y)]
-        as_of = max(known) if known else _dt.date.today().year
+        as_of = int(rel_years.max()) if rel_years.notna().any() else _dt.date.today().year
     ids = set(nodes["id"])
     rels = rels[rels["source"].isin(ids) & rels["target"].isin(ids)] if len(rels) else rels
     return Snapshot(nodes.reset_index(drop=True), rels.reset_index(drop=True), int(as_of))
@@ -577,7 +589,10 @@ def organisation_measures(
     frame = frame[
         ["id", "kind", "name", "town", "industry", "community", "degree", "pagerank", "betweenness", "coreness",
          "constraint", "effective_size", "communities_reached", "broker"]
-    ].sort_values("pagerank", ascending=False, kind="stable").reset_index(drop=True)
+    ]
+    # PageRank of structurally equivalent nodes differs only by float noise (1e-15): order such ties by id
+    rank_key = frame.assign(_rank=frame["pagerank"].round(12))
+    frame = frame.loc[rank_key.sort_values(["_rank", "id"], ascending=[False, True]).index].reset_index(drop=True)
     snap.cache[key] = frame
     return frame
 
@@ -600,42 +615,55 @@ def communities(source: GraphStore | Snapshot, seed: int = 0, min_size: int = 2)
         (edges to other communities), ``bridges_per_member``; biggest first.
     """
     snap = load_snapshot(source)
+    key = f"communities:{seed}:{min_size}"
+    if key in snap.cache:
+        return snap.cache[key]
     measures = organisation_measures(snap, seed=seed)
     edges = snap.cache["org_edges"]
     membership = measures.set_index("id")["community"]
     ca, cb = edges["source"].map(membership), edges["target"].map(membership)
     internal = ca[ca == cb].value_counts()
     bridges = pd.concat([ca[ca != cb], cb[ca != cb]]).value_counts()
-    rows = []
-    for community, members in measures.groupby("community", sort=True):
-        if len(members) < min_size:
-            continue
-        firms = members[members["kind"] == "Enterprise"]
-        unis = members[members["kind"] == "University"].sort_values(["degree", "pagerank"], ascending=False)
-        industries = firms["industry"].value_counts()
-        dominant = industries.index[0] if len(industries) else None
-        share = float(industries.iloc[0] / len(firms)) if len(industries) else np.nan
-        leading = unis["name"].iloc[0] if len(unis) else None
-        rows.append(
-            {
-                "community": int(community),
-                "size": len(members),
-                "enterprises": len(firms),
-                "universities": len(unis),
-                "others": len(members) - len(firms) - len(unis),
-                "dominant_industry": dominant,
-                "dominant_industry_share": share,
-                "leading_university": leading,
-                "label": " · ".join(x for x in (dominant, leading) if x) or f"社群 community {community}",
-                "internal_edges": int(internal.get(community, 0)),
-                "bridge_edges": int(bridges.get(community, 0)),
-                "bridges_per_member": float(bridges.get(community, 0)) / len(members),
-            }
-        )
+    sizes = measures.groupby("community").size()
+    kept = sizes[sizes >= min_size].index
+    members = measures[measures["community"].isin(kept).to_numpy()]
+    firms = members[(members["kind"] == "Enterprise").to_numpy()]
+    unis = members[(members["kind"] == "University").to_numpy()]
+    # dominant industry: most firms; ties go to the industry met first in pagerank order (as value_counts does)
+    industries = firms.assign(_first=np.arange(len(firms))).groupby(["community", "industry"], sort=False).agg(
+        firms=("id", "size"), first=("_first", "min")
+    ).reset_index()
+    industries = industries.sort_values(["community", "firms", "first"], ascending=[True, False, True], kind="stable")
+    dominant = industries.drop_duplicates("community").set_index("community")
+    leading = (
+        unis.sort_values(["community", "degree", "pagerank"], ascending=[True, False, False], kind="stable")
+        .drop_duplicates("community").set_index("community")["name"]
+    )
+    n_firms = firms.groupby("community").size()
+    table = pd.DataFrame(index=pd.Index(kept, name="community"))
+    table["size"] = sizes.reindex(kept).astype(int)
+    table["enterprises"] = n_firms.reindex(kept, fill_value=0).astype(int)
+    table["universities"] = unis.groupby("community").size().reindex(kept, fill_value=0).astype(int)
+    table["others"] = table["size"] - table["enterprises"] - table["universities"]
+    table["dominant_industry"] = dominant["industry"].reindex(kept).astype(object)
+    table["dominant_industry_share"] = (dominant["firms"].reindex(kept) / n_firms.reindex(kept)).astype(float)
+    table["leading_university"] = leading.reindex(kept).astype(object)
+    table = table.astype({"dominant_industry": object, "leading_university": object})
+    table = table.where(table.notna(), None).astype({"dominant_industry_share": float})
+    table["label"] = [
+        " · ".join(x for x in (d, u) if x) or f"社群 community {c}"
+        for c, d, u in zip(table.index, table["dominant_industry"], table["leading_university"])
+    ]
+    table["internal_edges"] = internal.reindex(kept, fill_value=0).astype(int).to_numpy()
+    table["bridge_edges"] = bridges.reindex(kept, fill_value=0).astype(int).to_numpy()
+    table["bridges_per_member"] = table["bridge_edges"] / table["size"]
     columns = ["community", "size", "enterprises", "universities", "others", "dominant_industry",
                "dominant_industry_share", "leading_university", "label", "internal_edges", "bridge_edges",
                "bridges_per_member"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = table.reset_index()[columns]
+    frame["community"] = frame["community"].astype(int)
+    snap.cache[key] = frame
+    return frame
 
 
 def brokers(source: GraphStore | Snapshot, top: int | None = 50) -> pd.DataFrame:

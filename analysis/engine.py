@@ -203,8 +203,14 @@ class IGraphAdapter:
         return self._series(renumber[membership].tolist() if len(membership) else [], "community")
 
     def pagerank(self, damping: float = 0.85, weighted: bool = True) -> pd.Series:
-        """PageRank (sums to 1)."""
-        values = self.graph.pagerank(damping=damping, weights="weight" if weighted and self.graph.ecount() else None)
+        """PageRank (sums to 1).
+
+        Computed with ARPACK: igraph's default PRPACK takes seconds on weighted graphs with isolated
+        nodes (1.8 s against 0.2 s on the city demo's 8,820 organisations) for the same values (to 1e-15).
+        """
+        weights = "weight" if weighted and self.graph.ecount() else None
+        with _seeded(0):  # ARPACK's start vector is random: seed it so results repeat exactly
+            values = self.graph.pagerank(damping=damping, weights=weights, implementation="arpack")
         return self._series(values, "pagerank")
 
     def coreness(self) -> pd.Series:

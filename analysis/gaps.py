@@ -167,7 +167,8 @@ def supply_demand_mismatch(source: GraphStore | Snapshot) -> pd.DataFrame:
     columns = ["industry", "strength", "demand_firms", "supply_universities", "expected_links", "actual_links",
                "gap", "coverage", "reason"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["gap", "coverage"], ascending=[False, True]).reset_index(drop=True)
+    order = ["gap", "coverage", "industry", "strength"]  # names break ties: the same order in every run
+    return frame.sort_values(order, ascending=[False, True, True, True]).reset_index(drop=True)
 
 
 def high_constraint(source: GraphStore | Snapshot, top: int | None = 50) -> pd.DataFrame:
@@ -181,7 +182,8 @@ def high_constraint(source: GraphStore | Snapshot, top: int | None = 50) -> pd.D
     """
     measures = organisation_measures(load_snapshot(source))
     firms = measures[(measures["kind"] == "Enterprise") & measures["constraint"].notna()].copy()
-    firms = firms.sort_values(["constraint", "degree"], ascending=[False, True])
+    firms = firms.assign(_constraint=firms["constraint"].round(12))  # float-noise ties: fewest contacts, then id
+    firms = firms.sort_values(["_constraint", "degree", "id"], ascending=[False, True, True])
     firms["reason"] = [
         f"约束度{c:.2f},有效规模{s:.1f}:合作对象少且彼此重叠 / constraint {c:.2f}, effective size {s:.1f}: "
         "few, redundant contacts"

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.ecosystem import ALL, Snapshot, _year_of, enterprises, load_snapshot, tier_history
+from analysis.ecosystem import ALL, Snapshot, _year_column, enterprises, load_snapshot, tier_history
 from graph.schema import TIERS
 from graph.store import GraphStore
 
@@ -77,20 +77,11 @@ class Indicator:
     measure: Measure
 
 
-def _years_of(values: pd.Series) -> pd.Series:
-    """Years as floats (NaN when unknown); numbers pass through, texts like ``2023年`` are parsed."""
-    years = pd.to_numeric(values, errors="coerce").astype(float)
-    unparsed = years.isna() & values.notna()
-    if unparsed.any():
-        years[unparsed] = values[unparsed].map(_year_of).astype(float)
-    return years
-
-
 def _dated(rels: pd.DataFrame) -> pd.DataFrame:
     """Relationships with a known year, ``year`` as int."""
     if not len(rels):
         return rels
-    years = _years_of(rels["year"])
+    years = _year_column(rels["year"])
     return rels[years.notna().to_numpy()].assign(year=years[years.notna()].astype(int).to_numpy())
 
 
@@ -203,7 +194,7 @@ def _events(event_type: str) -> Measure:
         chosen = events[kinds.str.contains(event_type, regex=False).to_numpy()]
         frame = pd.DataFrame(
             {
-                "year": _years_of(chosen["year"]).to_numpy(),
+                "year": _year_column(chosen["year"]).to_numpy(),
                 "town": chosen["town"].to_numpy() if "town" in chosen.columns else None,
             }
         )
@@ -219,7 +210,7 @@ def _platforms(levels: tuple[str, ...] | None, cumulative: bool) -> Measure:
         if not len(rels) or not len(platforms):
             return None
         dated = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"]
-        dated = _years_of(dated.where(dated.notna(), rels["year"]))
+        dated = _year_column(dated.where(dated.notna(), rels["year"]))
         if dated.isna().all():
             return None
         keep = dated.notna()
@@ -241,7 +232,7 @@ def _projects(pattern: str, column: str) -> Measure:
             return None
         info = projects.reindex(rels["target"])
         keep = info[column].fillna("").str.contains(pattern, regex=True).to_numpy()
-        chosen = rels[keep].assign(year=_years_of(info["year"]).to_numpy()[keep])
+        chosen = rels[keep].assign(year=_year_column(info["year"]).to_numpy()[keep])
         chosen = _enterprise_end(ctx, chosen[chosen["year"].notna().to_numpy()], "source")
         return _tabulate(ctx, chosen, years, "nunique", value="target")
 
