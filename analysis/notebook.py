@@ -10,9 +10,8 @@ offline maps of :mod:`api.maps` inline.
 * :func:`store_summary` — its node and relationship counts as one table;
 * :func:`setup_matplotlib` — Noto Sans CJK SC for every chart (no empty boxes);
 * :func:`map_frame` — a map page as an ``<iframe srcdoc>`` for notebook output;
-* :func:`write_poster` — :func:`api.poster.render_poster` from inside a running
-  Jupyter kernel (Playwright's sync API refuses to run on the kernel's event loop,
-  so the poster is rendered on a worker thread).
+* :func:`call_in_thread` — run a blocking call such as :func:`api.poster.render_poster`
+  off the kernel's event loop (Playwright's sync API refuses to run on it).
 
 Examples
 --------
@@ -31,8 +30,8 @@ import concurrent.futures
 import html
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -41,7 +40,9 @@ from graph.errors import NotFoundError
 from graph.settings import Settings
 from graph.store import GraphStore
 
-__all__ = ["CJK_FONT", "map_frame", "open_notebook_store", "setup_matplotlib", "store_summary", "write_poster"]
+__all__ = ["CJK_FONT", "call_in_thread", "map_frame", "open_notebook_store", "setup_matplotlib", "store_summary"]
+
+T = TypeVar("T")
 
 #: The font every chart uses (package fonts-noto-cjk).
 CJK_FONT = "Noto Sans CJK SC"
@@ -152,28 +153,15 @@ def map_frame(page: str, height: int = 640) -> Any:
     )
 
 
-def write_poster(page: str | os.PathLike[str], png: str | os.PathLike[str] | None = None,
-                 pdf: str | os.PathLike[str] | None = None, scale: int = 1) -> list[Path]:
-    """Render a map page as a PNG and / or A3 PDF poster with :func:`api.poster.render_poster`.
+def call_in_thread(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call ``func(*args, **kwargs)`` on a worker thread and return its result (exceptions propagate).
 
-    Runs on a worker thread, because Playwright's sync API cannot run on the thread of a
-    Jupyter kernel's event loop.
+    Inside a Jupyter kernel the cell runs on the thread of the kernel's asyncio loop, where
+    Playwright's sync API refuses to run ("using Playwright Sync API inside the asyncio loop").
+    Posters are therefore made with ``call_in_thread(api.poster.render_poster, page, png=...)``.
 
-    Parameters
-    ----------
-    page : str or path
-        The map HTML text or file.
-    png, pdf : path, optional
-        Where to write them.
-    scale : int
-        Device pixels per CSS pixel of the PNG (1 for a screen preview, 2 for print).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
+    >>> call_in_thread(sorted, [3, 1, 2])
+    [1, 2, 3]
     """
-    from api.poster import render_poster
-
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(render_poster, page, png=png, pdf=pdf, scale=scale).result()
+        return pool.submit(func, *args, **kwargs).result()
