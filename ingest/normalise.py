@@ -34,6 +34,7 @@ __all__ = [
     "is_blank",
     "name_key",
     "parse_amount",
+    "header_unit",
     "parse_date",
     "parse_float",
     "parse_int",
@@ -175,23 +176,37 @@ def parse_float(value: Any) -> float | None:
     return _number(unicodedata.normalize("NFKC", str(value)).strip())
 
 
-def parse_amount(value: Any) -> float | None:
-    """An amount in 万元 (10,000 yuan): bare numbers are taken as 万元; 元, 千元, 亿元 are converted.
+def parse_amount(value: Any, unit: str = "万元") -> float | None:
+    """An amount in 万元 (10,000 yuan).  A unit in the cell (元, 千元, 万元, 亿元) wins; a bare number is in
+    ``unit`` (the unit of the column's header, 万元 when it names none).
 
-    >>> parse_amount("３５０"), parse_amount("2亿")
-    (350.0, 20000.0)
+    >>> parse_amount("３５０"), parse_amount("2亿"), parse_amount("1,500,000", unit="元")
+    (350.0, 20000.0, 150.0)
     """
+    if unit not in _UNIT:
+        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(_UNIT)}")
     if is_blank(value) or isinstance(value, (int, float)):
-        return parse_float(value)
+        number = parse_float(value)
+        return None if number is None else round(number * _UNIT[unit], 6)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
     text = re.sub(r"^(人民币|rmb|¥|￥)", "", text, flags=re.IGNORECASE)
-    for unit in sorted(_UNIT, key=len, reverse=True):
-        if text.endswith(unit):
-            return round(_number(text[: -len(unit)]) * _UNIT[unit], 6)
+    for suffix in sorted(_UNIT, key=len, reverse=True):
+        if text.endswith(suffix):
+            return round(_number(text[: -len(suffix)]) * _UNIT[suffix], 6)
     try:
-        return _number(text)
+        return round(_number(text) * _UNIT[unit], 6)
     except ValueError:
         raise ValueError(f"{value!r} is not an amount; write e.g. 350, 350万元, 3500000元 or 1.2亿元") from None
+
+
+def header_unit(header: str) -> str | None:
+    """The money unit a header names in brackets: ``"营业总收入(元)"`` → ``"元"``.
+
+    >>> header_unit("营业总收入（元）"), header_unit("研发投入(万元)"), header_unit("名称")
+    ('元', '万元', None)
+    """
+    match = re.search(r"\((亿元|万元|千元|百万元|元)\)", unicodedata.normalize("NFKC", str(header)))
+    return match.group(1) if match else None
 
 
 def parse_percent(value: Any) -> float | None:

@@ -74,6 +74,7 @@ from ingest.normalise import (
     clean_text,
     is_blank,
     name_key,
+    header_unit,
     parse_amount,
     parse_date,
     parse_float,
@@ -332,6 +333,7 @@ class _Sheet:
     table: str
     frame: pd.DataFrame
     ignored: list[str]
+    units: dict[str, str] = field(default_factory=dict)  # amount field → unit its header names
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _COUNTS})
     _records: list[dict[str, Any]] | None = None
 
@@ -541,7 +543,9 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     spec = KINDS[kind].properties
     props: dict[str, Any] = {"name": name, "source": sheet.label}
     for column in row:
-        if column in _ORG_PARSERS:
+        if column in sheet.units:
+            props[column] = _get(row, column, lambda v, u=sheet.units[column]: parse_amount(v, u))
+        elif column in _ORG_PARSERS:
             props[column] = _get(row, column, _ORG_PARSERS[column])
         elif column in _ORG_TEXT:
             props[column] = _get(row, column)
@@ -748,7 +752,7 @@ def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: in
                    ) -> tuple[str, Any]:
     project = _required(row, "project_id")
     year = _required(row, "year", parse_year)
-    budget = _get(row, "budget", parse_amount)
+    budget = _get(row, "budget", lambda v: parse_amount(v, sheet.units.get("budget", "万元")))
     _non_negative(budget, "budget")
     org_id = _resolve(stage, row, "organisation", ORG_KINDS, "organisation_uscc")
     project_id = f"project:{project}"
@@ -790,7 +794,9 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     for column in row:
         if column in ("source", "target", "type", "key"):
             continue
-        if column in spec.properties:
+        if column in sheet.units:
+            props[column] = _get(row, column, lambda v, u=sheet.units[column]: parse_amount(v, u))
+        elif column in spec.properties:
             props[column] = _get(row, column, _REL_PARSERS.get(column, clean_text))
     _non_negative(props.get("amount"), "amount")
     key = _get(row, "key") or ""
@@ -984,7 +990,8 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
         raise IngestError(f"{where} is read as the {table} table but has no column for {', '.join(missing)}; "
                           "rename the header or map it with --mapping")
     frame = raw.frame[list(renames)].rename(columns=renames)
-    return _Sheet(raw, table, frame, ignored)
+    units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
+    return _Sheet(raw, table, frame, ignored, units)
 
 
 def ingest_files(
@@ -1051,7 +1058,7 @@ def ingest_files(
 
     sheets: list[_Sheet] = []
     for path in paths:
-        for raw in read_file(path, sheet):
+        for raw in read_file(path, sheet, known_headers=mapping_dict):
             sheets.append(_map_sheet(raw, table, mapping_dict))
     sheets.sort(key=lambda s: TABLE_ORDER.index(s.table))
 

@@ -27,6 +27,7 @@ import io
 import math
 import os
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,12 +106,12 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _known_count(cells: list[object]) -> int:
+def _known_count(cells: list[object], extra: frozenset[str] = frozenset()) -> int:
     hits = 0
     for cell in cells:
         if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
             continue
-        if any(field_for_header(cell, table) for table in TABLES):
+        if str(cell).strip() in extra or any(field_for_header(cell, table) for table in TABLES):
             hits += 1
     return hits
 
@@ -119,13 +120,14 @@ def _blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
 
 
-def _table(path: str, sheet: str, rows: list[list[object]], encoding: str) -> RawSheet | None:
+def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
+           extra: frozenset[str] = frozenset()) -> RawSheet | None:
     """Pick the header row and build the frame; None when the sheet has no non-empty row."""
     non_empty = [i for i, row in enumerate(rows) if any(not _blank(c) for c in row)]
     if not non_empty:
         return None
     header_index = next(
-        (i for i in non_empty[:_HEADER_SCAN_ROWS] if _known_count(rows[i]) >= 2), non_empty[0]
+        (i for i in non_empty[:_HEADER_SCAN_ROWS] if _known_count(rows[i], extra) >= 2), non_empty[0]
     )
     header = rows[header_index]
     width = max(len(r) for r in rows[header_index:])
@@ -166,7 +168,7 @@ def _cell(value: object) -> object:
     return value
 
 
-def _read_csv(path: str, data: bytes) -> list[RawSheet]:
+def _read_csv(path: str, data: bytes, extra: frozenset[str]) -> list[RawSheet]:
     text, encoding = _decode(data, path)
     if not _looks_like_text(text):
         raise _fail(path, "it is a binary file, not CSV text or an XLSX workbook")
@@ -176,15 +178,15 @@ def _read_csv(path: str, data: bytes) -> list[RawSheet]:
         rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise _fail(path, f"malformed CSV ({exc})") from None
-    table = _table(path, "", rows, encoding)
+    table = _table(path, "", rows, encoding, extra)
     return [table] if table is not None else []
 
 
-def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
+def _read_xlsx(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawSheet]:
     try:
         import python_calamine
     except ImportError:  # openpyxl is the fallback when python-calamine is not installed
-        return _read_xlsx_openpyxl(path, sheet)
+        return _read_xlsx_openpyxl(path, sheet, extra)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(path)
         names = list(workbook.sheet_names)
@@ -200,13 +202,13 @@ def _read_xlsx(path: str, sheet: str | None) -> list[RawSheet]:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
             raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
-        table = _table(path, name, [list(r) for r in rows], "")
+        table = _table(path, name, [list(r) for r in rows], "", extra)
         if table is not None:
             tables.append(table)
     return tables
 
 
-def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
+def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawSheet]:
     import openpyxl
 
     try:
@@ -226,7 +228,7 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
                 rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
             except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
                 raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
-            table = _table(path, name, rows, "")
+            table = _table(path, name, rows, "", extra)
             if table is not None:
                 tables.append(table)
         return tables
@@ -234,7 +236,8 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None) -> list[RawSheet]:
         workbook.close()
 
 
-def read_file(path: str | os.PathLike[str], sheet: str | None = None) -> list[RawSheet]:
+def read_file(path: str | os.PathLike[str], sheet: str | None = None,
+              known_headers: Iterable[str] = ()) -> list[RawSheet]:
     """Read a CSV or XLSX file into its non-empty sheets.
 
     Parameters
@@ -244,6 +247,8 @@ def read_file(path: str | os.PathLike[str], sheet: str | None = None) -> list[Ra
         content, not only the suffix).
     sheet : str, optional
         Only this sheet of a workbook.
+    known_headers : iterable of str
+        Headers to count as known when looking for the header row (e.g. a mapping file's keys).
 
     Returns
     -------
@@ -257,6 +262,7 @@ def read_file(path: str | os.PathLike[str], sheet: str | None = None) -> list[Ra
         or has a header but no rows.
     """
     name = os.fspath(path)
+    extra = frozenset(str(h).strip() for h in known_headers)
     file = Path(name)
     if not file.is_file():
         raise _fail(name, "no such file")
@@ -266,13 +272,13 @@ def read_file(path: str | os.PathLike[str], sheet: str | None = None) -> list[Ra
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise _fail(name, "it is an old .xls (or encrypted) workbook; save it as .xlsx or CSV")
     if data.startswith(b"PK"):
-        tables = _read_xlsx(name, sheet)
+        tables = _read_xlsx(name, sheet, extra)
     elif file.suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail(name, "it has an .xlsx name but is not a workbook (truncated or another format)")
     else:
         if sheet is not None:
             raise _fail(name, f"--sheet {sheet!r} was given but a CSV file has no sheets")
-        tables = _read_csv(name, data)
+        tables = _read_csv(name, data, extra)
     if not tables:
         raise _fail(name, "it has no rows")
     with_rows = [t for t in tables if len(t.frame)]

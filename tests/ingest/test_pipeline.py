@@ -269,3 +269,41 @@ def test_one_sheet_only_and_progress_bars(sqlite_store, xlsx_file):
     assert [f["sheet"] for f in report.files] == ["企业", "高校院所"]
     assert report.to_dict()["files"] == [{"path": str(path), "rows_read": 2, "written": 2, "merged": 0,
                                           "rejected": 0, "held_for_review": 0}]
+
+
+def test_public_list_style_file_with_mapping(store, tmp_path):
+    """The shape of the outside check: a listed-company list with a BOM, ST prefixes, full-width letters,
+    a title row, codes as numbers and an unknown column, loaded with a mapping file, twice."""
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"公司全称": "name", "信用代码证号": "uscc", "证券简称": "aliases",
+                                   "证券代码": None, "注册地所在镇": "town", "上市日期": "listed_year",
+                                   "营业总收入(元)": "revenue"}, ensure_ascii=False), encoding="utf-8")
+    codes = [uscc.with_check_digit(f"91320282MA1{c}00010") for c in "ABCDE"]
+    rows = [["2024年宜兴市上市公司名单"], ["证券代码", "证券简称", "公司全称", "信用代码证号", "注册地所在镇", "上市日期",
+                                   "营业总收入(元)", "备注"],
+            ["300090", "*ST盛运", "宜兴盛运环保科技股份有限公司", codes[0], "高塍镇", "2010-06-25", "1,234,567,890", ""],
+            ["002005", "ＳＴ德豪", "宜兴德豪Ｌｅｄ照明股份有限公司", codes[1].lower(), "宜城街道", "2004/6/25", "5000万元", "x"],
+            ["688001", "华兴源创", "宜兴华兴源创科技股份有限公司", codes[2], "丁蜀镇", "20190722", "", ""],
+            ["688002", "华兴源创", "宜兴华兴源创科技股份有限公司", codes[2], "丁蜀镇", "20190722", "", ""],
+            ["600001", "坏代码", "宜兴坏代码股份有限公司", codes[3][:-1] + "0", "官林镇", "2001", "", ""],
+            ["600002", "无代码", "宜兴无代码股份有限公司", "", "官林镇", "", "", ""]]
+    path = tmp_path / "listed.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        import csv
+
+        csv.writer(handle).writerows(rows)
+    report = ingest_files(store, [path], mapping=mapping, kind="企业")
+    _invariant(report)
+    entry = report.to_dict()["files"][0]
+    assert (entry["rows_read"], entry["written"], entry["merged"], entry["rejected"]) == (6, 4, 1, 1)
+    assert report.rejections.loc[0, "row"] == 7 and report.rejections.loc[0, "field"] == "uscc"
+    firms = store.nodes("Enterprise").set_index("id")
+    assert firms.loc[codes[0], "revenue"] == 123456.789
+    assert firms.loc[codes[1], "name"] == "宜兴德豪Led照明股份有限公司"
+    assert firms.loc[codes[0], "tier"] == "科技上市企业" and firms.loc[codes[0], "tier_year"] == 2010
+    assert "备注" in report.files[0]["ignored_columns"]
+    before = snapshot(store)
+    again = ingest_files(store, [path], mapping=mapping, kind="企业")
+    assert again.to_dict() == report.to_dict()
+    after = snapshot(store)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
