@@ -72,9 +72,9 @@ from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_ta
 from ingest.normalise import (
     clean_name,
     clean_text,
+    header_unit,
     is_blank,
     name_key,
-    header_unit,
     parse_amount,
     parse_date,
     parse_float,
