@@ -766,6 +766,20 @@ class _Snapshot:
             return rows if t_idx is None else rows[:, t_idx]
         return self._grid(e_idx, t_idx)
 
+    def firm_row(self, firm: int) -> np.ndarray:
+        """Features of ``firm`` with every target: array (n_targets, n_features), a fresh copy."""
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            return cache[firm].copy()
+        return self._grid(np.array([firm]))[0]
+
+    def target_column(self, target: int) -> np.ndarray:
+        """Features of every firm with ``target``: array (n_firms, n_features), a fresh copy."""
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            return cache[:, target].copy()
+        return self._grid(np.arange(self.static.n_firms), np.array([target]))[:, 0]
+
     def keep_grid(self) -> None:
         """Compute every firm's features once and keep them, when they fit in :attr:`cache_bytes`."""
         n_e, n_t = self.static.n_firms, self.static.n_targets
@@ -777,6 +791,16 @@ class _Snapshot:
             cache[block] = self._grid(block, None)
         self._cache = cache
 
+    def _as_csr(self, matrix: sp.spmatrix) -> sp.csr_matrix:
+        """``matrix`` in CSR, converted once and kept (row picks and products with all targets)."""
+        if sp.isspmatrix_csr(matrix):
+            return matrix
+        kept = self.__dict__.setdefault("_csr", {})
+        key = id(matrix)
+        if key not in kept:
+            kept[key] = (matrix, sp.csr_matrix(matrix))  # hold ``matrix`` so its id stays unique
+        return kept[key][1]
+
     def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
         n_t = self.static.n_targets
         t_sel = slice(None) if t_idx is None else t_idx
@@ -787,7 +811,12 @@ class _Snapshot:
         def prod(left: sp.csr_matrix, right: sp.csc_matrix) -> np.ndarray:
             if left.shape[1] == 0:
                 return np.zeros(shape)
-            return np.asarray((left[e_idx] @ right[:, t_sel]).todense(), dtype=float).reshape(shape)
+            columns = self._as_csr(right) if t_idx is None else right[:, t_idx]  # [:, :] would copy
+            return np.asarray((left[e_idx] @ columns).todense(), dtype=float).reshape(shape)
+
+        def pick(matrix: sp.spmatrix) -> np.ndarray:
+            rows = self._as_csr(matrix)[e_idx]
+            return np.asarray((rows if t_idx is None else rows[:, t_idx]).todense(), dtype=float).reshape(shape)
 
         def col(vector: np.ndarray) -> np.ndarray:
             return np.broadcast_to(vector[t_sel][None, :], shape)
@@ -805,7 +834,7 @@ class _Snapshot:
             "industry_share": prod(static.industry, self.ind_T),
             "three_path": np.log1p(prod(Ae, self.C3)),
             "resource_allocation": prod(Ae, self.Cra),
-            "talent_bridge": np.log1p(np.asarray(self.bridge[e_idx][:, t_sel].todense(), dtype=float).reshape(shape)),
+            "talent_bridge": np.log1p(pick(self.bridge)),
             "firm_network": np.log1p(prod(self.F, self.firm_network_right)),
             "same_town": np.minimum(prod(*static.places["town"]), 1.0),
             "same_city": np.minimum(prod(*static.places["city"]), 1.0),
@@ -817,9 +846,9 @@ class _Snapshot:
             "firm_tier": tier_e,
             "partner_mean_tier": mean_tier,
             "tier_gap": np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
-            "met_before": np.minimum(np.asarray(self.met_any[e_idx][:, t_sel].todense()).reshape(shape), 3.0),
-            "met_signed": np.minimum(np.asarray(self.met_signed[e_idx][:, t_sel].todense()).reshape(shape), 1.0),
-            "met_followup": np.minimum(np.asarray(self.met_follow[e_idx][:, t_sel].todense()).reshape(shape), 1.0),
+            "met_before": np.minimum(pick(self.met_any), 3.0),
+            "met_signed": np.minimum(pick(self.met_signed), 1.0),
+            "met_followup": np.minimum(pick(self.met_follow), 1.0),
             "partner_meeting_success": col(self.meet_success_t),
         }
         names = [f for s in SIGNALS for f in FEATURES[s]]
@@ -976,6 +1005,11 @@ class PairingRecommender:
         self.models_ = models
         self.snapshots_ = snaps
         self.references_ = references
+        # what one recommend call needs, indexed once (the hot path uses no pandas, no sparse indexing)
+        self.lookups_ = {target: _Lookup(snap) for target, snap in snaps.items()}
+        self.linear_ = {target: _linear(model, columns) for target, model in models.items()}
+        self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
+        self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
         return self
 
@@ -1114,31 +1148,31 @@ class PairingRecommender:
             kind = kind or "University"
             if kind not in self.models_:
                 raise SchemaError(f"cannot recommend {kind!r} for an enterprise; use one of: {', '.join(self.models_)}")
-            snap, model = self.snapshots_[kind], self.models_[kind]
+            target_kind = kind
             firm = int(data.local[position])
-            grid = snap.grid(np.array([firm]))[0]  # (n_targets, F)
-            firm_idx = np.full(grid.shape[0], firm)
-            other_idx = np.arange(grid.shape[0])
+            grid = self.snapshots_[kind].firm_row(firm)  # (n_targets, F)
             candidate_kind = kind
-            existing = np.asarray(snap.A[firm].todense()).ravel() > 0
+            existing = self.lookups_[kind].existing(firm=firm)
         elif own_kind in TARGET_KINDS:
             kind = kind or "Enterprise"
             if kind != "Enterprise":
                 raise SchemaError(f"for a {own_kind} only Enterprise partners can be recommended, not {kind!r}")
-            snap, model = self.snapshots_[own_kind], self.models_[own_kind]
+            target_kind = own_kind
             target = int(data.local[position])
-            n_firms = snap.static.n_firms
-            grid = snap.grid(np.arange(n_firms), np.array([target]))[:, 0]
-            firm_idx = np.arange(n_firms)
-            other_idx = np.full(n_firms, target)
+            grid = self.snapshots_[own_kind].target_column(target)  # (n_firms, F)
             candidate_kind = "Enterprise"
-            existing = np.asarray(snap.A_csc[:, target].todense()).ravel() > 0
+            existing = self.lookups_[own_kind].existing(target=target)
         else:
             raise SchemaError(f"{entity_id!r} is a {own_kind}; recommendations are for Enterprise, University or Talent")
-        logits = model.decision_function(grid[:, self.columns_])
+        model = self.models_[target_kind]
+        linear = self.linear_[target_kind]
+        if linear is not None:
+            logits = linear.decision(grid)
+        else:
+            logits = model.decision_function(grid[:, self.columns_])
         scores = 1.0 / (1.0 + np.exp(-logits))
         members = data.members(candidate_kind)
-        keep = data.exists_by(candidate_kind, self.year_).copy()
+        keep = self.exists_[candidate_kind].copy()
         keep &= members != position
         if not include_existing:
             keep &= ~existing
@@ -1149,68 +1183,77 @@ class PairingRecommender:
             chosen = [data.pos[c] for c in candidates if c in data.pos]
             allowed[data.local[chosen]] = data.kinds[chosen] == candidate_kind
             keep &= allowed
+        columns_of = self.columns_of_[candidate_kind]
         for name, wanted in (("category", category), ("town", town), ("industry", industry)):
             if wanted is not None:
-                values = data.prop(candidate_kind, name)
-                keep &= np.array([v == wanted for v in values], dtype=bool)
+                keep &= columns_of[name] == wanted
         order = np.flatnonzero(keep)
         if len(order) > k:
             top = order[np.argpartition(-logits[order], k - 1)[:k]]
         else:
             top = order
         top = top[np.lexsort((top, -logits[top]))]
-        reasons = self._reasons(snap, model, grid[top], firm_idx[top], other_idx[top], own_kind)
-        rows = []
-        for rank, (index, (explanation, reason_list)) in enumerate(zip(top, reasons), start=1):
-            node = members[index]
-            rows.append({
-                "rank": rank,
-                "id": data.ids[node],
-                "name": data.names[node],
-                "kind": candidate_kind,
-                "score": round(float(scores[index]), 4),
-                "explanation": explanation,
-                "reasons": reason_list,
-                "category": _str(data.props.get("category"), node),
-                "town": _str(data.props.get("town"), node),
-                "city": _str(data.props.get("city"), node),
-                "province": _str(data.props.get("province"), node),
-                "industry": _str(data.props.get("industry"), node),
-                "existing": bool(existing[index]),
-            })
+        if own_kind == "Enterprise":
+            firms, others = np.full(len(top), firm), top
+        else:
+            firms, others = top, np.full(len(top), target)
+        reasons = self._reasons(target_kind, grid[top], firms, others)
         columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
                    "province", "industry", "existing"]
-        frame = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in columns}, columns=columns)
-        frame["rank"] = np.arange(1, len(rows) + 1, dtype=np.int64)
-        frame["score"] = np.array([r["score"] for r in rows], dtype=float)
+        table = np.empty((len(top), len(columns) - 1), dtype=object)
+        for j, name in enumerate(columns[1:]):
+            if name in columns_of:
+                table[:, j] = columns_of[name][top]
+        table[:, columns.index("kind") - 1] = candidate_kind
+        table[:, columns.index("score") - 1] = np.round(scores[top], 4)
+        for row, (explanation, reason_list) in enumerate(reasons):
+            table[row, columns.index("explanation") - 1] = explanation
+            table[row, columns.index("reasons") - 1] = reason_list
+        table[:, columns.index("existing") - 1] = existing[top].tolist() if len(top) else []
+        frame = pd.DataFrame(table, columns=columns[1:], dtype=object, copy=False)
+        frame.insert(0, "rank", np.arange(1, len(top) + 1, dtype=np.int64))
+        frame["score"] = np.round(scores[top], 4).astype(float)
         return frame
 
     # ---- reasons ------------------------------------------------------------------------
-    def _reasons(self, snap: _Snapshot, model: Pipeline, features: np.ndarray, firms: np.ndarray,
-                 targets: np.ndarray, own_kind: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray
+                 ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Explanation and reasons of each (firm, target) pair whose ``features`` are given.
+
+        A signal's contribution is occlusion in logit units: the score minus the score with
+        that signal's features set to their mean over negative training pairs.
+        """
         if len(features) == 0:
             return []
-        kind = snap.static.target
         reference = self.references_[kind]
-        names = [f for s in SIGNALS for f in FEATURES[s]]
         signals = self._signals()
-        stacked = [features]
-        for signal in signals:
-            idx = [names.index(f) for f in FEATURES[signal]]
-            copy = features.copy()
-            copy[:, idx] = reference[idx]
-            stacked.append(copy)
-        values = model.decision_function(np.concatenate(stacked)[:, self.columns_]).reshape(len(stacked), -1)
-        contributions = values[0][None, :] - values[1:]  # (signals, rows): occlusion, in logit units
+        linear = self.linear_[kind]
+        if linear is not None:
+            contributions = linear.contributions(features, reference, signals)
+        else:
+            stacked = [features]
+            for signal in signals:
+                copy = features.copy()
+                copy[:, _SIGNAL_COLUMNS[signal]] = reference[_SIGNAL_COLUMNS[signal]]
+                stacked.append(copy)
+            values = self.models_[kind].decision_function(
+                np.concatenate(stacked)[:, self.columns_]).reshape(len(stacked), -1)
+            contributions = values[0][None, :] - values[1:]  # (signals, rows)
+        contributions = np.round(contributions, 4).tolist()
+        lookup = self.lookups_[kind]
+        peers_of: dict[int, np.ndarray] = {}
         out = []
         for row in range(len(features)):
-            evidence = _Evidence(snap, int(firms[row]), int(targets[row]))
+            firm, target = int(firms[row]), int(targets[row])
+            peers = peers_of.get(firm)
+            if peers is None:
+                peers = peers_of[firm] = lookup.peers(firm)
             reason_list = []
             for s_index, signal in enumerate(signals):
-                text_zh, text_en = evidence.describe(signal)
+                text_zh, text_en = lookup.describe(signal, firm, target, peers)
                 reason_list.append({
                     "signal": signal,
-                    "contribution": round(float(contributions[s_index, row]), 4),
+                    "contribution": contributions[s_index][row],
                     "evidence": text_en,
                     "evidence_zh": text_zh,
                 })
@@ -1225,6 +1268,59 @@ class PairingRecommender:
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f for s in SIGNALS for f in FEATURES[s])
+_SIGNAL_COLUMNS: dict[str, list[int]] = {
+    s: [FEATURE_NAMES.index(f) for f in FEATURES[s]] for s in SIGNALS
+}
+
+
+@dataclass
+class _Linear:
+    """A fitted standardised logistic regression as plain arrays (same numbers, no sklearn overhead)."""
+
+    columns: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def decision(self, features: np.ndarray) -> np.ndarray:
+        """Logits of rows of ``features`` (all feature columns), as the pipeline computes them."""
+        scaled = features[:, self.columns]
+        scaled -= self.mean
+        scaled /= self.scale
+        return scaled @ self.coef + self.intercept
+
+    def contributions(self, features: np.ndarray, reference: np.ndarray, signals: Sequence[str]) -> np.ndarray:
+        """Per signal and row: logit minus the logit with that signal's features at ``reference``."""
+        weights = np.zeros(len(FEATURE_NAMES))
+        weights[self.columns] = self.coef / self.scale
+        delta = (features.astype(np.float64) - reference.astype(np.float64)) * weights
+        return np.stack([delta[:, _SIGNAL_COLUMNS[s]].sum(axis=1) for s in signals])
+
+
+def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:
+    """The arrays of a StandardScaler + LogisticRegression pipeline; None for other models."""
+    steps = [step for _, step in model.steps]
+    if len(steps) != 2 or not isinstance(steps[0], StandardScaler) or not isinstance(steps[1], LogisticRegression):
+        return None
+    scaler, logistic = steps
+    return _Linear(columns, scaler.mean_, scaler.scale_, logistic.coef_[0].astype(np.float64),
+                   float(logistic.intercept_[0]))
+
+
+def _result_columns(data: PairingData, kind: str) -> dict[str, np.ndarray]:
+    """Per node of ``kind`` (local order): id, name and the text properties a result row shows."""
+    members = data.members(kind)
+    out: dict[str, np.ndarray] = {}
+    for name, column in (("id", data.ids[members]), ("name", data.names[members])):
+        out[name] = np.asarray(column, dtype=object)
+    for name in ("category", "town", "city", "province", "industry"):
+        values = data.props.get(name)
+        column = np.empty(len(members), dtype=object)
+        if values is not None:
+            column[:] = [v if isinstance(v, str) else None for v in (values[p] for p in members)]
+        out[name] = column
+    return out
 
 
 def _str(column: list[Any] | None, position: int) -> str | None:
@@ -1246,109 +1342,192 @@ def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 2
     return out
 
 
-class _Evidence:
-    """Readable evidence for one firm–target pair, per signal (Chinese, English)."""
+def _csr_rows(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """``indptr, indices`` of ``matrix`` as CSR with sorted indices (rows → column positions)."""
+    csr = sp.csr_matrix(matrix, copy=True)
+    csr.eliminate_zeros()
+    csr.sort_indices()
+    return csr.indptr, csr.indices
 
-    def __init__(self, snap: _Snapshot, firm: int, target: int) -> None:
-        self.snap, self.firm, self.target = snap, firm, target
-        self.static = snap.static
-        self.data = snap.static.data
 
-    def _name(self, kind: str, local: int) -> str:
-        return str(self.data.names[self.data.members(kind)[local]])
+def _csc_cols(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """``indptr, indices`` of ``matrix`` as CSC with sorted indices (columns → row positions)."""
+    return _csr_rows(sp.csr_matrix(matrix).T)
 
-    def describe(self, signal: str) -> tuple[str, str]:
-        return getattr(self, f"_{signal}")()
 
-    def _content(self) -> tuple[str, str]:
-        texts = self.static.texts
-        mine, theirs = texts.firm_phrases[self.firm], texts.target_phrases[self.target]
-        their_tokens = set(_phrase_tokens(theirs))
-        shared = [p for p in mine if set(_phrase_tokens([p])) & their_tokens][:4]
+def _pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Row-indexed ``indptr, indices`` of the (row, col) pairs."""
+    matrix = sp.csr_matrix((np.ones(len(rows)), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))), shape=shape)
+    return _csr_rows(matrix)
+
+
+def _has(indptr: np.ndarray, indices: np.ndarray, row: int, col: int) -> bool:
+    """Whether the sorted row ``row`` of a CSR structure holds ``col``."""
+    lo, hi = indptr[row], indptr[row + 1]
+    at = lo + int(np.searchsorted(indices[lo:hi], col))
+    return bool(at < hi and indices[at] == col)
+
+
+class _Lookup:
+    """What the reasons need, indexed once at fit time: no pandas and no sparse indexing per call.
+
+    Built for the snapshot at the cut-off; :meth:`describe` gives the same evidence
+    texts as reading the snapshot's matrices pair by pair would.
+    """
+
+    def __init__(self, snap: _Snapshot) -> None:
+        static, data = snap.static, snap.static.data
+        kind = static.target
+        self.snap, self.static, self.data, self.kind = snap, static, data, kind
+        n_e, n_t = static.n_firms, static.n_targets
+        self.firm_targets = _csr_rows(snap.A)          # firm → its partners (targets)
+        self.target_firms = _csc_cols(snap.A)          # target → its partner firms
+        self.firm_firms = _csr_rows(snap.F)            # firm → firms sharing projects
+        self.bridge = _csc_cols(snap.bridge)           # target → firms tied to it by talents
+        n_talents = data.count("Talent")
+        tf = static.talent_firm
+        self.firm_talents = _pairs(tf["org"].to_numpy(), tf["talent"].to_numpy(), (n_e, n_talents))
+        if kind == "University":
+            tu = static.talent_uni
+            self.target_talents = _pairs(tu["org"].to_numpy(), tu["talent"].to_numpy(), (n_t, n_talents))
+        self.names = {k: data.names[data.members(k)].tolist() for k in ("Enterprise", kind, "Talent")}
+        self.target_tokens = [set(_phrase_tokens(p)) for p in static.texts.target_phrases]
+        self._firm_tokens: dict[int, list[tuple[str, set[str]]]] = {}
+        industry_ptr, industry_idx = _csr_rows(static.industry)
+        self.firm_industry_col = np.full(n_e, -1, dtype=np.int64)
+        has = np.diff(industry_ptr) > 0
+        self.firm_industry_col[has] = industry_idx[industry_ptr[:-1][has]]
+        self.industry_share = snap.ind_T.toarray() if snap.ind_T.shape[0] else np.zeros((1, n_t))
+        self.deg_t = snap.deg_t.astype(np.int64).tolist()
+        self.recent_t = snap.recent_t.astype(np.int64).tolist()
+        self.tier_e = snap.tier_e.tolist()
+        self.mean_tier_t = snap.mean_tier_t.tolist()
+        # the last meeting (latest year; undated first; later rows win ties) of each pair by the cut-off
+        self.last_meeting: dict[tuple[int, int], tuple[float, Any, Any]] = {}
+        met = static.met
+        for s, t, year, event, outcome in zip(met["s"].tolist(), met["t"].tolist(), met["year"].tolist(),
+                                              met["event"].tolist(), met["outcome"].tolist()):
+            if not math.isnan(year) and year > snap.year:
+                continue
+            key = (int(s), int(t))
+            best = self.last_meeting.get(key)
+            order = -math.inf if math.isnan(year) else year
+            if best is None or order >= (-math.inf if math.isnan(best[0]) else best[0]):
+                self.last_meeting[key] = (year, event, outcome)
+
+    # ---- small helpers -------------------------------------------------------------------
+    @staticmethod
+    def _row(structure: tuple[np.ndarray, np.ndarray], row: int) -> np.ndarray:
+        indptr, indices = structure
+        return indices[indptr[row] : indptr[row + 1]]
+
+    def firm_tokens(self, firm: int) -> list[tuple[str, set[str]]]:
+        cached = self._firm_tokens.get(firm)
+        if cached is None:
+            cached = [(p, set(_phrase_tokens([p]))) for p in self.static.texts.firm_phrases[firm]]
+            if len(self._firm_tokens) < 100_000:
+                self._firm_tokens[firm] = cached
+        return cached
+
+    def peers(self, firm: int) -> np.ndarray:
+        """Firms sharing a partner or a project with ``firm`` (sorted, without ``firm``)."""
+        mine = self._row(self.firm_targets, firm)
+        parts = [self._row(self.target_firms, int(t)) for t in mine]
+        parts.append(self._row(self.firm_firms, firm))
+        peers = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        return peers[peers != firm]
+
+    def existing(self, firm: int | None = None, target: int | None = None) -> np.ndarray:
+        """Boolean mask of the partners of ``firm`` (over targets) or of ``target`` (over firms)."""
+        if firm is not None:
+            mask = np.zeros(self.static.n_targets, dtype=bool)
+            mask[self._row(self.firm_targets, firm)] = True
+        else:
+            mask = np.zeros(self.static.n_firms, dtype=bool)
+            mask[self._row(self.target_firms, int(target))] = True
+        return mask
+
+    # ---- evidence per signal (Chinese, English) ---------------------------------------------
+    def describe(self, signal: str, firm: int, target: int, peers: np.ndarray) -> tuple[str, str]:
+        if signal == "graph":
+            return self._graph(firm, target, peers)
+        return getattr(self, f"_{signal}")(firm, target)
+
+    def _content(self, firm: int, target: int) -> tuple[str, str]:
+        theirs = self.target_tokens[target]
+        shared = [p for p, tokens in self.firm_tokens(firm) if tokens & theirs][:4]
         parts_zh, parts_en = [], []
         if shared:
             parts_zh.append("共同关键词:" + "、".join(shared))
             parts_en.append("shared keywords: " + ", ".join(shared))
-        industry = self.static.firm_industry[self.firm]
-        if industry and self.snap.deg_t[self.target] > 0:
-            col = self.static.industry[self.firm].indices
-            share = float(self.snap.ind_T[col, self.target].sum()) if len(col) else 0.0
+        industry = self.static.firm_industry[firm]
+        col = int(self.firm_industry_col[firm])
+        if industry and self.deg_t[target] > 0 and col >= 0:
+            share = float(self.industry_share[col, target])
             if share > 0:
                 parts_zh.append(f"其合作企业中{share:.0%}属{industry}")
                 parts_en.append(f"{share:.0%} of its partner firms are in {industry}")
         return ";".join(parts_zh), "; ".join(parts_en)
 
-    def _graph(self) -> tuple[str, str]:
-        snap, _data = self.snap, self.data
-        kind = self.static.target
+    def _graph(self, firm: int, target: int, peers: np.ndarray) -> tuple[str, str]:
         parts_zh, parts_en = [], []
-        # firms that share a partner with this firm and work with the target
-        mine = snap.A[self.firm].indices
-        peers = set(snap.A_csc[:, mine].nonzero()[0].tolist()) if len(mine) else set()
-        peers |= set(snap.F[self.firm].indices.tolist())
-        peers.discard(self.firm)
-        theirs = set(snap.A_csc[:, self.target].nonzero()[0].tolist())
-        connecting = sorted(peers & theirs)[:3]
-        if connecting:
-            names = [self._name("Enterprise", i) for i in connecting]
+        theirs = self._row(self.target_firms, target)
+        connecting = np.intersect1d(peers, theirs, assume_unique=True)[:3]
+        if len(connecting):
+            firm_names = self.names["Enterprise"]
+            names = [str(firm_names[i]) for i in connecting]
             parts_zh.append("相似企业" + "、".join(names) + "与其合作")
             parts_en.append("similar firms work with it: " + ", ".join(names))
-        if snap.bridge[self.firm, self.target] > 0:
-            talents = self._bridge_talents(kind)
+        if _has(*self.bridge, target, firm):
+            talents = self._bridge_talents(firm, target)
             if talents:
                 parts_zh.append("人才纽带:" + "、".join(talents))
                 parts_en.append("linked by talents: " + ", ".join(talents))
         return ";".join(parts_zh), "; ".join(parts_en)
 
-    def _bridge_talents(self, kind: str) -> list[str]:
-        _data, static = self.data, self.static
-        firm_talents = set(static.talent_firm.loc[static.talent_firm["org"] == self.firm, "talent"].tolist())
-        if kind == "University":
-            uni_talents = set(static.talent_uni.loc[static.talent_uni["org"] == self.target, "talent"].tolist())
-            common = sorted(firm_talents & uni_talents)[:3]
+    def _bridge_talents(self, firm: int, target: int) -> list[str]:
+        firm_talents = self._row(self.firm_talents, firm)
+        if self.kind == "University":
+            common = np.intersect1d(firm_talents, self._row(self.target_talents, target))[:3].tolist()
         else:
-            common = [self.target] if self.target in firm_talents else []
-        return [self._name("Talent", t) for t in common]
+            common = [target] if target in firm_talents else []
+        names = self.names["Talent"]
+        return [str(names[t]) for t in common]
 
-    def _location(self) -> tuple[str, str]:
+    def _location(self, firm: int, target: int) -> tuple[str, str]:
         for level, zh, en in (("town", "同在", "both in"), ("city", "同在", "same city:"),
                               ("province", "同省", "same province:")):
             left, right = self.static.place_names[level]
-            shared = sorted(left[self.firm] & right[self.target])
+            shared = sorted(left[firm] & right[target])
             if shared:
                 return f"{zh}{shared[0]}", f"{en} {shared[0]}"
         return "", ""
 
-    def _popularity(self) -> tuple[str, str]:
-        n, recent = int(self.snap.deg_t[self.target]), int(self.snap.recent_t[self.target])
+    def _popularity(self, firm: int, target: int) -> tuple[str, str]:
+        n, recent = self.deg_t[target], self.recent_t[target]
         if n == 0:
             return "", ""
         return (f"已与{n}家企业合作(近{_RECENT_YEARS}年新增{recent}家)",
                 f"has worked with {n} firms ({recent} new in the last {_RECENT_YEARS} years)")
 
-    def _tier(self) -> tuple[str, str]:
-        tier, mean = self.snap.tier_e[self.firm], self.snap.mean_tier_t[self.target]
+    def _tier(self, firm: int, target: int) -> tuple[str, str]:
+        tier, mean = self.tier_e[firm], self.mean_tier_t[target]
         if tier <= 0 or mean <= 0:
             return "", ""
         name = TIERS[int(tier) - 1]
         return (f"本企业为{name},其合作企业平均梯次{mean:.1f}",
                 f"this firm is {name}; its partner firms' mean tier is {mean:.1f}")
 
-    def _meetings(self) -> tuple[str, str]:
-        if self.snap.met_any[self.firm, self.target] == 0:
+    def _meetings(self, firm: int, target: int) -> tuple[str, str]:
+        last = self.last_meeting.get((firm, target))
+        if last is None:
             return "", ""
-        met = self.static.met
-        rows = met[(met["s"] == self.firm) & (met["t"] == self.target)]
-        years = rows["year"].to_numpy()
-        rows = rows[np.isnan(years) | (years <= self.snap.year)]
-        if len(rows) == 0:
-            return "", ""
-        last = rows.sort_values("year", na_position="first").iloc[-1]
-        event = last["event"]
-        event_name = str(self.data.names[self.data.pos[event]]) if isinstance(event, str) and event in self.data.pos \
+        year_value, event, outcome = last
+        data = self.data
+        event_name = str(data.names[data.pos[event]]) if isinstance(event, str) and event in data.pos \
             else (event if isinstance(event, str) else "")
-        outcome = last["outcome"] if isinstance(last["outcome"], str) else "none"
-        year = "" if math.isnan(last["year"]) else f"{int(last['year'])}"
+        outcome = outcome if isinstance(outcome, str) else "none"
+        year = "" if math.isnan(year_value) else f"{int(year_value)}"
         outcome_zh = {"signed": "已签约", "follow-up": "待跟进", "none": "无结果"}.get(outcome, outcome)
         return (f"{year}年{event_name}对接,结果:{outcome_zh}".strip(),
                 f"met {('at ' + event_name) if event_name else ''} {year}, outcome: {outcome}".replace("  ", " "))

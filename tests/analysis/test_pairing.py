@@ -6,7 +6,15 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis.pairing import FEATURES, SIGNALS, InsufficientDataError, PairingData, PairingRecommender, partner_links
+from analysis.pairing import (
+    FEATURE_NAMES,
+    FEATURES,
+    SIGNALS,
+    InsufficientDataError,
+    PairingData,
+    PairingRecommender,
+    partner_links,
+)
 from graph import SQLiteStore
 from graph.errors import NotFittedError, NotFoundError, SchemaError
 
@@ -192,3 +200,34 @@ def test_partner_links_from_projects_and_collaborations() -> None:
         {"enterprise_id": "e1", "partner_id": "u1", "year": 2018},
         {"enterprise_id": "e1", "partner_id": "u2", "year": 2021},
     ]
+
+
+def test_fast_scores_and_contributions_match_the_sklearn_pipeline(fitted: PairingRecommender) -> None:
+    """recommend() scores with the pipeline's arrays; they must equal decision_function and occlusion."""
+    recs = fitted.recommend("e005", k=12, include_existing=True)
+    snap, model = fitted.snapshots_["University"], fitted.models_["University"]
+    firm = int(fitted.data_.local[fitted.data_.pos["e005"]])
+    grid = snap.firm_row(firm)
+    expected = model.decision_function(grid[:, fitted.columns_])
+    assert np.allclose(fitted.linear_["University"].decision(grid), expected, atol=1e-9)
+    local = {i: n for n, i in enumerate(fitted.data_.ids[fitted.data_.members("University")])}
+    rows = [local[i] for i in recs["id"]]
+    assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-expected[rows])), 4))
+    reference = fitted.references_["University"]
+    for row, reasons in zip(rows, recs["reasons"]):
+        for reason in reasons:
+            occluded = grid[[row]].copy()
+            columns = [i for i, f in enumerate(FEATURE_NAMES) if f in FEATURES[reason["signal"]]]
+            occluded[:, columns] = reference[columns]
+            drop = expected[row] - model.decision_function(occluded[:, fitted.columns_])[0]
+            assert reason["contribution"] == pytest.approx(drop, abs=2e-4)
+
+
+def test_gbm_model_gives_reasons_too(world: nx.MultiDiGraph) -> None:
+    rec = PairingRecommender(model="gbm").fit(world, until_year=2020)
+    assert rec.linear_["University"] is None
+    recs = rec.recommend("e000", k=3)
+    assert len(recs) == 3 and all(len(r) == len(SIGNALS) for r in recs["reasons"])
+    assert (recs["score"].diff().dropna() <= 0).all()
+    reverse = rec.recommend("u01", k=3)
+    assert set(reverse["kind"]) == {"Enterprise"} and reverse["explanation"].str.contains("Why:").all()
