@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -48,9 +49,20 @@ from graph.errors import (
     StoreConnectionError,
 )
 from graph.settings import Settings
+from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 
-__all__ = ["create_app", "get_store", "get_cache", "AppCache", "problem", "PROBLEM_JSON", "UploadLimit"]
+__all__ = [
+    "PROBLEM_JSON",
+    "AppCache",
+    "StoreWatcher",
+    "UploadLimit",
+    "create_app",
+    "get_cache",
+    "get_store",
+    "problem",
+    "store_fingerprint",
+]
 
 log = logging.getLogger("innonet.api")
 
@@ -59,8 +71,114 @@ PROBLEM_JSON = "application/problem+json"
 T = TypeVar("T")
 
 
+def store_fingerprint(store: GraphStore) -> Callable[[], Any]:
+    """A cheap function whose value changes whenever ``store``'s data changes (also through other processes).
+
+    * SQLite file: ``PRAGMA data_version`` on a connection of its own (it changes with every commit by
+      any other connection, the store's own and other processes' alike), plus the store connection's
+      ``total_changes``; a few microseconds, no lock shared with the store's queries.
+    * SQLite ``:memory:``: the store connection's ``total_changes`` (nobody else can write to it).
+    * Any other store (Neo4j): :meth:`~graph.store.GraphStore.counts` — one query; it misses a
+      change that only edits properties (the cache TTL catches those).
+
+    The probe connection of a SQLite file is closed when the returned function is garbage collected;
+    call its ``close`` attribute to close it at once.
+
+    Examples
+    --------
+    >>> store = SQLiteStore(":memory:")
+    >>> probe = store_fingerprint(store)
+    >>> before = probe()
+    >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    >>> probe() != before
+    True
+    """
+    if isinstance(store, SQLiteStore):
+        connection = store._conn
+        if store.path in ("", ":memory:") or store.path.startswith("file::memory:"):
+            probe: Callable[[], Any] = lambda: connection.total_changes
+            probe.close = lambda: None  # type: ignore[attr-defined]
+            return probe
+        own = sqlite3.connect(store.path, check_same_thread=False, isolation_level=None)
+        guard = threading.Lock()
+
+        def sqlite_probe() -> Any:
+            with guard:
+                return own.execute("PRAGMA data_version").fetchone()[0], connection.total_changes
+
+        sqlite_probe.close = own.close  # type: ignore[attr-defined]
+        return sqlite_probe
+
+    def counts_probe() -> Any:
+        counts = store.counts()
+        return tuple(sorted(counts["nodes"].items())), tuple(sorted(counts["relationships"].items()))
+
+    counts_probe.close = lambda: None  # type: ignore[attr-defined]
+    return counts_probe
+
+
+class StoreWatcher:
+    """Notices that the store changed since the last look (see :func:`store_fingerprint`), at most every ``interval`` s.
+
+    Parameters
+    ----------
+    store : GraphStore
+    interval : float
+        Seconds between two looks; between them :meth:`changed` costs one clock read.
+
+    Examples
+    --------
+    >>> store = SQLiteStore(":memory:")
+    >>> watcher = StoreWatcher(store, interval=0)
+    >>> watcher.changed()
+    False
+    >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    >>> watcher.changed(), watcher.changed()
+    (True, False)
+    """
+
+    def __init__(self, store: GraphStore, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._probe = store_fingerprint(store)
+        self._looking = threading.Lock()
+        self._seen: Any = None
+        self.rebaseline()
+        self._next_look = time.monotonic() + interval
+
+    def changed(self) -> bool:
+        """True once after each change of the store (False while another thread is looking)."""
+        now = time.monotonic()
+        if now < self._next_look or not self._looking.acquire(blocking=False):
+            return False
+        try:
+            self._next_look = now + self.interval
+            try:
+                current = self._probe()
+            except (sqlite3.Error, InnonetError):  # store closing or unreachable: the routes will say so
+                return False
+            if current == self._seen:
+                return False
+            self._seen = current
+            return True
+        finally:
+            self._looking.release()
+
+    def rebaseline(self) -> None:
+        """Take the store as it is now as seen (after an invalidation by the API itself)."""
+        with self._looking:
+            try:
+                self._seen = self._probe()
+            except (sqlite3.Error, InnonetError):
+                pass
+
+    def close(self) -> None:
+        """Close the probe's own connection, if any."""
+        self._probe.close()  # type: ignore[attr-defined]
+
+
 class AppCache:
-    """Results reused across requests: one value per key, rebuilt after ``ttl`` seconds or an invalidation.
+    """Results reused across requests: one value per key, rebuilt after ``ttl`` seconds, an invalidation,
+    or a change of the store made by anyone (when a :class:`StoreWatcher` is attached with :meth:`watch`).
 
     Building is done under a per-key lock so concurrent first requests build once.
 
@@ -76,17 +194,32 @@ class AppCache:
     (42, 42)
     >>> cache.invalidate(); cache.get("answer", lambda: 7)
     7
+    >>> store = SQLiteStore(":memory:")
+    >>> cache.watch(store, interval=0)
+    >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    >>> cache.get("answer", lambda: 8)
+    8
     """
 
     def __init__(self, ttl: float = 300.0) -> None:
         self.ttl = ttl
         self.generation = 0
+        self.watcher: StoreWatcher | None = None
         self._entries: dict[Any, tuple[float, int, float, Any]] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
 
+    def watch(self, store: GraphStore | None, interval: float = 1.0) -> None:
+        """Invalidate whenever ``store`` changes, looking at most every ``interval`` s (None: stop watching)."""
+        if self.watcher is not None:
+            self.watcher.close()
+        self.watcher = None if store is None else StoreWatcher(store, interval=interval)
+
     def peek(self, key: Any) -> Any | None:
         """The cached value of ``key`` if it is fresh, else None (never builds)."""
+        watcher = self.watcher
+        if watcher is not None and watcher.changed():
+            self._forget()
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -114,11 +247,16 @@ class AppCache:
             self._entries[key] = (time.monotonic(), generation, self.ttl if ttl is None else ttl, value)
             return value
 
-    def invalidate(self) -> None:
-        """Forget everything (the store changed)."""
+    def _forget(self) -> None:
         with self._guard:
             self.generation += 1
             self._entries.clear()
+
+    def invalidate(self) -> None:
+        """Forget everything (the store changed)."""
+        self._forget()
+        if self.watcher is not None:
+            self.watcher.rebaseline()
 
 
 def problem(status: int, detail: str, *, title: str | None = None, headers: dict[str, str] | None = None,
@@ -253,7 +391,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _install_docs(app: FastAPI) -> None:
     """Swagger UI at ``/docs`` from the assets of the ``swagger-ui-bundle`` package (no CDN)."""
-    from swagger_ui_bundle import swagger_ui_path  # noqa: PLC0415
+    from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
 
@@ -313,9 +451,11 @@ def create_app(
         if app.state.store is None:
             opened = open_store(settings or Settings())
             app.state.store = opened
+        app.state.cache.watch(app.state.store, interval=api_settings.innonet_cache_check_seconds)
         try:
             yield
         finally:
+            app.state.cache.watch(None)
             if opened is not None:
                 app.state.store = None
                 opened.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,22 +37,22 @@ from graph.errors import InnonetError
 from graph.store import GraphStore
 
 __all__ = [
-    "ROLES",
-    "MASKED_KINDS",
     "CONTACT_FIELDS",
-    "KeyConfigError",
+    "LOOPBACK_HOSTS",
+    "MASKED_KINDS",
+    "ROLES",
     "ApiSettings",
+    "KeyConfigError",
     "KeyRing",
+    "MaskedStore",
     "Principal",
-    "role_rank",
-    "require_role",
-    "mask_name",
+    "is_loopback",
     "mask_contact",
     "mask_frame",
-    "MaskedStore",
+    "mask_name",
     "mask_record",
-    "LOOPBACK_HOSTS",
-    "is_loopback",
+    "require_role",
+    "role_rank",
 ]
 
 #: The roles, weakest first; each includes the rights of the ones before it.
@@ -86,6 +87,10 @@ class ApiSettings(BaseSettings):
         Seconds a cached result (fitted recommender, summaries) is reused before it is
         rebuilt (``INNONET_CACHE_TTL``), default 300; ingest and delete through the API
         invalidate at once.
+    innonet_cache_check_seconds : float
+        Seconds between two looks for changes of the store made by anyone else (another
+        process's ingest, say) while the server runs (``INNONET_CACHE_CHECK_SECONDS``), default 1;
+        a change found empties the cache, and the next requests rebuild what they need.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -94,6 +99,7 @@ class ApiSettings(BaseSettings):
     innonet_api_keys_file: str | None = None
     innonet_max_upload_mb: float = 20.0
     innonet_cache_ttl: float = 300.0
+    innonet_cache_check_seconds: float = 1.0
 
 
 def role_rank(role: str) -> int:
@@ -195,7 +201,7 @@ def is_loopback(host: str) -> bool:
     >>> is_loopback("127.0.0.2"), is_loopback("0.0.0.0")
     (True, False)
     """
-    import ipaddress  # noqa: PLC0415
+    import ipaddress
 
     host = host.strip().strip("[]")
     if host in LOOPBACK_HOSTS:
@@ -243,7 +249,7 @@ def require_role(role: str) -> Any:
     async def dependency(
         request: Request,
         bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
-        api_key: str | None = Depends(_api_key_header),  # noqa: B008
+        api_key: str | None = Depends(_api_key_header),
     ) -> Principal:
         keyring: KeyRing = request.app.state.keyring
         presented = bearer.credentials if bearer is not None else api_key
@@ -287,7 +293,7 @@ def mask_contact(value: Any) -> Any:
     >>> mask_contact("a@b.cn"), mask_contact(None)
     ('***', None)
     """
-    if value is None or (isinstance(value, float) and value != value) or value == "":
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return value
     return "***"
 
@@ -334,7 +340,7 @@ class MaskedStore(GraphStore):
     def upsert_nodes(self, kind: str, rows: Any) -> int:
         raise PermissionError("a masked store view is read-only; write through the underlying store")
 
-    def upsert_relationships(self, type: str, rows: Any) -> int:  # noqa: A002
+    def upsert_relationships(self, type: str, rows: Any) -> int:
         raise PermissionError("a masked store view is read-only; write through the underlying store")
 
     def delete_nodes(self, ids: Iterable[str]) -> int:
@@ -346,10 +352,10 @@ class MaskedStore(GraphStore):
     def nodes(self, kind: str | None = None, ids: Iterable[str] | None = None) -> pd.DataFrame:
         return mask_frame(self.inner.nodes(kind=kind, ids=ids))
 
-    def relationships(self, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def relationships(self, type: str | None = None) -> pd.DataFrame:
         return self.inner.relationships(type=type)
 
-    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:
         return mask_frame(self.inner.neighbours(node_id, type=type))
 
     def counts(self) -> dict[str, dict[str, int]]:

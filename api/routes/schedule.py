@@ -1,0 +1,220 @@
+"""``POST /schedule``: the 1:1 meeting schedule of a matchmaking event (对接会日程), as JSON or Excel (matchmaker).
+
+The attendees are an Event's (``event_id``: everyone who ATTENDED it) or given as lists of
+``enterprise_ids`` and ``partner_ids`` (universities, institutes, experts); each entry may be an
+id, a USCC or an exact name, as in ``innonet schedule``.  The meetings are planned by
+:func:`analysis.schedule.schedule_meetings` with the app's cached fitted
+:class:`~analysis.pairing.PairingRecommender` (the one ``GET /pairings`` uses), so no request
+refits it.  With ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``
+the answer is the workbook of :func:`analysis.schedule.write_schedule_excel` (sheets 按时段 and
+按单位, Chinese headers).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from analysis.pairing import PairingData, resolve_entity
+from analysis.schedule import event_attendees, schedule_meetings, write_schedule_excel
+from api.app import AppCache, get_cache, get_store
+from api.routes._common import json_records, matchmaker, problem_responses
+from api.routes.pairings import fitted_recommender
+from api.security import Principal
+from graph.errors import SchemaError
+from graph.store import GraphStore
+
+__all__ = ["XLSX", "ScheduleRequest", "ScheduleResult", "router", "wants_excel"]
+
+router = APIRouter(tags=["schedule"])
+
+#: The media type of an Excel workbook; send it in ``Accept`` to get the schedule as a file.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: Most attendees one request may name (the MILP grows with firms × partners × slots).
+MAX_ATTENDEES = 1000
+
+EntityRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+_PARTNER_KINDS = ("University", "Talent")
+
+
+class ScheduleRequest(BaseModel):
+    """Who attends, and how many meetings fit.
+
+    Give either ``event_id`` or ``enterprise_ids`` and ``partner_ids``.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"event_id": "event:2023-对接会-01", "slots": 4, "max_meetings": 3}]})
+
+    event_id: EntityRef | None = Field(None, description="Schedule everyone who ATTENDED this Event")
+    enterprise_ids: list[EntityRef] | None = Field(
+        None, max_length=MAX_ATTENDEES, description="Attending firms (id, USCC or exact name)")
+    partner_ids: list[EntityRef] | None = Field(
+        None, max_length=MAX_ATTENDEES, description="Attending universities / institutes / experts (id, USCC or name)")
+    slots: int = Field(ge=1, le=48, description="Number of time slots")
+    max_meetings: int = Field(ge=1, le=48, description="Most meetings per organisation or expert")
+    include_existing: bool = Field(False, description="Allow meetings with existing partners")
+    candidates_per_firm: int | None = Field(
+        None, ge=1, le=100, description="Best counterparts considered per firm (default max(3 × max_meetings, 10))")
+    time_limit: float = Field(20.0, gt=0, le=60, description="Seconds the solver may spend")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ScheduleRequest:
+        listed = self.enterprise_ids is not None or self.partner_ids is not None
+        if (self.event_id is None) == (not listed):
+            raise ValueError("give either event_id or enterprise_ids and partner_ids, not both and not neither")
+        if listed and not (self.enterprise_ids and self.partner_ids):
+            raise ValueError("enterprise_ids and partner_ids must both list at least one attendee")
+        return self
+
+
+class Meeting(BaseModel):
+    """One meeting: a firm and a university / expert in a slot."""
+
+    slot: int = Field(description="1-based")
+    enterprise_id: str
+    enterprise_name: str
+    partner_id: str
+    partner_name: str
+    partner_kind: str
+    score: float = Field(description="Pairing score of the two, 0–1")
+    explanation: str
+
+
+class AgendaEntry(BaseModel):
+    """One organisation's meeting (each meeting appears once per side)."""
+
+    organisation_id: str
+    organisation_name: str
+    role: str = Field(description="企业 / 高校院所 / 专家")
+    slot: int
+    counterpart_id: str
+    counterpart_name: str
+    score: float
+
+
+class ScheduleResult(BaseModel):
+    """The planned meetings."""
+
+    event_id: str | None
+    as_of: int = Field(description="The cut-off year the pairing scores were fitted at")
+    slots: int
+    max_meetings: int
+    enterprises: int = Field(description="Attending firms")
+    partners: int = Field(description="Attending universities, institutes and experts")
+    firms_met: int = Field(description="Firms with at least one meeting")
+    total: int = Field(description="Number of meetings")
+    meetings: list[Meeting] = Field(description="By slot, then firm")
+    agenda: list[AgendaEntry] = Field(description="Per organisation, by slot")
+
+
+def wants_excel(accept: str | None) -> bool:
+    """Does the ``Accept`` header ask for the workbook (and prefer it to JSON)?
+
+    >>> wants_excel(XLSX), wants_excel("application/json"), wants_excel(None)
+    (True, False, False)
+    >>> wants_excel(f"application/json;q=0.5, {XLSX}")
+    True
+    """
+    if not accept:
+        return False
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        q = 1.0
+        for parameter in fields[1:]:
+            if parameter.startswith("q="):
+                try:
+                    q = float(parameter[2:])
+                except ValueError:
+                    q = 0.0
+        quality[fields[0].lower()] = max(q, quality.get(fields[0].lower(), 0.0))
+    excel = quality.get(XLSX, 0.0)
+    return excel > 0 and excel >= max(quality.get("application/json", 0.0), quality.get("*/*", 0.0))
+
+
+def _resolve(data: PairingData, refs: list[str], kinds: tuple[str, ...], field: str) -> list[str]:
+    ids = []
+    for ref in refs:
+        node_id = resolve_entity(data, ref)  # NotFoundError → 404 naming the value
+        kind = data.kinds[data.pos[node_id]]
+        if kind not in kinds:
+            raise SchemaError(f"{field}: {ref!r} is a {kind}, not a {' or '.join(kinds)}; "
+                              f"list it under {'partner_ids' if kind in _PARTNER_KINDS else 'enterprise_ids'}"
+                              if kind in (*_PARTNER_KINDS, "Enterprise") else
+                              f"{field}: {ref!r} is a {kind}; only firms, universities and experts meet")
+        ids.append(node_id)
+    return list(dict.fromkeys(ids))
+
+
+def _filename(event_id: str | None) -> str:
+    stem = re.sub(r"[^0-9A-Za-z._-]+", "_", event_id or "attendees").strip("_") or "attendees"
+    return f"schedule-{stem[:80]}.xlsx"
+
+
+@router.post(
+    "/schedule",
+    response_model=ScheduleResult,
+    responses={
+        200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+              "description": "The schedule (JSON, or the workbook when Accept asks for it)"},
+        **problem_responses(404, 409),
+    },
+    summary="Plan 1:1 meetings for a matchmaking event (JSON, or Excel with Accept)",
+)
+def schedule(
+    body: ScheduleRequest,
+    request: Request,
+    principal: Principal = Depends(matchmaker),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+) -> Any:
+    """Meetings that maximise the total pairing score, each firm at least one meeting where possible,
+    nobody double-booked, at most ``max_meetings`` each.  Unknown attendees → 404; an attendee of the
+    wrong kind or an unsolvable plan → 422."""
+    recommender = fitted_recommender(store, cache)
+    data = recommender.data_
+    if body.event_id is not None:
+        event_id = resolve_entity(data, body.event_id)
+        kind = data.kinds[data.pos[event_id]]
+        if kind != "Event":
+            raise SchemaError(f"event_id {body.event_id!r} is a {kind}, not an Event; give an Event id, "
+                              "or list the attendees in enterprise_ids and partner_ids")
+        attendees = event_attendees(data, event_id)
+    else:
+        event_id = None
+        attendees = (_resolve(data, body.enterprise_ids or [], ("Enterprise",), "enterprise_ids")
+                     + _resolve(data, body.partner_ids or [], _PARTNER_KINDS, "partner_ids"))
+    if len(attendees) > MAX_ATTENDEES:
+        raise SchemaError(f"{len(attendees)} attendees is more than one schedule handles ({MAX_ATTENDEES}); "
+                          "split the event into sessions")
+    kinds = [data.kinds[data.pos[a]] for a in attendees]
+    table, agenda = schedule_meetings(recommender, attendees, body.slots, body.max_meetings,
+                                      candidates_per_firm=body.candidates_per_firm,
+                                      include_existing=body.include_existing, time_limit=body.time_limit)
+    if wants_excel(request.headers.get("accept")):
+        with tempfile.TemporaryDirectory(prefix="innonet-schedule-") as folder:
+            path = Path(folder) / "schedule.xlsx"
+            write_schedule_excel(table, agenda, path)
+            content = path.read_bytes()
+        return Response(content, media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{_filename(event_id)}"'})
+    return {
+        "event_id": event_id,
+        "as_of": int(recommender.year_),
+        "slots": body.slots,
+        "max_meetings": body.max_meetings,
+        "enterprises": sum(k == "Enterprise" for k in kinds),
+        "partners": sum(k in _PARTNER_KINDS for k in kinds),
+        "firms_met": int(table["enterprise_id"].nunique()) if len(table) else 0,
+        "total": len(table),
+        "meetings": json_records(table),
+        "agenda": json_records(agenda),
+    }
