@@ -165,3 +165,60 @@ def test_bad_key_configuration_fails_at_build(monkeypatch):
     monkeypatch.setenv("INNONET_API_KEYS", "admin:k1,viewer:k2")
     app = create_app(store=SQLiteStore(":memory:"), api_settings=ApiSettings())
     assert app.state.keyring.role_for("k1") == "admin"
+
+
+def test_cache_follows_changes_made_outside_the_api(tmp_path):
+    """Another writer (here a second connection, as another process's ingest would be) empties the cache."""
+    path = tmp_path / "shared.db"
+    SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    settings = ApiSettings(innonet_cache_check_seconds=0)
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]),
+                     api_settings=settings)
+    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
+        generation = app.state.cache.generation
+        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
+        assert app.state.cache.generation == generation  # nothing changed: served from the cache
+        other = SQLiteStore(path)
+        other.upsert_nodes("University", [{"id": "u2", "name": "南京工业大学"}])
+        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 2}
+        other.delete_nodes(["u1"])
+        other.close()
+        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
+    assert app.state.cache.watcher is None  # the probe connection is closed with the app
+
+
+def test_cache_follows_direct_writes_to_an_injected_store_and_api_writes_rebuild_once(api_app, client):
+    viewer, admin = client("viewer"), client("admin")
+    api_app.state.cache.watch(api_app.state.store, interval=0)  # the lifespan attached one with the default
+    before = viewer.get("/ecosystem/summary").json()["nodes"]["University"]
+    api_app.state.store.upsert_nodes("University", [{"id": "u9", "name": "东南大学"}])
+    assert viewer.get("/ecosystem/summary").json()["nodes"]["University"] == before + 1
+    generation = api_app.state.cache.generation
+    assert admin.delete("/entities/u9").status_code == 200
+    assert viewer.get("/ecosystem/summary").json()["nodes"]["University"] == before
+    assert api_app.state.cache.generation == generation + 1  # the delete's own invalidation, not a second one
+
+
+def test_watcher_looks_at_most_every_interval(monkeypatch):
+    store = SQLiteStore(":memory:")
+    cache = AppCache(ttl=60)
+    cache.watch(store, interval=3600)
+    assert cache.get("k", lambda: "old") == "old"
+    store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    assert cache.get("k", lambda: "new") == "old"  # not looked yet
+    cache.watcher._next_look = 0.0  # the interval has passed
+    assert cache.get("k", lambda: "new") == "new"
+    cache.watch(None)
+    assert cache.watcher is None
+
+
+def test_counts_fingerprint_for_other_stores():
+    from api.app import store_fingerprint
+    from api.security import MaskedStore
+
+    inner = SQLiteStore(":memory:")
+    probe = store_fingerprint(MaskedStore(inner))  # not a SQLiteStore: falls back to counts()
+    before = probe()
+    inner.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    assert probe() != before and probe() == probe()
