@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -88,6 +89,8 @@ class AnalysisResult:
     tables: dict[str, pd.DataFrame]
     timings: dict[str, float] = field(default_factory=dict)
     cpu_timings: dict[str, float] = field(default_factory=dict)
+    #: Enterprises analysed (in ``town`` when one is given); the tables may list fewer (``measures`` is cut).
+    enterprises: int = 0
 
 
 def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = None,
@@ -145,7 +148,8 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
                 keep = (frame["dimension"] != "town") | (frame["group"] == town)
                 tables[key] = frame[keep].reset_index(drop=True)
     tables["measures"] = tables["measures"].head(2000)
-    return AnalysisResult(snap.as_of, town, tables, timings, cpu_timings)
+    in_scope = int(len(firms) if town is None else (firms["town"] == town).sum())
+    return AnalysisResult(snap.as_of, town, tables, timings, cpu_timings, enterprises=in_scope)
 
 
 def _header(column: str) -> str:
@@ -216,6 +220,7 @@ def _charts(result: AnalysisResult) -> dict[str, str]:
         if rows["base"].sum() == 0:
             continue
         axis.plot(rows["year"], rows["conversion_rate"] * 100, marker="o", label=f"{from_tier}→")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2021.5
     axis.set_title("晋级转化率 promotion rate (%)")
     axis.legend(fontsize=7)
     charts["funnel"] = _svg(figure)
@@ -241,15 +246,15 @@ th{background:#eef4ef}.nodata{color:#a33}.charts{display:flex;gap:1em;flex-wrap:
 {% for r in indicator_rows %}<tr><td>{{ r.action }}</td><td>{{ r.indicator }}</td><td>{{ r.town }}</td>
 <td{% if r.nodata %} class="nodata"{% endif %}>{{ r.value }}</td><td>{{ r.change }}</td><td>{{ r.input }}</td></tr>
 {% endfor %}</table>
-{% for title, rows in gap_sections %}<h2>{{ title }}</h2>
-{% if rows %}<table>{% for r in rows %}<tr><td>{{ r.name }}</td><td>{{ r.reason }}</td></tr>{% endfor %}</table>
+{% for title, first, rows in gap_sections %}<h2>{{ title }}</h2>
+{% if rows %}<table><tr><th>{{ first }}</th><th>原因 reason</th></tr>{% for r in rows %}<tr><td>{{ r.name }}</td><td>{{ r.reason }}</td></tr>{% endfor %}</table>
 {% else %}<p>无 none</p>{% endif %}{% endfor %}
 </body></html>
 """
 
 
 def _fmt(value: float) -> str:
-    if value != value:
+    if np.isnan(value):
         return ""
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
@@ -268,9 +273,8 @@ def write_report(result: AnalysisResult, path: str | Path, top: int = 10) -> Pat
         }
         for r in ind.itertuples(index=False)
     ]
-    measures = tables["measures"]
     summary = [
-        ("企业 enterprises", int((measures["kind"] == "Enterprise").sum()) if len(measures) else 0),
+        ("企业 enterprises", result.enterprises),
         ("社群 communities", len(tables["communities"])),
         ("孤立创新企业 isolated innovators", len(tables["gap_isolated"])),
         ("可申报下一梯次 ready for next tier", int(tables["gap_readiness"]["ready"].sum())
@@ -286,7 +290,8 @@ def write_report(result: AnalysisResult, path: str | Path, top: int = 10) -> Pat
         ("gap_readiness", "晋级准备 Promotion readiness", "name"),
     ):
         frame = tables[key].head(top)
-        sections.append((title, [{"name": r[name_column], "reason": r["reason"]} for _, r in frame.iterrows()]))
+        sections.append((title, _header(name_column),
+                         [{"name": r[name_column], "reason": r["reason"]} for _, r in frame.iterrows()]))
     environment = jinja2.Environment(autoescape=True)
     html = environment.from_string(_TEMPLATE).render(
         year=result.year, town=result.town, summary=summary, charts=_charts(result),

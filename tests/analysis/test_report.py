@@ -52,3 +52,13 @@ def test_cli_analyze(tmp_path, monkeypatch) -> None:
     assert (out / "analysis.xlsx").exists() and (out / "report.html").exists()
     bad = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--town", "火星镇"])
     assert bad.exit_code == 2 and "火星镇" in bad.output
+
+
+def test_summary_counts_every_enterprise_not_the_cut_centrality_table(eco_store, tmp_path) -> None:
+    result = run_analysis(eco_store)
+    result.tables["measures"] = result.tables["measures"].head(2)  # the workbook's centrality sheet is cut
+    assert result.enterprises == 6
+    html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"企业 enterprises: <b>6</b>", html)
+    assert run_analysis(eco_store, town="官林镇").enterprises == 2
+    assert set(result.cpu_timings) == set(result.timings) and "enterprises" in result.timings
