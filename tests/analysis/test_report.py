@@ -23,7 +23,7 @@ def test_workbook_and_report(eco_store, tmp_path) -> None:
     book = load_workbook(write_workbook(result, tmp_path / "analysis.xlsx"))
     assert any("指标" in name for name in book.sheetnames)
     assert sum("缺口" in name for name in book.sheetnames) >= 5
-    sheet = book[[n for n in book.sheetnames if "指标" in n][0]]
+    sheet = book[next(n for n in book.sheetnames if "指标" in n)]
     assert sheet["A1"].value.startswith("行动") and sheet.freeze_panes == "A2"
     assert "无数据 no data" in {c.value for c in sheet["F"]}
     html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
