@@ -61,6 +61,8 @@ from graph.store import GraphStore
 __all__ = [
     "COLLABORATION_KINDS",
     "COLLABORATION_TYPES",
+    "DEFAULT_MAX_MEETINGS",
+    "DEFAULT_SLOTS",
     "MAX_INTERACTIVE_NODES",
     "VIEWS",
     "MapRenderError",
@@ -85,6 +87,12 @@ COLLABORATION_KINDS: tuple[str, ...] = ("Enterprise", "University", "Talent", "F
 #: Edge type of a recommended partner in the ego view and of a proposed meeting in the event view.
 RECOMMENDED = "RECOMMENDED"
 PROPOSED_MEETING = "PROPOSED_MEETING"
+
+#: Event view without a schedule: the meetings are planned with this many time slots and at most
+#: this many meetings per organisation (a half-day 对接会: six 20-minute rounds; an institute can
+#: then see a firm in every round, which the usual 4–6 firms per institute need).
+DEFAULT_SLOTS = 6
+DEFAULT_MAX_MEETINGS = 6
 
 #: Relationship types that tie them directly (the analysis engine's organisation network).
 COLLABORATION_TYPES: tuple[str, ...] = (
@@ -335,6 +343,9 @@ def build_view(
     community: int | None = None,
     recommendations: pd.DataFrame | None = None,
     schedule: pd.DataFrame | None = None,
+    slots: int | None = None,
+    max_meetings: int | None = None,
+    recommender: Any = None,
     seed: int = 0,
 ) -> nx.MultiDiGraph:
     """The filtered subgraph one map draws.
@@ -349,8 +360,8 @@ def build_view(
         :func:`collaboration_communities` (``community`` required).  ``ego``: one organisation
         (``id``), its partners (every neighbour except town / industry / tier facts) and its
         recommended partners, drawn with ``RECOMMENDED`` edges.  ``event``: an Event (``id``), its
-        attendees, the ties among them and the proposed meetings of ``schedule`` as
-        ``PROPOSED_MEETING`` edges.
+        attendees, the ties among them and the proposed meetings (``schedule``, or planned here
+        with :func:`analysis.schedule.schedule_meetings`) as ``PROPOSED_MEETING`` edges.
     id : str, optional
         The organisation (ego) or Event (event) in the centre.
     tier, town, industry : str, optional
@@ -365,7 +376,17 @@ def build_view(
         no recommendations are drawn and ``graph.graph["notes"]`` says so.
     schedule : DataFrame, optional
         Event view: columns ``enterprise_id``, ``partner_id``, ``slot`` (``score``, ``explanation``
-        used when present).
+        used when present).  When it is not given, the meetings are planned among the attendees in
+        the view: a :class:`analysis.pairing.PairingRecommender` is fitted once (or ``recommender``
+        is used) and :func:`analysis.schedule.schedule_meetings` picks the 1:1 meetings; when that
+        is impossible (too little history, no firm or no partner attending) ``graph.graph["notes"]``
+        says why and only the attendees are drawn.
+    slots, max_meetings : int, optional
+        Event view without ``schedule``: time slots and most meetings per organisation
+        (default :data:`DEFAULT_SLOTS`, :data:`DEFAULT_MAX_MEETINGS`).
+    recommender : PairingRecommender, optional
+        A fitted recommender to use for the ego view's recommendations and the event view's
+        meetings instead of fitting one on ``source`` (the API keeps one).
     seed : int
         Seed for the communities.
 
@@ -424,9 +445,14 @@ def build_view(
     selected = _apply_filters(full, selected, facts, centre, tier=tier, town=town, industry=industry)
     view_graph = nx.MultiDiGraph(full.subgraph(selected))
     if view == "event":
+        if schedule is None:
+            attendees = [n for n in view_graph if n != centre]
+            schedule = _plan_meetings(source, full, attendees, slots, max_meetings, recommender, notes)
+        elif slots is not None or max_meetings is not None:
+            raise SchemaError("slots / max_meetings plan the meetings; they cannot be combined with a given schedule")
         _add_schedule(view_graph, full, schedule, notes)
     if view == "ego":
-        _add_recommendations(view_graph, full, source, centre, recommendations, notes)
+        _add_recommendations(view_graph, full, source, centre, recommendations, notes, recommender)
 
     partners = _partners(full)
     centrality = _pagerank(view_graph)
@@ -477,9 +503,9 @@ def _apply_filters(graph: nx.MultiDiGraph, selected: set[Any], facts: dict[Any, 
 
 
 def _add_recommendations(view_graph: nx.MultiDiGraph, full: nx.MultiDiGraph, source: Any, centre: Any,
-                         recommendations: pd.DataFrame | None, notes: list[str]) -> None:
+                         recommendations: pd.DataFrame | None, notes: list[str], recommender: Any = None) -> None:
     if recommendations is None:
-        recommendations = _recommend(source, full, centre, notes)
+        recommendations = _recommend(source, full, centre, notes, recommender)
         if recommendations is None:
             return
     missing = {"id", "score", "explanation"} - set(recommendations.columns)
@@ -501,24 +527,59 @@ def _add_recommendations(view_graph: nx.MultiDiGraph, full: nx.MultiDiGraph, sou
         notes.append("无推荐结果 / the recommender returned no partners")
 
 
-def _recommend(source: Any, full: nx.MultiDiGraph, centre: Any, notes: list[str]) -> pd.DataFrame | None:
+def _recommend(source: Any, full: nx.MultiDiGraph, centre: Any, notes: list[str],
+               recommender: Any = None) -> pd.DataFrame | None:
     try:
         from analysis.pairing import PairingRecommender
     except ImportError:
         notes.append("未绘制推荐: 配对模块不可用 / no recommendations drawn: analysis.pairing is not available")
         return None
     try:
-        recommender = PairingRecommender().fit(source if isinstance(source, GraphStore) else full)
+        if recommender is None:
+            recommender = PairingRecommender().fit(source if isinstance(source, GraphStore) else full)
         return recommender.recommend(centre, k=10)
     except InnonetError as exc:  # e.g. too little history to learn from: the map says so
         notes.append(f"未绘制推荐 / no recommendations drawn: {exc}")
         return None
 
 
+def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slots: int | None,
+                   max_meetings: int | None, recommender: Any, notes: list[str]) -> pd.DataFrame | None:
+    """The event's 1:1 meetings planned by :func:`analysis.schedule.schedule_meetings` (None: a note says why)."""
+    slots = DEFAULT_SLOTS if slots is None else int(slots)
+    max_meetings = DEFAULT_MAX_MEETINGS if max_meetings is None else int(max_meetings)
+    if slots < 1 or max_meetings < 1:
+        raise SchemaError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
+    kinds = Counter(_kind(full, n) for n in attendees)
+    if not kinds["Enterprise"] or not (kinds["University"] or kinds["Talent"]):
+        notes.append(f"未生成对接日程: 需要企业和高校院所/专家同时参加 (企业 {kinds['Enterprise']}, 高校院所 "
+                     f"{kinds['University']}, 专家 {kinds['Talent']}) / no meetings planned: the event needs "
+                     "attending firms and universities or experts")
+        return None
+    try:
+        from analysis.pairing import PairingRecommender
+        from analysis.schedule import schedule_meetings
+    except ImportError:
+        notes.append("未生成对接日程: 配对模块不可用 / no meetings planned: analysis.pairing is not available")
+        return None
+    try:
+        if recommender is None:
+            recommender = PairingRecommender().fit(source if isinstance(source, GraphStore) else full)
+        schedule, _agenda = schedule_meetings(recommender, [str(n) for n in attendees], slots, max_meetings)
+    except InnonetError as exc:  # too little history, or the programme could not be solved
+        notes.append(f"未生成对接日程 / no meetings planned: {exc}")
+        return None
+    covered = schedule["enterprise_id"].nunique() if len(schedule) else 0
+    notes.append(f"对接日程由配对模型生成: {len(schedule)} 场对接, {slots} 个时段, 每单位至多 {max_meetings} 场, "
+                 f"{covered}/{kinds['Enterprise']} 家企业有对接 / meetings planned by the pairing model: "
+                 f"{len(schedule)} in {slots} slots, at most {max_meetings} each, {covered} of "
+                 f"{kinds['Enterprise']} firms meet someone")
+    return schedule
+
+
 def _add_schedule(view_graph: nx.MultiDiGraph, full: nx.MultiDiGraph, schedule: pd.DataFrame | None,
                   notes: list[str]) -> None:
-    if schedule is None:
-        notes.append("未提供对接日程 / no meeting schedule given (innonet schedule --event ID)")
+    if schedule is None:  # _plan_meetings has said why
         return
     missing = {"enterprise_id", "partner_id", "slot"} - set(schedule.columns)
     if missing:
@@ -913,8 +974,8 @@ def render_map(
     seed : int
         Seed for communities and layout: the same data gives the same picture.
     **filters
-        ``id``, ``tier``, ``town``, ``industry``, ``community``, ``recommendations``, ``schedule``
-        as in :func:`build_view`.
+        ``id``, ``tier``, ``town``, ``industry``, ``community``, ``recommendations``, ``schedule``,
+        ``slots``, ``max_meetings``, ``recommender`` as in :func:`build_view`.
 
     Returns
     -------

@@ -9,8 +9,16 @@ import networkx as nx
 import pandas as pd
 
 from api.commands.common import store_from_settings
-from api.maps import MAX_INTERACTIVE_NODES, VIEWS, build_view, export_view, render_view
-from graph.errors import IngestError, NotFoundError
+from api.maps import (
+    DEFAULT_MAX_MEETINGS,
+    DEFAULT_SLOTS,
+    MAX_INTERACTIVE_NODES,
+    VIEWS,
+    build_view,
+    export_view,
+    render_view,
+)
+from graph.errors import IngestError, NotFoundError, SchemaError
 from graph.projection import to_networkx
 
 __all__ = ["map_command", "read_schedule", "resolve_id"]
@@ -84,22 +92,35 @@ def read_schedule(path: str | Path) -> pd.DataFrame:
 @click.option("--gexf", type=click.Path(dir_okay=False), help="Also the same subgraph as GEXF (Gephi).")
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Also the same subgraph as GraphML.")
 @click.option("--schedule", "schedule_file", type=click.Path(exists=True, dir_okay=False),
-              help="event view: meeting schedule (CSV/XLSX with enterprise_id, partner_id, slot).")
+              help="event view: meeting schedule (CSV/XLSX with enterprise_id, partner_id, slot); "
+                   "without it the meetings are planned from the pairing model.")
+@click.option("--slots", type=click.IntRange(min=1),
+              help=f"event view without --schedule: time slots to plan [default: {DEFAULT_SLOTS}].")
+@click.option("--max-meetings", type=click.IntRange(min=1),
+              help=f"event view without --schedule: most meetings per organisation [default: {DEFAULT_MAX_MEETINGS}].")
 @click.option("--title", help="Page title (default: the view and its filters).")
 @click.option("--max-nodes", type=int, default=MAX_INTERACTIVE_NODES, show_default=True,
               help="Bigger views are drawn as super-nodes (communities or towns).")
 @click.option("--drilldown", is_flag=True, help="Aggregated maps: also write each super-node's map next to --out.")
 def map_command(view: str, node: str | None, tier: str | None, town: str | None, industry: str | None,
                 community: int | None, out: str, png: str | None, pdf: str | None, gexf: str | None,
-                graphml: str | None, schedule_file: str | None, title: str | None, max_nodes: int,
-                drilldown: bool) -> None:
-    """Draw the network as one offline HTML map, with optional posters and exports (网络地图)."""
+                graphml: str | None, schedule_file: str | None, slots: int | None, max_meetings: int | None,
+                title: str | None, max_nodes: int, drilldown: bool) -> None:
+    """Draw the network as one offline HTML map, with optional posters and exports (网络地图).
+
+    The event view draws the attendees and the proposed 1:1 meetings: those of --schedule FILE,
+    or, without it, meetings planned here (pairing model fitted once, then the same solver as
+    ``innonet schedule``) with --slots and --max-meetings.
+    """
+    if (slots is not None or max_meetings is not None) and (view != "event" or schedule_file):
+        raise SchemaError("--slots and --max-meetings plan the meetings of --view event; "
+                          "drop them, or drop --schedule to plan the meetings from the pairing model")
     with store_from_settings() as store:
         graph = to_networkx(store)
     node_id = resolve_id(graph, node) if node is not None else None
     schedule = read_schedule(schedule_file) if schedule_file else None
     subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
-                          schedule=schedule)
+                          schedule=schedule, slots=slots, max_meetings=max_meetings)
     render_view(subgraph, out=out, title=title, max_nodes=max_nodes,
                 drilldown_dir=Path(out).parent if drilldown else None)
     drawn = "aggregated" if subgraph.number_of_nodes() > max_nodes else "interactive"

@@ -8,6 +8,7 @@ import json
 import random
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
@@ -275,3 +276,116 @@ def test_map_command_writes_html_and_exports(tmp_path: Path, monkeypatch: pytest
     assert "3 nodes" not in result.output or "interactive" in result.output
     result = runner.invoke(cli, ["map", "--view", "community", "--community", "42", "--out", str(out)])
     assert result.exit_code == 2 and "community 42" in result.output
+
+
+# ---- event view: meetings planned from the pairing model ------------------------------------
+
+
+TOPICS = (["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂陶瓷", "釉料"])
+
+
+def dated_network(seed: int = 5) -> nx.MultiDiGraph:
+    """Firms that work with universities of their own topic year by year, and one 对接会 with 8 firms and 3 institutes."""
+    rng = random.Random(seed)
+    graph = nx.MultiDiGraph()
+    for j in range(9):
+        graph.add_node(f"u{j}", kind="University", name=f"第{j}研究院", keywords=TOPICS[j % 3])
+    for i in range(90):
+        graph.add_node(f"e{i}", kind="Enterprise", name=f"宜兴{i}号科技有限公司", keywords=[TOPICS[i % 3][0]],
+                       town=TOWNS[i % len(TOWNS)], industry="新材料", founded="2010-01-01")
+    for year in range(2014, 2023):
+        for i in rng.sample(range(90), 25):
+            same = [j for j in range(9) if j % 3 == i % 3]
+            j = rng.choice(same) if rng.random() < 0.85 else rng.randrange(9)
+            graph.add_edge(f"e{i}", f"u{j}", key=f"COLLABORATES_WITH:{year}", type="COLLABORATES_WITH", year=year)
+    graph.add_node("ev9", kind="Event", name="2023年新材料产学研对接会", year=2023)
+    for node in [f"e{i}" for i in range(8)] + ["u0", "u1", "u2"]:
+        graph.add_edge(node, "ev9", type="ATTENDED", year=2023)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def dated() -> nx.MultiDiGraph:
+    return dated_network()
+
+
+def test_event_view_plans_the_meetings_itself(dated: nx.MultiDiGraph) -> None:
+    view = build_view(dated, "event", id="ev9", slots=3, max_meetings=3)
+    meetings = [(s, t, d) for s, t, d in view.edges(data=True) if d["type"] == PROPOSED_MEETING]
+    firms = {f"e{i}" for i in range(8)}
+    assert meetings and all(s in firms and t in {"u0", "u1", "u2"} for s, t, _ in meetings)
+    assert all(d["slot"] in {"1", "2", "3"} and 0 < d["score"] <= 1 and "Why:" in d["explanation"]
+               for _, _, d in meetings)
+    # nobody double-booked, nobody over capacity, and 3 institutes x 3 slots cover all 8 firms
+    booked = [(n, d["slot"]) for s, t, d in meetings for n in (s, t)]
+    assert len(booked) == len(set(booked))
+    assert max(Counter(n for s, t, _ in meetings for n in (s, t)).values()) <= 3
+    assert {s for s, _, _ in meetings} == firms
+    assert set(view) == {"ev9"} | firms | {"u0", "u1", "u2"}
+    assert any("planned by the pairing model" in note for note in view.graph["notes"])
+    # one slot, one meeting each: at most 3 meetings (one per institute)
+    tight = build_view(dated, "event", id="ev9", slots=1, max_meetings=1)
+    assert 1 <= sum(d["type"] == PROPOSED_MEETING for _, _, d in tight.edges(data=True)) <= 3
+
+
+def test_event_view_reuses_a_fitted_recommender_and_keeps_a_given_schedule(dated: nx.MultiDiGraph) -> None:
+    from analysis.pairing import PairingRecommender
+
+    recommender = PairingRecommender().fit(dated)
+    planned = build_view(dated, "event", id="ev9", recommender=recommender)
+    again = build_view(dated, "event", id="ev9")
+    edges = sorted((s, t, d["slot"]) for s, t, d in planned.edges(data=True) if d["type"] == PROPOSED_MEETING)
+    assert edges and edges == sorted((s, t, d["slot"]) for s, t, d in again.edges(data=True)
+                                     if d["type"] == PROPOSED_MEETING)
+    given = pd.DataFrame({"enterprise_id": ["e1"], "partner_id": ["u2"], "slot": [4]})
+    view = build_view(dated, "event", id="ev9", schedule=given)
+    assert [(s, t, d["slot"]) for s, t, d in view.edges(data=True) if d["type"] == PROPOSED_MEETING] == [
+        ("e1", "u2", "4")]
+    with pytest.raises(SchemaError, match="schedule"):
+        build_view(dated, "event", id="ev9", schedule=given, slots=2)
+    with pytest.raises(SchemaError, match="at least 1"):
+        build_view(dated, "event", id="ev9", slots=0)
+
+
+def test_event_view_without_partners_says_why(dated: nx.MultiDiGraph) -> None:
+    graph = dated.copy()
+    graph.add_node("ev8", kind="Event", name="企业沙龙", year=2023)
+    for node in ("e1", "e2"):
+        graph.add_edge(node, "ev8", type="ATTENDED", year=2023)
+    view = build_view(graph, "event", id="ev8")  # firms only: nobody to meet
+    assert set(view) == {"ev8", "e1", "e2"}
+    assert not any(d["type"] == PROPOSED_MEETING for _, _, d in view.edges(data=True))
+    assert any("no meetings planned" in note for note in view.graph["notes"])
+
+
+def test_map_command_plans_event_meetings(dated: nx.MultiDiGraph, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "event.db"
+    store = SQLiteStore(database)
+    try:
+        for kind in ("Enterprise", "University", "Event"):
+            store.upsert_nodes(kind, [{"id": n, **{k: v for k, v in a.items() if k != "kind"}}
+                                      for n, a in dated.nodes(data=True) if a["kind"] == kind])
+        for rel_type in ("COLLABORATES_WITH", "ATTENDED"):
+            store.upsert_relationships(rel_type, [{"source": s, "target": t, "key": str(a["year"]), "year": a["year"]}
+                                                  for s, t, a in dated.edges(data=True) if a["type"] == rel_type])
+    finally:
+        store.close()
+    monkeypatch.setenv("INNONET_DB", str(database))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    runner = CliRunner()
+    out = tmp_path / "event.html"
+    result = runner.invoke(cli, ["map", "--view", "event", "--id", "ev9", "--slots", "2", "--max-meetings", "2",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "planned by the pairing model" in result.output and "in 2 slots" in result.output
+    drawn = page_data(out.read_text(encoding="utf-8"))
+    assert "PROPOSED_MEETING" in json.dumps(drawn, ensure_ascii=False)
+    schedule = tmp_path / "s.csv"
+    schedule.write_text("企业编号,对接方编号,时段\ne3,u1,1\n", encoding="utf-8")
+    result = runner.invoke(cli, ["map", "--view", "event", "--id", "ev9", "--schedule", str(schedule),
+                                 "--out", str(out)])
+    assert result.exit_code == 0 and "planned" not in result.output, result.output
+    result = runner.invoke(cli, ["map", "--view", "event", "--id", "ev9", "--schedule", str(schedule),
+                                 "--slots", "3", "--out", str(out)])
+    assert result.exit_code == 2 and "--slots" in result.output

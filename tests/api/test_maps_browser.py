@@ -154,3 +154,44 @@ def test_poster_png_and_a3_pdf(browser: Any, ecosystem_map: Any, tmp_path: Path)
         assert max(ImageStat.Stat(canvas).stddev) > 10
     width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes()).groups())
     assert abs(width - 1190.55) < 2 and abs(height - 841.89) < 2  # A3 landscape in points
+
+
+def dated_event_network(seed: int = 5) -> nx.MultiDiGraph:
+    """Dated collaborations (so the pairing model can be fitted) and one 对接会 with a hostile firm name."""
+    rng = random.Random(seed)
+    topics = (["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂陶瓷", "釉料"])
+    graph = nx.MultiDiGraph()
+    for j in range(9):
+        graph.add_node(f"u{j}", kind="University", name=f"第{j}研究院", keywords=topics[j % 3])
+    for i in range(90):
+        graph.add_node(f"e{i}", kind="Enterprise", name=f"宜兴{i}号科技有限公司", keywords=[topics[i % 3][0]],
+                       founded="2010-01-01")
+    graph.nodes["e0"]["name"] = HOSTILE
+    for year in range(2014, 2023):
+        for i in rng.sample(range(90), 25):
+            j = rng.choice([j for j in range(9) if j % 3 == i % 3]) if rng.random() < 0.85 else rng.randrange(9)
+            graph.add_edge(f"e{i}", f"u{j}", type="COLLABORATES_WITH", year=year)
+    graph.add_node("ev9", kind="Event", name="2023年新材料产学研对接会", year=2023)
+    for node in [f"e{i}" for i in range(8)] + ["u0", "u1", "u2"]:
+        graph.add_edge(node, "ev9", type="ATTENDED", year=2023)
+    return graph
+
+
+def test_event_map_draws_attendees_and_the_planned_meetings(browser: Any, tmp_path: Path) -> None:
+    view = build_view(dated_event_network(), "event", id="ev9", slots=3, max_meetings=3)
+    meetings = [(s, t) for s, t, d in view.edges(data=True) if d["type"] == "PROPOSED_MEETING"]
+    assert len(meetings) >= 8  # every firm meets someone
+    path = tmp_path / "event.html"
+    render_view(view, out=path)
+    opened = Opened(browser, path)
+    try:
+        assert opened.errors == []
+        assert opened.requests == [path.as_uri()]
+        assert opened.drawn() == view.number_of_nodes() == 12
+        edges = opened.page.evaluate("window.innonetMap.network.body.data.edges.get()")
+        drawn_meetings = {(e["from"], e["to"]) for e in edges if e.get("dashes")}
+        assert drawn_meetings == set(meetings)
+        assert "拟安排对接" in opened.page.locator("body").inner_text()
+        assert opened.page.evaluate("window.__xss") is None
+    finally:
+        opened.page.close()
