@@ -153,6 +153,9 @@ def _firm_rows(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tier_new(rank: int) -> Measure:
+    """Firms with a ``rank`` record dated that year: the yearly 科技型中小企业 list (入库, renewals included),
+    高企 certificates granted (new and re-certified), 专精特新 recognitions."""
+
     def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         if not len(ctx.history):
             return None
@@ -323,7 +326,7 @@ _T = "REACHED_TIER"
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(1, "新成立企业 / enterprises founded", "家", "Enterprise.founded", _founded),
     Indicator(1, "招商活动 / investment-promotion events", "场", "Event (event_type 招商活动, year)", _events("招商")),
-    Indicator(2, "新认定科技型中小企业 / new tech SMEs", "家", f"{_T} → {TIERS[0]} (year)", _tier_new(1)),
+    Indicator(2, "科技型中小企业入库 / tech SMEs registered", "家", f"{_T} → {TIERS[0]} (year)", _tier_new(1)),
     Indicator(3, "新认定高企 / new high-tech certificates", "家", f"{_T} → {TIERS[1]} (year)", _tier_new(2)),
     Indicator(3, "有效期内高企 / valid high-tech firms", "家", f"{_T} → {TIERS[1]} (year, valid_until)",
               _valid_high_tech),

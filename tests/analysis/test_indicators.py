@@ -57,7 +57,7 @@ _YEARS = (2020, 2021, 2022, 2023)
 
 #: Indicators whose every counted item belongs to exactly one firm, hence one town: towns must sum to "all".
 _ADDITIVE = (
-    "enterprises founded", "new tech SMEs", "new high-tech certificates", "valid high-tech firms",
+    "enterprises founded", "tech SMEs registered", "new high-tech certificates", "valid high-tech firms",
     "new 专精特新 firms", "national little giants", "new university collaborations", "matchmaking meetings",
     "firms under liaison", "new liaisons", "科技副总 seconded", "firms served by agencies", "funded firms",
     "investment amount", "invention patents (current)", "valid patents (current)",
