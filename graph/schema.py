@@ -126,7 +126,7 @@ KINDS: dict[str, NodeKind] = {
             "keywords": _KEYWORDS,
             "tier": _p("str", "当前最高梯次 / current highest tier (derived from tier history)"),
             "tier_year": _p("int", "达到当前梯次的年份 / year the current tier was reached", "年"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
         core=True,
     ),
@@ -146,7 +146,7 @@ KINDS: dict[str, NodeKind] = {
             "level": _p("str", "层次 (双一流, 985, 211, 省属…) / standing"),
             "keywords": _KEYWORDS,
             "founded": _p("str", "成立日期 / founding date (ISO 8601)"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
         core=True,
     ),
@@ -163,7 +163,7 @@ KINDS: dict[str, NodeKind] = {
             "programs": _p("list", "入选人才计划 / talent programmes"),
             "email": _p("str", "电子邮箱 / e-mail (masked for viewers)"),
             "phone": _p("str", "联系电话 / phone (masked for viewers)"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
         core=True,
     ),
@@ -180,7 +180,7 @@ KINDS: dict[str, NodeKind] = {
             "size": _p("float", "规模 / fund size", "万元"),
             "focus": _p("list", "投资方向 / focus industries"),
             "founded": _p("str", "成立日期 / founding date (ISO 8601)"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
         core=True,
     ),
@@ -197,7 +197,7 @@ KINDS: dict[str, NodeKind] = {
                 "list", "服务类型: 知识产权 / 科技咨询 / 技术转移 / 检验检测 / 财税管理 / service types"
             ),
             "founded": _p("str", "成立日期 / founding date (ISO 8601)"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
         core=True,
     ),
@@ -205,13 +205,13 @@ KINDS: dict[str, NodeKind] = {
         "Town",
         "镇街园区",
         "A town, street or park / 镇、街道、园区",
-        {"name": _NAME, "town_type": _p("str", "镇 / 街道 / 园区"), "source": _SOURCE},
+        {"name": _NAME, "town_type": _p("str", "镇 / 街道 / 园区"), "data_source": _SOURCE},
     ),
     "Industry": NodeKind(
         "Industry",
         "产业",
         "An industry or industrial chain / 产业、产业链",
-        {"name": _NAME, "chain": _p("str", "产业链 / industrial chain"), "source": _SOURCE},
+        {"name": _NAME, "chain": _p("str", "产业链 / industrial chain"), "data_source": _SOURCE},
     ),
     "Platform": NodeKind(
         "Platform",
@@ -222,7 +222,7 @@ KINDS: dict[str, NodeKind] = {
             "platform_type": _p("str", "类型: 工程技术研究中心 / 企业技术中心 / 重点实验室 / 新型研发机构…"),
             "level": _p("str", "级别: 市级 / 无锡市级 / 省级 / 国家级"),
             "year": _p("int", "认定年份 / year recognised", "年"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
     ),
     "Project": NodeKind(
@@ -235,20 +235,20 @@ KINDS: dict[str, NodeKind] = {
             "level": _p("str", "级别: 国家 / 省 / 无锡市 / 宜兴市"),
             "year": _p("int", "立项年份 / year started", "年"),
             "budget": _p("float", "经费 / budget", "万元"),
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
     ),
     "Program": NodeKind(
         "Program",
         "人才计划",
         "A talent programme / 人才计划 (省双创计划, 太湖人才计划, 陶都英才计划, 科技副总, 科技镇长团)",
-        {"name": _NAME, "level": _p("str", "级别 / level"), "source": _SOURCE},
+        {"name": _NAME, "level": _p("str", "级别 / level"), "data_source": _SOURCE},
     ),
     "Department": NodeKind(
         "Department",
         "部门",
         "A government liaison / 市领导挂钩、部门结对、百企引航",
-        {"name": _NAME, "source": _SOURCE},
+        {"name": _NAME, "data_source": _SOURCE},
     ),
     "Event": NodeKind(
         "Event",
@@ -260,7 +260,7 @@ KINDS: dict[str, NodeKind] = {
             "year": _p("int", "年份 / year", "年"),
             "event_type": _p("str", "类型: 产学研对接会 / 培训 / 招商活动"),
             "town": _TOWN,
-            "source": _SOURCE,
+            "data_source": _SOURCE,
         },
     ),
     "Tier": NodeKind(
@@ -277,7 +277,7 @@ CONTEXT_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if not v.core
 _ORGS = ("Enterprise", "University", "Fund", "ServiceAgency")
 _YEAR = _p("int", "年份 / year", "年")
 _WEIGHT = _p("float", "权重 / weight")
-_COMMON_REL = {"year": _YEAR, "source": _SOURCE, "weight": _WEIGHT}
+_COMMON_REL = {"year": _YEAR, "data_source": _SOURCE, "weight": _WEIGHT}
 
 
 def _rel(

@@ -26,7 +26,8 @@ def test_every_relationship_joins_known_kinds():
     for rel in RELATIONSHIP_TYPES.values():
         assert set(rel.sources) <= set(KINDS), rel.name
         assert set(rel.targets) <= set(KINDS), rel.name
-        assert {"year", "source", "weight"} <= set(rel.properties)
+        assert {"year", "data_source", "weight"} <= set(rel.properties)
+        assert not {"source", "target", "type", "key"} & set(rel.properties), "would clash with endpoint columns"
 
 
 def test_design_relationship_types_are_all_there():
