@@ -20,7 +20,7 @@ from api.routes._common import json_records, matchmaker, problem_responses
 from api.security import Principal
 from graph.store import GraphStore
 
-__all__ = ["router", "fitted_recommender", "PairingPage", "CandidateKind"]
+__all__ = ["CandidateKind", "PairingPage", "cached_recommender", "fitted_recommender", "router"]
 
 router = APIRouter(tags=["pairings"])
 
@@ -68,8 +68,20 @@ class PairingPage(BaseModel):
     offset: int
 
 
+def cached_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
+    """The store's recommender, fitted on first use and kept until the cache is invalidated
+    (an API ingest or delete, or a change of the store noticed by the cache's watcher).
+
+    Raises
+    ------
+    analysis.pairing.InsufficientDataError
+        The store holds too little dated history to learn from.
+    """
+    return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
+
+
 def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
-    """The store's recommender, fitted on first use and kept until the cache is invalidated.
+    """:func:`cached_recommender` for routes that need it.
 
     Raises
     ------
@@ -77,7 +89,7 @@ def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender
         409 when the store holds too little dated history to learn from.
     """
     try:
-        return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
+        return cached_recommender(store, cache)
     except InsufficientDataError as exc:
         raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None
 
@@ -118,7 +130,7 @@ def pairings(
         "entity_id": entity_id,
         "as_of": int(recommender.year_),
         "items": json_records(found),
-        "total": int(len(found)),
+        "total": len(found),
         "limit": k,
         "offset": 0,
     }
