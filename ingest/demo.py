@@ -1261,13 +1261,12 @@ def _reference(rng: np.random.Generator, names: list[str], codes: list[str | Non
 
 
 def _write_excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    # xlsxwriter: several times faster than openpyxl at province scale.
+    fixed = dt.datetime(2025, 12, 31, 12, 0, 0)
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        writer.book.set_properties({"author": "宜兴市科学技术局", "created": fixed})
         for sheet, frame in sheets.items():
             frame.to_excel(writer, sheet_name=sheet, index=False)
-        writer.book.properties.creator = "宜兴市科学技术局"
-        fixed = dt.datetime(2025, 12, 31, 12, 0, 0)
-        writer.book.properties.created = fixed
-        writer.book.properties.modified = fixed
 
 
 def _enterprise_sheet(world: _World, facts: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, list]:
