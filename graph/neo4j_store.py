@@ -70,9 +70,9 @@ _MERGE_NODES = {
     kind: (
         f"UNWIND $rows AS row "
         f"OPTIONAL MATCH (n:{ENTITY} {{id: row.id}}) "
-        f"FOREACH (_ IN CASE WHEN n IS NULL THEN [1] ELSE [] END | "
+        f"FOREACH (ignored IN CASE WHEN n IS NULL THEN [1] ELSE [] END | "
         f"CREATE (m:{kind}:{ENTITY} {{id: row.id}}) SET m += row.props) "
-        f"FOREACH (_ IN CASE WHEN n:{kind} THEN [1] ELSE [] END | SET n += row.props) "
+        f"FOREACH (ignored IN CASE WHEN n:{kind} THEN [1] ELSE [] END | SET n += row.props) "
         f"RETURN count(CASE WHEN n IS NOT NULL AND NOT n:{kind} THEN 1 END) AS clashes"
     )
     for kind in KINDS
