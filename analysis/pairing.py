@@ -1343,8 +1343,11 @@ def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 2
 
 
 def _csr_rows(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
-    """``indptr, indices`` of ``matrix`` as CSR with sorted indices (rows → column positions)."""
-    csr = sp.csr_matrix(matrix, copy=True)
+    """``indptr, indices`` of ``matrix`` as CSR with sorted indices (rows → column positions).
+
+    A CSR ``matrix`` is used as it is (explicit zeros dropped, indices sorted in place: same values).
+    """
+    csr = sp.csr_matrix(matrix)
     csr.eliminate_zeros()
     csr.sort_indices()
     return csr.indptr, csr.indices
@@ -1352,7 +1355,10 @@ def _csr_rows(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
 
 def _csc_cols(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
     """``indptr, indices`` of ``matrix`` as CSC with sorted indices (columns → row positions)."""
-    return _csr_rows(sp.csr_matrix(matrix).T)
+    csc = sp.csc_matrix(matrix)
+    csc.eliminate_zeros()
+    csc.sort_indices()
+    return csc.indptr, csc.indices
 
 
 def _pairs(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
