@@ -7,11 +7,14 @@ after that only score one row of candidates.
 
 from __future__ import annotations
 
+import json
 import math
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from analysis.pairing import InsufficientDataError, PairingRecommender
@@ -20,7 +23,7 @@ from api.routes._common import json_records, matchmaker, problem_responses
 from api.security import Principal
 from graph.store import GraphStore
 
-__all__ = ["CandidateKind", "PairingPage", "cached_recommender", "fitted_recommender", "router"]
+__all__ = ["CandidateKind", "PairingPage", "cached_recommender", "fitted_recommender", "pairing_body", "router"]
 
 router = APIRouter(tags=["pairings"])
 
@@ -96,8 +99,8 @@ def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender
 
 @router.get(
     "/pairings/{entity_id:path}",
-    response_model=PairingPage,
-    responses=problem_responses(404, 409),
+    response_class=Response,
+    responses={200: {"model": PairingPage, "description": "Ranked partners"}, **problem_responses(404, 409)},
     summary="Recommended universities / experts for a firm, or firms for a university, with reasons",
 )
 def pairings(
@@ -112,7 +115,7 @@ def pairings(
     industry: Annotated[str | None, Query(max_length=100)] = None,
     min_score: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     include_existing: Annotated[bool, Query(description="Keep partners it already works with")] = False,
-) -> dict[str, Any]:
+) -> Response:
     """Up to ``k`` partners, best first, each with ``score``, ``explanation`` (中文 | English) and
     ``reasons`` (per signal: ``contribution`` in logit units and the evidence)."""
     recommender = fitted_recommender(store, cache)
@@ -126,11 +129,39 @@ def pairings(
         min_score=min_score,
         include_existing=include_existing,
     )
-    return {
-        "entity_id": entity_id,
-        "as_of": int(recommender.year_),
-        "items": json_records(found),
-        "total": len(found),
-        "limit": k,
-        "offset": 0,
-    }
+    return Response(content=pairing_body(entity_id, int(recommender.year_), found, k), media_type="application/json")
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _plain(value: Any) -> Any:
+    """``json.dumps`` fallback: numpy scalars and arrays as Python values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def pairing_body(entity_id: str, as_of: int, found: pd.DataFrame, k: int) -> bytes:
+    """The JSON bytes of a :class:`PairingPage` for the recommendations ``found``.
+
+    Serialised directly (no per-request pydantic validation: the route's hot path); missing
+    values are left out of each item.  Falls back to :func:`api.routes._common.json_records`
+    for values plain JSON cannot carry (NaN inside ``reasons``).
+
+    >>> frame = pd.DataFrame({"rank": [1], "id": ["u1"], "score": [np.float64(0.5)], "town": [float("nan")]})
+    >>> pairing_body("e1", 2023, frame, 10)
+    b'{"entity_id":"e1","as_of":2023,"items":[{"rank":1,"id":"u1","score":0.5}],"total":1,"limit":10,"offset":0}'
+    """
+    body = {"entity_id": entity_id, "as_of": as_of, "items": None, "total": len(found), "limit": k, "offset": 0}
+    try:
+        body["items"] = [{key: value for key, value in row.items() if _present(value)}
+                         for row in found.to_dict(orient="records")]
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    except (TypeError, ValueError):
+        body["items"] = json_records(found)
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    return text.encode("utf-8")

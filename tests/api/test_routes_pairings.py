@@ -78,3 +78,25 @@ def test_too_little_history_is_409(client):
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert "pairing is not available" in response.json()["detail"]
+
+
+def test_preserialised_body_matches_the_documented_model(pairing_client):
+    """The hot path writes JSON itself: the same items json_records gives, valid as a PairingPage."""
+    import json
+
+    import numpy as np
+
+    from api.routes._common import json_records
+    from api.routes.pairings import PairingPage, pairing_body
+
+    _client, app, _store = pairing_client
+    _client.get("/pairings/e000")
+    recommender = app.state.cache.peek("recommender")
+    for entity_id, kind in (("e000", None), ("e005", "Talent"), ("u02", None)):
+        found = recommender.recommend(entity_id, k=6, kind=kind, include_existing=True)
+        body = json.loads(pairing_body(entity_id, 2022, found, 6))
+        assert body["items"] == json_records(found)
+        PairingPage.model_validate(body)
+    odd = found.head(1).copy()
+    odd["reasons"] = [[{"signal": "text", "contribution": np.float64("nan")}]]  # NaN inside: the safe path
+    assert json.loads(pairing_body("u02", 2022, odd, 1))["items"][0]["reasons"][0]["contribution"] is None
