@@ -42,8 +42,8 @@ __all__ = [
     "markdown_tables",
 ]
 
-#: Python types a property may hold.  ``list`` is always a list of strings.
-_VALUE_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
+#: Python types a scalar property may hold (``list`` is a list of strings, checked item by item).
+_PY_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 @dataclass(frozen=True)
@@ -530,6 +530,15 @@ def clean_properties(
     """
     out: dict[str, Any] = {}
     for key, value in props.items():
+        # fast path: a value already of its declared type (the common case at ingest)
+        prop = spec.get(key)
+        if prop is not None:
+            if type(value) is _PY_TYPES.get(prop.type) and value == value:
+                out[key] = value
+                continue
+            if prop.type == "list" and type(value) is list and value and all(type(v) is str for v in value):
+                out[key] = value
+                continue
         if not isinstance(key, str) or not key:
             raise SchemaError(f"{where}: property names must be non-empty strings, got {key!r}")
         if isinstance(value, (list, tuple)):
