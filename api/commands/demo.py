@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from api.commands.analyze import run_and_write
 from api.commands.common import store_from_settings
 from ingest.demo import SCALES, generate
 
@@ -19,13 +20,16 @@ COMMANDS: list[click.Command] = []
 @click.option("--scale", type=click.Choice(list(SCALES)), default="city", show_default=True,
               help="city: ~3,000 firms; province: ~200,000 firms (benchmarks); test: a few hundred.")
 @click.option("--seed", type=int, default=2023, show_default=True, help="Random seed; the same seed, the same data.")
-def demo(out_dir: str, scale: str, seed: int) -> None:
+@click.option("--analysis/--no-analysis", "with_analysis", default=True, show_default=True,
+              help="After loading, run `innonet analyze` into --out (analysis.xlsx, report.html, map.html).")
+def demo(out_dir: str, scale: str, seed: int, with_analysis: bool) -> None:
     """Generate a realistic Yixing demo ecosystem and ingest it (演示数据).
 
     Writes the bureau-style files (名录 XLSX, GB18030 科技型中小企业 list, talents,
     tiers, projects, relationships, events) into --out, loads them through the
     normal ingest path into the store (INNONET_DB, or Neo4j when NEO4J_URI is
-    set), and prints the counts and where the ingest report is.  Re-running
+    set), prints the counts and where the ingest report is, then runs the
+    analysis into --out: analysis.xlsx, report.html and the ecosystem map.html.  Re-running
     with the same seed leaves the store as it was.
     """
     from ingest.pipeline import ingest_files
@@ -40,7 +44,12 @@ def demo(out_dir: str, scale: str, seed: int) -> None:
         report = ingest_files(store, list(paths.values()), progress=True,
                               review_path=out / "review.xlsx")
         counts = store.counts()
-    finished = time.perf_counter()
+        finished = time.perf_counter()
+        if with_analysis and scale != "province":
+            click.echo("analysing …")
+            run_and_write(store, out)
+        elif with_analysis:
+            click.echo("province scale: skipping the analysis (run `innonet analyze` when you need it)")
     report_path = report.to_excel(out / "ingest_report.xlsx")
 
     totals = report.totals()
