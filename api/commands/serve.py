@@ -32,13 +32,16 @@ def check_bind(host: str, keyring: KeyRing) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(host: str, port: int, log_level: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Server processes; each keeps its own caches (and fits its own pairing model).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
+def serve(host: str, port: int, log_level: str, workers: int, access_log: bool) -> None:
     """Run the HTTP API (keys from INNONET_API_KEYS or INNONET_API_KEYS_FILE; docs at /docs)."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
-    from api.app import create_app  # noqa: PLC0415
-    from graph.connect import open_store  # noqa: PLC0415
-    from graph.settings import Settings  # noqa: PLC0415
+    from api.app import create_app
+    from graph.connect import open_store
+    from graph.settings import Settings
 
     api_settings = ApiSettings()
     keyring = KeyRing.from_settings(api_settings)
@@ -47,8 +50,12 @@ def serve(host: str, port: int, log_level: str) -> None:
     if not len(keyring):
         click.echo("innonet: warning: no API keys configured; every route but /health and /docs answers 401",
                    err=True)
+    if workers > 1:  # each worker process builds the app from the same environment
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+                    access_log=access_log, workers=workers)
+        return
     app = create_app(api_settings=api_settings, keyring=keyring)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
 
 
 COMMANDS.append(serve)
