@@ -132,6 +132,9 @@ def _year_column(values: pd.Series) -> pd.Series:
     """:func:`_year_of` over a column, vectorised: float years, NaN when unknown.
 
     Whole numbers pass straight through; only the rest (texts such as ``2023年5月``) are parsed one by one.
+
+    >>> _year_column(pd.Series([2021, "2022", 2023.0, "2024年5月", None, "未知"], dtype=object)).tolist()
+    [2021.0, 2022.0, 2023.0, 2024.0, nan, nan]
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     whole = numbers.notna() & (numbers == np.floor(numbers)) & ~values.map(type).eq(bool)
