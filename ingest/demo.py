@@ -603,7 +603,7 @@ def _build_world(scale: Scale, rng: np.random.Generator) -> _World:
 
     founded = np.concatenate([
         rng.integers(1988, 2000, size=n), rng.integers(2000, 2011, size=n), rng.integers(2011, 2019, size=n),
-        rng.integers(2019, 2025, size=n)])
+        rng.integers(2019, 2026, size=n)])
     which = rng.choice(4, size=n, p=[0.15, 0.30, 0.37, 0.18])
     founded = founded.reshape(4, n)[which, np.arange(n)]
     capability = rng.normal(size=n) + 0.15 * (2025 - founded) / 10
