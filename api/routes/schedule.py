@@ -165,7 +165,7 @@ def _filename(event_id: str | None) -> str:
     responses={
         200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
               "description": "The schedule (JSON, or the workbook when Accept asks for it)"},
-        **problem_responses(404, 409),
+        **problem_responses(400, 404, 409, 413),
     },
     summary="Plan 1:1 meetings for a matchmaking event (JSON, or Excel with Accept)",
 )

@@ -1,7 +1,13 @@
 """Property-based tests over the OpenAPI schema: with a valid admin key, no input gives a 5xx and every
 response matches the schema (schemathesis over the ASGI app, against the small ``test`` demo store).
 
-Bounded: a few examples per operation, so the whole module runs in well under a minute.
+Two runs, both bounded:
+
+* the default run (``-m "not slow"``): schemathesis' fuzzing phase only (no coverage phase,
+  which alone sends dozens of boundary cases per operation), a few examples per operation, and a
+  single one for the routes that render a whole map or workbook per call (``/maps``,
+  ``/exports``) — about 30 s on a busy 2-core machine;
+* ``test_exhaustive_*`` (``slow``): every phase, coverage included, more examples.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
 from api.security import KeyRing
@@ -23,7 +30,8 @@ from graph.sqlite_store import SQLiteStore
 from ingest.demo import load_demo
 
 ADMIN_KEY = "schemathesis-admin"
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
+HEAVY = "^/(maps|exports)/"  # whole-network pages and workbooks: seconds per call
 
 #: No 5xx, and status, content type, headers and body as documented.  (Schemathesis' "positive data
 #: acceptance" is left out: a schema-valid id that is not in the store is rightly a 404, a valid
@@ -31,9 +39,11 @@ MAX_EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
+FAST = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+
 
 def _demo_app():
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     folder = tempfile.mkdtemp(prefix="innonet-schemathesis-")
     store = SQLiteStore(f"{folder}/demo.db")
@@ -41,21 +51,50 @@ def _demo_app():
     return create_app(store=store, keyring=KeyRing([("admin", ADMIN_KEY)]))
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture(scope="module")
+def demo_app():
+    return _demo_app()
 
 
 @pytest.fixture(scope="module")
-def api_schema():
-    return schemathesis.openapi.from_asgi("/openapi.json", _demo_app())
+def api_schema(demo_app):
+    return schemathesis.openapi.from_asgi("/openapi.json", demo_app, config=FAST)
 
 
-@schema.parametrize()
+@pytest.fixture(scope="module")
+def full_schema(demo_app):
+    return schemathesis.openapi.from_asgi("/openapi.json", demo_app)
+
+
+def _call(case):
+    case.call_and_validate(headers={"Authorization": f"Bearer {ADMIN_KEY}"}, checks=CHECKS)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+full = schemathesis.pytest.from_fixture("full_schema")
+
+
+@schema.exclude(path_regex=HEAVY).parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_responses_match_the_schema(case):
-    case.call_and_validate(headers={"Authorization": f"Bearer {ADMIN_KEY}"}, checks=CHECKS)
+    _call(case)
+
+
+@schema.include(path_regex=HEAVY).parametrize()
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+def test_maps_and_exports_answer_per_schema(case):
+    _call(case)
+
+
+@pytest.mark.slow
+@full.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_exhaustive_no_server_errors_and_responses_match_the_schema(case):
+    _call(case)
 
 
 def test_schema_covers_every_route(api_schema):
     operations = {(op.ok().method.upper(), op.ok().path) for op in api_schema.get_all_operations()}
     assert ("GET", "/pairings/{entity_id}") in operations and ("POST", "/ingest") in operations
-    assert ("DELETE", "/entities/{entity_id}") in operations and len(operations) >= 12
+    assert ("POST", "/schedule") in operations and ("GET", "/maps/{view}") in operations
+    assert ("DELETE", "/entities/{entity_id}") in operations and len(operations) >= 13
