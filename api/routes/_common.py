@@ -19,20 +19,20 @@ from api.security import MaskedStore, Principal, require_role
 from graph.store import GraphStore
 
 __all__ = [
-    "Problem",
     "Page",
-    "problem_responses",
-    "viewer",
-    "matchmaker",
+    "Problem",
     "admin",
-    "store_for",
-    "json_value",
-    "json_records",
-    "page",
-    "table_page",
     "analysis_snapshot",
     "cached_table",
     "filter_equal",
+    "json_records",
+    "json_value",
+    "matchmaker",
+    "page",
+    "problem_responses",
+    "store_for",
+    "table_page",
+    "viewer",
     "viewer_store",
 ]
 
@@ -132,7 +132,7 @@ def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     """The ``{"items", "total", "limit", "offset"}`` body for rows ``offset:offset+limit`` of ``frame``."""
     return {
         "items": json_records(frame.iloc[offset : offset + limit]),
-        "total": int(len(frame)),
+        "total": len(frame),
         "limit": limit,
         "offset": offset,
     }
@@ -143,7 +143,7 @@ def analysis_snapshot(principal: Principal, store: GraphStore, cache: Any) -> An
 
     Viewers get a snapshot of the masked view, so no analysis can return a talent's name.
     """
-    from analysis.ecosystem import load_snapshot  # noqa: PLC0415 - analysis is optional for the API core
+    from analysis.ecosystem import load_snapshot
 
     masked = not principal.sees_personal_data
     return cache.get(("snapshot", masked), lambda: load_snapshot(store_for(principal, store)))
@@ -174,7 +174,7 @@ def table_page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     """Like :func:`page`, but every column is kept (missing values as null): analysis tables."""
     return {
         "items": json_records(frame.iloc[offset : offset + limit], drop_missing=False),
-        "total": int(len(frame)),
+        "total": len(frame),
         "limit": limit,
         "offset": offset,
     }

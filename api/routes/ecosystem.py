@@ -37,7 +37,7 @@ from api.routes._common import (
 from api.security import Principal
 from graph.store import GraphStore
 
-__all__ = ["router", "EcosystemSummary", "TierTable", "summary_body"]
+__all__ = ["EcosystemSummary", "TierTable", "router", "summary_body"]
 
 router = APIRouter(prefix="", tags=["ecosystem"])
 
@@ -101,7 +101,7 @@ def summary_body(principal: Principal, store: GraphStore, cache: AppCache) -> by
             )
             for row in city_health.to_dict(orient="records")
         ],
-        communities=int(len(cached_table(principal, store, cache, "communities", communities))),
+        communities=len(cached_table(principal, store, cache, "communities", communities)),
     )
     return json.dumps(body.model_dump(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

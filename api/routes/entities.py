@@ -29,7 +29,7 @@ from graph.errors import NotFoundError, SchemaError
 from graph.schema import KINDS, TIER_ALIASES, TIERS
 from graph.store import GraphStore
 
-__all__ = ["router", "search_entities", "KindName", "TierName", "SEARCH_COLUMNS"]
+__all__ = ["SEARCH_COLUMNS", "KindName", "TierName", "router", "search_entities"]
 
 router = APIRouter(tags=["entities"])
 
@@ -219,7 +219,7 @@ def get_entity(
     return {
         **json_records(nodes)[0],
         "neighbours": json_records(neighbours.iloc[:neighbour_limit]),
-        "neighbour_total": int(len(neighbours)),
+        "neighbour_total": len(neighbours),
     }
 
 

@@ -31,7 +31,7 @@ from graph.projection import to_networkx
 from graph.schema import KINDS, RELATIONSHIP_TYPES
 from graph.store import GraphStore
 
-__all__ = ["router", "ExportFormat", "MEDIA_TYPES", "workbook_bytes", "export_bytes"]
+__all__ = ["MEDIA_TYPES", "ExportFormat", "export_bytes", "router", "workbook_bytes"]
 
 router = APIRouter(tags=["exports"])
 
@@ -110,11 +110,11 @@ def export_bytes(
     summary="Download the network as GraphML, GEXF or Excel (admin)",
 )
 async def export(
-    format: ExportFormat,  # noqa: A002 - the path segment's public name
+    format: ExportFormat,
     principal: Principal = Depends(admin),  # noqa: B008
     store: GraphStore = Depends(get_store),  # noqa: B008
     kind: Annotated[list[KindName] | None, Query(description="Only these node kinds (repeatable)")] = None,
-    type: Annotated[list[TypeName] | None, Query(description="Only these relationship types")] = None,  # noqa: A002
+    type: Annotated[list[TypeName] | None, Query(description="Only these relationship types")] = None,
     until_year: Annotated[int | None, Query(ge=1900, le=2100, description="The network as at the end of this year (graphml, gexf)")] = None,
 ) -> Response:
     """The file as an attachment named ``innonet.<format>``."""

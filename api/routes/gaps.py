@@ -13,7 +13,7 @@ from api.routes._common import Page, cached_table, filter_equal, problem_respons
 from api.security import Principal
 from graph.store import GraphStore
 
-__all__ = ["router", "GapType", "GAP_FUNCTIONS"]
+__all__ = ["GAP_FUNCTIONS", "GapType", "router"]
 
 router = APIRouter(tags=["gaps"])
 

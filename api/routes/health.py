@@ -10,7 +10,7 @@ from api.app import get_store
 from api.routes._common import problem_responses
 from graph.store import GraphStore
 
-__all__ = ["router", "Health"]
+__all__ = ["Health", "router"]
 
 router = APIRouter(tags=["health"])
 

@@ -26,7 +26,7 @@ from graph.errors import InnonetError
 from graph.store import GraphStore
 from ingest.pipeline import ingest_files
 
-__all__ = ["router", "IngestResult", "SUFFIXES"]
+__all__ = ["SUFFIXES", "IngestResult", "router"]
 
 router = APIRouter(tags=["ingest"])
 

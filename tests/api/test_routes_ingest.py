@@ -12,7 +12,7 @@ CSV = (
     "宜兴华通环保科技有限责任公司,,高塍镇\n"
     ",,丁蜀镇\n"
     "坏公司,123,丁蜀镇\n"
-).encode("utf-8")
+).encode()
 
 
 def test_upload_reports_every_row_and_refreshes_search(client, api_store):
