@@ -74,6 +74,7 @@ class SQLiteStore(GraphStore):
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: big loads stay in memory
             self._conn.execute("PRAGMA foreign_keys=OFF")
             self._conn.executescript(_SCHEMA)
         except sqlite3.Error as exc:
@@ -140,6 +141,7 @@ class SQLiteStore(GraphStore):
         with self._write() as conn:
             endpoints = sorted({s for s, *_ in prepared} | {t for _, t, *_ in prepared})
             self._check_endpoints(type, prepared, self._kinds_of(conn, endpoints))
+            prepared.sort(key=lambda row: (row[0], row[1], row[2]))  # primary-key order: cheaper B-tree inserts
             for start in range(0, len(prepared), self.batch_size):
                 batch = prepared[start : start + self.batch_size]
                 conn.executemany(
