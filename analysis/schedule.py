@@ -77,7 +77,7 @@ def read_attendees(path: str | os.PathLike[str], data: PairingData) -> list[str]
     path = os.fspath(path)
     try:
         if path.lower().endswith((".xlsx", ".xlsm")):
-            frame = pd.read_excel(path, dtype=str)
+            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
         else:
             frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:

@@ -161,7 +161,7 @@ def province_network(directory: Path) -> tuple[list[str], pd.DataFrame, dict[str
     from ingest.demo import FILE_NAMES
 
     def sheets(key: str) -> dict[str, pd.DataFrame]:
-        return pd.read_excel(directory / FILE_NAMES[key], sheet_name=None, dtype=object)
+        return pd.read_excel(directory / FILE_NAMES[key], sheet_name=None, dtype=object, engine="calamine")
 
     orgs = sheets("organisations")
     kinds = {

@@ -58,7 +58,7 @@ def read_schedule(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object)
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
             frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
