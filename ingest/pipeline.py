@@ -51,13 +51,13 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graph import uscc as uscc_module
-from graph.errors import IngestError, InvalidUSCCError, SchemaError
+from graph.errors import IngestError, SchemaError
 from graph.schema import (
     HIGH_TECH_CERTIFICATE_YEARS,
     KINDS,
@@ -85,7 +85,7 @@ from ingest.normalise import (
     parse_year,
 )
 from ingest.read import RawSheet, read_file
-from ingest.resolve import ORG_KINDS, EntityIndex
+from ingest.resolve import ORG_KINDS, EntityIndex, uscc_check
 
 __all__ = ["COLLABORATION_KEY", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
@@ -452,14 +452,54 @@ class _Stage:
 # ---------------------------------------------------------------------------------------------------------
 # field parsing
 # ---------------------------------------------------------------------------------------------------------
+class _Failed:
+    """A parser's error message, memoised like a result."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+#: (parser, type, value) → parsed value or _Failed: the parsers are pure and a column repeats its values
+#: (towns, industries, years, tiers), so each distinct cell is parsed once.  Bounded: cleared when full.
+_PARSED: dict[tuple[Any, type, Any], Any] = {}
+_PARSED_MAX = 500_000
+_MISSING = object()
+
+
 def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_text) -> Any:
     value = row.get(name)
     if value is None:  # every parser maps a missing cell to None
         return None
-    try:
-        return parser(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise _Reject(name, value, str(exc)) from None
+    cls = value.__class__
+    if (cls is str or cls is int or (cls is float and value)):  # -0.0 == 0.0 and NaN != NaN: not memoised
+        key = (parser, cls, value)
+        result = _PARSED.get(key, _MISSING)
+        if result is _MISSING:
+            try:
+                result = parser(value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                result = _Failed(str(exc))
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = result
+    else:
+        try:
+            result = parser(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            result = _Failed(str(exc))
+    if result.__class__ is _Failed:
+        raise _Reject(name, value, result.message)
+    if result.__class__ is list:  # a parsed list is the row's own: callers may keep or extend it
+        return list(result)
+    return result
+
+
+@cache
+def _amount_in(unit: str) -> Callable[[Any], float | None]:
+    """``parse_amount`` with the unit of a column's header (one object per unit, so results are memoised)."""
+    return partial(parse_amount, unit=unit)
 
 
 def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_text) -> Any:
@@ -544,7 +584,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     props: dict[str, Any] = {"name": name, "source": sheet.label}
     for column in row:
         if column in sheet.units:
-            props[column] = _get(row, column, lambda v, u=sheet.units[column]: parse_amount(v, u))
+            props[column] = _get(row, column, _amount_in(sheet.units[column]))
         elif column in _ORG_PARSERS:
             props[column] = _get(row, column, _ORG_PARSERS[column])
         elif column in _ORG_TEXT:
@@ -560,11 +600,10 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
                                           or name.endswith(("研究所", "研究院", "科学院", "实验室"))) else "高校"
     code = None
     raw_uscc = row.get("uscc")
-    if not is_blank(raw_uscc):
-        try:
-            code = uscc_module.validate(raw_uscc)
-        except InvalidUSCCError as exc:
-            raise _Reject("uscc", raw_uscc, str(exc)) from None
+    if raw_uscc is not None and not is_blank(raw_uscc):
+        code, error = uscc_check(raw_uscc)
+        if error is not None:
+            raise _Reject("uscc", raw_uscc, error)
         if "uscc" not in spec:
             raise _Reject("uscc", raw_uscc, f"a {kind} has no USCC; remove it or fix the kind")
         props["uscc"] = code
@@ -651,11 +690,18 @@ def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
     return own, "own"
 
 
+@lru_cache(maxsize=1024)
+def _canonical_tier(text: str) -> tuple[str, int]:
+    """(canonical tier name, rank) of a tier's name or alias; SchemaError when it is none."""
+    rank = tier_rank(text)
+    return TIERS[rank - 1], rank
+
+
 def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool:
-    canonical = TIERS[tier_rank(tier["tier"]) - 1]
+    canonical, rank = _canonical_tier(tier["tier"])
     target = tier_id(canonical)
     if target not in stage.nodes:
-        stage.node(target, "Tier", {"name": canonical, "rank": tier_rank(canonical)})
+        stage.node(target, "Tier", {"name": canonical, "rank": rank})
     valid_until = tier.get("valid_until")
     if canonical == "高新技术企业" and valid_until is None:
         valid_until = tier["year"] + HIGH_TECH_CERTIFICATE_YEARS
@@ -667,18 +713,20 @@ def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool
 
 def _resolve(stage: _Stage, row: dict[str, Any], column: str, kinds: Iterable[str], uscc_column: str | None = None
              ) -> str:
-    kinds = tuple(kinds)
     uscc = row.get(uscc_column) if uscc_column else None
-    if uscc_column and not is_blank(uscc) and not uscc_module.is_valid(uscc):
-        try:
-            uscc_module.validate(uscc)
-        except InvalidUSCCError as exc:
-            raise _Reject(uscc_column, uscc, str(exc)) from None
-    if is_blank(row.get(column)) and (uscc is None or is_blank(uscc)):
+    if uscc is not None and is_blank(uscc):
+        uscc = None
+    if uscc is not None:
+        error = uscc_check(uscc)[1]
+        if error is not None:
+            raise _Reject(uscc_column or "", uscc, error)
+    value = row.get(column)
+    blank = value is None or is_blank(value)
+    if blank and uscc is None:
         raise _Reject(column, None, f"{column} is required and missing")
-    node_id, reason = stage.index.lookup(row.get(column), kinds, uscc=None if is_blank(uscc) else uscc)
+    node_id, reason = stage.index.lookup(value, kinds, uscc=uscc)
     if node_id is None:
-        raise _Reject(column, row.get(column) if not is_blank(row.get(column)) else uscc, f"{column} {reason}")
+        raise _Reject(column, uscc if blank else value, f"{column} {reason}")
     return node_id
 
 
@@ -735,7 +783,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
           ) -> tuple[str, Any]:
     tier_text = _required(row, "tier")
     try:
-        tier_rank(tier_text)
+        _canonical_tier(tier_text)
     except SchemaError as exc:
         raise _Reject("tier", tier_text, str(exc)) from None
     year = _required(row, "year", parse_year)
@@ -752,7 +800,7 @@ def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: in
                    ) -> tuple[str, Any]:
     project = _required(row, "project_id")
     year = _required(row, "year", parse_year)
-    budget = _get(row, "budget", lambda v: parse_amount(v, sheet.units.get("budget", "万元")))
+    budget = _get(row, "budget", _amount_in(sheet.units.get("budget", "万元")))
     _non_negative(budget, "budget")
     org_id = _resolve(stage, row, "organisation", ORG_KINDS, "organisation_uscc")
     project_id = f"project:{project}"
@@ -795,7 +843,7 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if column in ("source", "target", "type", "key"):
             continue
         if column in sheet.units:
-            props[column] = _get(row, column, lambda v, u=sheet.units[column]: parse_amount(v, u))
+            props[column] = _get(row, column, _amount_in(sheet.units[column]))
         elif column in spec.properties:
             props[column] = _get(row, column, _REL_PARSERS.get(column, clean_text))
     _non_negative(props.get("amount"), "amount")

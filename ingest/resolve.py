@@ -25,15 +25,46 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from graph import uscc as uscc_module
+from graph.errors import InvalidUSCCError
 from graph.store import GraphStore
 from ingest.normalise import clean_name, clean_text, name_key
 
-__all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex"]
+__all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex", "uscc_check"]
 
 #: rapidfuzz ratio (0-100) from which two different names of one kind are held for review
 FUZZY_THRESHOLD = 90.0
 ORG_KINDS: tuple[str, ...] = ("Enterprise", "University", "Fund", "ServiceAgency")
 _MOE = re.compile(r"^\d{10}$")
+_CHECKED: dict[tuple[type, Any], tuple[str | None, str | None]] = {}
+_CHECKED_MAX = 500_000
+
+
+def uscc_check(value: Any) -> tuple[str | None, str | None]:
+    """:func:`graph.uscc.validate`, memoised: ``(normalised code, None)`` or ``(None, the error message)``.
+
+    Every name a relationship row gives is first tried as a USCC; a file repeats its names, so each distinct
+    text is checked once.
+
+    >>> uscc_check("91320282MA1XXXXX0U")
+    ('91320282MA1XXXXX0U', None)
+    >>> uscc_check("宜兴华通环保科技有限公司")[0] is None
+    True
+    """
+    key = (value.__class__, value)
+    try:
+        hit = _CHECKED.get(key)
+    except TypeError:  # an unhashable value: check it without the memo
+        hit, key = None, None
+    if hit is None:
+        try:
+            hit = (uscc_module.validate(value), None)
+        except InvalidUSCCError as exc:
+            hit = (None, str(exc))
+        if key is not None:
+            if len(_CHECKED) >= _CHECKED_MAX:
+                _CHECKED.clear()
+            _CHECKED[key] = hit
+    return hit
 
 
 class EntityIndex:
@@ -121,8 +152,10 @@ class EntityIndex:
         """
         kinds = tuple(kinds)
         candidates = []
-        if uscc is not None and uscc_module.is_valid(uscc):
-            candidates.append(uscc_module.normalise(uscc))
+        if uscc is not None:
+            code = uscc_check(uscc)[0]
+            if code is not None:
+                candidates.append(code)
         value = clean_text(text)
         if value is None and not candidates:
             return None, "is empty"
@@ -131,10 +164,9 @@ class EntityIndex:
         for candidate in candidates:
             if candidate in self.kind_of:
                 return self._check_kind(candidate, kinds, candidate)
-            if uscc_module.is_valid(candidate):
-                code = uscc_module.normalise(candidate)
-                if code in self.by_uscc:
-                    return self._check_kind(self.by_uscc[code], kinds, candidate)
+            code = uscc_check(candidate)[0]
+            if code is not None and code in self.by_uscc:
+                return self._check_kind(self.by_uscc[code], kinds, candidate)
             if _MOE.match(candidate) and candidate in self.by_moe:
                 return self._check_kind(self.by_moe[candidate], kinds, candidate)
         if value is None:
