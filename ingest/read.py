@@ -123,7 +123,8 @@ def _blank(cell: object) -> bool:
 def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
            extra: frozenset[str] = frozenset()) -> RawSheet | None:
     """Pick the header row and build the frame; None when the sheet has no non-empty row."""
-    non_empty = [i for i, row in enumerate(rows) if any(not _blank(c) for c in row)]
+    cells = [_cells(row) for row in rows]
+    non_empty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
     if not non_empty:
         return None
     header_index = next(
@@ -141,12 +142,9 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
         while name in names:
             name += "_"
         names.append(name)
-    body = rows[header_index + 1 :]
-    keep = [i for i, row in enumerate(body) if any(not _blank(c) for c in row)]
-    data = []
-    for i in keep:
-        row = list(body[i]) + [None] * (width - len(body[i]))
-        data.append([_cell(c) for c in row[:width]])
+    body = cells[header_index + 1 :]
+    keep = [i for i, row in enumerate(body) if any(c is not None for c in row)]
+    data = [body[i] + [None] * (width - len(body[i])) if len(body[i]) < width else body[i] for i in keep]
     frame = pd.DataFrame(data, columns=names, dtype=object) if data else pd.DataFrame(columns=names, dtype=object)
     # keep only columns with a header or a value
     drop = [n for n in names if n.startswith("column") and frame[n].map(_blank).all()] if len(frame) else []
@@ -154,6 +152,16 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
     header_row = header_index + 1
     row_numbers = [header_row + 1 + i for i in keep]
     return RawSheet(path, sheet, frame, header_row, encoding, row_numbers)
+
+
+def _cells(row: Iterable[object]) -> list[object]:
+    """``[_cell(c) for c in row]`` with the common cells (a short non-blank text, an int, a number) kept inline:
+    a text whose first character is not a space is not blank."""
+    return [
+        c if ((k := c.__class__) is str and c and not c[0].isspace() and len(c) <= MAX_CELL_CHARS)
+        or k is int or (k is float and c == c) else _cell(c)  # noqa: PLR0124 - c == c is False for NaN
+        for c in row
+    ]
 
 
 def _cell(value: object) -> object:
