@@ -390,11 +390,16 @@ class _Stage:
 
     def rel(self, type_: str, source: str, target: str, key: str = "", props: dict[str, Any] | None = None) -> bool:
         """Stage a relationship; True when this call had not staged it yet."""
-        spec = RELATIONSHIP_TYPES[type_].properties
-        clean = {k: v for k, v in (props or {}).items() if k in spec and k != "source" and v is not None}
         ident = (type_, source, target, key)
-        new = ident not in self.rels
-        self.rels.setdefault(ident, {}).update(clean)
+        staged = self.rels.get(ident)
+        new = staged is None
+        if staged is None:
+            staged = self.rels[ident] = {}
+        if props:
+            spec = RELATIONSHIP_TYPES[type_].properties
+            for name, value in props.items():
+                if value is not None and name in spec and name != "source":
+                    staged[name] = value
         return new
 
     def current_name(self, node_id: str) -> str | None:
@@ -958,9 +963,24 @@ def _derive_collaborations(stage: _Stage, store: GraphStore) -> None:
 # ---------------------------------------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------------------------------------
+def _unchanged(stored: dict[str, Any], props: dict[str, Any]) -> bool:
+    """True when every staged property is stored with the same value and type (merge semantics: then the
+    write would be a no-op)."""
+    missing = _MISSING
+    for name, value in props.items():
+        old = stored.get(name, missing)
+        if old.__class__ is not value.__class__ or old != value:
+            return False
+    return True
+
+
 def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    stored = stage.index.stored
     for node_id, (kind, props) in stage.nodes.items():
+        before = stored.get(node_id)
+        if before is not None and before[0] == kind and _unchanged(before[1], props):
+            continue  # the store already holds every value: an upsert (merge) would change nothing
         by_kind[kind].append({"id": node_id, **props})
     for kind in sorted(by_kind, key=lambda k: _WRITE_ORDER.index(k) if k in _WRITE_ORDER else len(_WRITE_ORDER)):
         store.upsert_nodes(kind, by_kind[kind])

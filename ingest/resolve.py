@@ -76,11 +76,14 @@ class EntityIndex:
         id → kind.
     props : dict
         id → properties as stored (and staged).
+    stored : dict
+        id → (kind, properties) as the store held them when :meth:`from_store` read it (never updated).
     """
 
     def __init__(self) -> None:
         self.kind_of: dict[str, str] = {}
         self.props: dict[str, dict[str, Any]] = {}
+        self.stored: dict[str, tuple[str, dict[str, Any]]] = {}
         self.by_uscc: dict[str, str] = {}
         self.by_moe: dict[str, str] = {}
         self.by_key: dict[str, set[str]] = defaultdict(set)
@@ -99,6 +102,7 @@ class EntityIndex:
                 record = dict(zip(columns, values))
                 node_id, kind = record.pop("id"), record.pop("kind")
                 props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+                index.stored[node_id] = (kind, props)
                 index.add(node_id, kind, props)
         return index
 
@@ -140,8 +144,14 @@ class EntityIndex:
     # ---- lookups ------------------------------------------------------------------------------------------
     def by_name(self, name: str, kinds: Iterable[str]) -> list[str]:
         """Ids of records of ``kinds`` whose name or alias has the same key as ``name``."""
-        allowed = set(kinds)
-        return sorted(i for i in self.by_key.get(name_key(name), ()) if self.kind_of.get(i) in allowed)
+        ids = self.by_key.get(name_key(name))
+        if not ids:
+            return []
+        allowed = kinds if isinstance(kinds, (tuple, frozenset, set)) else set(kinds)
+        if len(ids) == 1:
+            (only,) = ids
+            return [only] if self.kind_of.get(only) in allowed else []
+        return sorted(i for i in ids if self.kind_of.get(i) in allowed)
 
     def lookup(self, text: Any, kinds: Iterable[str], uscc: Any = None) -> tuple[str | None, str | None]:
         """Resolve an id, USCC, 学校标识码 or name to one record of ``kinds``.
