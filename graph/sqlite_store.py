@@ -51,8 +51,11 @@ CREATE INDEX IF NOT EXISTS relationships_type ON relationships(type);
 _IN_CHUNK = 500
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # one, not one per row
+
+
 def _dumps(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _ENCODER.encode(props)
 
 
 class SQLiteStore(GraphStore):
