@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import networkx as nx
+
+# ``python bench/maps.py`` puts bench/ first on sys.path, where bench/api.py and bench/analysis.py would shadow
+# the api and analysis packages.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from api.maps import MAX_INTERACTIVE_NODES, build_view, render_view
 from api.poster import CHROMIUM_ARGS, chromium_path
