@@ -1471,8 +1471,9 @@ class _Lookup:
         if industry and self.deg_t[target] > 0 and col >= 0:
             share = float(self.industry_share[col, target])
             if share > 0:
-                parts_zh.append(f"其合作企业中{share:.0%}属{industry}")
-                parts_en.append(f"{share:.0%} of its partner firms are in {industry}")
+                who = self._target_name(target)
+                parts_zh.append(f"{who}的合作企业中{share:.0%}属{industry}")
+                parts_en.append(f"{share:.0%} of {who}'s partner firms are in {industry}")
         return ";".join(parts_zh), "; ".join(parts_en)
 
     def _graph(self, firm: int, target: int, peers: np.ndarray) -> tuple[str, str]:
@@ -1482,8 +1483,9 @@ class _Lookup:
         if len(connecting):
             firm_names = self.names["Enterprise"]
             names = [str(firm_names[i]) for i in connecting]
-            parts_zh.append("相似企业" + "、".join(names) + "与其合作")
-            parts_en.append("similar firms work with it: " + ", ".join(names))
+            who = self._target_name(target)
+            parts_zh.append("相似企业" + "、".join(names) + f"与{who}合作")
+            parts_en.append(f"similar firms work with {who}: " + ", ".join(names))
         if _has(*self.bridge, target, firm):
             talents = self._bridge_talents(firm, target)
             if talents:
@@ -1500,6 +1502,10 @@ class _Lookup:
         names = self.names["Talent"]
         return [str(names[t]) for t in common]
 
+    def _target_name(self, target: int) -> str:
+        """The university's or expert's name: evidence names its subject, so it reads right in both directions."""
+        return str(self.names[self.kind][target])
+
     def _location(self, firm: int, target: int) -> tuple[str, str]:
         for level, zh, en in (("town", "同在", "both in"), ("city", "同在", "same city:"),
                               ("province", "同省", "same province:")):
@@ -1513,16 +1519,18 @@ class _Lookup:
         n, recent = self.deg_t[target], self.recent_t[target]
         if n == 0:
             return "", ""
-        return (f"已与{n}家企业合作(近{_RECENT_YEARS}年新增{recent}家)",
-                f"has worked with {n} firms ({recent} new in the last {_RECENT_YEARS} years)")
+        who = self._target_name(target)
+        return (f"{who}已与{n}家企业合作(近{_RECENT_YEARS}年新增{recent}家)",
+                f"{who} has worked with {n} firms ({recent} new in the last {_RECENT_YEARS} years)")
 
     def _tier(self, firm: int, target: int) -> tuple[str, str]:
         tier, mean = self.tier_e[firm], self.mean_tier_t[target]
         if tier <= 0 or mean <= 0:
             return "", ""
         name = TIERS[int(tier) - 1]
-        return (f"本企业为{name},其合作企业平均梯次{mean:.1f}",
-                f"this firm is {name}; its partner firms' mean tier is {mean:.1f}")
+        firm_name, who = str(self.names["Enterprise"][firm]), self._target_name(target)
+        return (f"{firm_name}为{name},{who}合作企业平均梯次{mean:.1f}",
+                f"{firm_name} is {name}; {who}'s partner firms' mean tier is {mean:.1f}")
 
     def _meetings(self, firm: int, target: int) -> tuple[str, str]:
         last = self.last_meeting.get((firm, target))
