@@ -588,7 +588,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     name = _required(row, "name", clean_name)
     kind = _kind_of_row(row, default_kind, name)
     spec = KINDS[kind].properties
-    props: dict[str, Any] = {"name": name, "source": sheet.label}
+    props: dict[str, Any] = {"name": name, "data_source": sheet.label}
     for column in row:
         if column in sheet.units:
             props[column] = _get(row, column, _amount_in(sheet.units[column]))
@@ -651,7 +651,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
 
     if merged_rule is not None:
         props.pop("name")
-        props.pop("source")
+        props.pop("data_source")
         stage.node(node_id, kind, props)
         stage.add_alias(node_id, kind, name)
     else:
@@ -746,7 +746,7 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     secondment_year = _get(row, "secondment_year", parse_year)
     props = {"name": name, "affiliation": affiliation, "field": _get(row, "field"), "title": _get(row, "title"),
              "keywords": _get(row, "keywords", parse_list), "programs": programs or None,
-             "email": _get(row, "email"), "phone": _get(row, "phone"), "source": sheet.label}
+             "email": _get(row, "email"), "phone": _get(row, "phone"), "data_source": sheet.label}
     seconded = None
     target_text = _get(row, "seconded_to", clean_name)
     if target_text is not None:
@@ -818,7 +818,7 @@ def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: in
     stored_year = stored.get("year")
     props = {"name": _get(row, "project_name", clean_name) or stored.get("name") or project,
              "program": _get(row, "program"), "level": _get(row, "project_level"), "budget": budget,
-             "year": min(year, stored_year) if isinstance(stored_year, int) else year, "source": sheet.label}
+             "year": min(year, stored_year) if isinstance(stored_year, int) else year, "data_source": sheet.label}
     if stored.get("name") and _get(row, "project_name", clean_name) is None:
         props.pop("name")
     stage.node(project_id, "Project", props)
@@ -885,13 +885,13 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
     stored = stage.index.props.get(event_id, {})
     name = _get(row, "event_name", clean_name)
     stage.node(event_id, "Event", {"name": name or stored.get("name") or event, "date": date, "year": year,
-                                   "event_type": _get(row, "event_type"), "town": town, "source": sheet.label})
+                                   "event_type": _get(row, "event_type"), "town": town, "data_source": sheet.label})
     new = stage.rel("ATTENDED", attendee, event_id)
     if town:
         stage.rel("LOCATED_IN", event_id, stage.context("Town", town))
     if partner is not None:
         new = stage.rel("ATTENDED", partner, event_id) or new
-        new = stage.rel("MET", attendee, partner, event, {"event": event, "outcome": outcome or "none",
+        new = stage.rel("MET", attendee, partner, event, {"event": event_id, "outcome": outcome or "none",
                                                            "year": year}) or new
     if not new:
         return "merged", (attendee, "duplicate", clean_text(row.get("organisation")))
