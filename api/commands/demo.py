@@ -45,28 +45,28 @@ def demo(out_dir: str, scale: str, seed: int, with_analysis: bool) -> None:
                               review_path=out / "review.xlsx")
         counts = store.counts()
         finished = time.perf_counter()
+        report_path = report.to_excel(out / "ingest_report.xlsx")
+
+        totals = report.totals()
+        click.echo(f"generated in {generated - started:.1f} s, ingested in {finished - generated:.1f} s")
+        click.echo("rows: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+        for section in ("nodes", "relationships"):
+            items = counts[section]
+            click.echo(f"{section}: {sum(items.values())}")
+            for name, n in items.items():
+                click.echo(f"  {name:<20} {n:>8}")
+        click.echo("files:")
+        for path in paths.values():
+            click.echo(f"  {path}")
+        click.echo(f"ingest report: {report_path}")
+        if len(report.reviews):
+            files = " ".join(str(p) for p in paths.values())
+            click.echo(f"held for review: {len(report.reviews)} rows in {out / 'review.xlsx'}; fill its decision "
+                       f"column (merge / separate), then: innonet ingest {files} --accept-review {out / 'review.xlsx'}")
         if with_analysis and scale != "province":
             click.echo("analysing …")
             run_and_write(store, out)
         elif with_analysis:
             click.echo("province scale: skipping the analysis (run `innonet analyze` when you need it)")
-    report_path = report.to_excel(out / "ingest_report.xlsx")
-
-    totals = report.totals()
-    click.echo(f"generated in {generated - started:.1f} s, ingested in {finished - generated:.1f} s")
-    click.echo("rows: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
-    for section in ("nodes", "relationships"):
-        items = counts[section]
-        click.echo(f"{section}: {sum(items.values())}")
-        for name, n in items.items():
-            click.echo(f"  {name:<20} {n:>8}")
-    click.echo("files:")
-    for path in paths.values():
-        click.echo(f"  {path}")
-    click.echo(f"ingest report: {report_path}")
-    if len(report.reviews):
-        click.echo(f"held for review: {len(report.reviews)} rows in {out / 'review.xlsx'} "
-                   "(fill the decision column, then `innonet ingest --accept-review`)")
-
 
 COMMANDS.append(demo)
