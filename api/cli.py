@@ -17,7 +17,7 @@ import click
 import api.commands
 from graph.errors import InnonetError
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 
 class _Group(click.Group):

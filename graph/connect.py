@@ -25,9 +25,9 @@ def open_store(settings: Settings | None = None) -> GraphStore:
         store: GraphStore = SQLiteStore(settings.innonet_db)
         store.ping()
         return store
-    import neo4j  # noqa: PLC0415 - only needed for Neo4j deployments
+    import neo4j
 
-    from graph.neo4j_store import Neo4jStore  # noqa: PLC0415
+    from graph.neo4j_store import Neo4jStore
 
     uri = settings.neo4j_uri
     try:

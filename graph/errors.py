@@ -8,13 +8,13 @@ True
 from __future__ import annotations
 
 __all__ = [
-    "InnonetError",
-    "SchemaError",
-    "InvalidUSCCError",
-    "NotFoundError",
-    "StoreConnectionError",
     "IngestError",
+    "InnonetError",
+    "InvalidUSCCError",
     "NotFittedError",
+    "NotFoundError",
+    "SchemaError",
+    "StoreConnectionError",
 ]
 
 

@@ -351,7 +351,7 @@ class Neo4jStore(GraphStore):
                 raise StoreConnectionError(f"Neo4j at {self.uri} answered RETURN 1 with {records!r}")
         except StoreConnectionError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+        except Exception as exc:
             raise StoreConnectionError(
                 f"cannot use Neo4j at {self.uri} (database {self.database!r}): {_first_line(exc)}"
             ) from None

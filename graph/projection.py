@@ -24,7 +24,7 @@ import pandas as pd
 from graph.schema import check_kind, check_type
 from graph.store import GraphStore
 
-__all__ = ["to_networkx", "start_year"]
+__all__ = ["start_year", "to_networkx"]
 
 _YEAR = re.compile(r"^\s*(\d{4})")
 

@@ -22,24 +22,24 @@ from typing import Any
 from graph.errors import SchemaError
 
 __all__ = [
-    "Property",
-    "NodeKind",
-    "RelationshipType",
-    "KINDS",
-    "CORE_KINDS",
     "CONTEXT_KINDS",
+    "CORE_KINDS",
+    "HIGH_TECH_CERTIFICATE_YEARS",
+    "KINDS",
+    "MEETING_OUTCOMES",
     "RELATIONSHIP_TYPES",
     "TIERS",
     "TIER_ALIASES",
-    "HIGH_TECH_CERTIFICATE_YEARS",
     "UNIVERSITY_CATEGORIES",
-    "MEETING_OUTCOMES",
+    "NodeKind",
+    "Property",
+    "RelationshipType",
     "check_kind",
     "check_type",
     "clean_properties",
-    "tier_rank",
-    "tier_id",
     "markdown_tables",
+    "tier_id",
+    "tier_rank",
 ]
 
 #: Python types a scalar property may hold (``list`` is a list of strings, checked item by item).

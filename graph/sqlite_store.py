@@ -136,7 +136,7 @@ class SQLiteStore(GraphStore):
                 )
         return len(prepared)
 
-    def upsert_relationships(self, type: str, rows: Any) -> int:  # noqa: A002
+    def upsert_relationships(self, type: str, rows: Any) -> int:
         check_type(type)
         prepared = self._prepare_relationships(type, rows)
         if not prepared:
@@ -191,7 +191,7 @@ class SQLiteStore(GraphStore):
             rows = self._read(f"SELECT id, kind, props FROM nodes{clause}", params)
         return nodes_frame((i, k, json.loads(p)) for i, k, p in rows)
 
-    def relationships(self, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def relationships(self, type: str | None = None) -> pd.DataFrame:
         if type is None:
             rows = self._read("SELECT source, target, type, key, props FROM relationships")
         else:
@@ -201,7 +201,7 @@ class SQLiteStore(GraphStore):
             )
         return relationships_frame((s, t, ty, k, json.loads(p)) for s, t, ty, k, p in rows)
 
-    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:
         if not self._read("SELECT 1 FROM nodes WHERE id = ?", [node_id]):
             raise NotFoundError(f"no node with id {node_id!r}")
         type_clause, params = "", [node_id]

@@ -24,7 +24,7 @@ import pandas as pd
 from graph.errors import SchemaError
 from graph.schema import check_kind, check_type, clean_properties
 
-__all__ = ["GraphStore", "NodeRow", "RelationshipRow", "nodes_frame", "relationships_frame", "neighbours_frame"]
+__all__ = ["GraphStore", "NodeRow", "RelationshipRow", "neighbours_frame", "nodes_frame", "relationships_frame"]
 
 NodeRow = tuple[str, dict[str, Any]]
 RelationshipRow = tuple[str, str, str, dict[str, Any]]
@@ -164,7 +164,7 @@ class GraphStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def upsert_relationships(self, type: str, rows: Any) -> int:  # noqa: A002 - public API name
+    def upsert_relationships(self, type: str, rows: Any) -> int:
         """Create or update relationships; rows carry ``source``, ``target``, optional ``key``, properties.
 
         Returns the number of distinct relationships written.
@@ -175,11 +175,11 @@ class GraphStore(abc.ABC):
         """Nodes as a DataFrame: ``id``, ``kind``, ``name``, then the other properties, sorted by id."""
 
     @abc.abstractmethod
-    def relationships(self, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def relationships(self, type: str | None = None) -> pd.DataFrame:
         """Relationships: ``source``, ``target``, ``type``, ``key``, then properties."""
 
     @abc.abstractmethod
-    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:  # noqa: A002
+    def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:
         """Neighbours of ``node_id``: ``id, kind, name, type, direction`` ("out"/"in"), ``key``,
         then the relationship's properties.  Raises :class:`graph.errors.NotFoundError` for an unknown id."""
 

@@ -266,7 +266,7 @@ class ArcadeDBServer:
                         records, _, _ = driver.execute_query("RETURN 1 AS one", database_=self.database)
                         if records and records[0]["one"] == 1:
                             return
-                except Exception as exc:  # noqa: BLE001 - not ready yet: database still being created
+                except Exception as exc:
                     last_error = exc
             time.sleep(0.5)
         raise StoreConnectionError(

@@ -24,13 +24,13 @@ from graph.errors import InvalidUSCCError
 
 __all__ = [
     "ALPHABET",
-    "normalise",
-    "check_digit",
-    "with_check_digit",
-    "validate",
-    "is_valid",
-    "decode",
     "YIXING_DIVISION",
+    "check_digit",
+    "decode",
+    "is_valid",
+    "normalise",
+    "validate",
+    "with_check_digit",
 ]
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

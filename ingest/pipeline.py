@@ -253,7 +253,7 @@ def load_mapping(mapping: str | os.PathLike[str] | dict[str, str] | None) -> dic
                 data = yaml.safe_load(text)
             else:
                 data = json.loads(text)
-        except Exception as exc:  # noqa: BLE001 - json.JSONDecodeError, yaml.YAMLError
+        except Exception as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise IngestError(f"mapping file {where!r} is not valid JSON/YAML: {reason}") from None
     if not isinstance(data, dict):

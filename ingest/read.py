@@ -159,7 +159,7 @@ def _cells(row: Iterable[object]) -> list[object]:
     a text whose first character is not a space is not blank."""
     return [
         c if ((k := c.__class__) is str and c and not c[0].isspace() and len(c) <= MAX_CELL_CHARS)
-        or k is int or (k is float and c == c) else _cell(c)  # noqa: PLR0124 - c == c is False for NaN
+        or k is int or (k is float and c == c) else _cell(c)
         for c in row
     ]
 
@@ -198,7 +198,7 @@ def _read_xlsx(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawS
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(path)
         names = list(workbook.sheet_names)
-    except Exception as exc:  # noqa: BLE001 - CalamineError, ZipError, XmlError, PasswordError, OSError
+    except Exception as exc:
         reason = (str(exc).splitlines() or [""])[0][:120]
         raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {reason}); "
                           "re-save it from Excel or WPS") from None
@@ -208,7 +208,7 @@ def _read_xlsx(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawS
     for name in [sheet] if sheet is not None else names:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
+        except Exception as exc:
             raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
         table = _table(path, name, [list(r) for r in rows], "", extra)
         if table is not None:
@@ -224,7 +224,7 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str]) -> 
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {str(exc)[:120]}); "
                           "re-save it from Excel or WPS") from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises assorted errors on damaged parts
+    except Exception as exc:
         raise _fail(path, f"it is a damaged XLSX workbook ({type(exc).__name__}); re-save it") from None
     try:
         names = workbook.sheetnames
@@ -234,7 +234,7 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str]) -> 
         for name in [sheet] if sheet is not None else names:
             try:
                 rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
-            except Exception as exc:  # noqa: BLE001 - truncated / damaged sheet XML
+            except Exception as exc:
                 raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
             table = _table(path, name, rows, "", extra)
             if table is not None:

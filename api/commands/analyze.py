@@ -30,14 +30,14 @@ def run_and_write(store, directory: Path, *, year: int | None = None, town: str 
 
     ``innonet analyze`` and ``innonet demo`` both call this.
     """
-    from analysis.report import run_analysis, write_report, write_workbook  # noqa: PLC0415
+    from analysis.report import run_analysis, write_report, write_workbook
 
     result = run_analysis(store, year=year, town=town)
     click.echo(f"wrote {write_workbook(result, directory / 'analysis.xlsx')}")
     click.echo(f"wrote {write_report(result, directory / 'report.html')}")
     click.echo(f"as of {result.year}; compute {sum(result.timings.values()):.2f} s")
     if with_map:
-        from api.maps import render_map  # noqa: PLC0415
+        from api.maps import render_map
 
         filters = {"town": town} if town else {}
         render_map(store, "ecosystem", out=directory / "map.html", **filters)

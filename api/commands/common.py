@@ -12,7 +12,7 @@ from graph.connect import open_store
 from graph.settings import Settings
 from graph.store import GraphStore
 
-__all__ = ["store_from_settings", "echo_frame"]
+__all__ = ["echo_frame", "store_from_settings"]
 
 COMMANDS: list[click.Command] = []
 

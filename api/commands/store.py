@@ -52,7 +52,7 @@ COMMANDS += [stats, export]
 @click.command()
 def schema() -> None:
     """Print the graph model (node kinds, relationship types, properties) as Markdown (数据模型)."""
-    from graph.schema import markdown_tables  # noqa: PLC0415
+    from graph.schema import markdown_tables
 
     click.echo(markdown_tables())
 

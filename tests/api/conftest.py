@@ -102,7 +102,7 @@ TOPICS = [["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂
 
 def fill_pairing_world(store: SQLiteStore, n_firms: int = 60, n_unis: int = 8, seed: int = 0) -> None:
     """Firms that mostly collaborate with universities of their own topic, a few new links a year."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     rng = np.random.default_rng(seed)
     store.upsert_nodes("Enterprise", [
