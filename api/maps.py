@@ -52,6 +52,7 @@ import jinja2
 import networkx as nx
 import pandas as pd
 
+from analysis.engine import ORGANISATION_KINDS, ORGANISATION_TYPES, IGraphAdapter
 from graph.errors import InnonetError, NotFoundError, SchemaError
 from graph.export import export_graph
 from graph.projection import to_networkx
@@ -82,7 +83,7 @@ VIEWS: tuple[str, ...] = ("ecosystem", "community", "ego", "event")
 MAX_INTERACTIVE_NODES = 2000
 
 #: The organisation network: the five kinds the bureau counts.
-COLLABORATION_KINDS: tuple[str, ...] = ("Enterprise", "University", "Talent", "Fund", "ServiceAgency")
+COLLABORATION_KINDS: tuple[str, ...] = ORGANISATION_KINDS
 
 #: Edge type of a recommended partner in the ego view and of a proposed meeting in the event view.
 RECOMMENDED = "RECOMMENDED"
@@ -95,9 +96,7 @@ DEFAULT_SLOTS = 6
 DEFAULT_MAX_MEETINGS = 6
 
 #: Relationship types that tie them directly (the analysis engine's organisation network).
-COLLABORATION_TYPES: tuple[str, ...] = (
-    "COLLABORATES_WITH", "EMPLOYS", "AFFILIATED_WITH", "SECONDED_TO", "INVESTS_IN", "SERVES", "MET",
-)
+COLLABORATION_TYPES: tuple[str, ...] = ORGANISATION_TYPES
 
 #: Relationship types that describe a node rather than connect it to a partner.
 _FACT_TYPES = ("LOCATED_IN", "IN_INDUSTRY", "REACHED_TIER")
@@ -200,18 +199,13 @@ def _to_igraph(nodes: list[Any], edges: Iterable[tuple[Any, Any]]) -> ig.Graph:
     return ig.Graph(n=len(nodes), edges=sorted(pairs), directed=False)
 
 
-def _seeded(seed: int) -> random.Random:
-    return random.Random(seed)
-
-
 def collaboration_communities(source: GraphStore | nx.Graph, *, seed: int = 0) -> pd.DataFrame:
     """Leiden communities of the organisation collaboration network, numbered by size.
 
     The network holds the five core kinds (:data:`COLLABORATION_KINDS`) tied by
     :data:`COLLABORATION_TYPES` (weights add up); town, industry and tier hubs are not used: they
-    would swamp the structure.  When :mod:`analysis.engine` is installed its ``IGraphAdapter``
-    does the work (same nodes in id order, same seed), so the numbers match the analysis
-    workbook's communities; otherwise igraph's ``community_leiden`` (modularity) runs directly.
+    would swamp the structure.  :class:`analysis.engine.IGraphAdapter` does the work (same nodes
+    in id order, same seed), so the numbers match the analysis workbook's communities.
     Community 0 is the largest.  ``innonet map --view community --community N`` draws community N.
 
     Parameters
@@ -253,32 +247,9 @@ def collaboration_communities(source: GraphStore | nx.Graph, *, seed: int = 0) -
 def _leiden(nodes: list[Any], edges: list[tuple[Any, Any, float]], seed: int) -> list[int]:
     if not nodes:
         return []
-    try:
-        from analysis.engine import IGraphAdapter
-    except ImportError:
-        IGraphAdapter = None
-    if IGraphAdapter is not None:
-        frame = pd.DataFrame(edges, columns=["source", "target", "weight"])
-        series = IGraphAdapter.from_edges(frame, nodes=nodes).leiden(seed=seed)
-        return [int(series[node]) for node in nodes]
-    index = {node: i for i, node in enumerate(nodes)}
-    folded: dict[tuple[int, int], float] = defaultdict(float)
-    for s, t, w in edges:
-        a, b = index[s], index[t]
-        folded[(min(a, b), max(a, b))] += w
-    pairs = sorted(folded)
-    igraph_graph = ig.Graph(n=len(nodes), edges=pairs, directed=False)
-    igraph_graph.es["weight"] = [folded[p] for p in pairs]
-    ig.set_random_number_generator(_seeded(seed))
-    try:
-        partition = igraph_graph.community_leiden(objective_function="modularity",
-                                                  weights="weight" if pairs else None, n_iterations=-1)
-    finally:
-        ig.set_random_number_generator(random)
-    sizes = Counter(partition.membership)
-    order = sorted(sizes, key=lambda label: (-sizes[label], label))
-    renumber = {label: i for i, label in enumerate(order)}
-    return [renumber[label] for label in partition.membership]
+    frame = pd.DataFrame(edges, columns=["source", "target", "weight"])
+    series = IGraphAdapter.from_edges(frame, nodes=nodes).leiden(seed=seed)
+    return [int(series[node]) for node in nodes]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -744,7 +715,7 @@ def _layout(nodes: list[Any], edges: Iterable[tuple[Any, Any]], seed: int,
     bottom = 0.0
     if tied:
         sub = igraph_graph.subgraph(tied)
-        ig.set_random_number_generator(_seeded(seed))
+        ig.set_random_number_generator(random.Random(seed))
         try:
             coords = sub.layout_fruchterman_reingold(niter=500, grid="auto" if len(tied) > 1000 else "nogrid")
         finally:
