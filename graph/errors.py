@@ -8,13 +8,17 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousNameError",
     "IngestError",
     "InnonetError",
+    "InsufficientDataError",
+    "InvalidArgumentError",
     "InvalidUSCCError",
     "NotFittedError",
     "NotFoundError",
     "SchemaError",
     "StoreConnectionError",
+    "UnsolvableScheduleError",
 ]
 
 
@@ -44,3 +48,29 @@ class IngestError(InnonetError, ValueError):
 
 class NotFittedError(InnonetError, AttributeError):
     """A recommender used before ``fit``."""
+
+
+class InvalidArgumentError(InnonetError, ValueError):
+    """A function argument out of its range or of the wrong form; the message names the Python parameter."""
+
+
+class AmbiguousNameError(InnonetError, LookupError):
+    """A name that fits several records equally well; the message lists the candidates.
+
+    Attributes
+    ----------
+    candidates : list of dict
+        The candidates, best first (``id``, ``name``, ``kind`` and whatever else the resolver knows).
+    """
+
+    def __init__(self, message: str, candidates: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates or [])
+
+
+class InsufficientDataError(InnonetError, ValueError):
+    """The store holds too little data for the request (e.g. no dated links to learn pairing from)."""
+
+
+class UnsolvableScheduleError(InnonetError, RuntimeError):
+    """The meeting schedule cannot be solved as asked (infeasible, or the solver's time limit passed)."""

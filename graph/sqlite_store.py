@@ -19,9 +19,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from graph.errors import NotFoundError, SchemaError, StoreConnectionError
 from graph.schema import check_kind, check_type
@@ -83,6 +84,8 @@ class SQLiteStore(GraphStore):
         except sqlite3.Error as exc:
             raise StoreConnectionError(f"cannot open SQLite store {self.path!r}: {exc}") from None
         self._lock = threading.RLock()
+        self._probe: sqlite3.Connection | None = None
+        self._probe_lock = threading.Lock()
 
     # ---- plumbing ----------------------------------------------------------------------
     @contextmanager
@@ -234,6 +237,30 @@ class SQLiteStore(GraphStore):
         except sqlite3.Error as exc:
             raise StoreConnectionError(f"SQLite store {self.path!r} is not usable: {exc}") from None
 
+    def data_version(self) -> object:
+        """``(PRAGMA data_version, total_changes)``: changes with every commit by any connection.
+
+        ``PRAGMA data_version`` is read on a connection of the store's own (it changes when *other*
+        connections commit, including other processes); ``total_changes`` counts this connection's writes.
+        An in-memory database has only the second.  A few microseconds; no lock shared with queries.
+
+        >>> store = SQLiteStore(":memory:")
+        >>> before = store.data_version()
+        >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        >>> store.data_version() != before
+        True
+        """
+        if self.path in ("", ":memory:") or self.path.startswith("file::memory:"):
+            return (0, self._conn.total_changes)
+        with self._probe_lock:
+            if self._probe is None:
+                self._probe = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            return self._probe.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes
+
     def close(self) -> None:
+        with self._probe_lock:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
         with self._lock:
             self._conn.close()

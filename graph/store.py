@@ -16,10 +16,12 @@ rows or none.
 from __future__ import annotations
 
 import abc
+import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is built, so `innonet stats` starts fast
+    import pandas as pd
 
 from graph.errors import SchemaError
 from graph.schema import check_kind, check_type, clean_properties
@@ -35,7 +37,8 @@ NEIGHBOUR_COLUMNS = ["id", "kind", "name", "type", "direction", "key"]
 
 
 def _records(rows: Any) -> Iterable[Mapping[str, Any]]:
-    if isinstance(rows, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame exists only if pandas was imported
+    if pandas is not None and isinstance(rows, pandas.DataFrame):
         return rows.to_dict(orient="records")
     if isinstance(rows, Mapping):
         raise SchemaError("rows must be a DataFrame or an iterable of dicts, not a single dict")
@@ -88,6 +91,8 @@ def neighbours_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     data = {c: [r.get(c) for r in records] for c in columns}
     return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in data.items()}, columns=columns)
 
@@ -198,6 +203,16 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise :class:`graph.errors.StoreConnectionError` if the store is unreachable."""
+
+    def data_version(self) -> object:
+        """A cheap value that changes whenever the store's data changes, also through other processes.
+
+        Caches compare it to decide whether to rebuild.  This default returns the :meth:`counts` (one
+        query); it misses a change that only edits properties, so callers keep a time-to-live as well.
+        Stores that can do better override it (:class:`graph.SQLiteStore`: ``PRAGMA data_version``).
+        """
+        counts = self.counts()
+        return tuple(sorted(counts["nodes"].items())), tuple(sorted(counts["relationships"].items()))
 
     def close(self) -> None:  # pragma: no cover - overridden where there is something to close
         """Release what the store opened itself (never an injected driver)."""

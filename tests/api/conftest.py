@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.security import ApiSettings, KeyRing
+from api.http.app import create_app
+from api.http.security import ApiSettings, KeyRing
 from graph.sqlite_store import SQLiteStore
 
 API_KEYS = {"viewer": "view-key-123", "matchmaker": "match-key-456", "admin": "admin-key-789"}

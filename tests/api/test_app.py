@@ -10,8 +10,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from api.app import AppCache, UploadLimit, create_app, problem
-from api.security import ApiSettings, KeyRing
+from api.http.app import UploadLimit, create_app
+from api.http.cache import AppCache
+from api.http.errors import problem
+from api.http.security import ApiSettings, KeyRing
 from graph.errors import StoreConnectionError
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore
@@ -213,12 +215,17 @@ def test_watcher_looks_at_most_every_interval(monkeypatch):
     assert cache.watcher is None
 
 
-def test_counts_fingerprint_for_other_stores():
-    from api.app import store_fingerprint
-    from api.security import MaskedStore
+def test_default_data_version_follows_counts():
+    from api.http.security import MaskedStore
+    from graph.store import GraphStore
 
     inner = SQLiteStore(":memory:")
-    probe = store_fingerprint(MaskedStore(inner))  # not a SQLiteStore: falls back to counts()
+    masked = MaskedStore(inner)
+    assert masked.data_version() == inner.data_version()  # delegated
+
+    def probe():  # the base class's version: the counts, for stores without a cheaper one
+        return GraphStore.data_version(masked)
+
     before = probe()
     inner.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
     assert probe() != before and probe() == probe()

@@ -7,7 +7,7 @@ import pytest
 from analysis import gaps
 from analysis.ecosystem import communities, tier_pyramid
 from analysis.indicators import indicators
-from api.routes.gaps import GAP_FUNCTIONS
+from api.http.routes.gaps import GAP_FUNCTIONS
 
 
 def test_summary_matches_the_library_and_is_cached(client, api_store, api_app):

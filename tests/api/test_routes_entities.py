@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.routes.entities import search_entities
+from api.http.routes.entities import search_entities
 
 USCC = "91320282MA1XXXXXX1"
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from analysis.pairing import PairingRecommender
-from api.app import create_app
-from api.security import KeyRing
+from api.http.app import create_app
+from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
@@ -86,8 +86,8 @@ def test_preserialised_body_matches_the_documented_model(pairing_client):
 
     import numpy as np
 
-    from api.routes._common import json_records
-    from api.routes.pairings import PairingPage, pairing_body
+    from api.http.common import json_records
+    from api.http.routes.pairings import PairingPage, pairing_body
 
     _client, app, _store = pairing_client
     _client.get("/pairings/e000")

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from analysis.pairing import PairingRecommender
 from analysis.schedule import schedule_meetings
-from api.app import create_app
-from api.routes.schedule import XLSX
-from api.security import KeyRing
+from api.http.app import create_app
+from api.http.routes.schedule import XLSX
+from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 

@@ -27,8 +27,8 @@ from schemathesis.checks import (
 )
 from schemathesis.config import SchemathesisConfig
 
-from api.app import create_app
-from api.security import KeyRing
+from api.http.app import create_app
+from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from ingest.demo import load_demo
 

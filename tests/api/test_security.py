@@ -1,4 +1,4 @@
-"""Keys, roles and masking: api.security, and their effect on the routes."""
+"""Keys, roles and masking: api.http.security, and their effect on the routes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from api.security import (
+from api.http.security import (
     ApiSettings,
     KeyConfigError,
     KeyRing,

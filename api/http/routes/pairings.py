@@ -14,16 +14,17 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from analysis.pairing import InsufficientDataError, PairingRecommender
-from api.app import AppCache, get_cache, get_store
-from api.routes._common import json_records, matchmaker, problem_responses
-from api.security import Principal
+from api.http.cache import AppCache
+from api.http.common import fitted_recommender, json_records
+from api.http.deps import get_cache, get_store, matchmaker
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from graph.store import GraphStore
 
-__all__ = ["CandidateKind", "PairingPage", "cached_recommender", "fitted_recommender", "pairing_body", "router"]
+__all__ = ["CandidateKind", "PairingPage", "pairing_body", "router"]
 
 router = APIRouter(tags=["pairings"])
 
@@ -69,32 +70,6 @@ class PairingPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-def cached_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
-    """The store's recommender, fitted on first use and kept until the cache is invalidated
-    (an API ingest or delete, or a change of the store noticed by the cache's watcher).
-
-    Raises
-    ------
-    analysis.pairing.InsufficientDataError
-        The store holds too little dated history to learn from.
-    """
-    return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
-
-
-def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
-    """:func:`cached_recommender` for routes that need it.
-
-    Raises
-    ------
-    fastapi.HTTPException
-        409 when the store holds too little dated history to learn from.
-    """
-    try:
-        return cached_recommender(store, cache)
-    except InsufficientDataError as exc:
-        raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None
 
 
 @router.get(
@@ -149,7 +124,7 @@ def pairing_body(entity_id: str, as_of: int, found: pd.DataFrame, k: int) -> byt
     """The JSON bytes of a :class:`PairingPage` for the recommendations ``found``.
 
     Serialised directly (no per-request pydantic validation: the route's hot path); missing
-    values are left out of each item.  Falls back to :func:`api.routes._common.json_records`
+    values are left out of each item.  Falls back to :func:`api.http.common.json_records`
     for values plain JSON cannot carry (NaN inside ``reasons``).
 
     >>> frame = pd.DataFrame({"rank": [1], "id": ["u1"], "score": [np.float64(0.5)], "town": [float("nan")]})

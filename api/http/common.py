@@ -1,4 +1,5 @@
-"""What the routers share: the problem-details model, page model, role dependencies, JSON-safe records.
+"""What the routers share (routes never import each other): page model, enums of kinds and tiers, JSON-safe
+records, cached analysis tables and the cached recommender.
 
 >>> json_records(pd.DataFrame({"a": [1, None], "b": [["x"], float("nan")]}, dtype=object))
 [{'a': 1, 'b': ['x']}, {}]
@@ -7,44 +8,44 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import Depends
-from pydantic import BaseModel, Field
+from fastapi import HTTPException
+from pydantic import BaseModel
 
-from api.app import PROBLEM_JSON, get_store
-from api.security import MaskedStore, Principal, require_role
+from api.http.cache import AppCache
+from api.http.deps import store_for
+from api.http.security import Principal
+from graph.schema import KINDS, TIER_ALIASES
 from graph.store import GraphStore
 
+if TYPE_CHECKING:
+    from analysis.pairing import PairingRecommender
+
 __all__ = [
+    "KindName",
     "Page",
-    "Problem",
-    "admin",
+    "TierName",
     "analysis_snapshot",
+    "cached_recommender",
     "cached_table",
     "filter_equal",
+    "fitted_recommender",
     "json_records",
     "json_value",
-    "matchmaker",
     "page",
-    "problem_responses",
-    "store_for",
     "table_page",
-    "viewer",
-    "viewer_store",
 ]
 
 
-class Problem(BaseModel):
-    """RFC 7807 problem details."""
+#: Node kinds as an enum, so an unknown kind is a 422 the schema documents.
+KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
 
-    type: str = Field("about:blank", description="A URI naming the problem type")
-    title: str = Field(description="Short summary of the problem type, e.g. 'Not Found'")
-    status: int = Field(description="The HTTP status code")
-    detail: str = Field(description="What went wrong with this request and what to do")
-    errors: list[dict[str, Any]] | None = Field(None, description="Validation errors (422 only)")
+#: Tier names and aliases accepted as a filter (any alias of :data:`graph.schema.TIER_ALIASES`).
+TierName = Enum("TierName", {alias: alias for alias in TIER_ALIASES}, type=str)  # type: ignore[misc]
 
 
 class Page(BaseModel):
@@ -54,48 +55,6 @@ class Page(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-_DESCRIPTIONS = {
-    400: "The request cannot be processed (e.g. a broken upload); `detail` says why",
-    401: "Missing or unknown API key",
-    403: "The key's role does not allow this",
-    404: "No such entity; `detail` names the id",
-    409: "The store holds too little data for this (e.g. no dated links to learn pairing from)",
-    413: "The upload is larger than INNONET_MAX_UPLOAD_MB",
-    422: "A parameter is invalid; `detail` names it",
-    503: "The store is not reachable",
-}
-
-
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the given error codes, each an ``application/problem+json`` :class:`Problem`.
-
-    401, 403, 422 and 503 are always included (every keyed route can answer them).
-    """
-    wanted = sorted({401, 403, 422, 503, *codes})
-    return {
-        code: {"model": Problem, "description": _DESCRIPTIONS[code], "content": {PROBLEM_JSON: {}}}
-        for code in wanted
-    }
-
-
-viewer = require_role("viewer")
-matchmaker = require_role("matchmaker")
-admin = require_role("admin")
-
-
-def store_for(principal: Principal, store: GraphStore) -> GraphStore:
-    """The store as ``principal`` may see it: masked talent names and contacts below matchmaker."""
-    return store if principal.sees_personal_data else MaskedStore(store)
-
-
-async def viewer_store(
-    principal: Principal = Depends(viewer),  # noqa: B008
-    store: GraphStore = Depends(get_store),  # noqa: B008
-) -> GraphStore:
-    """Dependency: the store as the calling viewer (or stronger) may see it."""
-    return store_for(principal, store)
 
 
 def json_value(value: Any) -> Any:
@@ -178,3 +137,33 @@ def table_page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
         "limit": limit,
         "offset": offset,
     }
+
+
+def cached_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
+    """The store's recommender, fitted on first use and kept until the cache is invalidated
+    (an API ingest or delete, or a change of the store noticed by the cache's watcher).
+
+    Raises
+    ------
+    analysis.pairing.InsufficientDataError
+        The store holds too little dated history to learn from.
+    """
+    from analysis.pairing import PairingRecommender
+
+    return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
+
+
+def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
+    """:func:`cached_recommender` for routes that need it.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        409 when the store holds too little dated history to learn from.
+    """
+    from analysis.pairing import InsufficientDataError
+
+    try:
+        return cached_recommender(store, cache)
+    except InsufficientDataError as exc:
+        raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from api.commands.analyze import run_and_write
-from api.commands.common import store_from_settings
+from api.cli.analyze import run_and_write
+from api.cli.common import store_from_settings
 from ingest.demo import SCALES, generate
 
 COMMANDS: list[click.Command] = []

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from analysis import gaps
-from api.app import AppCache, get_cache, get_store
-from api.routes._common import Page, cached_table, filter_equal, problem_responses, table_page, viewer
-from api.security import Principal
+from api.http.cache import AppCache
+from api.http.common import Page, cached_table, filter_equal, table_page
+from api.http.deps import get_cache, get_store, viewer
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from graph.store import GraphStore
 
 __all__ = ["GAP_FUNCTIONS", "GapType", "router"]

@@ -6,9 +6,10 @@ import json
 
 import click
 
-from api.commands.common import store_from_settings
-from graph.export import FORMATS, export_graph
-from graph.projection import to_networkx
+from api.cli.common import store_from_settings
+
+#: the formats of :func:`graph.export.export_graph` (a test keeps them equal; listed here so the CLI starts fast)
+FORMATS = ("graphml", "gexf", "csv")
 
 COMMANDS: list[click.Command] = []
 
@@ -39,6 +40,9 @@ def stats(as_json: bool) -> None:
 @click.option("--until-year", type=int, help="The network as it stood at the end of this year.")
 def export(fmt: str, out: str, kinds: tuple[str, ...], types: tuple[str, ...], until_year: int | None) -> None:
     """Export the network for Gephi (GraphML, GEXF) or as nodes.csv + edges.csv (导出)."""
+    from graph.export import export_graph
+    from graph.projection import to_networkx
+
     with store_from_settings() as store:
         graph = to_networkx(store, kinds=kinds or None, types=types or None, until_year=until_year)
     for path in export_graph(graph, fmt, out):

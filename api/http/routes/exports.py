@@ -23,9 +23,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from api.app import get_store
-from api.routes._common import admin, problem_responses
-from api.security import Principal
+from api.http.common import KindName
+from api.http.deps import admin, get_store
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from graph.export import export_graph
 from graph.projection import to_networkx
 from graph.schema import KINDS, RELATIONSHIP_TYPES
@@ -50,7 +51,6 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
 TypeName = Enum("TypeName", {t: t for t in RELATIONSHIP_TYPES}, type=str)  # type: ignore[misc]
 
 

@@ -14,7 +14,6 @@ names, so a viewer cannot find a person by name either).
 from __future__ import annotations
 
 import unicodedata
-from enum import Enum
 from typing import Annotated, Any
 
 import pandas as pd
@@ -22,22 +21,19 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from rapidfuzz import fuzz, process
 
-from api.app import AppCache, get_cache, get_store
-from api.routes._common import Page, admin, json_records, page, problem_responses, viewer
-from api.security import MaskedStore, Principal
+from api.http.cache import AppCache
+from api.http.common import KindName, Page, TierName, json_records, page
+from api.http.deps import admin, get_cache, get_store, viewer
+from api.http.errors import problem_responses
+from api.http.security import MaskedStore, Principal
 from graph.errors import NotFoundError, SchemaError
 from graph.schema import KINDS, TIER_ALIASES, TIERS
 from graph.store import GraphStore
 
-__all__ = ["SEARCH_COLUMNS", "KindName", "TierName", "router", "search_entities"]
+__all__ = ["SEARCH_COLUMNS", "router", "search_entities"]
 
 router = APIRouter(tags=["entities"])
 
-#: Node kinds as an enum, so an unknown kind is a 422 the schema documents.
-KindName = Enum("KindName", {k: k for k in KINDS}, type=str)  # type: ignore[misc]
-
-#: Tier names and aliases accepted as a filter (any alias of :data:`graph.schema.TIER_ALIASES`).
-TierName = Enum("TierName", {alias: alias for alias in TIER_ALIASES}, type=str)  # type: ignore[misc]
 
 #: Columns :func:`search_entities` adds to the nodes frame.
 SEARCH_COLUMNS = ["score"]

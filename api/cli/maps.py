@@ -8,7 +8,7 @@ import click
 import networkx as nx
 import pandas as pd
 
-from api.commands.common import store_from_settings
+from api.cli.common import store_from_settings
 from api.maps import (
     DEFAULT_MAX_MEETINGS,
     DEFAULT_SLOTS,

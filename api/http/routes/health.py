@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.app import get_store
-from api.routes._common import problem_responses
+from api.http.deps import get_store
+from api.http.errors import problem_responses
 from graph.store import GraphStore
 
 __all__ = ["Health", "router"]

@@ -25,13 +25,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from analysis.pairing import InsufficientDataError, PairingRecommender
-from api.app import AppCache, get_cache, get_store
-from api.commands.maps import resolve_id
+from api.cli.maps import resolve_id
+from api.http.cache import AppCache
+from api.http.common import TierName, cached_recommender
+from api.http.deps import get_cache, get_store, store_for, viewer
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from api.maps import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, VIEWS, build_view, render_view
-from api.routes._common import problem_responses, store_for, viewer
-from api.routes.entities import TierName
-from api.routes.pairings import cached_recommender
-from api.security import Principal
 from graph.errors import InnonetError, SchemaError
 from graph.projection import to_networkx
 from graph.store import GraphStore

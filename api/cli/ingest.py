@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.commands.common import store_from_settings
+from api.cli.common import store_from_settings
 from graph.errors import IngestError
 from ingest.pipeline import ingest_files
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from api.security import ApiSettings, KeyConfigError, KeyRing, is_loopback
+from api.http.security import ApiSettings, KeyConfigError, KeyRing, is_loopback
 
 COMMANDS: list[click.Command] = []
 
@@ -39,7 +39,7 @@ def serve(host: str, port: int, log_level: str, workers: int, access_log: bool) 
     """Run the HTTP API (keys from INNONET_API_KEYS or INNONET_API_KEYS_FILE; docs at /docs)."""
     import uvicorn
 
-    from api.app import create_app
+    from api.http.app import create_app
     from graph.connect import open_store
     from graph.settings import Settings
 
@@ -51,7 +51,7 @@ def serve(host: str, port: int, log_level: str, workers: int, access_log: bool) 
         click.echo("innonet: warning: no API keys configured; every route but /health and /docs answers 401",
                    err=True)
     if workers > 1:  # each worker process builds the app from the same environment
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+        uvicorn.run("api.http.app:create_app", factory=True, host=host, port=port, log_level=log_level,
                     access_log=access_log, workers=workers)
         return
     app = create_app(api_settings=api_settings, keyring=keyring)

@@ -358,6 +358,9 @@ class MaskedStore(GraphStore):
     def neighbours(self, node_id: str, type: str | None = None) -> pd.DataFrame:
         return mask_frame(self.inner.neighbours(node_id, type=type))
 
+    def data_version(self) -> object:
+        return self.inner.data_version()
+
     def counts(self) -> dict[str, dict[str, int]]:
         return self.inner.counts()
 

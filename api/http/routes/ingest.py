@@ -19,9 +19,11 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.app import AppCache, get_cache, get_store
-from api.routes._common import admin, json_records, problem_responses
-from api.security import Principal
+from api.http.cache import AppCache
+from api.http.common import json_records
+from api.http.deps import admin, get_cache, get_store
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from graph.errors import InnonetError
 from graph.store import GraphStore
 from ingest.pipeline import ingest_files

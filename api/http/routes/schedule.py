@@ -22,10 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from analysis.pairing import PairingData, resolve_entity
 from analysis.schedule import event_attendees, schedule_meetings, write_schedule_excel
-from api.app import AppCache, get_cache, get_store
-from api.routes._common import json_records, matchmaker, problem_responses
-from api.routes.pairings import fitted_recommender
-from api.security import Principal
+from api.http.cache import AppCache
+from api.http.common import fitted_recommender, json_records
+from api.http.deps import get_cache, get_store, matchmaker
+from api.http.errors import problem_responses
+from api.http.security import Principal
 from graph.errors import SchemaError
 from graph.store import GraphStore
 

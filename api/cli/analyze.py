@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from api.commands.common import store_from_settings
+from api.cli.common import store_from_settings
 
 COMMANDS: list[click.Command] = []
 

@@ -9,7 +9,7 @@ import click
 from analysis.evaluation import ablation_table, evaluate_pairing
 from analysis.pairing import PairingData, PairingRecommender, resolve_entity
 from analysis.schedule import event_attendees, event_hit_rates, read_attendees, schedule_meetings, write_schedule_excel
-from api.commands.common import echo_frame, store_from_settings
+from api.cli.common import echo_frame, store_from_settings
 from graph.errors import SchemaError
 
 COMMANDS: list[click.Command] = []

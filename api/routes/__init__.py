@@ -1,1 +1,0 @@
-"""FastAPI routers, one module per resource."""
