@@ -1,4 +1,7 @@
-"""Write a graph for other tools: GraphML and GEXF (Gephi opens both), or nodes.csv + edges.csv.
+"""Write a graph for other tools: GraphML and GEXF (Gephi opens both); the node and edge tables for CSV/XLSX.
+
+Tables (CSV, XLSX) are written by the project's one spreadsheet writer, :mod:`api.render.export`, from
+:func:`graph_tables`; this module writes only the graph formats.
 
 GraphML and GEXF cannot hold lists, so list properties are joined with ``"; "``;
 missing values are left out.  Every node keeps ``kind`` and ``label`` (its name).
@@ -14,9 +17,10 @@ import pandas as pd
 
 from graph.errors import SchemaError
 
-__all__ = ["FORMATS", "export_graph", "flat_graph"]
+__all__ = ["FORMATS", "export_graph", "flat_graph", "graph_tables"]
 
-FORMATS = ("graphml", "gexf", "csv")
+#: the graph formats written here
+FORMATS = ("graphml", "gexf")
 
 
 def _flat(value: object) -> object:
@@ -38,32 +42,32 @@ def flat_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return flat
 
 
-def export_graph(graph: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> list[Path]:
-    """Write ``graph`` as ``fmt`` (graphml, gexf or csv) and return the files written.
-
-    For ``csv``, ``path`` is a directory that receives ``nodes.csv`` and ``edges.csv``
-    (UTF-8 with BOM, so Excel shows Chinese correctly).
-    """
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise SchemaError(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    path = Path(path)
+def graph_tables(graph: nx.MultiDiGraph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(nodes, edges)`` of ``graph`` as frames: ``id`` + node attributes; ``source``, ``target`` + edge
+    attributes (list values joined with ``"; "``, the relationship key as ``rel_key``)."""
     flat = flat_graph(graph)
-    if fmt == "graphml":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nx.write_graphml(flat, path, encoding="utf-8")
-        return [path]
-    if fmt == "gexf":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nx.write_gexf(flat, path, encoding="utf-8")
-        return [path]
-    path.mkdir(parents=True, exist_ok=True)
-    nodes = pd.DataFrame([{"id": n, **a} for n, a in flat.nodes(data=True)])
+    nodes = pd.DataFrame([{"id": n, **a} for n, a in flat.nodes(data=True)],
+                         columns=None if flat.number_of_nodes() else ["id", "kind", "label"])
     edges = pd.DataFrame(
         [{"source": s, "target": t, **a} for s, t, a in flat.edges(data=True)],
         columns=None if flat.number_of_edges() else ["source", "target", "type", "rel_key"],
     )
-    nodes_path, edges_path = path / "nodes.csv", path / "edges.csv"
-    nodes.to_csv(nodes_path, index=False, encoding="utf-8-sig")
-    edges.to_csv(edges_path, index=False, encoding="utf-8-sig")
-    return [nodes_path, edges_path]
+    return nodes, edges
+
+
+def export_graph(graph: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> list[Path]:
+    """Write ``graph`` as ``fmt`` (graphml or gexf) to ``path`` and return ``[path]``.
+
+    Raises
+    ------
+    SchemaError
+        For another format (CSV and XLSX tables: :func:`api.render.export.export_graph`).
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise SchemaError(f"unknown graph format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
+    writer(flat_graph(graph), path, encoding="utf-8")
+    return [path]

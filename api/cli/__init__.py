@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "evaluate": ("pairing", "evaluate",
         "Evaluate pairing against popularity, three-path and content baselines (评估)."),
     "export": ("store", "export",
-        "Export the network for Gephi (GraphML, GEXF) or as nodes.csv + edges.csv (导出)."),
+        "Export the network for Gephi (GraphML, GEXF), as nodes.csv + edges.csv, or as one workbook (导出)."),
     "hit-rates": ("pairing", "hit_rates",
         "Per event: meetings held and how many led to signed / follow-up (对接成效)."),
     "ingest": ("ingest", "ingest",

@@ -8,8 +8,8 @@ import click
 
 from api.cli.common import store_from_settings
 
-#: the formats of :func:`graph.export.export_graph` (a test keeps them equal; listed here so the CLI starts fast)
-FORMATS = ("graphml", "gexf", "csv")
+#: the formats of :func:`api.render.export.export_graph` (a test keeps them equal; listed here so the CLI starts fast)
+FORMATS = ("graphml", "gexf", "csv", "xlsx")
 
 COMMANDS: list[click.Command] = []
 
@@ -33,14 +33,14 @@ def stats(as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="graphml / gexf (Gephi) or csv.")
-@click.option("--out", "out", type=click.Path(), required=True, help="File (graphml, gexf) or directory (csv).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="graphml / gexf (Gephi), csv (a folder) or xlsx.")
+@click.option("--out", "out", type=click.Path(), required=True, help="File (graphml, gexf, xlsx) or folder (csv).")
 @click.option("--kind", "kinds", multiple=True, help="Only these node kinds (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only these relationship types (repeatable).")
 @click.option("--until-year", type=int, help="The network as it stood at the end of this year.")
 def export(fmt: str, out: str, kinds: tuple[str, ...], types: tuple[str, ...], until_year: int | None) -> None:
-    """Export the network for Gephi (GraphML, GEXF) or as nodes.csv + edges.csv (导出)."""
-    from graph.export import export_graph
+    """Export the network for Gephi (GraphML, GEXF), as nodes.csv + edges.csv, or as one workbook (导出)."""
+    from api.render.export import export_graph
     from graph.projection import to_networkx
 
     with store_from_settings() as store:

@@ -1,38 +1,29 @@
 """``GET /exports/{format}``: the network as GraphML or GEXF (Gephi) or an Excel workbook (admin).
 
-The workbook has one sheet per node kind (its properties as columns) and a
-``relationships`` sheet; list values are joined with ``"; "``.
-
->>> from graph import SQLiteStore
->>> store = SQLiteStore(":memory:")
->>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "keywords": ["陶瓷", "环保"]}])
->>> workbook_bytes(store)[:2]
-b'PK'
+The workbook has one sheet per node kind (its properties as columns) and a ``relationships`` sheet
+(:func:`api.render.export.store_workbook`: the project's one formula-safe writer).
 """
 
 from __future__ import annotations
 
-import io
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from api.http.common import KindName
 from api.http.deps import admin, get_store
 from api.http.errors import problem_responses
 from api.http.security import Principal
-from graph.export import export_graph
+from api.render.export import export_graph, store_workbook
 from graph.projection import to_networkx
-from graph.schema import KINDS, RELATIONSHIP_TYPES
+from graph.schema import RELATIONSHIP_TYPES
 from graph.store import GraphStore
 
-__all__ = ["MEDIA_TYPES", "ExportFormat", "export_bytes", "router", "workbook_bytes"]
+__all__ = ["MEDIA_TYPES", "ExportFormat", "export_bytes", "router"]
 
 router = APIRouter(tags=["exports"])
 
@@ -54,35 +45,6 @@ MEDIA_TYPES = {
 TypeName = Enum("TypeName", {t: t for t in RELATIONSHIP_TYPES}, type=str)  # type: ignore[misc]
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        value = "; ".join(str(v) for v in value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def workbook_bytes(store: GraphStore, kinds: list[str] | None = None, types: list[str] | None = None) -> bytes:
-    """An ``.xlsx`` workbook of the store: one sheet per node kind, plus ``relationships``."""
-    buffer = io.BytesIO()
-    counts = store.counts()
-    wanted_kinds = [k for k in (kinds or KINDS) if counts["nodes"].get(k)]
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for kind in wanted_kinds:
-            frame = store.nodes(kind=kind).drop(columns="kind")
-            frame.map(_cell).to_excel(writer, sheet_name=kind, index=False)
-        rels = store.relationships()
-        if types:
-            rels = rels[rels["type"].isin(types)]
-        if kinds:
-            kept = {node_id for k in kinds for node_id in store.nodes(kind=k)["id"]}
-            rels = rels[rels["source"].isin(kept) & rels["target"].isin(kept)]
-        if rels.empty:
-            rels = pd.DataFrame(columns=["source", "target", "type", "key"])
-        rels.map(_cell).to_excel(writer, sheet_name="relationships", index=False)
-    return buffer.getvalue()
-
-
 def export_bytes(
     store: GraphStore,
     fmt: str,
@@ -92,7 +54,7 @@ def export_bytes(
 ) -> bytes:
     """The store as ``fmt`` (graphml, gexf, xlsx), filtered like ``innonet export``."""
     if fmt == "xlsx":
-        return workbook_bytes(store, kinds, types)
+        return store_workbook(store, kinds, types)
     graph = to_networkx(store, kinds=kinds, types=types, until_year=until_year)
     with tempfile.TemporaryDirectory(prefix="innonet-export-") as tmp:
         (path,) = export_graph(graph, fmt, Path(tmp) / f"innonet.{fmt}")
