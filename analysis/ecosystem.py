@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis.engine import DEFAULT_PIVOTS, ORGANISATION_KINDS, IGraphAdapter, collaboration_edges
 from graph.errors import SchemaError
-from graph.schema import TIER_ALIASES, TIERS
+from graph.schema import TIERS, canonical_tier
 from graph.store import GraphStore
 
 __all__ = [
@@ -202,10 +202,7 @@ def _linked_name(snap: Snapshot, type_: str, kind: str) -> pd.Series:
 
 
 def _tier_name(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return TIER_ALIASES.get(text, TIER_ALIASES.get(text.lower()))
+    return canonical_tier(value, strict=False)
 
 
 def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "NodeKind",
     "Property",
     "RelationshipType",
+    "canonical_tier",
     "check_kind",
     "check_type",
     "clean_properties",
@@ -449,16 +451,44 @@ def check_type(type_: str) -> RelationshipType:
         ) from None
 
 
+def canonical_tier(tier: object, *, strict: bool = True) -> str | None:
+    """The canonical name of a tier written any way :data:`TIER_ALIASES` knows (高企, 小巨人, listed …).
+
+    The one place a tier name is read: ingest, the analyses, the API filters and the maps all call it.
+    Full-width letters and surrounding spaces are ignored; case is ignored for the English aliases.
+
+    Parameters
+    ----------
+    tier : object
+        The name as written.
+    strict : bool
+        Raise for an unknown or missing name (default); with ``strict=False`` return None instead.
+
+    Raises
+    ------
+    SchemaError
+        Unknown name (``strict`` only); the message lists the ladder.
+
+    >>> canonical_tier("高企"), canonical_tier(" Quasi-Unicorn "), canonical_tier("x", strict=False)
+    ('高新技术企业', '准独角兽', None)
+    """
+    if tier is None or (isinstance(tier, float) and tier != tier):
+        canonical = None
+    else:
+        text = unicodedata.normalize("NFKC", str(tier)).strip()
+        canonical = TIER_ALIASES.get(text, TIER_ALIASES.get(text.lower()))
+    if canonical is None and strict:
+        raise SchemaError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)} (or 高企, 小巨人, 上市公司 …)")
+    return canonical
+
+
 def tier_rank(tier: str) -> int:
-    """Rank of a tier on the ladder (1 = 科技型中小企业 … 5 = 科技上市企业).
+    """Rank of a tier on the ladder (1 = 科技型中小企业 … 5 = 科技上市企业); any alias is accepted.
 
     >>> tier_rank("准独角兽")
     4
     """
-    canonical = TIER_ALIASES.get(str(tier).strip().lower(), TIER_ALIASES.get(str(tier).strip()))
-    if canonical is None:
-        raise SchemaError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
-    return TIERS.index(canonical) + 1
+    return TIERS.index(canonical_tier(tier)) + 1
 
 
 def tier_id(tier: str) -> str:

@@ -25,10 +25,11 @@ from analysis.ecosystem import (
     tier_pyramid,
 )
 from api.http.cache import AppCache
-from api.http.common import Page, analysis_snapshot, cached_table, filter_equal, table_page
+from api.http.common import Page, TierName, analysis_snapshot, cached_table, filter_equal, table_page
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
+from graph.schema import canonical_tier
 from graph.store import GraphStore
 
 __all__ = ["EcosystemSummary", "TierTable", "router", "summary_body"]
@@ -133,14 +134,15 @@ def ecosystem_tiers(
     year: Annotated[int | None, Query(ge=1900, le=2100, description="Only this year (pyramid, funnel)")] = None,
     dimension: Annotated[str | None, Query(max_length=20, description="pyramid: all / town / industry")] = None,
     group: Annotated[str | None, Query(max_length=100, description="pyramid: a town or industry")] = None,
-    tier: Annotated[str | None, Query(max_length=50, description="Only this tier (canonical name)")] = None,
+    tier: Annotated[TierName | None, Query(description="Only this tier, e.g. 高新技术企业 or 高企")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Rows of the chosen table (columns as documented in :mod:`analysis.ecosystem`)."""
     frame = cached_table(principal, store, cache, f"tiers:{table.value}", _TIER_FUNCTIONS[table.value])
     tier_column = "from_tier" if table is TierTable.funnel else "tier"
-    frame = filter_equal(frame, year=year, dimension=dimension, group=group, **{tier_column: tier})
+    wanted_tier = canonical_tier(tier.value) if tier is not None else None
+    frame = filter_equal(frame, year=year, dimension=dimension, group=group, **{tier_column: wanted_tier})
     return table_page(frame, limit, offset)
 
 

@@ -26,8 +26,8 @@ from api.http.common import KindName, Page, TierName, json_records, page
 from api.http.deps import admin, get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import MaskedStore, Principal
-from graph.errors import NotFoundError, SchemaError
-from graph.schema import KINDS, TIER_ALIASES, TIERS
+from graph.errors import NotFoundError
+from graph.schema import KINDS, canonical_tier
 from graph.store import GraphStore
 
 __all__ = ["SEARCH_COLUMNS", "router", "search_entities"]
@@ -113,9 +113,7 @@ def search_entities(
     if industry:
         frame = frame[_place_filter(frame, nodes, relationships, "industry", "IN_INDUSTRY", industry)]
     if tier:
-        canonical = TIER_ALIASES.get(tier.strip().lower(), TIER_ALIASES.get(tier.strip()))
-        if canonical is None:
-            raise SchemaError(f"unknown tier {tier!r}; use one of: {', '.join(TIERS)}")
+        canonical = canonical_tier(tier)
         frame = frame[frame["tier"] == canonical] if "tier" in frame.columns else frame.iloc[0:0]
     frame = frame.copy()
     if not q or not q.strip():
