@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from PIL import Image
 
-from analysis.notebook import call_in_thread, map_frame, open_notebook_store, setup_matplotlib, store_summary
+from api.render.notebook import call_in_thread, map_frame, open_notebook_store, setup_matplotlib, store_summary
 from graph.errors import NotFoundError
 from graph.settings import Settings
 from graph.sqlite_store import SQLiteStore

@@ -37,6 +37,7 @@ __all__ = [
     "json_records",
     "json_value",
     "page",
+    "resolve_id",
     "table_page",
 ]
 
@@ -167,3 +168,23 @@ def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender
         return cached_recommender(store, cache)
     except InsufficientDataError as exc:
         raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None
+
+
+def resolve_id(graph: Any, value: str) -> str:
+    """An id as given, else the node whose USCC or exact name it is (the map routes' centre node).
+
+    Raises
+    ------
+    graph.errors.NotFoundError
+        No node, or several, match.
+    """
+    from graph.errors import NotFoundError
+
+    if value in graph:
+        return value
+    hits = [n for n, a in graph.nodes(data=True) if value in (a.get("uscc"), a.get("name"))]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        raise NotFoundError(f"{value!r} names {len(hits)} nodes ({', '.join(map(str, hits[:5]))}); give the id")
+    raise NotFoundError(f"no node has id, USCC or name {value!r}; search for it with GET /entities?q=")

@@ -25,9 +25,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from analysis.pairing import InsufficientDataError, PairingRecommender
-from api.cli.maps import resolve_id
 from api.http.cache import AppCache
-from api.http.common import TierName, cached_recommender
+from api.http.common import TierName, cached_recommender, resolve_id
 from api.http.deps import get_cache, get_store, store_for, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
