@@ -1,6 +1,6 @@
 """Load N nodes and M relationships into each store and print rows/s.
 
-    python bench/store_load.py [--nodes 50000] [--relationships 200000] [--repeat 2]
+    python bench/bench_store_load.py [--nodes 50000] [--relationships 200000] [--repeat 2]
                                [--neo4j-nodes N] [--neo4j-relationships M] [--skip-neo4j]
 
 Runs, in one process:
@@ -34,8 +34,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph.neo4j_store import _MERGE_NODES, _MERGE_RELATIONSHIPS, Neo4jStore
 from graph.sqlite_store import SQLiteStore

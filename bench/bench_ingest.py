@@ -2,10 +2,10 @@
 
 Usage::
 
-    python bench/ingest.py                       # city scale into a fresh SQLite file
-    python bench/ingest.py --scale province      # ~200k enterprises
-    python bench/ingest.py --neo4j               # also into Neo4j: NEO4J_URI if set, else an ArcadeDB Bolt server
-    python bench/ingest.py --files DIR           # files already generated (skips generation)
+    python bench/bench_ingest.py                       # city scale into a fresh SQLite file
+    python bench/bench_ingest.py --scale province      # ~200k enterprises
+    python bench/bench_ingest.py --neo4j               # also into Neo4j: NEO4J_URI if set, else an ArcadeDB Bolt server
+    python bench/bench_ingest.py --files DIR           # files already generated (skips generation)
 
 Prints rows read, seconds and rows/s (wall clock, and per CPU second of this process: the CPU figure
 is the one to compare on a busy machine; with a server store it leaves out the server's own work) for the first load and for a re-ingest of the same files (which must
@@ -21,8 +21,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore

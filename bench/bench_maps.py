@@ -6,23 +6,18 @@ interactive; the 20,000-node input is drawn aggregated.  Targets (issue 7): a 2,
 in <= 3 s, <= 2 MB, ready in the browser in <= 5 s; the 20,000-node input gives the aggregated view
 in <= 10 s.
 
-Run: ``python bench/maps.py [--sizes 500 2000 20000] [--no-browser]``
+Run: ``python bench/bench_maps.py [--sizes 500 2000 20000] [--no-browser]``
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import networkx as nx
-
-# ``python bench/maps.py`` puts bench/ first on sys.path, where bench/api.py and bench/analysis.py would shadow
-# the api and analysis packages.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from api.maps import MAX_INTERACTIVE_NODES, build_view, render_view
 from api.poster import CHROMIUM_ARGS, chromium_path

@@ -10,7 +10,7 @@ process stops after ``--requests`` / ``--processes`` requests or ``--seconds``, 
 first.  Prints, per endpoint, the requests, errors, p50 / p95 / p99 latency and the requests per
 second over the wall time of the run, and stops the server by its process group.
 
-    python bench/api.py --db /tmp/g_city.db --processes 4 --requests 2000 --seconds 20
+    python bench/bench_api.py --db /tmp/g_city.db --processes 4 --requests 2000 --seconds 20
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-# bench/ holds scripts named like the packages (bench/ingest.py): keep it off the import path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
+# bench/ holds scripts named like the packages (bench/bench_ingest.py): keep it off the import path
 import httpx
 import numpy as np
 

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python bench/pairing.py --db /tmp/f_demo.db                 # city demo store (built with load_demo)
-    python bench/pairing.py --db /tmp/province.db --batch-only  # province scale: fit + top-10 for every firm
+    python bench/bench_pairing.py --db /tmp/f_demo.db                 # city demo store (built with load_demo)
+    python bench/bench_pairing.py --db /tmp/province.db --batch-only  # province scale: fit + top-10 for every firm
 
 Targets (issue 5): fit on the city demo <= 30 s; one recommend p95 <= 5 ms; province
 scale (about 200k firms) top-10 for every firm <= 10 min within 24 GiB.
@@ -13,13 +13,7 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
-from pathlib import Path
-
-# run as ``python bench/pairing.py``: bench/ is then first on sys.path and bench/analysis.py would
-# shadow the analysis package
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import numpy as np
 

@@ -18,9 +18,9 @@ memory is the process's maximum resident set size.  Exact betweenness runs only 
 
 Run::
 
-    python bench/analysis.py                      # city
-    python bench/analysis.py --scale province     # province (generates the files the first time)
-    python bench/analysis.py --scale both --repeat 3
+    python bench/bench_analysis.py                      # city
+    python bench/bench_analysis.py --scale province     # province (generates the files the first time)
+    python bench/bench_analysis.py --scale both --repeat 3
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-# ``python bench/analysis.py`` puts bench/ first on sys.path, where this file would shadow the analysis package
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
 
 import numpy as np
 import pandas as pd
