@@ -20,10 +20,10 @@ Order (the first step that finds something decides; ``matched_by`` names the ste
    - ``variant``: the same name with or without 江苏省/江苏/无锡市/无锡/宜兴市/宜兴 in front,
      有限公司/有限责任公司/股份有限公司/股份/集团/公司 (or Co., Ltd.) at the end, and bracketed
      markers such as （宜兴）（集团）: :func:`variant_key`;
-   - ``contains``: the typed text is part of a name or alias (at least 2 characters);
+   - ``contains``: the typed text is part of a name or alias (a single character only suggests);
    - ``typo``: one typo (3-5 characters) or up to two (6 or more), by Levenshtein distance on
      :func:`variant_key`, through ``rapidfuzz.process.extract``.
-7. ``similar``: rapidfuzz ``WRatio`` ≥ 50 (and, for a mistyped USCC, codes one or two characters
+7. ``similar``: rapidfuzz ``ratio`` (Indel similarity of :func:`variant_key`) ≥ 50 (and, for a mistyped USCC, codes one or two characters
    away).  Only ever a suggestion, never a match.
 
 Decision rule
@@ -530,7 +530,7 @@ class NameIndex:
         if moe is not None:
             self._by_moe.setdefault(_DROP.sub("", unicodedata.normalize("NFKC", moe)), []).append(row)
 
-        keys = self._keys.setdefault(kind_text, _KindKeys())
+        keys = self._keys.get(kind_text) or self._keys.setdefault(kind_text, _KindKeys())
         seen: set[str] = set()
         for text, is_alias in [(name_text, False)] + [(a, True) for a in _texts(aliases)]:
             if not text:
@@ -608,21 +608,24 @@ class NameIndex:
                 found.append((row, f"{self.names[row]}（{self.affiliations[row]}）"))
         return found
 
-    def _kind_keys(self, kinds: frozenset[str] | None) -> list[_KindKeys]:
-        return [keys for kind, keys in self._keys.items() if kinds is None or kind in kinds]
+    def _kind_keys(self, kinds: frozenset[str] | None) -> list[tuple[bool, _KindKeys]]:
+        """``(is a person kind, keys)`` for the wanted kinds (the blocking of the scans)."""
+        return [(kind in _PERSON_KINDS, keys) for kind, keys in self._keys.items() if kinds is None or kind in kinds]
 
     def _contains(self, loose: str, kinds: frozenset[str] | None) -> list[_Hit]:
-        if len(loose) < 2:
+        if not loose:
             return []
         hits: list[_Hit] = []
-        for keys in self._kind_keys(kinds):
+        for person, keys in self._kind_keys(kinds):
             position = keys.joined.find(loose)
             while position != -1 and len(hits) < _MAX_CONTAINS:
                 i = bisect_right(keys.starts, position) - 1
                 key = keys.keys[i]
-                if key != loose:
-                    score = min(89.9, round(80.0 + 10.0 * len(loose) / len(key), 1))
-                    hits.append(_Hit("contains", score, keys.rows[i], keys.texts[i]))
+                if key != loose:  # part of a person's name is only a suggestion ("similar")
+                    share = len(loose) / len(key)
+                    hit = (_Hit("similar", round(50.0 + 10.0 * share, 1), keys.rows[i], keys.texts[i]) if person
+                           else _Hit("contains", min(89.9, round(80.0 + 10.0 * share, 1)), keys.rows[i], keys.texts[i]))
+                    hits.append(hit)
                 position = keys.joined.find(loose, keys.starts[i] + len(key) + 1)
         return hits
 
@@ -631,12 +634,13 @@ class NameIndex:
             return []
         most = 1 if len(loose) <= 5 else 2
         hits: list[_Hit] = []
-        for keys in self._kind_keys(kinds):
+        for person, keys in self._kind_keys(kinds):
             for _key, distance, i in process.extract(
                 loose, keys.keys, scorer=Levenshtein.distance, score_cutoff=most, limit=None
             ):
-                if distance > 0:
-                    hits.append(_Hit("typo", 80.0 - 5.0 * distance, keys.rows[i], keys.texts[i]))
+                if distance > 0:  # a person's name with a typo is another person: only a suggestion
+                    step, score = ("similar", 60.0 - 5.0 * distance) if person else ("typo", 80.0 - 5.0 * distance)
+                    hits.append(_Hit(step, score, keys.rows[i], keys.texts[i]))
         return hits
 
     def _similar(self, text: str, loose: str, kinds: frozenset[str] | None, limit: int) -> list[_Hit]:
@@ -649,9 +653,9 @@ class NameIndex:
                 if self._allowed(self._uscc_rows[i], kinds):
                     hits.append(_Hit("similar", 60.0 - 10.0 * distance, self._uscc_rows[i], matched))
         if loose:
-            for keys in self._kind_keys(kinds):
+            for _person, keys in self._kind_keys(kinds):
                 for _key, score, i in process.extract(
-                    loose, keys.keys, scorer=fuzz.WRatio, score_cutoff=_SIMILAR_CUTOFF, limit=limit
+                    loose, keys.keys, scorer=fuzz.ratio, score_cutoff=_SIMILAR_CUTOFF, limit=limit
                 ):
                     hits.append(_Hit("similar", round(0.6 * float(score), 1), keys.rows[i], keys.texts[i]))
         return hits
@@ -682,8 +686,9 @@ class NameIndex:
         for step in (self._contains, self._typos):
             found = step(loose, kinds)
             hits += found
-            rows.update(h.row for h in found)
-            if (found and not everything) or (everything and len(rows) >= limit):
+            rows.update(h.row for h in found if h.step != "similar")
+            deciding = any(h.step != "similar" for h in found)
+            if (deciding and not everything) or (everything and len(rows) >= limit):
                 return self._ranked(hits)
         hits += self._similar(text, loose, kinds, max(limit or 0, _SUGGESTIONS))
         return self._ranked(hits)
@@ -706,19 +711,19 @@ class NameIndex:
             raise _not_found(shown, [], wanted, "没有输入名称 / nothing was given")
         candidates = self._candidates(value, wanted, None)
         step = candidates[0].matched_by if candidates else "similar"
-        if step in ("contains", "typo"):
-            deciding = [c for c in candidates if c.kind not in _PERSON_KINDS]
-            if deciding:
-                deciding = [c for c in deciding if c.score == deciding[0].score] if step == "typo" else deciding
-        else:
-            deciding = candidates if step in _DECIDING else []
+        deciding = [c for c in candidates if c.matched_by == step] if step in _DECIDING else []
+        if step == "typo":  # the fewest typos decide
+            deciding = [c for c in deciding if c.score == deciding[0].score]
+        elif step == "contains" and len(variant_key(value)) < 2:  # one character only suggests
+            deciding = []
         if len(deciding) == 1:
             chosen = deciding[0]
             return Resolution(chosen.id, chosen.name, chosen.kind, chosen.matched_by, chosen.score,
                               tuple(candidates[:_MAX_LISTED]), shown, chosen.matched)
         if len(deciding) > 1:
             raise _ambiguous(shown, deciding, wanted)
-        suggestions = candidates if candidates and step == "similar" else self._candidates(value, wanted, _SUGGESTIONS)
+        # nothing at all, or only "similar" hits: the scan is done; people met by a typo: rank all steps
+        suggestions = candidates if step == "similar" else self._candidates(value, wanted, _SUGGESTIONS)
         raise _not_found(shown, suggestions[:_SUGGESTIONS], wanted, self._elsewhere(value, wanted))
 
     def _elsewhere(self, text: str, kinds: frozenset[str] | None) -> str:
@@ -732,11 +737,13 @@ class NameIndex:
                 notes.append(f"“{text.strip()}” 是 {first.name}（{KINDS[first.kind].label_zh if first.kind in KINDS else first.kind}），"
                              f"不是{what_zh or '所需类型'} / it is the {first.kind} {first.name} [id {first.id}], not a {what}")
         code = uscc_module.normalise(text)
-        if _USCC_SHAPE.match(code) and not uscc_module.is_valid(code):
+        if _USCC_SHAPE.match(code) and not notes:
             try:
                 uscc_module.validate(code)
             except ValueError as exc:
                 notes.append(f"统一社会信用代码有误 / {exc}")
+            else:
+                notes.append("这个统一社会信用代码有效，但还没有导入 / the USCC is valid but no node carries it (not loaded yet?)")
         return "; ".join(notes)
 
 
@@ -840,7 +847,7 @@ def search(
     >>> search(nodes, "精陶科技", kinds="Enterprise")[["id", "score", "matched_by"]].values.tolist()
     [['e1', 95.0, 'variant']]
     >>> search(nodes, "精陶")[["id", "score", "matched_by"]].values.tolist()
-    [['t1', 86.7, 'contains'], ['e1', 85.0, 'contains'], ['e2', 84.0, 'contains']]
+    [['e1', 85.0, 'contains'], ['e2', 84.0, 'contains'], ['t1', 56.7, 'similar']]
     >>> search(nodes, "精陶", kinds="Enterprise")["id"].tolist()
     ['e1', 'e2']
     """

@@ -52,6 +52,7 @@ HUATONG = with_check_digit("91320282MA1HT0001")
 JINGTAO = with_check_digit("91320200MA1JT0001")
 HONGDA = with_check_digit("91320282MA1HD0001")
 HONGDA_JS = with_check_digit("91320000MA1HD0002")  # 江苏宏达: same name without place and legal form
+JIANGUO = with_check_digit("91320282MA1JG0001")
 JIANGNAN_USCC = with_check_digit("12100000466007597")
 JIANGNAN = "univ:江南大学"  # universities from the MoE list keep a name id; the USCC is a property
 JIANGSU_UNIV = "univ:江苏大学"
@@ -69,6 +70,7 @@ NODES: list[dict[str, Any]] = [
      "aliases": ["精陶股份"]},
     {"id": HONGDA, "kind": "Enterprise", "name": "宜兴市宏达机械有限公司", "uscc": HONGDA, "town": "周铁镇"},
     {"id": HONGDA_JS, "kind": "Enterprise", "name": "江苏宏达机械股份有限公司", "uscc": HONGDA_JS, "town": "新街街道"},
+    {"id": JIANGUO, "kind": "Enterprise", "name": "宜兴市建国机械有限公司", "uscc": JIANGUO, "town": "官林镇"},
     {"id": JIANGNAN, "kind": "University", "name": "江南大学", "uscc": JIANGNAN_USCC, "moe_code": JIANGNAN_MOE,
      "aliases": ["江大"], "city": "无锡", "category": "高校"},
     {"id": JIANGSU_UNIV, "kind": "University", "name": "江苏大学", "moe_code": JIANGSU_MOE, "city": "镇江",
@@ -118,6 +120,7 @@ CASES: list[Case] = [
     Case("no place, no legal form", "飞润川紫砂", "found", (FEIRUNCHUAN,), "variant"),
     Case("without 江苏 and 股份有限公司", "精陶新材料", "found", (JINGTAO,), "variant"),
     Case("part of the name", "飞润川", "found", (FEIRUNCHUAN,), "contains"),
+    Case("one character only suggests", "润", "not_found", (FEIRUNCHUAN,)),
     # aliases (former names, 证券简称)
     Case("alias", "精陶股份", "found", (JINGTAO,), "alias"),
     Case("alias of a university", "江大", "found", (JIANGNAN,), "alias", ("University",)),
@@ -156,6 +159,8 @@ CASES: list[Case] = [
     Case("talent with affiliation in brackets", "王建国（江南大学）", "found", (WANG_JN,), "name"),
     Case("talent with a short affiliation", "王建国 华峰电子", "found", (WANG_HF,), "name", ("Talent",)),
     Case("a typo in a person's name is another person", "李小梅", "not_found", (LI,), None, ("Talent",)),
+    Case("part of a person's name is only a suggestion", "晓梅", "not_found", (LI,)),
+    Case("part of a firm's name decides, people's names do not", "建国", "found", (JIANGUO,), "contains"),
 ]
 
 
@@ -284,6 +289,11 @@ def test_broken_uscc_says_what_is_wrong():
         resolve(nodes_frame(), broken)
     assert caught.value.suggestions[0].id == FEIRUNCHUAN
     assert caught.value.suggestions[0].matched_by == "similar"
+
+
+def test_unknown_valid_uscc_says_so():
+    with pytest.raises(NotFoundError, match="the USCC is valid but no node carries it"):
+        resolve(nodes_frame(), with_check_digit("91320282MA1ZZZZZ9".replace("Z", "Y")))
 
 
 def test_error_classes():
