@@ -23,8 +23,9 @@ Order (the first step that finds something decides; ``matched_by`` names the ste
    - ``contains``: the typed text is part of a name or alias (a single character only suggests);
    - ``typo``: one typo (3-5 characters) or up to two (6 or more), by Levenshtein distance on
      :func:`variant_key`, through ``rapidfuzz.process.extract``.
-7. ``similar``: rapidfuzz ``ratio`` (Indel similarity of :func:`variant_key`) ≥ 50 (and, for a mistyped USCC, codes one or two characters
-   away).  Only ever a suggestion, never a match.
+7. ``similar``: rapidfuzz ``ratio`` (Indel similarity of :func:`variant_key`) ≥ 50, part of or a
+   typo in a person's name, and for a mistyped USCC the codes one or two characters away.  Only
+   ever a suggestion, never a match.
 
 Decision rule
 -------------
@@ -43,12 +44,25 @@ Scores (0-100, for ranking; the step is in ``matched_by``): 100 id, USCC, 学校
 98 alias; 95 variant; 80-90 contains (higher when the text covers more of the name); 75 one
 typo, 70 two typos; 60 or less similar.
 
-Speed (one core of the shared 2-core build box, synthetic names, ``python -m`` the benchmark in
-``tests/graph/test_lookup.py::bench``): building the index takes ~0.2 s for 10,000 nodes and
-~3.5 s for 200,000; a lookup at 200,000 nodes takes p95 ~0.02 ms for an exact name or USCC,
-~0.03 ms for a variant, ~25 ms for a one-typo name (all kinds), ~40 ms for a name that is not
-there (the suggestions scan).  Build the index once and pass it as ``source`` (callers cache it;
-this module keeps no cache of its own).
+Speed (``python tests/graph/test_lookup.py 10000 200000``: synthetic Yixing-like names, 90 % firms,
+CPU time of one lookup on the shared 2-core build box, p95):
+
+================================  ============  =============
+                                  10,000 nodes  200,000 nodes
+================================  ============  =============
+build the index                   0.14 s        4.8 s
+exact name, USCC (lower case)     0.03 ms       0.03 ms
+variant (宜兴… without 有限公司)  0.03 ms       0.07 ms
+one typo (all kinds)              1.1 ms        39 ms
+one typo, ``kinds="Enterprise"``  1.0 ms        28 ms
+not found (with the suggestions)  1.6 ms        68 ms
+``search`` of a typo (mean)       3.4 ms        45 ms
+================================  ============  =============
+
+Exact steps are dictionary lookups; ``contains`` is one ``str.find`` pass per kind; ``typo`` and
+``similar`` scan the keys of the wanted kinds (blocking on kinds), so pass ``kinds`` when known.
+Build the index once and pass it as ``source``: callers cache it (this module keeps no cache of
+its own); it is read-only after building, so threads may share it.
 
 Examples
 --------
@@ -352,7 +366,7 @@ def _what(kinds: frozenset[str] | None) -> tuple[str, str]:
     if kinds is None:
         return "", "organisation or person"
     ordered = [k for k in KINDS if k in kinds]
-    return "（" + "、".join(KINDS[k].label_zh for k in ordered) + "）", " or ".join(ordered)
+    return "、".join(KINDS[k].label_zh for k in ordered), " or ".join(ordered)
 
 
 def _listing(candidates: Sequence[Candidate]) -> str:
@@ -361,12 +375,11 @@ def _listing(candidates: Sequence[Candidate]) -> str:
     return shown + (f"; 等 {more} 个 / and {more} more" if more > 0 else "")
 
 
-def _ambiguous(text: str, candidates: Sequence[Candidate], kinds: frozenset[str] | None) -> AmbiguousNameError:
-    _, what = _what(kinds)
+def _ambiguous(text: str, candidates: Sequence[Candidate]) -> AmbiguousNameError:
     people = all(c.kind in _PERSON_KINDS for c in candidates)
     hint = ("请加上工作单位，如“姓名（单位）” / add the affiliation, e.g. 姓名（单位）" if people
             else "请写全称、统一社会信用代码或编号 / give the full name, the USCC or the id")
-    message = (f"“{text}” 对应 {len(candidates)} 个名称 / '{text}' fits {len(candidates)} {what} names: "
+    message = (f"“{text}” 对应 {len(candidates)} 个名称 / '{text}' fits {len(candidates)} names: "
                f"{_listing(candidates)}. {hint}")
     return AmbiguousNameError(message, text, candidates)
 
@@ -375,7 +388,7 @@ def _not_found(
     text: str, suggestions: Sequence[Candidate], kinds: frozenset[str] | None, note: str = ""
 ) -> NameNotFoundError:
     what_zh, what = _what(kinds)
-    message = f"找不到 “{text}”{what_zh} / no {what} matches '{text}'"
+    message = f"找不到 “{text}”{f'（{what_zh}）' if what_zh else ''} / no {what} matches '{text}'"
     if note:
         message += f"; {note}"
     if suggestions:
@@ -721,7 +734,7 @@ class NameIndex:
             return Resolution(chosen.id, chosen.name, chosen.kind, chosen.matched_by, chosen.score,
                               tuple(candidates[:_MAX_LISTED]), shown, chosen.matched)
         if len(deciding) > 1:
-            raise _ambiguous(shown, deciding, wanted)
+            raise _ambiguous(shown, deciding)
         # nothing at all, or only "similar" hits: the scan is done; people met by a typo: rank all steps
         suggestions = candidates if step == "similar" else self._candidates(value, wanted, _SUGGESTIONS)
         raise _not_found(shown, suggestions[:_SUGGESTIONS], wanted, self._elsewhere(value, wanted))
@@ -734,8 +747,9 @@ class NameIndex:
             if others:
                 first = others[0]
                 what_zh, what = _what(kinds)
-                notes.append(f"“{text.strip()}” 是 {first.name}（{KINDS[first.kind].label_zh if first.kind in KINDS else first.kind}），"
-                             f"不是{what_zh or '所需类型'} / it is the {first.kind} {first.name} [id {first.id}], not a {what}")
+                label_zh = KINDS[first.kind].label_zh if first.kind in KINDS else first.kind
+                notes.append(f"“{text.strip()}” 是{label_zh} {first.name}，不是{what_zh} / "
+                             f"it is the {first.kind} {first.name} [id {first.id}], not the kind asked for ({what})")
         code = uscc_module.normalise(text)
         if _USCC_SHAPE.match(code) and not notes:
             try:
@@ -801,7 +815,7 @@ def resolve(
     >>> resolve(g, "华丰电子")
     Traceback (most recent call last):
     ...
-    graph.lookup.AmbiguousNameError: “华丰电子” 对应 2 个名称 / '华丰电子' fits 2 organisation or person names: \
+    graph.lookup.AmbiguousNameError: “华丰电子” 对应 2 个名称 / '华丰电子' fits 2 names: \
 宜兴市华峰电子有限公司 [id e1, Enterprise, 丁蜀镇]; 宜兴市华锋电子有限公司 [id e2, Enterprise, 高塍镇]. \
 请写全称、统一社会信用代码或编号 / give the full name, the USCC or the id
     >>> resolve(g, "华丰电器")
