@@ -7,6 +7,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 __all__ = [
     "AmbiguousNameError",
     "IngestError",
@@ -14,6 +17,7 @@ __all__ = [
     "InsufficientDataError",
     "InvalidArgumentError",
     "InvalidUSCCError",
+    "NameNotFoundError",
     "NotFittedError",
     "NotFoundError",
     "SchemaError",
@@ -55,17 +59,32 @@ class InvalidArgumentError(InnonetError, ValueError):
 
 
 class AmbiguousNameError(InnonetError, LookupError):
-    """A name that fits several records equally well; the message lists the candidates.
+    """A text that fits several records equally well (:mod:`graph.lookup`); ``candidates`` lists them, best first.
 
     Attributes
     ----------
-    candidates : list of dict
-        The candidates, best first (``id``, ``name``, ``kind`` and whatever else the resolver knows).
+    text : str
+        What was looked up.
+    candidates : tuple of graph.lookup.Candidate
+        The plausible records (``id, kind, name, score, matched_by, matched, town, affiliation``).
     """
 
-    def __init__(self, message: str, candidates: list[dict] | None = None) -> None:
+    def __init__(self, message: str, text: str = "", candidates: Sequence[Any] = ()) -> None:
         super().__init__(message)
-        self.candidates = list(candidates or [])
+        self.text = text
+        self.candidates = tuple(candidates)
+
+
+class NameNotFoundError(NotFoundError):
+    """Nothing matches the text (:mod:`graph.lookup`); ``suggestions`` holds up to 5 near candidates.
+
+    A :class:`NotFoundError` (so also a ``LookupError``).
+    """
+
+    def __init__(self, message: str, text: str = "", suggestions: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.text = text
+        self.suggestions = tuple(suggestions)
 
 
 class InsufficientDataError(InnonetError, ValueError):

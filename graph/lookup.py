@@ -102,7 +102,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from graph import uscc as uscc_module
-from graph.errors import InnonetError, NotFoundError
+from graph.errors import AmbiguousNameError, NameNotFoundError
 from graph.schema import KINDS, check_kind
 from graph.store import GraphStore
 
@@ -330,35 +330,6 @@ class Resolution:
         '“甲” → 宜兴市甲有限公司 [id e1, Enterprise]（去掉地名或公司类型后相同 / same name without place or legal-form words）'
         """
         return f"“{self.text}” → {self.name} [id {self.id}, {self.kind}]（{MATCHED_BY[self.matched_by]}）"
-
-
-class AmbiguousNameError(InnonetError, LookupError):
-    """A text that fits several nodes equally well; ``candidates`` lists them, best first.
-
-    Attributes
-    ----------
-    text : str
-        What was looked up.
-    candidates : tuple of Candidate
-        The plausible nodes.
-    """
-
-    def __init__(self, message: str, text: str = "", candidates: Sequence[Candidate] = ()) -> None:
-        super().__init__(message)
-        self.text = text
-        self.candidates = tuple(candidates)
-
-
-class NameNotFoundError(NotFoundError):
-    """Nothing matches the text; ``suggestions`` holds up to 5 near candidates (may be empty).
-
-    A :class:`graph.errors.NotFoundError` (so also a ``LookupError``).
-    """
-
-    def __init__(self, message: str, text: str = "", suggestions: Sequence[Candidate] = ()) -> None:
-        super().__init__(message)
-        self.text = text
-        self.suggestions = tuple(suggestions)
 
 
 def _what(kinds: frozenset[str] | None) -> tuple[str, str]:
@@ -815,7 +786,7 @@ def resolve(
     >>> resolve(g, "华丰电子")
     Traceback (most recent call last):
     ...
-    graph.lookup.AmbiguousNameError: “华丰电子” 对应 2 个名称 / '华丰电子' fits 2 names: \
+    graph.errors.AmbiguousNameError: “华丰电子” 对应 2 个名称 / '华丰电子' fits 2 names: \
 宜兴市华峰电子有限公司 [id e1, Enterprise, 丁蜀镇]; 宜兴市华锋电子有限公司 [id e2, Enterprise, 高塍镇]. \
 请写全称、统一社会信用代码或编号 / give the full name, the USCC or the id
     >>> resolve(g, "华丰电器")

@@ -24,6 +24,7 @@ from graph.errors import (
     InsufficientDataError,
     InvalidArgumentError,
     InvalidUSCCError,
+    NameNotFoundError,
     NotFittedError,
     NotFoundError,
     SchemaError,
@@ -75,7 +76,7 @@ class Problem(BaseModel):
     status: int = Field(description="The HTTP status code")
     detail: str = Field(description="What went wrong with this request and what to do")
     errors: list[dict[str, Any]] | None = Field(None, description="Validation errors (422 only)")
-    candidates: list[dict[str, Any]] | None = Field(None, description="Records an ambiguous name fits (409 only)")
+    candidates: list[dict[str, Any]] | None = Field(None, description="Records an ambiguous name fits (409), or close names (404)")
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -107,6 +108,11 @@ def problem(status: int, detail: str, *, title: str | None = None, headers: dict
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def _candidate(candidate: Any) -> dict[str, Any]:
+    record = candidate._asdict() if hasattr(candidate, "_asdict") else dict(candidate)
+    return {key: value for key, value in record.items() if value is not None}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -127,7 +133,9 @@ def install_error_handlers(app: FastAPI) -> None:
         def handler(request: Request, exc: Exception, status: int = status) -> JSONResponse:
             extra: dict[str, Any] = {}
             if isinstance(exc, AmbiguousNameError):
-                extra["candidates"] = exc.candidates
+                extra["candidates"] = [_candidate(c) for c in exc.candidates]
+            elif isinstance(exc, NameNotFoundError) and exc.suggestions:
+                extra["candidates"] = [_candidate(c) for c in exc.suggestions]
             headers = {"Retry-After": "5"} if isinstance(exc, NotFittedError) else None
             return problem(status, str(exc), headers=headers, **extra)
 
