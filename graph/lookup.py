@@ -792,7 +792,7 @@ def resolve(
     >>> resolve(g, "华丰电器")
     Traceback (most recent call last):
     ...
-    graph.lookup.NameNotFoundError: 找不到 “华丰电器” / no organisation or person matches '华丰电器'; \
+    graph.errors.NameNotFoundError: 找不到 “华丰电器” / no organisation or person matches '华丰电器'; \
 您是不是要找 / did you mean: 宜兴市华峰电子有限公司 [id e1, Enterprise, 丁蜀镇]; 宜兴市华锋电子有限公司 [id e2, Enterprise, 高塍镇]
     """
     return NameIndex.from_source(source).resolve(text, kinds)
