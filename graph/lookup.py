@@ -430,6 +430,7 @@ class NameIndex:
         self._keys: dict[str, _KindKeys] = {}
         self._usccs: list[str] = []
         self._uscc_rows: list[int] = []
+        self._full_keys: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -558,7 +559,7 @@ class NameIndex:
                     return hits
                 break
         code = uscc_module.normalise(stripped)
-        if len(code) == 18 and uscc_module.is_valid(code):
+        if len(code) == 18 and _USCC_SHAPE.match(code):  # a code as stored (ingest checked its digit)
             rows = self._by_uscc.get(code) or ([self._by_id[code]] if code in self._by_id else [])
             if take("uscc", [(row, code) for row in rows]):
                 return hits
@@ -683,8 +684,31 @@ class NameIndex:
         wanted = _kinds(kinds)
         value = "" if _text(text) is None else str(text)
         found = self._candidates(value, wanted, max(int(limit), 1))[: max(int(limit), 0)] if value else []
+        found = self._with_full_names(value, wanted, found, max(int(limit), 0))
         frame = pd.DataFrame([c._asdict() for c in found], columns=SEARCH_COLUMNS)
         return frame.astype({"score": float}) if len(frame) else frame
+
+    def _with_full_names(self, text: str, kinds: frozenset[str] | None, found: list[Candidate],
+                         limit: int) -> list[Candidate]:
+        """For a search box: names that contain the typed text as written, place words included (宜兴 lists
+        every 宜兴… firm, which the forgiving key drops), after the better matches; people excluded."""
+        needle = name_key(text) if text else ""
+        deciding = sum(c.matched_by != "similar" for c in found)
+        if len(needle) < 2 or deciding >= limit:
+            return found
+        if getattr(self, "_full_keys", None) is None:
+            self._full_keys = [name_key(name) for name in self.names]
+        have = {c.id for c in found}
+        extra = [
+            Candidate(self.ids[row], self.kinds[row], self.names[row], round(80.0 + 9.0 * len(needle) / len(key), 1),
+                      "contains", self.names[row], self.towns[row], self.affiliations[row])
+            for row, key in enumerate(self._full_keys)
+            if needle in key and self.ids[row] not in have and self.kinds[row] not in _PERSON_KINDS
+            and self._allowed(row, kinds)
+        ]
+        extra.sort(key=lambda c: (-c.score, c.name, str(c.id)))
+        kept = [c for c in found if c.matched_by != "similar"]
+        return (kept + extra + [c for c in found if c.matched_by == "similar"])[:limit]
 
     def resolve(self, text: object, kinds: str | Iterable[str] | None = None) -> Resolution:
         """See :func:`resolve`."""

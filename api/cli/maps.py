@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import networkx as nx
 import pandas as pd
 
-from api.cli.common import store_from_settings
+from api.cli.common import resolve_name, store_from_settings
 from api.maps import (
     DEFAULT_MAX_MEETINGS,
     DEFAULT_SLOTS,
@@ -18,10 +17,10 @@ from api.maps import (
     export_view,
     render_view,
 )
-from graph.errors import IngestError, NotFoundError, SchemaError
+from graph.errors import IngestError, SchemaError
 from graph.projection import to_networkx
 
-__all__ = ["map_command", "read_schedule", "resolve_id"]
+__all__ = ["map_command", "read_schedule"]
 
 COMMANDS: list[click.Command] = []
 
@@ -33,24 +32,6 @@ _SCHEDULE_HEADERS = {
     "score": ("score", "匹配度", "匹配分", "得分"),
     "explanation": ("explanation", "推荐理由", "理由"),
 }
-
-
-def resolve_id(graph: nx.Graph, value: str) -> str:
-    """An id as given, else the node whose USCC or exact name it is.
-
-    >>> g = nx.MultiDiGraph()
-    >>> g.add_node("e1", kind="Enterprise", name="甲科技")
-    >>> resolve_id(g, "甲科技")
-    'e1'
-    """
-    if value in graph:
-        return value
-    hits = [n for n, a in graph.nodes(data=True) if value in (a.get("uscc"), a.get("name"))]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise NotFoundError(f"{value!r} names {len(hits)} nodes ({', '.join(map(str, hits[:5]))}); pass the id")
-    raise NotFoundError(f"no node has id, USCC or name {value!r}; check the spelling or look it up with the API")
 
 
 def read_schedule(path: str | Path) -> pd.DataFrame:
@@ -117,7 +98,7 @@ def map_command(view: str, node: str | None, tier: str | None, town: str | None,
                           "drop them, or drop --schedule to plan the meetings from the pairing model")
     with store_from_settings() as store:
         graph = to_networkx(store)
-    node_id = resolve_id(graph, node) if node is not None else None
+    node_id = resolve_name(graph, node) if node is not None else None
     schedule = read_schedule(schedule_file) if schedule_file else None
     subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
                           schedule=schedule, slots=slots, max_meetings=max_meetings)

@@ -7,9 +7,9 @@ import json
 import click
 
 from analysis.evaluation import ablation_table, evaluate_pairing
-from analysis.pairing import PairingData, PairingRecommender, resolve_entity
+from analysis.pairing import PairingData, PairingRecommender
 from analysis.schedule import event_attendees, event_hit_rates, read_attendees, schedule_meetings, write_schedule_excel
-from api.cli.common import echo_frame, store_from_settings
+from api.cli.common import echo_frame, resolve_name, store_from_settings
 from graph.errors import SchemaError
 
 COMMANDS: list[click.Command] = []
@@ -18,6 +18,12 @@ COMMANDS: list[click.Command] = []
 def _load() -> PairingData:
     with store_from_settings() as store:
         return PairingData.load(store)
+
+
+def _load_and_resolve(text: str) -> tuple[PairingData, str]:
+    with store_from_settings() as store:
+        entity_id = resolve_name(store, text)
+        return PairingData.load(store), entity_id
 
 
 @click.command()
@@ -36,8 +42,7 @@ def recommend(entity: str, k: int, kind: str | None, category: str | None, town:
               industry: str | None, min_score: float | None, include_existing: bool, until_year: int | None,
               as_json: bool) -> None:
     """Whom should ENTITY (id, USCC or name) meet? Ranked partners with reasons (对接推荐)."""
-    data = _load()
-    entity_id = resolve_entity(data, entity)
+    data, entity_id = _load_and_resolve(entity)
     recommender = PairingRecommender().fit(data, until_year=until_year)
     recs = recommender.recommend(entity_id, k=k, kind=kind, category=category, town=town, industry=industry,
                                  min_score=min_score, include_existing=include_existing)

@@ -36,8 +36,9 @@ __all__ = [
     "fitted_recommender",
     "json_records",
     "json_value",
+    "name_index",
     "page",
-    "resolve_id",
+    "resolve_for",
     "table_page",
 ]
 
@@ -170,21 +171,24 @@ def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender
         raise HTTPException(status_code=409, detail=f"pairing is not available for this store: {exc}") from None
 
 
-def resolve_id(graph: Any, value: str) -> str:
-    """An id as given, else the node whose USCC or exact name it is (the map routes' centre node).
+def name_index(principal: Principal, store: GraphStore, cache: AppCache) -> Any:
+    """The one resolver's index (:class:`graph.lookup.NameIndex`) of the store as ``principal`` may see it,
+    cached per masking level: viewers get the index of the masked store, so they cannot find a person by name."""
+    from graph.lookup import NameIndex
+
+    masked = not principal.sees_personal_data
+    return cache.get(("names", masked), lambda: NameIndex.from_nodes(store_for(principal, store).nodes()))
+
+
+def resolve_for(principal: Principal, store: GraphStore, cache: AppCache, text: str,
+                kinds: str | tuple[str, ...] | None = None) -> Any:
+    """:func:`graph.lookup.resolve` of ``text`` for ``principal`` (a :class:`graph.lookup.Resolution`).
 
     Raises
     ------
-    graph.errors.NotFoundError
-        No node, or several, match.
+    graph.errors.NameNotFoundError
+        404, with up to five suggestions as ``candidates``.
+    graph.errors.AmbiguousNameError
+        409, with the ``candidates``.
     """
-    from graph.errors import NotFoundError
-
-    if value in graph:
-        return value
-    hits = [n for n, a in graph.nodes(data=True) if value in (a.get("uscc"), a.get("name"))]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise NotFoundError(f"{value!r} names {len(hits)} nodes ({', '.join(map(str, hits[:5]))}); give the id")
-    raise NotFoundError(f"no node has id, USCC or name {value!r}; search for it with GET /entities?q=")
+    return name_index(principal, store, cache).resolve(text, kinds=kinds)

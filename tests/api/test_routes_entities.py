@@ -28,8 +28,10 @@ def test_search_by_id_uscc_name_alias_and_fuzzy(client):
     assert _ids(viewer.get("/entities", params={"q": "江南大学"})) == ["u1"]
     assert _ids(viewer.get("/entities", params={"q": "精陶"})) == [USCC]
     assert _ids(viewer.get("/entities", params={"q": "环保设备厂"}))[0] == "e2"  # alias
-    fuzzy = viewer.get("/entities", params={"q": "宜兴紫砂文化传播公司"}).json()["items"]
-    assert fuzzy[0]["id"] == "e3" and 70 <= fuzzy[0]["score"] < 90
+    variant = viewer.get("/entities", params={"q": "宜兴紫砂文化传播公司"}).json()["items"]  # 宜兴 for 宜兴市
+    assert variant[0]["id"] == "e3" and variant[0]["matched_by"] == "variant"
+    typo = viewer.get("/entities", params={"q": "宜兴市紫沙文化传播有限公司"}).json()["items"]  # 沙 for 砂
+    assert typo[0]["id"] == "e3" and typo[0]["matched_by"] == "typo" and 60 <= typo[0]["score"] < 90
     full_width = viewer.get("/entities", params={"q": "ｅ２"})  # NFKC: full-width letters match the id
     assert _ids(full_width)[0] == "e2"
     assert viewer.get("/entities", params={"q": "完全无关的名字XYZ"}).json()["total"] == 0

@@ -19,14 +19,14 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
-from rapidfuzz import fuzz, process
 
 from api.http.cache import AppCache
-from api.http.common import KindName, Page, TierName, json_records, page
+from api.http.common import KindName, Page, TierName, json_records, name_index, page
 from api.http.deps import admin, get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import MaskedStore, Principal
 from graph.errors import NotFoundError
+from graph.lookup import NameIndex
 from graph.schema import KINDS, canonical_tier
 from graph.store import GraphStore
 
@@ -36,9 +36,10 @@ router = APIRouter(tags=["entities"])
 
 
 #: Columns :func:`search_entities` adds to the nodes frame.
-SEARCH_COLUMNS = ["score"]
+SEARCH_COLUMNS = ["score", "matched_by"]
 
-_FUZZY_CUTOFF = 70.0
+#: most search hits ranked for one ``q`` (a page is cut from these)
+_MAX_HITS = 5000
 _MAX_NEIGHBOURS = 5000
 
 
@@ -76,6 +77,7 @@ def search_entities(
     town: str | None = None,
     industry: str | None = None,
     tier: str | None = None,
+    index: NameIndex | None = None,
 ) -> pd.DataFrame:
     """Filter and rank entities.
 
@@ -86,9 +88,9 @@ def search_entities(
     kind : str, optional
         Only this node kind.
     q : str, optional
-        An id, USCC or 学校标识码 (exact, score 100), a name (exact 100, contained 95,
-        an alias contained 90) or a fuzzy name (rapidfuzz ``WRatio`` ≥ 70).  Compared after
-        NFKC normalisation (full-width → half-width) and lower-casing.
+        Ranked by the one resolver, :func:`graph.lookup.search` (id > USCC > 学校标识码 > name > alias >
+        name without place / legal-form words > part of a name > one or two typos; merely similar names
+        only when nothing else matches).  ``score`` 0–100 and ``matched_by`` say how each row matched.
     town, industry : str, optional
         The ``town`` / ``industry`` property, or a ``LOCATED_IN`` / ``IN_INDUSTRY`` link to a
         node with that id or name.
@@ -98,7 +100,7 @@ def search_entities(
     Returns
     -------
     pandas.DataFrame
-        The nodes columns plus ``score`` (None without ``q``), best first, then by id.
+        The nodes columns plus ``score`` and ``matched_by`` (None without ``q``), best first (by id without ``q``).
 
     Raises
     ------
@@ -118,34 +120,18 @@ def search_entities(
     frame = frame.copy()
     if not q or not q.strip():
         frame["score"] = None
+        frame["matched_by"] = None
         return frame.sort_values("id", kind="stable").reset_index(drop=True)
-    needle = _norm(q)
-    scores = pd.Series(0.0, index=frame.index)
-    for column in ("id", "uscc", "moe_code"):
-        if column in frame.columns:
-            scores = scores.where(frame[column].map(_norm) != needle, 100.0)
-    names = frame["name"].map(_norm) if "name" in frame.columns else pd.Series("", index=frame.index)
-    scores = scores.where(~((names == needle) & (scores < 100)), 100.0)
-    contained = names.map(lambda name: bool(needle) and needle in name)
-    scores = scores.where(~(contained & (scores < 95)), 95.0)
-    if "aliases" in frame.columns:
-        in_alias = frame["aliases"].map(
-            lambda aliases: isinstance(aliases, list) and any(needle in _norm(a) for a in aliases)
-        )
-        scores = scores.where(~(in_alias & (scores < 90)), 90.0)
-    rest = scores[scores == 0].index
-    if len(rest):
-        found = process.extract(
-            needle, names.loc[rest].to_dict(), scorer=fuzz.WRatio, limit=None, score_cutoff=_FUZZY_CUTOFF
-        )
-        for _name, score, index in found:
-            scores.loc[index] = min(round(float(score), 1), 89.0)
-    frame["score"] = scores.astype(object)
-    frame = frame[scores > 0]
-    frame = frame.assign(_order=frame["score"].astype(float)).sort_values(
-        ["_order", "id"], ascending=[False, True], kind="stable"
-    )
-    return frame.drop(columns="_order").reset_index(drop=True)
+    index = index if index is not None else NameIndex.from_nodes(nodes)
+    hits = index.search(q, kinds=KINDS[kind].name if kind in KINDS else None, limit=_MAX_HITS)
+    hits = hits[hits["matched_by"] != "similar"]  # a listing shows matches; mere look-alikes are 404 suggestions
+    order = {node_id: position for position, node_id in enumerate(hits["id"])}
+    scores = dict(zip(hits["id"], hits["score"], strict=True))
+    matched = dict(zip(hits["id"], hits["matched_by"], strict=True))
+    frame = frame[frame["id"].isin(order)]
+    frame = frame.assign(score=frame["id"].map(scores).astype(object), matched_by=frame["id"].map(matched),
+                         _order=frame["id"].map(order))
+    return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def _snapshot(store: GraphStore, cache: AppCache, masked: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -184,7 +170,7 @@ def list_entities(
     nodes, links = _snapshot(store, cache, masked=not principal.sees_personal_data)
     found = search_entities(
         nodes, links, kind=kind.value if kind else None, q=q, town=town, industry=industry,
-        tier=tier.value if tier else None,
+        tier=tier.value if tier else None, index=name_index(principal, store, cache) if q else None,
     )
     return page(found, limit, offset)
 

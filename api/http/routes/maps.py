@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse
 
 from analysis.pairing import InsufficientDataError, PairingRecommender
 from api.http.cache import AppCache
-from api.http.common import TierName, cached_recommender, resolve_id
+from api.http.common import TierName, cached_recommender, resolve_for
 from api.http.deps import get_cache, get_store, store_for, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -91,7 +91,7 @@ def network_map(
     """The page (vis-network inlined, no outside requests)."""
     masked = not principal.sees_personal_data
     graph: nx.MultiDiGraph = cache.get(("graph", masked), lambda: to_networkx(store_for(principal, store)))
-    centre = resolve_id(graph, id) if id is not None else None
+    centre = resolve_for(principal, store, cache, id).id if id is not None else None
     planned = slots is not None or max_meetings is not None
     if planned and view.value != "event":
         raise SchemaError(f"slots and max_meetings draw an event's meetings; the {view.value} view has none")

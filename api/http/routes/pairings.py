@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.http.cache import AppCache
-from api.http.common import fitted_recommender, json_records
+from api.http.common import fitted_recommender, json_records, resolve_for
 from api.http.deps import get_cache, get_store, matchmaker
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -79,7 +79,9 @@ class PairingPage(BaseModel):
     summary="Recommended universities / experts for a firm, or firms for a university, with reasons",
 )
 def pairings(
-    entity_id: Annotated[str, Path(min_length=1, max_length=300)],
+    entity_id: Annotated[str, Path(min_length=1, max_length=300,
+                                   description="The firm, university or expert: id, USCC, 学校标识码 or name "
+                                               "(short names, 宜兴 for 宜兴市 and typos are forgiven)")],
     principal: Principal = Depends(matchmaker),  # noqa: B008
     store: GraphStore = Depends(get_store),  # noqa: B008
     cache: AppCache = Depends(get_cache),  # noqa: B008
@@ -93,9 +95,10 @@ def pairings(
 ) -> Response:
     """Up to ``k`` partners, best first, each with ``score``, ``explanation`` (中文 | English) and
     ``reasons`` (per signal: ``contribution`` in logit units and the evidence)."""
+    entity = resolve_for(principal, store, cache, entity_id, kinds=("Enterprise", "University", "Talent"))
     recommender = fitted_recommender(store, cache)
     found = recommender.recommend(
-        entity_id,
+        entity.id,
         k=k,
         kind=kind.value if kind else None,
         category=category,
@@ -104,7 +107,7 @@ def pairings(
         min_score=min_score,
         include_existing=include_existing,
     )
-    return Response(content=pairing_body(entity_id, int(recommender.year_), found, k), media_type="application/json")
+    return Response(content=pairing_body(entity.id, int(recommender.year_), found, k), media_type="application/json")
 
 
 def _present(value: Any) -> bool:
