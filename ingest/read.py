@@ -1026,7 +1026,7 @@ def _read_xml_spreadsheet(path: str, data: bytes, sheet: str | None, extra: froz
 # the entry point
 # ---------------------------------------------------------------------------------------------------------
 def _kind(data: bytes) -> str:
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK"):
+    if data.startswith(b"PK"):
         return "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
