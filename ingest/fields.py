@@ -69,7 +69,8 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "town_type": ["镇街类型", "town_type"],
     # convenience tier columns on an organisations sheet → REACHED_TIER rows
     "tech_sme_year": ["科技型中小企业入库年份", "科技型中小企业年份", "科小入库年份", "tech_sme_year"],
-    "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业", "高企", "hte_year"],
+    "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业认定", "高企认定", "高新技术企业", "高企",
+                 "hte_year"],
     "hte_certificate": ["高新技术企业证书编号", "高企证书编号", "hte_certificate"],
     "srdi": ["专精特新", "专精特新级别", "专精特新认定", "srdi"],
     "srdi_year": ["专精特新认定年份", "专精特新年份", "srdi_year"],

@@ -464,21 +464,23 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
     names = _names(header, width)
     keep: list[int] = []
     skipped: list[SkippedRow] = []
-    since_total: list[list[object]] = []
+    since_total: list[list[object]] = []  # data rows since the last total (a subtotal's rows)
+    above: list[list[object]] = []  # every data row (a grand total's rows)
     for i in following:
         if i <= last_header:
             continue
         row = cells[i]
         reason = _not_data(row)
         if reason is None and all(c is None or c.__class__ is not str or _NUMERIC.match(c.replace(",", "").strip())
-                                  for c in row) and _sum_row(row, since_total):
-            reason = "合计行（等于上方各列之和）/ total row (equals the column sums)"
+                                  for c in row) and (_sum_row(row, since_total) or _sum_row(row, above)):
+            reason = "合计行（等于上方各列之和） / total row (equals the column sums)"
         if reason is not None:
             skipped.append(SkippedRow(i + 1, reason, " | ".join(_text(c) for c in row if c is not None)[:200]))
             since_total = []
             continue
         keep.append(i)
         since_total.append(row)
+        above.append(row)
     data = [cells[i] + [None] * (width - len(cells[i])) if len(cells[i]) < width else cells[i] for i in keep]
     frame = pd.DataFrame(data, columns=names, dtype=object) if data else pd.DataFrame(columns=names, dtype=object)
     # keep only columns with a header or a value
@@ -887,6 +889,7 @@ class _TableParser(html.parser.HTMLParser):
             return
         elif tag == "tr":
             self._finish_cell()
+            self._flush_row()
             self._stack[-1][0].append([])
         elif tag in ("td", "th"):
             self._finish_cell()
@@ -903,14 +906,37 @@ class _TableParser(html.parser.HTMLParser):
             return
         if tag in ("td", "th", "tr"):
             self._finish_cell()
+            if tag == "tr":
+                self._flush_row()
         elif tag == "table":
             self._finish_cell()
-            rows, _ = self._stack.pop()
+            self._flush_row()
+            rows, pending = self._stack.pop()
+            while pending:  # rowspans below the last row
+                rows.append([])
+                self._stack.append((rows, pending))
+                self._flush_row()
+                self._stack.pop()
+                if len(rows) > max((r for r, _ in pending), default=0) + 1:
+                    break
             self.tables.append(rows)
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
             self._cell.append(data)
+
+    def _flush_row(self) -> None:
+        """Put the cells of rowspans from above at the end of the current row."""
+        if not self._stack or not self._stack[-1][0]:
+            return
+        rows, pending = self._stack[-1]
+        row_index = len(rows) - 1
+        columns = sorted(c for r, c in pending if r == row_index)
+        row = rows[row_index]
+        for column in columns:
+            if column >= len(row):
+                row.extend([None] * (column - len(row)))
+                row.append(pending.pop((row_index, column)))
 
     def _finish_cell(self) -> None:
         if self._cell is None or not self._stack:
