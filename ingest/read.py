@@ -394,11 +394,15 @@ _FIRST = frozenset("合小总共累全注备说填附数资制审复负分联电
 _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
+_CANDIDATE = re.compile("(?:^|\x1f)[" + re.escape("".join(sorted(_FIRST))) + "]|家(?:\x1f|$)")
+
+
 def _not_data(row: list[object]) -> str | None:
     """The reason a body row is not data, or None."""
-    for cell in row:
-        if cell.__class__ is not str:
-            continue
+    texts = [c for c in row if c.__class__ is str]
+    if not texts or not _CANDIDATE.search("\x1f".join(texts)):  # one C-level test for the common data row
+        return None
+    for cell in texts:
         if cell[:1] not in _FIRST and cell[-1:] != "家":
             continue
         text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
@@ -495,8 +499,11 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
 _PROBLEMS = (CellError, FormulaWithoutValue)
 
 
+_PROBLEM_TYPES = frozenset(_PROBLEMS)
+
+
 def _has_problems(rows: list[list[object]]) -> bool:
-    return any(c.__class__ in _PROBLEMS for row in rows for c in row if c.__class__ not in (str, int, float))
+    return any(not _PROBLEM_TYPES.isdisjoint(map(type, row)) for row in rows)
 
 
 def _cells(row: Iterable[object]) -> list[object]:
