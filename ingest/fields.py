@@ -11,6 +11,8 @@ without the bracket.  Anything else can be mapped with ``--mapping FILE``.
 'rd_spend'
 >>> field_for_header("USCC", "organisations")
 'uscc'
+>>> field_for_header("主要经济指标/营业收入(万元)", "organisations")
+'revenue'
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "town_type": ["镇街类型", "town_type"],
     # convenience tier columns on an organisations sheet → REACHED_TIER rows
     "tech_sme_year": ["科技型中小企业入库年份", "科技型中小企业年份", "科小入库年份", "tech_sme_year"],
-    "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业", "高企", "hte_year"],
+    "hte_year": ["高新技术企业认定年份", "高企认定年份", "高新技术企业认定", "高企认定", "高新技术企业", "高企",
+                 "hte_year"],
     "hte_certificate": ["高新技术企业证书编号", "高企证书编号", "hte_certificate"],
     "srdi": ["专精特新", "专精特新级别", "专精特新认定", "srdi"],
     "srdi_year": ["专精特新认定年份", "专精特新年份", "srdi_year"],
@@ -91,8 +94,12 @@ _TALENT_FIELDS: dict[str, list[str]] = {
     "phone": ["联系电话", "电话", "手机", "phone"],
 }
 
+#: headers that name an organisation by its id in the tables that refer to one
+_ORG_ID_HEADERS = ["organisation_id", "organization_id", "org_id", "org", "organisation_name", "organization_name",
+                   "enterprise_id", "company", "company_name", "单位", "企业id", "单位id"]
+
 _TIER_FIELDS: dict[str, list[str]] = {
-    "organisation": ["企业名称", "单位名称", "企业", "organisation", "organization", "enterprise"],
+    "organisation": ["企业名称", "单位名称", "企业", "organisation", "organization", "enterprise", *_ORG_ID_HEADERS],
     "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "tier": ["梯次", "认定类型", "资质类型", "培育梯次", "tier"],
     "year": ["认定年份", "年份", "入库年份", "year"],
@@ -121,7 +128,7 @@ _PARTICIPATION_FIELDS: dict[str, list[str]] = {
     "project_name": ["项目名称", "project_name"],
     "program": ["计划类别", "计划名称", "项目类别", "program"],
     "project_level": ["项目级别", "project_level"],
-    "organisation": ["承担单位", "参与单位", "单位名称", "单位", "organisation", "organization"],
+    "organisation": ["承担单位", "参与单位", "单位名称", "单位", "organisation", "organization", *_ORG_ID_HEADERS],
     "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "role": ["角色", "承担方式", "role"],
     "year": ["立项年份", "年份", "year"],
@@ -135,7 +142,7 @@ _EVENT_FIELDS: dict[str, list[str]] = {
     "event_type": ["活动类型", "event_type"],
     "year": ["活动年份", "年份", "year"],
     "town": ["举办地", "活动地点", "town"],
-    "organisation": ["参会单位", "参会企业", "参会人", "organisation", "organization", "attendee"],
+    "organisation": ["参会单位", "参会企业", "参会人", "organisation", "organization", "attendee", *_ORG_ID_HEADERS],
     "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "partner": ["对接单位", "对接高校院所", "对接专家", "partner"],
     "outcome": ["对接结果", "结果", "outcome"],
@@ -203,7 +210,15 @@ def field_for_header(header: object, table: str) -> str | None:
     if key in index:
         return index[key]
     stripped = _BRACKET.sub("", key)
-    return index.get(stripped)
+    if stripped in index:
+        return index[stripped]
+    if "/" in key:  # a two-row header "主要经济指标/营业收入(万元)": its parts, the last (most specific) first
+        for part in reversed(key.split("/")):
+            if part and part != key:
+                found = field_for_header(part, table)
+                if found is not None:
+                    return found
+    return None
 
 
 def known_field(field: str) -> bool:

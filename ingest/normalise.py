@@ -11,7 +11,7 @@ rejection naming the file, row and field.
 True
 >>> parse_amount("1.2亿元"), parse_amount("350万元"), parse_amount("1,500,000元")
 (12000.0, 350.0, 150.0)
->>> parse_date("2023年5月"), parse_date("2023.5"), parse_date("20230501"), parse_date(45047)
+>>> parse_date("2023年5月"), parse_date("2023.5"), parse_date("20230501"), parse_date(2023.5)
 ('2023-05-01', '2023-05-01', '2023-05-01', '2023-05-01')
 >>> parse_year("2021年"), parse_list("环保、水处理，膜材料; 污泥")
 (2021, ['环保', '水处理', '膜材料', '污泥'])
@@ -31,6 +31,7 @@ __all__ = [
     "MIN_YEAR",
     "clean_name",
     "clean_text",
+    "date_note",
     "header_unit",
     "is_blank",
     "name_key",
@@ -264,44 +265,82 @@ _DATE_PATTERNS = [
 ]
 
 
-def _check_year(year: int, value: Any) -> int:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"year {year} in {value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
+def _year_month(number: float, value: Any) -> tuple[int, int, bool]:
+    """A number typed as year.month (2023.5, 2022.12) → (year, month, month ambiguous).  ``2019.1`` may be
+    January or October (Excel drops the 0 of 2019.10): its month is ambiguous."""
+    text = repr(float(number))
+    whole, _, fraction = text.partition(".")
+    if "e" in text or not fraction or len(fraction) > 2:
+        raise ValueError(f"{value!r} is a number, not a date; write e.g. 2023-05-01 or 2023年5月")
+    year, month = int(whole), int(fraction)
+    if fraction == "0":
+        return year, 1, False
+    if not 1 <= month <= 12:
+        raise ValueError(f"{value!r} is not a year.month date (month {month})")
+    return year, month, len(fraction) == 1 and month == 1
+
+
+def _serial(value: dt.date) -> float:
+    """The Excel serial day number a date-formatted cell holds."""
+    if isinstance(value, dt.datetime):
+        delta = value - dt.datetime.combine(_EXCEL_EPOCH, dt.time())
+        return delta.days + delta.seconds / 86400
+    return float((value - _EXCEL_EPOCH).days)
+
+
+def _check_range(year: int, value: Any, earliest: int, latest: int) -> int:
+    if not earliest <= year <= latest:
+        raise ValueError(f"year {year} in {value!r} is outside {earliest}-{latest}, not plausible here")
     return year
 
 
-def parse_date(value: Any) -> str | None:
-    """An ISO date ``YYYY-MM-DD`` from 2023年5月1日, 2023/5/1, 2023-05-01, 2023.5, 20230501, an Excel serial
-    or a datetime cell.  A month without a day gives the 1st; a bare year gives January 1st.
+def parse_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> str | None:
+    """An ISO date ``YYYY-MM-DD`` from 2023年5月1日, 2023/5/1, 2023-05-01, 2023.5, 20230501 or a date cell.
 
-    >>> parse_date("2023年5月1日"), parse_date("2023/5/1"), parse_date(dt.datetime(2020, 1, 2, 8, 0))
-    ('2023-05-01', '2023-05-01', '2020-01-02')
+    A month without a day gives the 1st; a bare year gives January 1st.  A plain number is never an Excel
+    serial (only a date-formatted cell is a date, and the reader gives those as datetimes): ``2023`` is a year,
+    ``2023.5`` is May 2023, ``2022.12`` December 2022, ``2019.1`` the year 2019 (the month may be 1 or 10).
+    A date-formatted cell whose date is before ``earliest`` (the year 2023 typed into a date column shows as
+    1905-07-15) is read as the number it holds.  Years outside ``earliest``–``latest`` are rejected.
+
+    >>> parse_date("2023/5/1"), parse_date(dt.datetime(2020, 1, 2, 8, 0)), parse_date(2022.12)
+    ('2023-05-01', '2020-01-02', '2022-12-01')
+    >>> parse_date(dt.datetime(1905, 7, 15), earliest=1950)
+    '2023-01-01'
     """
     if is_blank(value):
         return None
     if isinstance(value, (dt.datetime, dt.date)):
         date = value.date() if isinstance(value, dt.datetime) else value
-        _check_year(date.year, value)
+        if date.year < earliest and date.year < 1910 and date >= _EXCEL_EPOCH:
+            return parse_date(round(_serial(value), 6), earliest, latest)
+        _check_range(date.year, value, earliest, latest)
         return date.isoformat()
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        return parse_date(value.to_pydatetime())
+        return parse_date(value.to_pydatetime(), earliest, latest)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and MIN_YEAR <= value <= MAX_YEAR:
-            return f"{int(value)}-01-01"
-        if float(value).is_integer() and 19000101 <= value <= 21001231:
-            return parse_date(str(int(value)))
-        if 1 <= value < 80000:  # Excel serial day number
-            date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
-            return date.isoformat()
-        raise ValueError(f"{value!r} is not a date")
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a date")
+        if float(value).is_integer():
+            number = int(value)
+            if 1000 <= number <= 9999:
+                return f"{_check_range(number, value, earliest, latest)}-01-01"
+            if 10000000 <= number <= 99999999:
+                return parse_date(str(number), earliest, latest)
+            if 100000 <= number <= 999999:
+                return parse_date(str(number), earliest, latest)
+            raise ValueError(f"{value!r} is a number, not a date (the cell is not date-formatted); "
+                             "write e.g. 2023-05-01 or 2023年5月")
+        if 1000 <= value < 10000:
+            year, month, _ = _year_month(value, value)
+            return dt.date(_check_range(year, value, earliest, latest), month, 1).isoformat()
+        raise ValueError(f"{value!r} is a number, not a date; write e.g. 2023-05-01 or 2023年5月")
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if re.fullmatch(r"\d{5}(\.\d+)?", text):
-        return parse_date(float(text))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
             parts = match.groupdict()
-            year = _check_year(int(parts["y"]), value)
+            year = _check_range(int(parts["y"]), value, earliest, latest)
             month = int(parts.get("m") or 1)
             day = int(parts.get("d") or 1)
             try:
@@ -311,23 +350,50 @@ def parse_date(value: Any) -> str | None:
     raise ValueError(f"{value!r} is not a date; write e.g. 2023-05-01, 2023年5月1日, 2023/5/1 or 2023年5月")
 
 
-def parse_year(value: Any) -> int | None:
-    """A year (1900–2100) from a year, a date in any form :func:`parse_date` reads, or ``"2021年度"``.
+def date_note(value: Any, earliest: int = MIN_YEAR) -> str | None:
+    """What the report should say about how a date or year cell was read, or None.
 
-    >>> parse_year(2019.0), parse_year("2020年度"), parse_year("2018-09-30")
-    (2019, 2020, 2018)
+    >>> date_note(2019.1)
+    '月份不明确（可能是1月或10月），只取年份 2019 / month ambiguous (January or October): kept the year 2019'
+    >>> date_note(2023.5) is None
+    True
+    """
+    if isinstance(value, float) and not value.is_integer() and 1000 <= value < 10000:
+        try:
+            year, _, ambiguous = _year_month(value, value)
+        except ValueError:
+            return None
+        if ambiguous:
+            return (f"月份不明确（可能是1月或10月），只取年份 {year} / month ambiguous (January or October): "
+                    f"kept the year {year}")
+    if isinstance(value, (dt.datetime, dt.date)) and value.year < earliest and value.year < 1910:
+        number = round(_serial(value), 6)
+        return (f"日期格式单元格中的 {value:%Y-%m-%d} 实为数字 {number:g}，按年份读取 / the date-formatted cell "
+                f"showing {value:%Y-%m-%d} holds the number {number:g}: read as a year")
+    return None
+
+
+def parse_year(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> int | None:
+    """A year from a year, a year.month number (2022.12), a date in any form :func:`parse_date` reads, or
+    ``"2021年度"``; outside ``earliest``–``latest`` it is rejected.
+
+    >>> parse_year(2019.0), parse_year("2020年度"), parse_year("2018-09-30"), parse_year(2022.12)
+    (2019, 2020, 2018, 2022)
     """
     if is_blank(value):
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
-            and MIN_YEAR <= value <= MAX_YEAR:
-        return int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and 1000 <= value < 10000:
+        if float(value).is_integer():
+            return _check_range(int(value), value, earliest, latest)
+        year, _, _ = _year_month(value, value)
+        return _check_range(year, value, earliest, latest)
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
         match = re.fullmatch(r"(\d{4})\s*(年度?)?", text)
         if match:
-            return _check_year(int(match.group(1)), value)
-    date = parse_date(value)
+            return _check_range(int(match.group(1)), value, earliest, latest)
+    date = parse_date(value, earliest, latest)
     return int(date[:4]) if date else None
 
 

@@ -44,11 +44,14 @@ appears for a record known by its name-id, the record migrates to the USCC id (r
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import json
+import logging
 import math
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -74,6 +77,7 @@ from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_ta
 from ingest.normalise import (
     clean_name,
     clean_text,
+    date_note,
     header_unit,
     is_blank,
     name_key,
@@ -86,8 +90,9 @@ from ingest.normalise import (
     parse_percent,
     parse_year,
 )
-from ingest.read import RawSheet, read_file
-from ingest.resolve import ORG_KINDS, EntityIndex, uscc_check
+from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
+from ingest.reasons import bilingual
+from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
 __all__ = ["COLLABORATION_KEY", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
@@ -96,9 +101,18 @@ COLLABORATION_KEY = "projects"
 
 REJECTION_COLUMNS = ["file", "sheet", "row", "field", "value", "reason"]
 MERGE_COLUMNS = ["file", "sheet", "row", "name", "merged_into", "rule"]
-REVIEW_COLUMNS = ["file", "sheet", "row", "name", "candidate_id", "candidate_name", "score", "decision"]
+REVIEW_COLUMNS = ["file", "sheet", "row", "name", "candidate_id", "candidate_name", "score", "decision", "uscc",
+                  "candidate_uscc", "reason"]
 MIGRATION_COLUMNS = ["old_id", "new_id", "name"]
+SKIPPED_COLUMNS = ["file", "sheet", "row", "reason", "text"]
+NOTE_COLUMNS = ["file", "sheet", "row", "field", "value", "note"]
 _COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
+_FORMULA_NOTE = "公式没有计算结果，请在 Excel/WPS 中打开后保存 / formula without a computed value: open and save the file " \
+                "in Excel or WPS, then ingest it again"
+#: the earliest plausible 成立日期 of each kind (a firm's registration; universities may be older)
+_EARLIEST_FOUNDED = {"Enterprise": 1950, "Fund": 1950, "ServiceAgency": 1950}
+_EARLIEST_YEAR = 1950  # tiers, programs, projects, events
+log = logging.getLogger("innonet.ingest")
 _CONTEXT_PREFIX = {"Town": "town", "Industry": "industry", "Platform": "platform", "Department": "department",
                    "Program": "program"}
 _WRITE_ORDER = ("Tier", "Town", "Industry", "Program", "Department", "Platform", "Enterprise", "University",
@@ -130,6 +144,12 @@ class IngestReport:
         in merge / separate and pass the file back with ``accept_review``).
     migrations : pandas.DataFrame
         ``old_id, new_id, name``: records known by name that moved to their USCC.
+    skipped : pandas.DataFrame
+        ``file, sheet, row, reason, text``: rows under a header that are not data (合计, notes, signatures);
+        counted per sheet as ``skipped`` (not in ``rows_read``).
+    notes : pandas.DataFrame
+        ``file, sheet, row, field, value, note``: how a written row was read where it needs a look (a formula
+        without a computed value, an ambiguous month, a percent ≤ 1 among percents > 1, a row-number column).
     """
 
     files: list[dict[str, Any]]
@@ -137,27 +157,31 @@ class IngestReport:
     merges: pd.DataFrame
     reviews: pd.DataFrame
     migrations: pd.DataFrame = field(default_factory=lambda: _frame([], MIGRATION_COLUMNS))
+    skipped: pd.DataFrame = field(default_factory=lambda: _frame([], SKIPPED_COLUMNS))
+    notes: pd.DataFrame = field(default_factory=lambda: _frame([], NOTE_COLUMNS))
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """``{"files": [{"path", "rows_read", "written", "merged", "rejected", "held_for_review"}]}``, one entry
-        per file (sheets of a workbook summed), in the order given."""
+        per file (sheets of a workbook summed), in the order given.  (Rows that are not data are in ``files``
+        and :meth:`totals` as ``skipped`` and listed in :attr:`skipped`.)"""
         by_path: dict[str, dict[str, Any]] = {}
         for entry in self.files:
             total = by_path.setdefault(entry["path"], {"path": entry["path"], **{k: 0 for k in _COUNTS}})
             for key in _COUNTS:
-                total[key] += int(entry[key])
+                total[key] += int(entry.get(key, 0))
         return {"files": list(by_path.values())}
 
     def totals(self) -> dict[str, int]:
         """Counts summed over all files."""
-        return {k: sum(int(e[k]) for e in self.files) for k in _COUNTS}
+        return {k: sum(int(e.get(k, 0)) for e in self.files) for k in _ALL_COUNTS}
 
     def to_excel(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``ingest_report.xlsx``: sheets 汇总 summary, 拒绝 rejected, 合并 merged, 待审核 review, 迁移 migrated.
+        """Write ``ingest_report.xlsx``: sheets 汇总 summary, 拒绝 rejected, 合并 merged, 待审核 review, 迁移 migrated,
+        跳过 skipped, 提示 notes.
 
         Headers are "中文 / english"; cell text that looks like a formula is written as text.
         """
-        summary = pd.DataFrame(self.files, columns=["path", "sheet", "table", *_COUNTS, "ignored_columns"])
+        summary = pd.DataFrame(self.files, columns=["path", "sheet", "table", *_ALL_COUNTS, "ignored_columns"])
         summary["ignored_columns"] = summary["ignored_columns"].map(
             lambda v: ", ".join(v) if isinstance(v, list) else v
         )
@@ -167,6 +191,8 @@ class IngestReport:
             ("合并 merged", self.merges, _DETAIL_ZH),
             ("待审核 review", self.reviews, _DETAIL_ZH),
             ("迁移 migrated", self.migrations, _DETAIL_ZH),
+            ("跳过 skipped", self.skipped, _DETAIL_ZH),
+            ("提示 notes", self.notes, _DETAIL_ZH),
         ]
         return _write_workbook(path, sheets)
 
@@ -179,12 +205,15 @@ class IngestReport:
         return target
 
 
+_ALL_COUNTS = (*_COUNTS, "skipped")
 _SUMMARY_ZH = {"path": "文件", "sheet": "工作表", "table": "表类型", "rows_read": "读取行数", "written": "写入",
-               "merged": "合并", "rejected": "拒绝", "held_for_review": "待审核", "ignored_columns": "未识别列"}
+               "merged": "合并", "rejected": "拒绝", "held_for_review": "待审核", "skipped": "跳过（非数据行）",
+               "ignored_columns": "未识别列"}
 _DETAIL_ZH = {"file": "文件", "sheet": "工作表", "row": "行号", "field": "字段", "value": "值", "reason": "原因",
               "name": "名称", "merged_into": "并入", "rule": "规则", "candidate_id": "候选 id",
               "candidate_name": "候选名称", "score": "相似度", "decision": "决定 (merge/separate)",
-              "old_id": "原 id", "new_id": "新 id"}
+              "old_id": "原 id", "new_id": "新 id", "uscc": "统一社会信用代码", "candidate_uscc": "候选统一社会信用代码",
+              "text": "内容", "note": "提示"}
 
 
 def _write_workbook(path: str | os.PathLike[str], sheets: list[tuple[str, pd.DataFrame, dict[str, str]]],
@@ -285,7 +314,7 @@ def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str
     """
     if path is None:
         return {}
-    sheets = read_file(path)
+    sheets = read_table(path)
     decisions: dict[tuple[str, str], str] = {}
     for raw in sheets:
         columns = {_plain(c): c for c in raw.frame.columns}
@@ -324,9 +353,12 @@ class _Reject(Exception):
 
 
 class _Hold(Exception):
-    def __init__(self, name: str, candidate: tuple[str, str, float]) -> None:
+    def __init__(self, name: str, candidate: tuple[str, str, float], reason: str = "",
+                 uscc: str | None = None, candidate_uscc: str | None = None) -> None:
         super().__init__(name)
         self.name, self.candidate = name, candidate
+        self.reason = reason or "名称相近，请确认是否同一单位 / a similar name (fuzzy match): same organisation?"
+        self.uscc, self.candidate_uscc = uscc, candidate_uscc
 
 
 @dataclass
@@ -336,7 +368,7 @@ class _Sheet:
     frame: pd.DataFrame
     ignored: list[str]
     units: dict[str, str] = field(default_factory=dict)  # amount field → unit its header names
-    counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _COUNTS})
+    counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _ALL_COUNTS})
     _records: list[dict[str, Any]] | None = None
 
     @property
@@ -367,6 +399,8 @@ class _Stage:
         self.rejections: list[dict[str, Any]] = []
         self.merges: list[dict[str, Any]] = []
         self.reviews: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -440,7 +474,13 @@ class _Stage:
         if isinstance(value, str):
             value = value[:200]
         self.rejections.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row,
-                                "field": exc.field, "value": value, "reason": exc.reason})
+                                "field": exc.field, "value": value, "reason": bilingual(exc.reason)})
+
+    def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
+        if value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
+        self.notes.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
+                           "value": value, "note": note})
 
     def merged(self, sheet: _Sheet, row: int, name: Any, into: str, rule: str) -> None:
         sheet.counts["merged"] += 1
@@ -453,7 +493,8 @@ class _Stage:
         self.index.held[name_key(exc.name)] = exc.name
         self.reviews.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "name": exc.name,
                              "candidate_id": candidate_id, "candidate_name": candidate_name, "score": score,
-                             "decision": None})
+                             "decision": None, "uscc": exc.uscc, "candidate_uscc": exc.candidate_uscc,
+                             "reason": exc.reason})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -501,6 +542,15 @@ def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_te
     if result.__class__ is list:  # a parsed list is the row's own: callers may keep or extend it
         return list(result)
     return result
+
+
+@cache
+def _founded_from(earliest: int) -> Callable[[Any], str | None]:
+    """``parse_date`` for a 成立日期 plausible from ``earliest`` (one object per year, so results are memoised)."""
+    return partial(parse_date, earliest=earliest)
+
+
+_parse_year_plausible = partial(parse_year, earliest=_EARLIEST_YEAR)
 
 
 @cache
@@ -562,13 +612,14 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         level = None
         year = None
         try:
-            year = parse_year(raw)
-        except ValueError:
-            if column != "srdi":
-                raise _Reject(column, raw, f"{raw!r} is not a year; write the year the tier was reached") from None
+            year = _parse_year_plausible(raw)
+        except ValueError as exc:
+            if column != "srdi" or re.fullmatch(r"\d{4}", text):
+                raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
+                    from None
             level = text
         if column == "srdi" and year is None:
-            year = _get(row, "srdi_year", parse_year)
+            year = _get(row, "srdi_year", _parse_year_plausible)
             if level and level.lower() in _YES:
                 level = None
         elif column == "srdi":
@@ -592,6 +643,10 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     for column in row:
         if column in sheet.units:
             props[column] = _get(row, column, _amount_in(sheet.units[column]))
+        elif column == "founded":
+            earliest = _EARLIEST_FOUNDED.get(kind, 1800)
+            props[column] = _get(row, column, _founded_from(earliest))
+            _date_note(stage, sheet, number, column, row.get(column), earliest)
         elif column in _ORG_PARSERS:
             props[column] = _get(row, column, _ORG_PARSERS[column])
         elif column in _ORG_TEXT:
@@ -621,11 +676,14 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             raise _Reject("moe_code", row["moe_code"], f"学校标识码 {row['moe_code']!r} must have 10 digits")
         props["moe_code"] = moe
     tiers = _tier_rows(row) if kind == "Enterprise" else []
+    if kind == "Enterprise":
+        for column, _tier_name in _TIER_COLUMNS:
+            _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)
     external = _get(row, "id")
     merged_rule = None
 
     if external is not None:
-        node_id, rule = external, "id"
+        node_id, rule = external_id(sheet.label, external), "id"
     elif code is not None:
         node_id, rule = stage.index.by_uscc.get(code, code), "uscc"
     elif moe is not None and "moe_code" in spec:
@@ -637,6 +695,12 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if rule in ("name", "name-variant", "review"):
             merged_rule = rule
 
+    if code is not None:
+        node_id, rule, decided = _check_identifiers(stage, name, code, node_id, rule)
+        if decided:
+            merged_rule = "review"
+            if stage.index.props.get(node_id, {}).get("uscc") not in (None, code):
+                props.pop("uscc", None)  # merged by decision: the record keeps its own USCC
     existing = stage.index.kind_of.get(node_id)
     if existing is not None and existing != kind:
         raise _Reject("kind", row.get("kind") or kind,
@@ -668,6 +732,45 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
     if merged_rule is not None:
         return "merged", (node_id, merged_rule, name)
     return "written", None
+
+
+def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: str) -> tuple[str, str, bool]:
+    """Hold a row whose identifiers disagree with a record's (same id and another USCC; same USCC and an unrelated
+    name); a review decision ``merge`` merges it, ``separate`` writes it under its USCC or rejects it.
+
+    Returns ``(node_id, rule, merged by decision)``."""
+    index = stage.index
+    holder = index.by_uscc.get(code)
+    conflict = None
+    if rule == "id":
+        other = index.props.get(node_id, {}).get("uscc")
+        if other and other != code:
+            conflict = (node_id, "同一编号、不同统一社会信用代码 / the same id with another USCC: two records disagree")
+        elif holder is not None and holder != node_id:
+            conflict = (holder, "统一社会信用代码已属于另一编号的记录 / the USCC belongs to a record with another id")
+    if conflict is None and holder is not None and not related_names(name, index.props.get(holder, {})):
+        conflict = (holder, "同一统一社会信用代码、名称无关 / the same USCC with an unrelated name: two records disagree")
+    if conflict is None:
+        return node_id, rule, False
+    candidate, reason = conflict
+    candidate_props = index.props.get(candidate, {})
+    decision = stage.decisions.get((name_key(name), candidate))
+    if decision == "merge":
+        return candidate, rule, True
+    if decision == "separate":
+        if rule == "id" and holder is None:
+            return code, "uscc", False
+        raise _Reject("uscc", code, "one USCC identifies one organisation (review decided: separate); correct "
+                                    "the USCC in the file")
+    raise _Hold(name, (candidate, str(candidate_props.get("name", candidate)), 0.0), reason,
+                uscc=code, candidate_uscc=candidate_props.get("uscc"))
+
+
+def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: Any, earliest: int) -> None:
+    if value.__class__ is float or isinstance(value, dt.date):
+        note = date_note(value, earliest)
+        if note is not None:
+            stage.note(sheet, number, column, value, note)
 
 
 def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
@@ -764,7 +867,7 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
         affiliation_id, _ = stage.index.lookup(affiliation, ORG_KINDS)
     external = _get(row, "id")
     digest = hashlib.sha1(f"{name_key(name)}|{name_key(affiliation or '')}".encode()).hexdigest()[:16]
-    talent_id = external or f"talent:{digest}"
+    talent_id = external_id(sheet.label, external) if external is not None else f"talent:{digest}"
     existing = stage.index.kind_of.get(talent_id)
     if existing is not None and existing != "Talent":
         raise _Reject("id", external, f"id {talent_id!r} is already a {existing}")
@@ -793,7 +896,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
         _canonical_tier(tier_text)
     except SchemaError as exc:
         raise _Reject("tier", tier_text, str(exc)) from None
-    year = _required(row, "year", parse_year)
+    year = _required(row, "year", _parse_year_plausible)
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
     new = _stage_tier(stage, enterprise_id, {
         "tier": tier_text, "year": year, "level": _get(row, "level"), "certificate": _get(row, "certificate"),
@@ -1053,15 +1156,46 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             ignored.append(column)
         else:
             renames[column] = target
+    for column, target in list(renames.items()):
+        declared = mapping.get(column) == "id" or mapping.get(column.strip()) == "id"
+        if target == "id" and not declared and not _looks_like_identifiers(raw.frame[column]):
+            del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
+            ignored.append(f"{column} (序号/row numbers)")
     missing = [f for f in REQUIRED[table] if f not in renames.values()
                and not (f == "organisation" and "organisation_uscc" in renames.values())]
     if missing:
         where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
-        raise IngestError(f"{where} is read as the {table} table but has no column for {', '.join(missing)}; "
-                          "rename the header or map it with --mapping")
+        aliases = "; ".join(f"{f}: {', '.join(TABLES[table][f][:4])}" for f in missing)
+        raise IngestError(f"{where} 缺少必需列 / is read as the {table} table but has no column for "
+                          f"{', '.join(missing)} ({aliases}); rename the header, or map it with --mapping FILE "
+                          f"(JSON {{\"your header\": \"{missing[0]}\"}}) or pass --table")
     frame = raw.frame[list(renames)].rename(columns=renames)
     units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
     return _Sheet(raw, table, frame, ignored, units)
+
+
+def _looks_like_identifiers(values: pd.Series) -> bool:
+    """True when an id column holds identifiers (``E-0001``, ``320282001``) rather than a per-file row number:
+    whole numbers (1..N, or any dense run) are row numbers, unless every one has six digits or more.
+
+    >>> _looks_like_identifiers(pd.Series([1, 2, 3])), _looks_like_identifiers(pd.Series(["E1", "E2"]))
+    (False, True)
+    """
+    texts = [clean_text(v) for v in values if not is_blank(v)]
+    texts = [t for t in texts if t]
+    if not texts:
+        return False
+    numbers = []
+    for text in texts:
+        try:
+            number = float(text)
+        except ValueError:
+            return True  # letters or dashes: an identifier
+        if not number.is_integer():
+            return True
+        numbers.append(int(number))
+    dense = max(numbers) - min(numbers) + 1 <= len(set(numbers)) * 1.1 + 1
+    return not dense and min(len(str(abs(n))) for n in numbers) >= 6
 
 
 def ingest_files(
@@ -1129,16 +1263,19 @@ def ingest_files(
 
         sheets: list[_Sheet] = []
         for path in paths:
-            for raw in read_file(path, sheet, known_headers=mapping_dict):
+            for raw in read_table(path, sheet, known_headers=mapping_dict):
                 sheets.append(_map_sheet(raw, table, mapping_dict))
         sheets.sort(key=lambda s: TABLE_ORDER.index(s.table))
 
         index = EntityIndex.from_store(store)
         stored_ids = set(index.kind_of)
         stage = _Stage(index, decisions)
+        for item in sheets:
+            _skipped(stage, item)
         for passes in _work(sheets):
             for item, positions in passes:
                 _run(stage, item, positions, default_kind, progress)
+        _tell(stage)
         _derive_tiers(stage, store)
         _derive_collaborations(stage, store)
         _write(stage, store, stored_ids)
@@ -1150,6 +1287,8 @@ def ingest_files(
             merges=_frame(stage.merges, MERGE_COLUMNS),
             reviews=_frame(stage.reviews, REVIEW_COLUMNS),
             migrations=_frame(stage.migrations, MIGRATION_COLUMNS),
+            skipped=_frame(stage.skipped, SKIPPED_COLUMNS),
+            notes=_frame(stage.notes, NOTE_COLUMNS),
         )
         if review_path is not None and len(report.reviews):
             report.write_reviews(review_path)
@@ -1194,10 +1333,69 @@ def _work(sheets: list[_Sheet]) -> list[list[tuple[_Sheet, list[int]]]]:
     return [strong, weak, rest]
 
 
+def _skipped(stage: _Stage, item: _Sheet) -> None:
+    for skipped in item.raw.skipped:
+        stage.skipped.append({"file": item.raw.path, "sheet": item.raw.sheet, "row": skipped.row,
+                              "reason": skipped.reason, "text": skipped.text})
+    item.counts["skipped"] = len(item.raw.skipped)
+    for column in item.ignored:
+        if column.endswith("(序号/row numbers)"):
+            stage.note(item, None, column.split(" (")[0], None,
+                       "按每个文件自己的行号处理，不作为跨文件的编号 / a per-file row number (1..N): not used as an id")
+
+
+def _tell(stage: _Stage) -> None:
+    """One line per sheet on the terminal (the ``innonet.ingest`` logger) for what a user must act on."""
+    formulas: dict[tuple[str, str], int] = defaultdict(int)
+    for note in stage.notes:
+        if note["note"] == _FORMULA_NOTE:
+            formulas[(note["file"], note["sheet"])] += 1
+    for (path, sheet), count in formulas.items():
+        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+        log.warning("%s: %d 个公式没有计算结果，请在 Excel/WPS 中打开后保存 / %d formulas without a computed value: "
+                    "those fields are missing; open and save the file in Excel or WPS", where, count, count)
+
+
+def _percent_flags(item: _Sheet) -> set[int]:
+    """Positions of plain numbers <= 1 in a (%) column whose other values are > 1 (0.65 among 65, 70: check it)."""
+    if "hightech_revenue_share" not in item.frame.columns:
+        return set()
+    small, large = [], False
+    for position, value in enumerate(item.frame["hightech_revenue_share"]):
+        number = value if value.__class__ in (int, float) else None
+        if isinstance(value, str) and not value.strip().endswith("%"):
+            try:
+                number = float(value.replace(",", ""))
+            except ValueError:
+                number = None
+        if number is None or number != number:
+            continue
+        if number > 1:
+            large = True
+        elif 0 < number <= 1:
+            small.append(position)
+    return set(small) if large else set()
+
+
+def _problem_row(stage: _Stage, item: _Sheet, row: dict[str, Any], number: int) -> dict[str, Any]:
+    """The row with formulas without values made missing (and noted); an error value rejects it."""
+    out = dict(row)
+    for column, value in row.items():
+        if value.__class__ is CellError:
+            raise _Reject(column, str(value), f"the cell holds the error value {value} (a formula that failed); "
+                                              "correct it in the workbook")
+        if value.__class__ is FormulaWithoutValue:
+            out[column] = None
+            stage.note(item, number, column, f"={value.formula}" if value.formula else "=", _FORMULA_NOTE)
+    return out
+
+
 def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | None, progress: bool) -> None:
     handler = _HANDLERS[item.table]
     records = item.records
     numbers = item.raw.row_numbers
+    problems = set(item.raw.problem_rows)
+    flags = _percent_flags(item) if positions else set()
     iterator: Iterable[int] = positions
     if progress and positions:
         from tqdm import tqdm
@@ -1207,6 +1405,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
     for position in iterator:
         row, number = records[position], numbers[position]
         try:
+            if position in problems:
+                row = _problem_row(stage, item, row, number)
             bucket, detail = handler(stage, item, row, number, default_kind)
         except _Reject as exc:
             stage.reject(item, number, exc)
@@ -1219,6 +1419,10 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             stage.merged(item, number, name, into, rule)
         else:
             item.counts["written"] += 1
+        if position in flags:
+            stage.note(item, number, "hightech_revenue_share", row.get("hightech_revenue_share"),
+                       "占比列中其他值都大于 1，此值 ≤ 1，请核对是否为百分数 / a value <= 1 among values > 1 in a (%) "
+                       "column: check whether it is a fraction or a percent")
 
 
 def _in_given_order(sheets: list[_Sheet], paths: list[str]) -> list[_Sheet]:

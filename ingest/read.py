@@ -1,46 +1,166 @@
-"""Reading the bureau's CSV and XLSX files into raw sheets.
+"""The one reader: CSV, XLSX/XLSM, XLS, XLSB, ODS, WPS ET and HTML/XML tables saved as ``.xls`` → raw sheets.
 
-CSV text is decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or
-GB18030 (a superset of GBK and GB2312), tried in that order and always
-strictly: a file that is none of them is an error, never mojibake.  The
-delimiter is the one of ``, ; tab |`` the header line uses most.  XLSX files
-are read with python-calamine (fast, Rust) or, when it is missing, openpyxl (cached values, never formulas); every sheet is read
-unless ``sheet`` names one.
+:func:`read_table` is the function every part of innonet calls to read a table a person gave it (the six
+ingest tables, an attendee list, a targets table): it finds the header row, reads every sheet and says which
+rows are not data.  ``read_file`` is the same function under its older name.
 
-The header row is the first of the first ten rows in which at least two
-cells are known headers (so a title line above the table is skipped); when
-no row qualifies the first non-empty row is the header.  Any file that cannot
-be read at all raises :class:`graph.errors.IngestError` naming the file.
+Formats are told from the content, not the suffix:
+
+* CSV text is decoded as UTF-8 (with or without BOM), UTF-16 with a BOM or GB18030 (a superset of GBK and
+  GB2312), strictly; a file whose GB18030 reading is unlikely Chinese (a Big5 or Shift-JIS file) is read in the
+  encoding that gives likely text, or refused — never stored as mojibake.  The delimiter is the one of
+  ``, ; tab |`` the first line uses most.
+* Workbooks (``.xlsx .xlsm .xlsb .xls .ods``, and ``.et`` where the file is BIFF inside) are read with
+  python-calamine (openpyxl for ``.xlsx`` when calamine is missing).  Before a workbook is opened its zip parts
+  are inspected: the uncompressed size, every sheet's extent and cell count are checked against
+  :class:`Limits`, so a small file that expands to millions of cells is refused in well under a second.
+  The same pass finds what calamine does not say: formulas without a stored result
+  (:class:`FormulaWithoutValue`), error values such as ``#DIV/0!`` (:class:`CellError`) and percent-formatted
+  cells (read as text ``"65%"``, so a stored ``1`` is 100 %).  Vertically merged cells are filled down.
+* An HTML table (what many web systems export with an ``.xls`` name) is read in its declared charset, with
+  ``rowspan`` filled down; an XML Spreadsheet 2003 file is read sheet by sheet.
+
+The header is the first of the first ten rows in which at least two cells are known headers (so a title line
+above the table is skipped), else the first row with as many distinct text cells as a header has.  A row
+under it that only names parts of merged groups (主要经济指标 over 营业收入(万元) / 研发投入(万元)) is combined
+with it: ``主要经济指标/营业收入(万元)``.  Rows that total, subtotal or count (合计, 小计, ``3家``, a row equal to the
+column sums), notes (注, 备注, 说明, 填报说明) and signatures or dates under the table are not data: they are
+listed in :attr:`RawSheet.skipped` with the reason.  Blank rows are dropped; a blank row never ends a table.
+
+Any file that cannot be read at all raises :class:`graph.errors.IngestError`: one line, in Chinese and English,
+naming the file as the user gave it.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
->>> _ = path.write_bytes("2023年名单\\n企业名称,统一社会信用代码\\n甲公司,\\n".encode("gb18030"))
->>> [(s.sheet, s.header_row, list(s.frame.columns), s.encoding) for s in read_file(path)]
+>>> _ = path.write_bytes("2023年名单\\n企业名称,统一社会信用代码\\n甲公司,\\n合计,1家\\n".encode("gb18030"))
+>>> [(s.sheet, s.header_row, list(s.frame.columns), s.encoding) for s in read_table(path)]
 [('', 2, ['企业名称', '统一社会信用代码'], 'gb18030')]
+>>> [(row.row, row.reason) for row in read_table(path)[0].skipped]
+[(4, '合计行 / total row')]
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import html.parser
 import io
 import math
 import os
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 
 from graph.errors import IngestError
 from ingest.fields import TABLES, field_for_header
 
-__all__ = ["MAX_CELL_CHARS", "RawSheet", "read_file"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_CELL_CHARS",
+    "CellError",
+    "FormulaWithoutValue",
+    "Limits",
+    "RawSheet",
+    "SkippedRow",
+    "read_file",
+    "read_table",
+]
 
 #: longer cells are cut (and the row is still read); protects memory and the report
 MAX_CELL_CHARS = 32_767
 _HEADER_SCAN_ROWS = 10
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold before it is refused unread (pass your own to :func:`read_table`).
+
+    The defaults hold a province's lists (a million rows of a thousand columns is far beyond them) and stop
+    the "zip bombs" a workbook can be: a 1.6 KB file with cells at A1 and XFD1048576, or 900 KB that expands
+    to three million rows.
+
+    Attributes
+    ----------
+    max_rows : int
+        Rows of one sheet (1,000,000).
+    max_columns : int
+        Columns of one sheet (1,000; Excel's 16,384 is refused).
+    max_cells : int
+        Rows × columns of one sheet's used rectangle (30,000,000).
+    max_bytes : int
+        Bytes of a CSV file, or uncompressed bytes of all parts of a workbook (1 GiB).
+    """
+
+    max_rows: int = 1_000_000
+    max_columns: int = 1_000
+    max_cells: int = 30_000_000
+    max_bytes: int = 1 << 30
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class CellError:
+    """A spreadsheet error value (``#DIV/0!``, ``#N/A``, ``#REF!``, ``#VALUE!`` …) where a value should be."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __repr__(self) -> str:
+        return f"CellError({self.code!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellError) and other.code == self.code
+
+    def __hash__(self) -> int:
+        return hash(("CellError", self.code))
+
+
+class FormulaWithoutValue:
+    """A formula cell whose workbook stores no computed result (written by a program, never opened in Excel)."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+    def __str__(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"FormulaWithoutValue({self.formula!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FormulaWithoutValue) and other.formula == self.formula
+
+    def __hash__(self) -> int:
+        return hash(("FormulaWithoutValue", self.formula))
+
+
+_ERROR_CODES = frozenset({"#DIV/0!", "#N/A", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                          "#CALC!", "#GETTING_DATA"})
+
+
+@dataclass
+class SkippedRow:
+    """A row under the header that is not data: ``row`` as the user sees it, ``reason`` (中文 / English) and
+    ``text`` (its cells, joined)."""
+
+    row: int
+    reason: str
+    text: str
 
 
 @dataclass
@@ -52,14 +172,22 @@ class RawSheet:
     path : str
         The file, as given.
     sheet : str
-        The sheet name ("" for CSV).
+        The sheet name ("" for CSV and a single HTML table).
     frame : pandas.DataFrame
-        Object columns named by the header cells as written; cells are str, int, float, datetime or None.
+        Object columns named by the header cells as written (two header rows joined by ``/``); cells are str,
+        int, float, datetime, None, or a :class:`CellError` / :class:`FormulaWithoutValue`.
     header_row : int
-        The spreadsheet row number of the header (1 = first row); data row ``i`` of ``frame`` is row
-        ``header_row + 1 + i`` as the user sees it.
+        The spreadsheet row number of the (first) header row (1 = first row).
     encoding : str
-        The encoding a CSV was read with ("" for XLSX).
+        The encoding a text file was read with ("" for workbooks).
+    row_numbers : list of int
+        The row number as the user sees it of each row of ``frame``.
+    skipped : list of SkippedRow
+        Rows under the header that are not data (totals, notes, signatures), with the reason.
+    problem_rows : list of int
+        Positions in ``frame`` of rows holding a CellError or FormulaWithoutValue.
+    header_rows : int
+        How many rows the header spans.
     """
 
     path: str
@@ -68,10 +196,48 @@ class RawSheet:
     header_row: int
     encoding: str = ""
     row_numbers: list[int] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    problem_rows: list[int] = field(default_factory=list)
+    header_rows: int = 1
 
 
 def _fail(path: str | os.PathLike[str], reason: str) -> IngestError:
-    return IngestError(f"cannot read {os.fspath(path)!r}: {reason}")
+    return IngestError(f"无法读取 / cannot read {os.fspath(path)!r}: {reason}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# text encodings
+# ---------------------------------------------------------------------------------------------------------
+# lead-byte ranges of the common characters of each encoding (symbols and level-1 characters): text decoded in
+# the right encoding is made of them; the same bytes decoded in another encoding mostly are not.
+_COMMON = {
+    "gb18030": ("gb2312", ((0xA1, 0xA3), (0xB0, 0xD7))),
+    "big5": ("big5", ((0xA1, 0xA3), (0xA4, 0xC6))),
+    "shift_jis": ("shift_jis", ((0x81, 0x84), (0x88, 0x9F))),
+}
+_PLAUSIBLE = 0.8
+
+
+def _common_share(text: str, encoding: str) -> float:
+    codec, ranges = _COMMON[encoding]
+    total = common = 0
+    seen: dict[str, bool] = {}
+    for char in text:
+        if char < "\u0080":
+            continue
+        total += 1
+        hit = seen.get(char)
+        if hit is None:
+            try:
+                lead = char.encode(codec)[0]
+            except UnicodeEncodeError:
+                lead = 0
+            half_kana = encoding == "shift_jis" and "\uff61" <= char <= "\uff9f"
+            hit = seen[char] = half_kana or any(low <= lead <= high for low, high in ranges)
+        common += hit
+        if total >= 20_000:
+            break
+    return common / total if total else 1.0
 
 
 def _decode(data: bytes, path: str) -> tuple[str, str]:
@@ -79,16 +245,33 @@ def _decode(data: bytes, path: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise _fail(path, "it starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
+            raise _fail(path, "文件以 UTF-16 标记开头但内容不是 UTF-16 / it starts with a UTF-16 byte-order mark "
+                              "but is not valid UTF-16") from None
     if data.count(b"\x00") > len(data) // 100:
-        raise _fail(path, "it is a binary file, not CSV text or an XLSX workbook")
+        raise _fail(path, "这是二进制文件，不是 CSV 文本或工作簿 / it is a binary file, not CSV text or a workbook")
     data = data.replace(b"\x00", b"")  # a stray NUL in a cell
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:200_000]
+    readings: dict[str, float] = {}
+    for encoding in ("gb18030", "big5", "shift_jis"):
         try:
-            return data.decode(encoding), encoding
+            text = sample.decode(encoding, errors="strict" if len(sample) == len(data) else "ignore")
         except UnicodeDecodeError:
             continue
-    raise _fail(path, "it is neither UTF-8 nor GB18030/GBK text; save it as UTF-8 CSV or as XLSX")
+        readings[encoding] = _common_share(text, encoding)
+    gb = readings.get("gb18030")
+    best = max(readings, key=lambda e: (readings[e], e == "gb18030"), default=None)
+    chosen = "gb18030" if gb is not None and (gb >= _PLAUSIBLE or best == "gb18030") else best
+    if chosen is not None and readings[chosen] >= _PLAUSIBLE:
+        try:
+            return data.decode(chosen), chosen
+        except UnicodeDecodeError:
+            pass
+    raise _fail(path, "无法确定编码：不是 UTF-8，按 GB18030/GBK 读出的是乱码 / it is neither UTF-8 nor GB18030/GBK "
+                      "text (read as GB18030 it gives unlikely characters); save it as UTF-8 CSV or as XLSX")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -100,65 +283,234 @@ def _looks_like_text(text: str) -> bool:
 
 
 def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text[:1 << 20].splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (",", "\t", ";", "|", "，")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
+# ---------------------------------------------------------------------------------------------------------
+# header and body
+# ---------------------------------------------------------------------------------------------------------
+def _is_known(cell: object, extra: frozenset[str]) -> bool:
+    if _blank(cell) or not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    return text in extra or any(field_for_header(text, table) for table in TABLES)
+
+
 def _known_count(cells: list[object], extra: frozenset[str] = frozenset()) -> int:
-    hits = 0
-    for cell in cells:
-        if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
-            continue
-        if str(cell).strip() in extra or any(field_for_header(cell, table) for table in TABLES):
-            hits += 1
-    return hits
+    return sum(1 for cell in cells if _is_known(cell, extra))
 
 
 def _blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and math.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
 
 
+def _text(cell: object) -> str:
+    if _blank(cell):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _header_index(rows: list[list[object]], non_empty: list[int], extra: frozenset[str]) -> int:
+    scan = non_empty[:_HEADER_SCAN_ROWS]
+    for i in scan:
+        if _known_count(rows[i], extra) >= 2:
+            return i
+    # no known headers: the first row with (nearly) as many distinct text cells as the widest scanned row
+    def texts(i: int) -> int:
+        return len({c.strip() for c in rows[i] if isinstance(c, str) and c.strip()})
+
+    widest = max((texts(i) for i in scan), default=0)
+    for i in scan:
+        if widest and texts(i) >= max(2, widest - widest // 4) or (widest < 2 and texts(i) == widest):
+            return i
+    return non_empty[0]
+
+
+def _is_subheader(upper: list[object], lower: list[object], extra: frozenset[str]) -> bool:
+    """True when ``lower`` names the parts of ``upper``'s groups (and is no data row)."""
+    named = 0
+    for position, cell in enumerate(lower):
+        if _blank(cell):
+            continue
+        if not isinstance(cell, str):
+            return False
+        above = upper[position] if position < len(upper) else None
+        if not _blank(above) and _text(above) == cell.strip():
+            continue  # a vertically merged header cell, filled down
+        if not _blank(above) and _is_known(above, extra):
+            return False  # a value under a header: a data row
+        if not _is_known(cell, extra):
+            return False
+        named += 1
+    return named > 0
+
+
+def _combine(upper: list[object], lower: list[object], extra: frozenset[str]) -> list[object]:
+    width = max(len(upper), len(lower))
+    out: list[object] = []
+    group = ""
+    for position in range(width):
+        top = _text(upper[position]) if position < len(upper) else ""
+        bottom = _text(lower[position]) if position < len(lower) else ""
+        if top:
+            group = "" if _is_known(top, extra) else top
+        elif bottom and group:
+            top = group  # a horizontally merged group label over this column
+        if not bottom or bottom == top:
+            out.append(top or None)
+        elif not top:
+            out.append(bottom)
+        else:
+            out.append(f"{top}/{bottom}")
+    return out
+
+
+def _names(header: list[object], width: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for position in range(width):
+        cell = header[position] if position < len(header) else None
+        name = _text(cell) or f"column{position + 1}"
+        while name in seen:
+            name += "_"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+_TOTAL = re.compile(r"^(合计|小计|总计|共计|累计|总合计|全市合计|全区合计|total|subtotal|grandtotal|sum)(\W|\d|$)",
+                    re.IGNORECASE)
+_COUNT = re.compile(r"^(合计|共计|总计|共)?[:：]?\d+(家|户|个单位)(企业|单位)?$")
+_NOTE = re.compile(r"^(注|备注|说明|填报说明|填表说明|附注|数据来源|资料来源|note|notes)(\d|[:：.、．)）(（]|$)",
+                   re.IGNORECASE)
+_SIGN = re.compile(r"^(填报人|填表人|制表人?|审核人?|审核|复核人?|负责人|单位负责人|分管领导|联系人|联系电话|电话|手机|"
+                   r"填报日期|填表日期|制表日期|日期|填报单位|单位(盖章)?|签字|签名|盖章|\(盖章\)|（盖章）)\s*[:：]")
+_FIRST = frozenset("合小总共累全注备说填附数资制审复负分联电手日单签盖(（TtSsNn")
+_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+_CANDIDATE = re.compile("(?:^|\x1f)[" + re.escape("".join(sorted(_FIRST))) + "]|家(?:\x1f|$)")
+
+
+def _not_data(row: list[object]) -> str | None:
+    """The reason a body row is not data, or None."""
+    texts = [c for c in row if c.__class__ is str]
+    if not texts or not _CANDIDATE.search("\x1f".join(texts)):  # one C-level test for the common data row
+        return None
+    for cell in texts:
+        if cell[:1] not in _FIRST and cell[-1:] != "家":
+            continue
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+        if _TOTAL.match(text):
+            return "合计行 / total row"
+        if _COUNT.match(text):
+            return "计数行 / count row"
+        if _NOTE.match(text):
+            return "注释行 / note"
+        if _SIGN.match(text):
+            return "签名或日期行 / signature or date line"
+    return None
+
+
+def _number(cell: object) -> float | None:
+    if cell.__class__ is int or cell.__class__ is float:
+        return float(cell)  # type: ignore[arg-type]
+    if isinstance(cell, str):
+        text = cell.replace(",", "").strip()
+        if _NUMERIC.match(text):
+            return float(text)
+    return None
+
+
+def _sum_row(row: list[object], above: list[list[object]]) -> bool:
+    """True when every cell of ``row`` is a number equal to its column's sum over ``above`` (>= 2 rows)."""
+    if len(above) < 2:
+        return False
+    checked = 0
+    for position, cell in enumerate(row):
+        if cell is None:
+            continue
+        value = _number(cell)
+        if value is None:
+            return False
+        total = 0.0
+        for other in above:
+            number = _number(other[position]) if position < len(other) else None
+            total += number or 0.0
+        if not math.isclose(value, total, rel_tol=1e-9, abs_tol=1e-6):
+            return False
+        checked += value != 0
+    return checked > 0
+
+
 def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
            extra: frozenset[str] = frozenset()) -> RawSheet | None:
-    """Pick the header row and build the frame; None when the sheet has no non-empty row."""
+    """Pick the header row(s), drop what is not data and build the frame; None when the sheet has no non-empty row."""
     cells = [_cells(row) for row in rows]
     non_empty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
     if not non_empty:
         return None
-    header_index = next(
-        (i for i in non_empty[:_HEADER_SCAN_ROWS] if _known_count(rows[i], extra) >= 2), non_empty[0]
-    )
-    header = rows[header_index]
-    width = max(len(r) for r in rows[header_index:])
-    names: list[str] = []
-    for position in range(width):
-        cell = header[position] if position < len(header) else None
-        name = "" if _blank(cell) else str(cell).strip()
-        if isinstance(cell, float) and cell.is_integer():
-            name = str(int(cell))
-        name = name or f"column{position + 1}"
-        while name in names:
-            name += "_"
-        names.append(name)
-    body = cells[header_index + 1 :]
-    keep = [i for i, row in enumerate(body) if any(c is not None for c in row)]
-    data = [body[i] + [None] * (width - len(body[i])) if len(body[i]) < width else body[i] for i in keep]
+    header_index = _header_index(cells, non_empty, extra)
+    header = cells[header_index]
+    last_header = header_index
+    following = [i for i in non_empty if i > header_index]
+    for candidate in following[:2]:
+        if candidate != last_header + 1 or not _is_subheader(header, cells[candidate], extra):
+            break
+        header = _combine(header, cells[candidate], extra)
+        last_header = candidate
+    width = max(max(len(r) for r in cells[header_index:]), len(header))
+    names = _names(header, width)
+    keep: list[int] = []
+    skipped: list[SkippedRow] = []
+    since_total: list[list[object]] = []  # data rows since the last total (a subtotal's rows)
+    above: list[list[object]] = []  # every data row (a grand total's rows)
+    for i in following:
+        if i <= last_header:
+            continue
+        row = cells[i]
+        reason = _not_data(row)
+        if reason is None and all(c is None or c.__class__ is not str or _NUMERIC.match(c.replace(",", "").strip())
+                                  for c in row) and (_sum_row(row, since_total) or _sum_row(row, above)):
+            reason = "合计行（等于上方各列之和） / total row (equals the column sums)"
+        if reason is not None:
+            skipped.append(SkippedRow(i + 1, reason, " | ".join(_text(c) for c in row if c is not None)[:200]))
+            since_total = []
+            continue
+        keep.append(i)
+        since_total.append(row)
+        above.append(row)
+    data = [cells[i] + [None] * (width - len(cells[i])) if len(cells[i]) < width else cells[i] for i in keep]
     frame = pd.DataFrame(data, columns=names, dtype=object) if data else pd.DataFrame(columns=names, dtype=object)
     # keep only columns with a header or a value
     drop = [n for n in names if n.startswith("column") and frame[n].map(_blank).all()] if len(frame) else []
     frame = frame.drop(columns=drop)
-    header_row = header_index + 1
-    row_numbers = [header_row + 1 + i for i in keep]
-    return RawSheet(path, sheet, frame, header_row, encoding, row_numbers)
+    problems = [p for p, i in enumerate(keep) if any(c.__class__ in _PROBLEMS for c in cells[i])] \
+        if _has_problems(cells) else []
+    return RawSheet(path, sheet, frame, header_index + 1, encoding, [i + 1 for i in keep], skipped, problems,
+                    last_header - header_index + 1)
+
+
+_PROBLEMS = (CellError, FormulaWithoutValue)
+
+
+_PROBLEM_TYPES = frozenset(_PROBLEMS)
+
+
+def _has_problems(rows: list[list[object]]) -> bool:
+    return any(not _PROBLEM_TYPES.isdisjoint(map(type, row)) for row in rows)
 
 
 def _cells(row: Iterable[object]) -> list[object]:
     """``[_cell(c) for c in row]`` with the common cells (a short non-blank text, an int, a number) kept inline:
-    a text whose first character is not a space is not blank."""
+    a text whose first character is not a space (nor ``#``, an error value) is not blank."""
     return [
-        c if ((k := c.__class__) is str and c and not c[0].isspace() and len(c) <= MAX_CELL_CHARS)
+        c if ((k := c.__class__) is str and c and not c[0].isspace() and c[0] != "#" and len(c) <= MAX_CELL_CHARS)
         or k is int or (k is float and c == c) else _cell(c)
         for c in row
     ]
@@ -168,74 +520,352 @@ def _cell(value: object) -> object:
     if isinstance(value, str):
         if not value.strip():
             return None
+        if value[0] == "#" and value.strip().upper() in _ERROR_CODES:
+            return CellError(value.strip().upper())
         return value[:MAX_CELL_CHARS]
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
     return value
 
 
-def _read_csv(path: str, data: bytes, extra: frozenset[str]) -> list[RawSheet]:
+# ---------------------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------------------
+def _read_csv(path: str, data: bytes, extra: frozenset[str], limits: Limits) -> list[RawSheet]:
     text, encoding = _decode(data, path)
     if not _looks_like_text(text):
-        raise _fail(path, "it is a binary file, not CSV text or an XLSX workbook")
+        raise _fail(path, "这是二进制文件，不是 CSV 文本或工作簿 / it is a binary file, not CSV text or a workbook")
     delimiter = _delimiter(text)
+    rows: list[list[object]] = []
     try:
         csv.field_size_limit(max(MAX_CELL_CHARS * 64, 1 << 20))
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(row) > limits.max_columns:
+                raise _too_big(path, "", f"{len(row)} 列 / columns", f"{limits.max_columns} columns")
+            rows.append(row)  # type: ignore[arg-type]
+            if len(rows) > limits.max_rows:
+                raise _too_big(path, "", f"超过 {limits.max_rows} 行 / more than {limits.max_rows} rows",
+                               f"{limits.max_rows} rows")
     except csv.Error as exc:
-        raise _fail(path, f"malformed CSV ({exc})") from None
+        raise _fail(path, f"CSV 格式错误 / malformed CSV ({exc})") from None
     table = _table(path, "", rows, encoding, extra)
     return [table] if table is not None else []
 
 
-def _read_xlsx(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawSheet]:
+def _too_big(path: str, sheet: str, what: str, limit: str) -> IngestError:
+    where = f" sheet {sheet!r}" if sheet else ""
+    return _fail(path, f"文件过大{where}：{what}，超过上限 / too large{where}: {what}, beyond the limit of {limit} "
+                       "(ingest.read.Limits); split the file")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# XLSX inspection: limits, formulas without values, error cells, percent formats
+# ---------------------------------------------------------------------------------------------------------
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_DIMENSION = re.compile(rb'<dimension\s+ref="\$?([A-Z]{1,4})\$?(\d{1,8})(?::\$?([A-Z]{1,4})\$?(\d{1,8}))?"')
+_CELL_COLUMNS = re.compile(rb'<c\s+r="([A-Z]{1,4})')
+_CELL_ROWS = re.compile(rb'<c\s+r="[A-Z]{1,4}(\d{1,9})"')
+_ROW_TAGS = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
+_UNCACHED = re.compile(rb'<c\b([^>]*)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:\s*<f\b[^>]*?(?:/>|>[^<]*</f>))?\s*<v>([^<]*)</v>')
+_REF = re.compile(rb'\br="([A-Z]{1,4})(\d{1,9})"')
+
+
+def _column_index(letters: bytes | str) -> int:
+    number = 0
+    for char in letters if isinstance(letters, str) else letters.decode():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+@dataclass
+class _SheetMarks:
+    cells: dict[tuple[int, int], object] = field(default_factory=dict)  # (row, column) 1-based → marker
+    percent: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _percent_styles(archive: zipfile.ZipFile, names: set[str]) -> set[int]:
+    if "xl/styles.xml" not in names:
+        return set()
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except ElementTree.ParseError:
+        return set()
+    codes = {9: "0%", 10: "0.00%"}
+    for fmt in root.iter(f"{_MAIN}numFmt"):
+        try:
+            codes[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode", "")
+        except ValueError:
+            continue
+    percent_ids = {i for i, code in codes.items() if "%" in re.sub(r'"[^"]*"|\\.', "", code)}
+    xfs = root.find(f"{_MAIN}cellXfs")
+    if xfs is None:
+        return set()
+    out = set()
+    for position, xf in enumerate(xfs.iter(f"{_MAIN}xf")):
+        try:
+            if int(xf.get("numFmtId", "0")) in percent_ids:
+                out.add(position)
+        except ValueError:
+            continue
+    return out
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Sheet name → its part in the zip (``xl/worksheets/sheet1.xml``)."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")) \
+            if "xl/_rels/workbook.xml.rels" in names else None
+    except (ElementTree.ParseError, KeyError):
+        return {}
+    targets = {}
+    if rels is not None:
+        for rel in rels:
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[rel.get("Id")] = os.path.normpath(target).replace(os.sep, "/")
+    parts = {}
+    for position, node in enumerate(workbook.iter(f"{_MAIN}sheet"), start=1):
+        part = targets.get(node.get(f"{_REL}id")) or f"xl/worksheets/sheet{position}.xml"
+        parts[node.get("name", "")] = part
+    return parts
+
+
+def _inspect_xlsx(path: str, archive: zipfile.ZipFile, limits: Limits) -> dict[str, _SheetMarks]:
+    """Check the workbook against ``limits`` and find what calamine does not report, sheet by sheet."""
+    infos = archive.infolist()
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_bytes:
+        raise _too_big(path, "", f"解压后 {total:,} 字节 / {total:,} bytes uncompressed", f"{limits.max_bytes:,} bytes")
+    names = {info.filename for info in infos}
+    percent_styles = _percent_styles(archive, names)
+    percent_cell = re.compile(rb'<c\b[^>]*?\bs="(?:' + b"|".join(str(s).encode() for s in sorted(percent_styles))
+                              + rb')"[^>]*>') if percent_styles else None
+    marks: dict[str, _SheetMarks] = {}
+    for sheet, part in _sheet_parts(archive, names).items():
+        if part not in names:
+            continue
+        marks[sheet] = _scan_sheet(path, sheet, archive, part, limits, percent_cell)
+    return marks
+
+
+def _check_extent(path: str, sheet: str, rows: int, columns: int, limits: Limits) -> None:
+    if rows > limits.max_rows:
+        raise _too_big(path, sheet, f"{rows:,} 行 / rows", f"{limits.max_rows:,} rows")
+    if columns > limits.max_columns:
+        raise _too_big(path, sheet, f"{columns:,} 列 / columns", f"{limits.max_columns:,} columns")
+    if rows * columns > limits.max_cells:
+        raise _too_big(path, sheet, f"{rows:,} × {columns:,} 个单元格 / cells", f"{limits.max_cells:,} cells")
+
+
+def _scan_sheet(path: str, sheet: str, archive: zipfile.ZipFile, part: str, limits: Limits,
+                percent_cell: re.Pattern[bytes] | None) -> _SheetMarks:
+    marks = _SheetMarks()
+    max_row = max_column = cells = 0
+    first = True
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            buffer = tail + chunk
+            if chunk:
+                cut = buffer.rfind(b"</row>")
+                if cut < 0:
+                    tail = buffer
+                    if len(tail) < 8 * _CHUNK:
+                        continue
+                    cut = buffer.rfind(b">")
+                buffer, tail = buffer[: cut + 1], buffer[cut + 1:]
+            elif not buffer:
+                break
+            else:
+                tail = b""
+            if first:
+                first = False
+                dimension = _DIMENSION.search(buffer[:4096])
+                if dimension:
+                    low_col, low_row, high_col, high_row = dimension.groups()
+                    if high_col:
+                        _check_extent(path, sheet, int(high_row) - int(low_row) + 1,
+                                      _column_index(high_col) - _column_index(low_col) + 1, limits)
+            cells += buffer.count(b"<c ") + buffer.count(b"<c>")
+            columns = set(_CELL_COLUMNS.findall(buffer))
+            if columns:
+                max_column = max(max_column, *(_column_index(c) for c in columns))
+            for pattern in (_CELL_ROWS, _ROW_TAGS):
+                found = pattern.findall(buffer)
+                if found:
+                    longest = max(map(len, found))
+                    max_row = max(max_row, max(int(r) for r in set(found) if len(r) == longest))
+            _check_extent(path, sheet, max_row, max_column, limits)
+            if cells > limits.max_cells:
+                raise _too_big(path, sheet, f"{cells:,} 个单元格 / cells", f"{limits.max_cells:,} cells")
+            if b"<f" in buffer:
+                for match in _UNCACHED.finditer(buffer):
+                    attributes, _, formula = match.groups()
+                    ref = _REF.search(attributes)
+                    if ref is None or b't="str"' in attributes:
+                        continue
+                    text = (formula or b"").decode("utf-8", "replace")
+                    marks.cells[(int(ref.group(2)), _column_index(ref.group(1)))] = FormulaWithoutValue(text)
+            if b't="e"' in buffer:
+                for match in _ERROR_CELL.finditer(buffer):
+                    ref = _REF.search(match.group(1))
+                    if ref is not None:
+                        code = match.group(2).decode("utf-8", "replace").strip() or "#VALUE!"
+                        marks.cells[(int(ref.group(2)), _column_index(ref.group(1)))] = CellError(code)
+            if percent_cell is not None:
+                for match in percent_cell.finditer(buffer):
+                    ref = _REF.search(match.group(0))
+                    if ref is not None:
+                        marks.percent.add((int(ref.group(2)), _column_index(ref.group(1))))
+            if not chunk:
+                break
+    return marks
+
+
+def _percent_text(value: object) -> object:
+    if value.__class__ in (int, float) and value == value:
+        return f"{round(float(value) * 100, 9):g}%" if abs(float(value)) < 1e6 else value  # type: ignore[arg-type]
+    return value
+
+
+def _apply_marks(rows: list[list[object]], marks: _SheetMarks | None) -> None:
+    if marks is None:
+        return
+    for (row, column), marker in marks.cells.items():
+        while len(rows) < row:
+            rows.append([])
+        cells = rows[row - 1]
+        if len(cells) < column:
+            cells.extend([""] * (column - len(cells)))
+        if _blank(cells[column - 1]) or isinstance(marker, CellError):
+            cells[column - 1] = marker
+    for row, column in marks.percent:
+        if row <= len(rows) and column <= len(rows[row - 1]):
+            rows[row - 1][column - 1] = _percent_text(rows[row - 1][column - 1])
+
+
+def _fill_merged(rows: list[list[object]], ranges: Iterable[tuple[tuple[int, int], tuple[int, int]]] | None) -> None:
+    """Copy the value of a vertically merged range down its column (a town merged over its firms)."""
+    for (top, left), (bottom, _right) in ranges or ():
+        if bottom <= top or top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for row in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            cells = rows[row]
+            if left < len(cells) and _blank(cells[left]):
+                cells[left] = value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# workbooks
+# ---------------------------------------------------------------------------------------------------------
+_WORKBOOK_HINT = {
+    ".et": "WPS 表格 .et 文件无法读取，请在 WPS 中另存为 .xlsx / a WPS .et workbook this reader cannot open; "
+           "save it as .xlsx in WPS",
+}
+
+
+def _read_workbook(path: str, data: bytes, sheet: str | None, extra: frozenset[str], limits: Limits,
+                   kind: str) -> list[RawSheet]:
+    marks: dict[str, _SheetMarks] = {}
+    if kind == "zip":
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise _fail(path, f"不是可读的工作簿 / it is not a readable XLSX workbook ({type(exc).__name__}); "
+                              "re-save it from Excel or WPS") from None
+        try:
+            with archive:
+                names = set(archive.namelist())
+                if "xl/workbook.xml" in names:
+                    marks = _inspect_xlsx(path, archive, limits)
+                else:
+                    total = sum(i.file_size for i in archive.infolist())
+                    if total > limits.max_bytes:
+                        raise _too_big(path, "", f"解压后 {total:,} 字节 / {total:,} bytes uncompressed",
+                                       f"{limits.max_bytes:,} bytes")
+                    if not ({"xl/workbook.bin", "content.xml"} & names):
+                        raise _fail(path, "这个 zip 文件不是工作簿 / it is a zip file but not an XLSX/ODS workbook; "
+                                          "re-save it from Excel or WPS")
+        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
+            raise _fail(path, f"工作簿已损坏 / it is a damaged XLSX workbook ({type(exc).__name__}); "
+                              "re-save it from Excel or WPS") from None
+    elif len(data) > limits.max_bytes:
+        raise _too_big(path, "", f"{len(data):,} 字节 / bytes", f"{limits.max_bytes:,} bytes")
     try:
         import python_calamine
     except ImportError:  # openpyxl is the fallback when python-calamine is not installed
-        return _read_xlsx_openpyxl(path, sheet, extra)
+        if kind == "zip":
+            return _read_xlsx_openpyxl(path, sheet, extra, marks)
+        raise _fail(path, "读取 .xls 需要 python-calamine / reading .xls needs python-calamine; "
+                          "pip install python-calamine") from None
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(path)
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
     except Exception as exc:
-        reason = (str(exc).splitlines() or [""])[0][:120]
-        raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {reason}); "
-                          "re-save it from Excel or WPS") from None
+        hint = _WORKBOOK_HINT.get(Path(path).suffix.lower())
+        if hint is None and kind == "ole" and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d" in data[:1 << 16]:
+            hint = "工作簿已加密，请去掉密码后另存 / the workbook is encrypted; remove the password and save it again"
+        if hint is None:
+            reason = (str(exc).splitlines() or [""])[0][:120]
+            zh, en = ("旧版 .xls 工作簿", ".xls (Excel 97-2003) workbook") if kind == "ole" else ("工作簿", "workbook")
+            hint = (f"不是可读的{zh} / it is not a readable {en} ({type(exc).__name__}: {reason}); "
+                    "re-save it from Excel or WPS as .xlsx")
+        raise _fail(path, hint) from None
     if sheet is not None and sheet not in names:
-        raise _fail(path, f"it has no sheet {sheet!r}; sheets: {', '.join(names)}")
+        raise _fail(path, f"没有工作表 {sheet!r} / it has no sheet {sheet!r}; sheets: {', '.join(names)}")
     tables = []
     for name in [sheet] if sheet is not None else names:
         try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            loaded = workbook.get_sheet_by_name(name)
+            if kind != "zip" or name not in marks:  # .xls / .xlsb / .ods: the extent calamine reports
+                _check_extent(path, name, loaded.height, loaded.width, limits)
+            rows = [list(r) for r in loaded.to_python(skip_empty_area=False)]
+            merged = loaded.merged_cell_ranges
+        except IngestError:
+            raise
         except Exception as exc:
-            raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
-        table = _table(path, name, [list(r) for r in rows], "", extra)
+            raise _fail(path, f"工作表 {name!r} 已损坏 / sheet {name!r} is damaged ({type(exc).__name__}); "
+                              "re-save the workbook") from None
+        _apply_marks(rows, marks.get(name))
+        _fill_merged(rows, merged)
+        table = _table(path, name, rows, "", extra)
         if table is not None:
             tables.append(table)
     return tables
 
 
-def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str]) -> list[RawSheet]:
+def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str],
+                        marks: dict[str, _SheetMarks]) -> list[RawSheet]:
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
-        raise _fail(path, f"it is not a readable XLSX workbook ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "re-save it from Excel or WPS") from None
+        raise _fail(path, f"不是可读的工作簿 / it is not a readable XLSX workbook ({type(exc).__name__}: "
+                          f"{str(exc)[:120]}); re-save it from Excel or WPS") from None
     except Exception as exc:
-        raise _fail(path, f"it is a damaged XLSX workbook ({type(exc).__name__}); re-save it") from None
+        raise _fail(path, f"工作簿已损坏 / it is a damaged XLSX workbook ({type(exc).__name__}); re-save it") from None
     try:
         names = workbook.sheetnames
         if sheet is not None and sheet not in names:
-            raise _fail(path, f"it has no sheet {sheet!r}; sheets: {', '.join(names)}")
+            raise _fail(path, f"没有工作表 {sheet!r} / it has no sheet {sheet!r}; sheets: {', '.join(names)}")
         tables = []
         for name in [sheet] if sheet is not None else names:
             try:
                 rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
             except Exception as exc:
-                raise _fail(path, f"sheet {name!r} is damaged ({type(exc).__name__}); re-save the workbook") from None
+                raise _fail(path, f"工作表 {name!r} 已损坏 / sheet {name!r} is damaged ({type(exc).__name__}); "
+                                  "re-save the workbook") from None
+            _apply_marks(rows, marks.get(name))
             table = _table(path, name, rows, "", extra)
             if table is not None:
                 tables.append(table)
@@ -244,54 +874,280 @@ def _read_xlsx_openpyxl(path: str, sheet: str | None, extra: frozenset[str]) -> 
         workbook.close()
 
 
-def read_file(path: str | os.PathLike[str], sheet: str | None = None,
-              known_headers: Iterable[str] = ()) -> list[RawSheet]:
-    """Read a CSV or XLSX file into its non-empty sheets.
+# ---------------------------------------------------------------------------------------------------------
+# HTML tables and XML Spreadsheet 2003 (what web systems export under an .xls name)
+# ---------------------------------------------------------------------------------------------------------
+_CHARSET = re.compile(rb'<meta[^>]+charset\s*=\s*["\']?\s*([A-Za-z0-9_\-]+)', re.IGNORECASE)
+_XML_ENCODING = re.compile(rb'<\?xml[^>]*encoding=["\']([A-Za-z0-9_\-]+)', re.IGNORECASE)
+
+
+class _TableParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[object]]] = []
+        self._stack: list[tuple[list[list[object]], dict[tuple[int, int], object]]] = []
+        self._cell: list[str] | None = None
+        self._span = (1, 1)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._stack.append(([], {}))
+        elif not self._stack:
+            return
+        elif tag == "tr":
+            self._finish_cell()
+            self._flush_row()
+            self._stack[-1][0].append([])
+        elif tag in ("td", "th"):
+            self._finish_cell()
+            if not self._stack[-1][0]:
+                self._stack[-1][0].append([])
+            values = dict(attrs)
+            self._span = (_span(values.get("rowspan")), _span(values.get("colspan")))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._stack:
+            return
+        if tag in ("td", "th", "tr"):
+            self._finish_cell()
+            if tag == "tr":
+                self._flush_row()
+        elif tag == "table":
+            self._finish_cell()
+            self._flush_row()
+            rows, pending = self._stack.pop()
+            while pending:  # rowspans below the last row
+                rows.append([])
+                self._stack.append((rows, pending))
+                self._flush_row()
+                self._stack.pop()
+                if len(rows) > max((r for r, _ in pending), default=0) + 1:
+                    break
+            self.tables.append(rows)
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def _flush_row(self) -> None:
+        """Put the cells of rowspans from above at the end of the current row."""
+        if not self._stack or not self._stack[-1][0]:
+            return
+        rows, pending = self._stack[-1]
+        row_index = len(rows) - 1
+        columns = sorted(c for r, c in pending if r == row_index)
+        row = rows[row_index]
+        for column in columns:
+            if column >= len(row):
+                row.extend([None] * (column - len(row)))
+                row.append(pending.pop((row_index, column)))
+
+    def _finish_cell(self) -> None:
+        if self._cell is None or not self._stack:
+            return
+        rows, pending = self._stack[-1]
+        text = re.sub(r"[ \t\r\f\v\xa0]+", " ", "".join(self._cell)).strip()
+        self._cell = None
+        row_index = len(rows) - 1
+        row = rows[row_index]
+        while (row_index, len(row)) in pending:
+            row.append(pending.pop((row_index, len(row))))
+        rowspan, colspan = self._span
+        column = len(row)
+        row.append(text or None)
+        row.extend([None] * (colspan - 1))
+        for extra_row in range(1, rowspan):  # a rowspan is what the reader sees in every row it spans
+            pending[(row_index + extra_row, column)] = text or None
+        if len(pending) > 1_000_000:
+            pending.clear()
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def _markup_text(path: str, data: bytes, pattern: re.Pattern[bytes]) -> tuple[str, str]:
+    head = data[:4096]
+    declared = pattern.search(head)
+    candidates = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates.append("utf-8-sig")
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        candidates.append("gb18030" if name in ("gbk", "gb2312", "gb18030", "x-gbk", "cp936") else name)
+    candidates += ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return _decode(data, path)
+
+
+def _read_html(path: str, data: bytes, sheet: str | None, extra: frozenset[str], limits: Limits) -> list[RawSheet]:
+    text, encoding = _markup_text(path, data, _CHARSET)
+    parser = _TableParser()
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception as exc:
+        raise _fail(path, f"HTML 表格无法解析 / the HTML table cannot be parsed ({type(exc).__name__})") from None
+    tables = []
+    found = [rows for rows in parser.tables if any(any(c is not None for c in r) for r in rows)]
+    for position, rows in enumerate(found, start=1):
+        name = "" if len(found) == 1 else f"table{position}"
+        if sheet is not None and name != sheet:
+            continue
+        _check_extent(path, name, len(rows), max((len(r) for r in rows), default=0), limits)
+        table = _table(path, name, rows, encoding, extra)
+        if table is not None:
+            tables.append(table)
+    if not found:
+        raise _fail(path, "网页文件里没有表格 / it is a web page (HTML) without a table")
+    return tables
+
+
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+
+
+def _read_xml_spreadsheet(path: str, data: bytes, sheet: str | None, extra: frozenset[str],
+                          limits: Limits) -> list[RawSheet]:
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise _fail(path, f"XML 表格无法解析 / the XML spreadsheet cannot be parsed ({exc})") from None
+    tables = []
+    for worksheet in root.iter(f"{_SS}Worksheet"):
+        name = worksheet.get(f"{_SS}Name", "")
+        if sheet is not None and name != sheet:
+            continue
+        rows: list[list[object]] = []
+        for row in worksheet.iter(f"{_SS}Row"):
+            index = row.get(f"{_SS}Index")
+            while index and index.isdigit() and len(rows) < min(int(index) - 1, limits.max_rows + 1):
+                rows.append([])
+            cells: list[object] = []
+            for cell in row.iter(f"{_SS}Cell"):
+                at = cell.get(f"{_SS}Index")
+                if at and at.isdigit() and int(at) <= limits.max_columns + 1:
+                    cells.extend([None] * (int(at) - 1 - len(cells)))
+                node = cell.find(f"{_SS}Data")
+                value: object = None
+                if node is not None:
+                    value = "".join(node.itertext())
+                    if node.get(f"{_SS}Type") == "Number":
+                        try:
+                            value = float(value)
+                        except ValueError:
+                            pass
+                cells.append(value)
+            rows.append(cells)
+            _check_extent(path, name, len(rows), max(len(cells), 1), limits)
+        table = _table(path, name, rows, "", extra)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the entry point
+# ---------------------------------------------------------------------------------------------------------
+def _kind(data: bytes) -> str:
+    if data.startswith(b"PK"):
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192].lower():
+        return "xmlss"
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head")) \
+            or b"<table" in head[:1024]:
+        return "html"
+    return "text"
+
+
+def read_table(path: str | os.PathLike[str], sheet: str | None = None,
+               known_headers: Iterable[str] = (), *, limits: Limits | None = None) -> list[RawSheet]:
+    """Read a table file — any format and encoding a person may hand over — into its non-empty sheets.
+
+    This is the one reader of innonet: the ingest pipeline, attendee lists and any other table go through it,
+    so they all get the same encodings, title-row and multi-row-header handling and the same refusals.
 
     Parameters
     ----------
     path : str or path-like
-        A ``.csv`` / ``.txt`` / ``.tsv`` text file or an ``.xlsx`` / ``.xlsm`` workbook (detected from the
-        content, not only the suffix).
+        A CSV/TSV/TXT text file, an ``.xlsx .xlsm .xlsb .xls .ods .et`` workbook or an HTML / XML Spreadsheet
+        table (the format is told from the content, not the suffix).  Error messages show it as given.
     sheet : str, optional
-        Only this sheet of a workbook.
+        Only this sheet of a workbook (``table2`` for the second table of an HTML file).
     known_headers : iterable of str
-        Headers to count as known when looking for the header row (e.g. a mapping file's keys).
+        Headers to count as known when looking for the header row, besides the aliases of the ingest tables
+        (e.g. a mapping file's keys, or the columns an attendee list has: 姓名, 单位, 手机).
+    limits : Limits, optional
+        Rows, columns, cells and bytes beyond which the file is refused unread (:data:`DEFAULT_LIMITS`).
 
     Returns
     -------
     list of RawSheet
-        Sheets with a header row and at least one data row.
+        Sheets with a header row and at least one data row; each lists the rows it skipped, with the reason.
 
     Raises
     ------
     IngestError
-        The file is missing, empty, binary, in an unknown encoding, a damaged workbook, an old ``.xls``,
-        or has a header but no rows.
+        The file is missing, empty, binary, in an unknown encoding, a damaged or encrypted workbook, beyond the
+        limits, or has a header but no rows.  One line, Chinese and English, naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "attendees.xls").write_text(
+    ...     '<html><meta charset="gbk"><table><tr><td>姓名</td><td>单位</td></tr>'
+    ...     '<tr><td>张三</td><td>江南大学</td></tr></table></html>', encoding="gbk")
+    >>> [sheet] = read_table(folder / "attendees.xls")
+    >>> sheet.frame.to_dict("records"), sheet.encoding
+    ([{'姓名': '张三', '单位': '江南大学'}], 'gb18030')
     """
     name = os.fspath(path)
     extra = frozenset(str(h).strip() for h in known_headers)
+    limits = limits or DEFAULT_LIMITS
     file = Path(name)
     if not file.is_file():
-        raise _fail(name, "no such file")
+        raise _fail(name, "文件不存在 / no such file")
+    size = file.stat().st_size
+    if size > limits.max_bytes:
+        raise _too_big(name, "", f"{size:,} 字节 / bytes", f"{limits.max_bytes:,} bytes")
     data = file.read_bytes()
     if not data.strip():
-        raise _fail(name, "the file is empty")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _fail(name, "it is an old .xls (or encrypted) workbook; save it as .xlsx or CSV")
-    if data.startswith(b"PK"):
-        tables = _read_xlsx(name, sheet, extra)
-    elif file.suffix.lower() in (".xlsx", ".xlsm"):
-        raise _fail(name, "it has an .xlsx name but is not a workbook (truncated or another format)")
+        raise _fail(name, "文件是空的 / the file is empty")
+    kind = _kind(data)
+    if kind in ("zip", "ole"):
+        tables = _read_workbook(name, data, sheet, extra, limits, kind)
+    elif kind == "html":
+        tables = _read_html(name, data, sheet, extra, limits)
+    elif kind == "xmlss":
+        tables = _read_xml_spreadsheet(name, data, sheet, extra, limits)
+    elif file.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et"):
+        raise _fail(name, f"文件名是 {file.suffix} 但内容不是工作簿 / it has an {file.suffix} name but is not a workbook "
+                          "(truncated or another format)")
     else:
         if sheet is not None:
-            raise _fail(name, f"--sheet {sheet!r} was given but a CSV file has no sheets")
-        tables = _read_csv(name, data, extra)
+            raise _fail(name, f"CSV 文件没有工作表 / --sheet {sheet!r} was given but a CSV file has no sheets")
+        tables = _read_csv(name, data, extra, limits)
     if not tables:
-        raise _fail(name, "it has no rows")
+        raise _fail(name, "没有数据行 / it has no rows")
     with_rows = [t for t in tables if len(t.frame)]
     if not with_rows:
         headers = ", ".join(str(c) for c in tables[0].frame.columns[:5])
-        raise _fail(name, f"it has a header ({headers}) but no data rows")
+        raise _fail(name, f"只有表头 ({headers}) 没有数据行 / it has a header ({headers}) but no data rows")
     return with_rows
 
+
+#: the older name of :func:`read_table`
+read_file = read_table

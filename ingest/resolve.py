@@ -29,12 +29,47 @@ from graph.errors import InvalidUSCCError
 from graph.store import GraphStore
 from ingest.normalise import clean_name, clean_text, name_key
 
-__all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex", "uscc_check"]
+__all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex", "external_id", "related_names", "uscc_check"]
 
 #: rapidfuzz ratio (0-100) from which two different names of one kind are held for review
 FUZZY_THRESHOLD = 90.0
 ORG_KINDS: tuple[str, ...] = ("Enterprise", "University", "Fund", "ServiceAgency")
 _MOE = re.compile(r"^\d{10}$")
+_PLACE = re.compile(r"^(中国|江苏省?|无锡市?|宜兴市?)+")
+#: rapidfuzz ratio (0-100) below which two names of one USCC are unrelated (held for review, never merged)
+RELATED_THRESHOLD = 60.0
+
+
+def external_id(source: str, value: Any) -> str:
+    """The node id of a record known by an external id column: scoped to the file it came from, so two files'
+    ``1`` (or ``E-001``) never meet.  Other files refer to it by the bare id (:meth:`EntityIndex.lookup`).
+
+    >>> external_id("镇A名单.xlsx", "E-001")
+    'ext:镇A名单.xlsx:E-001'
+    """
+    return f"ext:{source}:{value}"
+
+
+def related_names(name: str, record: dict[str, Any]) -> bool:
+    """True when ``name`` may be the record's name (its name or an alias with the same key, one inside the other,
+    or close after the place prefix 宜兴市/无锡/江苏 is dropped).
+
+    >>> related_names("宜兴华通环保科技有限公司", {"name": "宜兴市华通环保水处理科技有限公司"})
+    True
+    >>> related_names("宜兴乙电缆有限公司", {"name": "宜兴甲电子科技有限公司"})
+    False
+    """
+    key = _PLACE.sub("", name_key(name))
+    names = [record.get("name"), *(record.get("aliases") or [])]
+    for other in names:
+        if not isinstance(other, str) or not other:
+            continue
+        other_key = _PLACE.sub("", name_key(other))
+        if not key or not other_key or key == other_key or key in other_key or other_key in key:
+            return True
+        if fuzz.ratio(key, other_key) >= RELATED_THRESHOLD:
+            return True
+    return not any(isinstance(n, str) and n for n in names)
 _CHECKED: dict[tuple[type, Any], tuple[str | None, str | None]] = {}
 _CHECKED_MAX = 500_000
 
@@ -89,6 +124,7 @@ class EntityIndex:
         self.by_key: dict[str, set[str]] = defaultdict(set)
         self.talents_by_name: dict[str, set[str]] = defaultdict(set)
         self.held: dict[str, str] = {}  # name key → display name of rows held for review
+        self.by_external: dict[str, set[str]] = defaultdict(set)  # bare external id → scoped node ids
         self._fuzzy: dict[str, dict[str, str]] = defaultdict(dict)  # kind → {key: id}
 
     @classmethod
@@ -112,6 +148,8 @@ class EntityIndex:
         self.kind_of[node_id] = kind
         stored = self.props.setdefault(node_id, {})
         stored.update(props)
+        if node_id.startswith("ext:"):
+            self.by_external[node_id.split(":", 2)[-1]].add(node_id)
         if kind == "Talent":
             name = stored.get("name")
             if name:
@@ -174,6 +212,14 @@ class EntityIndex:
         for candidate in candidates:
             if candidate in self.kind_of:
                 return self._check_kind(candidate, kinds, candidate)
+            scoped = self.by_external.get(candidate)
+            if scoped:
+                matches = sorted(i for i in scoped if self.kind_of.get(i) in kinds)
+                if len(matches) == 1:
+                    return matches[0], None
+                if len(matches) > 1:
+                    return None, (f"id {candidate!r} matches several records ({', '.join(matches[:4])}); "
+                                  "give the USCC or the name instead")
             code = uscc_check(candidate)[0]
             if code is not None and code in self.by_uscc:
                 return self._check_kind(self.by_uscc[code], kinds, candidate)

@@ -15,8 +15,8 @@ from ingest.normalise import (
 )
 
 
-@pytest.mark.parametrize("raw", ["2023年5月1日", "2023/5/1", "2023-05-01", "2023.5.1", "20230501", 45047,
-                                 "45047", dt.datetime(2023, 5, 1, 9, 30), dt.date(2023, 5, 1), "２０２３年５月１日"])
+@pytest.mark.parametrize("raw", ["2023年5月1日", "2023/5/1", "2023-05-01", "2023.5.1", "20230501", 20230501,
+                                 dt.datetime(2023, 5, 1, 9, 30), dt.date(2023, 5, 1), "２０２３年５月１日"])
 def test_dates_in_every_form(raw):
     assert parse_date(raw) == "2023-05-01"
 
@@ -26,7 +26,7 @@ def test_month_dates_give_the_first(raw):
     assert parse_date(raw) == "2023-05-01"
 
 
-@pytest.mark.parametrize("raw", ["明年", "2023-13-01", "1800-01-01", "2023年2月30日", "abc"])
+@pytest.mark.parametrize("raw", ["明年", "2023-13-01", "1800-01-01", "2023年2月30日", "abc", 45047, "45047", 2023.13])
 def test_bad_dates_say_what_is_expected(raw):
     with pytest.raises(ValueError):
         parse_date(raw)
@@ -91,3 +91,19 @@ def test_outcomes(raw, expected):
 def test_unknown_outcome():
     with pytest.raises(ValueError, match="signed / follow-up / none"):
         parse_outcome("maybe")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(2023.5, "2023-05-01"), (2022.12, "2022-12-01"), (2019.1, "2019-01-01"),
+                                               (2023, "2023-01-01"), (dt.datetime(1905, 7, 15), "2023-01-01"),
+                                               (dt.datetime(1905, 7, 15, 12), "2023-05-01")])
+def test_numbers_typed_as_year_month_are_never_1905(raw, expected):
+    assert parse_date(raw, earliest=1950) == expected
+
+
+def test_ambiguous_month_and_year_month_years():
+    from ingest.normalise import date_note
+
+    assert "2019" in date_note(2019.1) and date_note(2019.11) is None
+    assert parse_year(2022.12) == 2022 and parse_year(dt.datetime(1905, 7, 14), earliest=1950) == 2022
+    with pytest.raises(ValueError, match="1890"):
+        parse_date("1890-01-01", earliest=1950)

@@ -253,7 +253,8 @@ def test_report_excel_has_every_sheet_and_formulas_stay_text(sqlite_store, csv_f
     import openpyxl
 
     workbook = openpyxl.load_workbook(out)
-    assert workbook.sheetnames == ["汇总 summary", "拒绝 rejected", "合并 merged", "待审核 review", "迁移 migrated"]
+    assert workbook.sheetnames == ["汇总 summary", "拒绝 rejected", "合并 merged", "待审核 review", "迁移 migrated",
+                                   "跳过 skipped", "提示 notes"]
     assert workbook["汇总 summary"]["A1"].value == "文件 / path"
     assert all(cell.data_type != "f" for row in workbook["拒绝 rejected"].iter_rows() for cell in row)
     assert sqlite_store.nodes("Enterprise").iloc[0]["name"] == "=1+1"

@@ -67,7 +67,7 @@ def _truncated_xlsx(tmp_path):
         (lambda d: (d / "h.csv").write_text("企业名称,所属镇\n", encoding="utf-8") and d / "h.csv", "no data rows"),
         (lambda d: (d / "b.csv").write_bytes(bytes(range(64)) * 16) and d / "b.csv", "binary"),
         (lambda d: (d / "x.csv").write_bytes(b"\xff\x80\xff\x80abc\x81") and d / "x.csv", "neither UTF-8 nor GB18030"),
-        (lambda d: (d / "o.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100) and d / "o.xls", "old .xls"),
+        (lambda d: (d / "o.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100) and d / "o.xls", r"readable\S* .xls"),
         (lambda d: (d / "n.xlsx").write_text("企业名称\n甲\n", encoding="utf-8") and d / "n.xlsx", "not a workbook"),
         (_truncated_xlsx, "XLSX"),
     ],

@@ -1,0 +1,335 @@
+"""Files laid out the way towns, provincial systems and Excel users really produce them (issue 13), and the
+workbook bombs a reader must survive (issue 17).  Every file is built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import resource
+import time
+import zipfile
+
+import openpyxl
+import pytest
+
+from graph import uscc
+from graph.errors import IngestError
+from ingest.pipeline import ingest_files
+from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
+
+from .conftest import write_csv, write_xlsx
+
+CODES = [uscc.with_check_digit(f"91320282MA1T{i:04d}0") for i in range(1, 9)]
+
+
+def _invariant(report):
+    for entry in report.files:
+        assert entry["rows_read"] == sum(entry[k] for k in ("written", "merged", "rejected", "held_for_review"))
+
+
+def test_two_town_lists_numbering_rows_1_2_keep_four_firms(store, tmp_path):
+    header = ["编号", "企业名称", "统一社会信用代码", "所属镇", "营业收入(万元)"]
+    a = write_csv(tmp_path / "高塍镇.csv", [header, [1, "宜兴甲环保科技有限公司", CODES[0], "高塍镇", 100],
+                                         [2, "宜兴乙电缆有限公司", CODES[1], "高塍镇", 200]])
+    b = write_csv(tmp_path / "官林镇.csv", [header, [1, "宜兴丙新材料有限公司", CODES[2], "官林镇", 300],
+                                         [2, "宜兴丁陶瓷有限公司", CODES[3], "官林镇", 400]])
+    report = ingest_files(store, [a, b])
+    _invariant(report)
+    assert report.totals()["written"] == 4 and report.merges.empty
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert len(firms) == 4 and set(firms.index) == set(CODES[:4])
+    assert firms.loc[CODES[2], "name"] == "宜兴丙新材料有限公司" and firms.loc[CODES[2], "revenue"] == 300
+    assert any("row numbers" in c for c in report.files[0]["ignored_columns"])
+
+
+def test_a_university_list_numbered_1_to_n_does_not_block_a_firm_list(store, tmp_path):
+    unis = write_csv(tmp_path / "高校.csv", [["id", "单位名称", "类型"], [1, "江南大学", "高校"], [2, "东南大学", "高校"]])
+    firms = write_csv(tmp_path / "企业.csv", [["id", "企业名称"], [1, "宜兴甲科技有限公司"], [2, "宜兴乙科技有限公司"]])
+    report = ingest_files(store, [unis, firms])
+    assert report.rejections.empty and report.totals()["written"] == 4
+    assert store.counts()["nodes"]["Enterprise"] == 2 and store.counts()["nodes"]["University"] == 2
+
+
+def test_identifier_ids_are_scoped_to_their_file_and_conflicts_are_held(sqlite_store, tmp_path):
+    header = ["外部编号", "企业名称", "统一社会信用代码"]
+    path = write_csv(tmp_path / "ids.csv", [header, ["E-001", "宜兴甲环保科技有限公司", CODES[0]],
+                                            ["E-001", "宜兴乙电缆有限公司", CODES[1]]])
+    report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    assert report.files[0]["held_for_review"] == 1 and report.merges.empty
+    review = report.reviews.iloc[0]
+    assert (review["uscc"], review["candidate_uscc"]) == (CODES[1], CODES[0])
+    assert "USCC" in review["reason"]
+    assert list(sqlite_store.nodes("Enterprise").id) == ["ext:ids.csv:E-001"]
+    rels = write_csv(tmp_path / "rel.csv", [["起点", "终点", "关系类型"], ["宜兴市科学技术局", "E-001", "LIAISES_WITH"]])
+    dept = write_csv(tmp_path / "dept.csv", [["名称", "类型"], ["宜兴市科学技术局", "部门"]])
+    assert ingest_files(sqlite_store, [dept, rels]).rejections.empty
+
+
+def test_same_uscc_with_an_unrelated_name_is_held_not_merged(store, tmp_path):
+    path = write_csv(tmp_path / "a.csv", [["企业名称", "统一社会信用代码"], ["宜兴甲电子科技有限公司", CODES[0]],
+                                          ["宜兴乙电缆有限公司", CODES[0]]])
+    report = ingest_files(store, [path])
+    assert report.files[0]["held_for_review"] == 1 and report.merges.empty
+    assert list(store.nodes("Enterprise").name) == ["宜兴甲电子科技有限公司"]
+
+
+def test_totals_counts_notes_and_signatures_are_skipped_and_counted(sqlite_store, tmp_path):
+    rows = [["2023年宜兴市科技型企业名单"], ["企业名称", "统一社会信用代码", "营业收入(万元)"],
+            ["宜兴甲科技有限公司", CODES[0], "12,000"], [], ["宜兴乙科技有限公司", CODES[1], "14,900"],
+            ["合  计", "", "26,900"], ["3家", "", "26,900"], ["", "", "26900"],
+            ["注：1. 营业收入为2023年数据。"], ["填报人：张三", "", "审核人：李四"], ["", "填报日期：2024年1月5日", ""]]
+    path = write_csv(tmp_path / "list.csv", rows)
+    report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    assert report.totals()["written"] == 2 and report.files[0]["skipped"] == 6
+    assert list(report.skipped.row) == [6, 7, 8, 9, 10, 11]
+    assert all(" / " in reason for reason in report.skipped.reason)
+    assert sorted(sqlite_store.nodes("Enterprise").name) == ["宜兴乙科技有限公司", "宜兴甲科技有限公司"]
+    workbook = report.to_excel(tmp_path / "r.xlsx")
+    assert openpyxl.load_workbook(workbook)["跳过 skipped"].max_row == 7
+
+
+def _dates_workbook(path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "成立日期", "高企认定", "高新技术产品收入占比(%)"])
+    rows = [("宜兴甲科技有限公司", CODES[0], 2023.5, 2022.12, 1), ("宜兴乙科技有限公司", CODES[1], 2019.1, 2021, 0.65),
+            ("宜兴丙科技有限公司", CODES[2], dt.datetime(2015, 3, 2), 2020, 0.8),
+            ("宜兴丁科技有限公司", CODES[3], 1890, 2020, 0.7)]
+    for row in rows:
+        sheet.append(row)
+    for cells in sheet.iter_rows(min_row=2, min_col=5, max_col=5):
+        cells[0].number_format = "0%"
+    sheet["C4"].number_format = "yyyy-mm-dd"
+    workbook.save(path)
+    return path
+
+
+def test_dates_typed_as_numbers_and_percent_cells(store, tmp_path):
+    path = _dates_workbook(tmp_path / "dates.xlsx")
+    report = ingest_files(store, [path])
+    _invariant(report)
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert firms.loc[CODES[0], "founded"] == "2023-05-01"
+    assert firms.loc[CODES[1], "founded"] == "2019-01-01"
+    assert firms.loc[CODES[2], "founded"] == "2015-03-02"
+    assert firms.loc[CODES[0], "hightech_revenue_share"] == 100.0
+    assert firms.loc[CODES[1], "hightech_revenue_share"] == 65.0
+    tiers = store.relationships("REACHED_TIER").set_index("source")
+    assert tiers.loc[CODES[0], "year"] == 2022
+    rejected = report.rejections.set_index("row")
+    assert rejected.loc[5, "field"] == "founded" and "1950" in rejected.loc[5, "reason"]
+    assert "年份" in rejected.loc[5, "reason"]
+    assert any("月份不明确" in n for n in report.notes.note)
+    assert all(d is None or d >= "1950" for d in store.nodes("Enterprise").founded)
+
+
+def _formula_workbook(path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "营业收入(万元)", "研发投入(万元)", "科技人员数", "高新技术产品收入占比(%)"])
+    sheet.append(["宜兴甲科技有限公司", 1000, "=B2*0.05", "=10+2", 70])
+    sheet.append(["宜兴乙科技有限公司", 800, 40, 3, "=1/0"])
+    workbook.save(path)
+    # a stored #DIV/0! result, as Excel writes it
+    data = io.BytesIO(path.read_bytes())
+    with zipfile.ZipFile(data) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode()
+    start = sheet_xml.index('<c r="E3"')
+    end = sheet_xml.index("</c>", start) + 4
+    parts["xl/worksheets/sheet1.xml"] = (sheet_xml[:start] + '<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+                                         + sheet_xml[end:]).encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return path
+
+
+def test_formulas_without_values_are_missing_and_said_errors_rejected(sqlite_store, tmp_path, caplog):
+    path = _formula_workbook(tmp_path / "formulas.xlsx")
+    [sheet] = read_table(path)
+    assert sheet.frame.iloc[0, 2] == FormulaWithoutValue("B2*0.05") and sheet.frame.iloc[1, 4] == CellError("#DIV/0!")
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    assert "formula" in caplog.text and "formulas.xlsx" in caplog.text
+    assert list(report.notes.field) == ["rd_spend", "st_staff"]
+    assert report.notes.note.str.contains("公式没有计算结果").all()
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["value"] == "#DIV/0!" and rejection["reason"].startswith("单元格为错误值")
+    firm = sqlite_store.nodes("Enterprise").iloc[0]
+    assert firm["revenue"] == 1000 and (firm.get("rd_spend") is None or firm["rd_spend"] != firm["rd_spend"])
+
+
+def test_two_row_merged_header(store, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["宜兴市重点企业主要经济指标"])
+    sheet.append(["企业名称", "统一社会信用代码", "主要经济指标", None, "所属镇"])
+    sheet.append([None, None, "营业收入(万元)", "研发投入(万元)", None])
+    sheet.append(["宜兴甲科技有限公司", CODES[0], 1000, 50, "高塍镇"])
+    sheet.merge_cells("A1:E1")
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("B2:B3")
+    sheet.merge_cells("C2:D2")
+    sheet.merge_cells("E2:E3")
+    workbook.save(tmp_path / "two.xlsx")
+    [raw] = read_table(tmp_path / "two.xlsx")
+    assert list(raw.frame.columns) == ["企业名称", "统一社会信用代码", "主要经济指标/营业收入(万元)",
+                                       "主要经济指标/研发投入(万元)", "所属镇"]
+    assert raw.row_numbers == [4] and raw.header_rows == 2
+    report = ingest_files(store, [tmp_path / "two.xlsx"])
+    assert report.rejections.empty
+    firm = store.nodes("Enterprise").iloc[0]
+    assert (firm["revenue"], firm["rd_spend"], firm["town"]) == (1000, 50, "高塍镇")
+
+
+def test_real_xls_html_as_xls_and_xml_spreadsheet(sqlite_store, tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("企业")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "所属镇"]):
+        sheet.write(0, c, value)
+    for c, value in enumerate(["宜兴甲科技有限公司", CODES[0], "高塍镇"]):
+        sheet.write(1, c, value)
+    sheet.write(2, 0, "合计")
+    book.save(str(tmp_path / "old.xls"))
+    (tmp_path / "old.et").write_bytes((tmp_path / "old.xls").read_bytes())
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><body>'
+            '<table border=1><tr><td colspan=3>宜兴市企业名单</td></tr>'
+            '<tr><th>企业名称</th><th>统一社会信用代码</th><th>所属镇</th></tr>'
+            f'<tr><td>宜兴乙科技有限公司</td><td>{CODES[1]}</td><td rowspan=2>官林镇</td></tr>'
+            f'<tr><td>宜兴丙科技有限公司</td><td>{CODES[2]}</td></tr></table></body></html>')
+    (tmp_path / "web.xls").write_bytes(html.encode("gbk"))
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名单"><Table>'
+           '<Row><Cell><Data ss:Type="String">企业名称</Data></Cell><Cell><Data ss:Type="String">统一社会信用代码'
+           f'</Data></Cell></Row><Row><Cell><Data ss:Type="String">宜兴丁科技有限公司</Data></Cell><Cell><Data '
+           f'ss:Type="String">{CODES[3]}</Data></Cell></Row></Table></Worksheet></Workbook>')
+    (tmp_path / "xmlss.xls").write_text(xml, encoding="utf-8")
+    [web] = read_table(tmp_path / "web.xls")
+    assert web.encoding == "gb18030" and web.frame["所属镇"].tolist() == ["官林镇", "官林镇"]
+    report = ingest_files(sqlite_store, [tmp_path / "old.xls", tmp_path / "web.xls", tmp_path / "xmlss.xls"])
+    _invariant(report)
+    assert report.totals()["written"] == 4 and report.totals()["skipped"] == 1
+    assert set(sqlite_store.nodes("Enterprise").uscc) == set(CODES[:4])
+    assert read_table(tmp_path / "old.et")[0].frame.iloc[0, 0] == "宜兴甲科技有限公司"
+
+
+def test_a_damaged_et_names_the_format(tmp_path):
+    path = tmp_path / "bad.et"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(IngestError, match=r"WPS .et.*\.xlsx"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("encoding", ["big5", "shift_jis"])
+def test_big5_and_shift_jis_are_never_stored_as_garbage(sqlite_store, tmp_path, encoding):
+    names = {"big5": ["宜興測試電子有限公司", "宜興華通環保科技有限公司"],
+             "shift_jis": ["宜興テスト電子株式会社", "宜興華通環境科学株式会社"]}[encoding]
+    rows = [["name", "town"], *[[n, "宜興"] for n in names]]
+    path = write_csv(tmp_path / f"{encoding}.csv", rows, encoding=encoding)
+    try:
+        [sheet] = read_table(path)
+    except IngestError as exc:
+        assert "GB18030" in str(exc)
+        return
+    assert sheet.encoding == encoding and sheet.frame["name"].tolist() == names
+
+
+def test_gbk_files_stay_gb18030(tmp_path):
+    rows = [["企业名称", "所属镇"], ["宜兴喆堃环保科技有限公司", "高塍镇"], ["宜兴市华通电缆有限公司", "官林镇"]]
+    assert read_table(write_csv(tmp_path / "g.csv", rows, encoding="gbk"))[0].encoding == "gb18030"
+
+
+def test_header_variants_and_a_message_that_names_the_real_options(sqlite_store, tmp_path):
+    orgs = write_csv(tmp_path / "o.csv", [["企业名称", "统一社会信用代码"], ["宜兴甲科技有限公司", CODES[0]]])
+    parts = write_csv(tmp_path / "p.csv", [["project_id", "organisation_id", "year"], ["P1", CODES[0], 2023]])
+    assert ingest_files(sqlite_store, [orgs, parts]).rejections.empty
+    bad = write_csv(tmp_path / "b.csv", [["项目编号", "立项年份", "金额"], ["P1", 2023, 5]])
+    with pytest.raises(IngestError) as info:
+        ingest_files(sqlite_store, [bad], table="participations")
+    assert "--mapping" in str(info.value) and "--map " not in str(info.value)
+
+
+def test_read_table_reads_any_table_for_other_callers(tmp_path):
+    path = write_xlsx(tmp_path / "attendees.xlsx", {"名单": [["2024年对接会参会名单"], ["序号", "参会人", "职务", "手机"],
+                                                             [1, "张三", "总经理", "13800000000"],
+                                                             [2, "李四", "教授", "13900000000"]]})
+    [sheet] = read_table(path)
+    assert list(sheet.frame.columns) == ["序号", "参会人", "职务", "手机"] and sheet.row_numbers == [3, 4]
+    generic = write_csv(tmp_path / "g.csv", [["会议日程"], ["时间", "议题", "地点"], ["9:00", "开幕", "A厅"]])
+    assert list(read_table(generic)[0].frame.columns) == ["时间", "议题", "地点"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# bombs (issue 17): refused quickly, in one line, with bounded memory
+# ---------------------------------------------------------------------------------------------------------
+def _sheet_xml(rows_xml: str, dimension: str | None) -> str:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main">{dim}<sheetData>{rows_xml}</sheetData></worksheet>')
+
+
+def _workbook_with(path, sheet_xml: str | bytes):
+    good = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["企业名称"])
+    workbook.save(good)
+    with zipfile.ZipFile(good) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode() if isinstance(sheet_xml, str) else sheet_xml
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return path
+
+
+def _refused_quickly(path, **limits):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(IngestError, match="too large") as info:
+        read_table(path, limits=Limits(**limits) if limits else None)
+    assert time.perf_counter() - started < 10
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500 * 1024  # KiB: < 500 MB more
+    assert str(path) in str(info.value) and "\n" not in str(info.value) and "文件过大" in str(info.value)
+
+
+@pytest.mark.parametrize("dimension", ["A1:XFD1048576", None])
+def test_a_tiny_workbook_with_a_cell_at_xfd1048576(tmp_path, dimension):
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>企业名称</t></is></c></row>'
+            '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    path = _workbook_with(tmp_path / "bomb.xlsx", _sheet_xml(rows, dimension))
+    assert path.stat().st_size < 10_000
+    _refused_quickly(path)
+
+
+def test_a_cell_far_down_a_short_column(tmp_path):
+    rows = '<row r="1"><c r="A1"><v>1</v></c><c r="ZZ999999"><v>1</v></c></row>'
+    _refused_quickly(_workbook_with(tmp_path / "far.xlsx", _sheet_xml(rows, "A1:A1")))
+
+
+def test_a_workbook_expanding_to_millions_of_rows(tmp_path):
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(1, 1_200_001))
+    path = _workbook_with(tmp_path / "rows.xlsx", _sheet_xml(body, None))
+    assert path.stat().st_size < 8_000_000
+    _refused_quickly(path)
+
+
+def test_limits_are_settable(tmp_path):
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 200))
+    _refused_quickly(_workbook_with(tmp_path / "small.xlsx", _sheet_xml(rows, None)), max_rows=100)
+    path = write_csv(tmp_path / "wide.csv", [[f"c{i}" for i in range(50)], list(range(50))])
+    _refused_quickly(path, max_columns=20)
+
+
+def test_a_csv_with_100000_columns(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"列{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n",
+                    encoding="utf-8")
+    _refused_quickly(path)
+    started = time.perf_counter()
+    [sheet] = read_table(path, limits=Limits(max_columns=200_000))  # header handling is linear
+    assert len(sheet.frame.columns) == 100_000 and time.perf_counter() - started < 20
