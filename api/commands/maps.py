@@ -8,16 +8,9 @@ import click
 import networkx as nx
 import pandas as pd
 
+from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, MAX_INTERACTIVE_NODES, VIEWS, build_view
 from api.commands.common import store_from_settings
-from api.maps import (
-    DEFAULT_MAX_MEETINGS,
-    DEFAULT_SLOTS,
-    MAX_INTERACTIVE_NODES,
-    VIEWS,
-    build_view,
-    export_view,
-    render_view,
-)
+from api.render.maps import export_view, render_view
 from graph.errors import IngestError, NotFoundError, SchemaError
 from graph.projection import to_networkx
 
@@ -130,7 +123,7 @@ def map_command(view: str, node: str | None, tier: str | None, town: str | None,
     for path in export_view(subgraph, gexf=gexf, graphml=graphml):
         click.echo(f"wrote {path}")
     if png or pdf:
-        from api.poster import render_poster
+        from api.render.poster import render_poster
 
         for path in render_poster(out, png=png, pdf=pdf):
             click.echo(f"wrote {path}")

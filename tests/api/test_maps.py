@@ -16,20 +16,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from api.cli import cli
-from api.maps import (
+from analysis.views import (
     COLLABORATION_KINDS,
     PROPOSED_MEETING,
     RECOMMENDED,
-    MapRenderError,
     aggregate_view,
     build_view,
-    check_offline,
     collaboration_communities,
-    export_view,
-    render_map,
-    render_view,
 )
+from api.cli import cli
+from api.render.maps import MapRenderError, check_offline, export_view, render_map, render_view
 from graph.errors import NotFoundError, SchemaError
 from graph.schema import TIERS
 from graph.sqlite_store import SQLiteStore
@@ -149,8 +145,8 @@ def test_ego_view_without_a_recommender_says_so(graph: nx.MultiDiGraph, monkeypa
     monkeypatch.setitem(sys.modules, "analysis.pairing", None)  # the module cannot be imported
     view = build_view(graph, "ego", id="e5")
     assert not any(d["type"] == RECOMMENDED for _, _, d in view.edges(data=True))
-    assert "no recommendations drawn" in view.graph["notes"][0]
-    assert view.graph["notes"][0] in render_view(view)
+    assert "no recommendations drawn" in str(view.graph["notes"][0])
+    assert view.graph["notes"][0].en in render_view(view)
 
 
 def test_event_view_draws_attendees_and_proposed_meetings(graph: nx.MultiDiGraph) -> None:
@@ -322,7 +318,7 @@ def test_event_view_plans_the_meetings_itself(dated: nx.MultiDiGraph) -> None:
     assert max(Counter(n for s, t, _ in meetings for n in (s, t)).values()) <= 3
     assert {s for s, _, _ in meetings} == firms
     assert set(view) == {"ev9"} | firms | {"u0", "u1", "u2"}
-    assert any("planned by the pairing model" in note for note in view.graph["notes"])
+    assert any("planned by the pairing model" in note.en for note in view.graph["notes"])
     # one slot, one meeting each: at most 3 meetings (one per institute)
     tight = build_view(dated, "event", id="ev9", slots=1, max_meetings=1)
     assert 1 <= sum(d["type"] == PROPOSED_MEETING for _, _, d in tight.edges(data=True)) <= 3
@@ -355,7 +351,7 @@ def test_event_view_without_partners_says_why(dated: nx.MultiDiGraph) -> None:
     view = build_view(graph, "event", id="ev8")  # firms only: nobody to meet
     assert set(view) == {"ev8", "e1", "e2"}
     assert not any(d["type"] == PROPOSED_MEETING for _, _, d in view.edges(data=True))
-    assert any("no meetings planned" in note for note in view.graph["notes"])
+    assert any("no meetings planned" in note.en for note in view.graph["notes"])
 
 
 def test_map_command_plans_event_meetings(dated: nx.MultiDiGraph, tmp_path: Path,

@@ -11,8 +11,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from api.maps import build_view, render_view
-from api.poster import A3_LANDSCAPE_CSS_PX, CHROMIUM_ARGS, chromium_path, png_size, render_poster
+from analysis.views import build_view
+from api.render.maps import render_view
+from api.render.poster import A3_LANDSCAPE_CSS_PX, CHROMIUM_ARGS, chromium_path, png_size, render_poster
 from graph.schema import TIERS
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 
 from analysis.pairing import PairingRecommender
 from analysis.schedule import schedule_meetings
+from analysis.views import PROPOSED_MEETING, RECOMMENDED
 from api.app import create_app
-from api.maps import PROPOSED_MEETING, RECOMMENDED, check_offline
+from api.render.maps import check_offline
 from api.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from api.maps import MapRenderError
+from api.render.maps import MapRenderError
 
 __all__ = ["A3_LANDSCAPE_CSS_PX", "CHROMIUM_ARGS", "PNG_SCALE", "chromium_path", "png_size", "render_poster"]
 
@@ -75,7 +75,7 @@ def render_poster(
     Parameters
     ----------
     html_path_or_str : path or str
-        A map file written by :func:`api.maps.render_map`, or its HTML text.
+        A map file written by :func:`api.render.maps.render_map`, or its HTML text.
     png, pdf : path, optional
         Where to write the PNG (``png_size(scale)`` pixels) and the PDF (one A3 landscape page).
     scale : int

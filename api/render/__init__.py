@@ -1,0 +1,1 @@
+"""What people look at: HTML maps (:mod:`api.render.maps`) and posters (:mod:`api.render.poster`)."""
