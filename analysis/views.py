@@ -52,12 +52,14 @@ __all__ = [
     "MAX_INTERACTIVE_NODES",
     "PROPOSED_MEETING",
     "RECOMMENDED",
+    "TALENTS_FOLDED",
     "VIEWS",
     "Note",
     "aggregate_view",
     "build_view",
     "collaboration_communities",
     "group_view",
+    "strongest_ties",
 ]
 
 
@@ -78,7 +80,10 @@ class Note:
         return f"{self.zh} / {self.en}"
 
 
-VIEWS: tuple[str, ...] = ("ecosystem", "community", "ego", "event")
+VIEWS: tuple[str, ...] = ("ecosystem", "community", "ego", "event", "city")
+
+#: Views whose talents are hidden by default and shown as counts on their organisations.
+TALENTS_FOLDED: tuple[str, ...] = ("ecosystem", "community", "city")
 
 #: Above this many nodes a view is drawn aggregated (super-nodes), never as a page that freezes.
 MAX_INTERACTIVE_NODES = 2000
@@ -102,7 +107,9 @@ COLLABORATION_TYPES: tuple[str, ...] = ORGANISATION_TYPES
 #: Relationship types that describe a node rather than connect it to a partner.
 _FACT_TYPES = ("LOCATED_IN", "IN_INDUSTRY", "REACHED_TIER")
 
-_VIEW_ZH = {"ecosystem": "创新生态全景 (竹海)", "community": "创新社区", "ego": "合作伙伴", "event": "活动对接"}
+_VIEW_ZH = {"ecosystem": "创新生态全景 (竹海)", "community": "创新社区", "ego": "合作伙伴", "event": "活动对接",
+            "city": "全市创新主体 (全部机构)"}
+_TALENT_TYPES = ("EMPLOYS", "AFFILIATED_WITH", "SECONDED_TO")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,8 +277,9 @@ def build_view(
     ----------
     source : GraphStore or networkx graph
         The whole network (a store is projected with :func:`graph.projection.to_networkx`).
-    view : {"ecosystem", "community", "ego", "event"}
-        ``ecosystem``: the 竹海 — firms (coloured by tier), universities, talents, funds and
+    view : {"ecosystem", "community", "ego", "event", "city"}
+        ``city``: every organisation of the city (the core kinds without talents; each organisation
+        carries its number of ``talents``).  ``ecosystem``: the 竹海 — firms (coloured by tier), universities, talents, funds and
         service agencies with the ties among them.  ``community``: the members of one community of
         :func:`collaboration_communities` (``community`` required).  ``ego``: one organisation
         (``id``), its partners (every neighbour except town / industry / tier facts) and its
@@ -347,6 +355,8 @@ def build_view(
     facts = {n: _node_facts(full, n) for n in full.nodes}
     if view == "ecosystem" or view == "community":
         selected = {n for n, k in full.nodes(data="kind") if k in COLLABORATION_KINDS}
+    elif view == "city":  # every organisation: the core kinds without the people
+        selected = {n for n, k in full.nodes(data="kind") if k in COLLABORATION_KINDS and k != "Talent"}
     elif view == "ego":
         selected = {centre} | {
             n for n in nx.all_neighbors(full, centre) if not _is_fact_tie(full, centre, n)
@@ -375,8 +385,10 @@ def build_view(
 
     partners = _partners(full)
     centrality = _pagerank(view_graph)
+    talents = _talent_counts(full)
     for node, attrs in view_graph.nodes(data=True):
         attrs.update({k: v for k, v in facts.get(node, {}).items() if v is not None})
+        attrs["talents"] = talents.get(node, 0)
         attrs["community"] = int(community_of.get(node, -1))
         attrs["partners"] = partners.get(node, 0)
         attrs["centrality"] = centrality.get(node, 0.0)
@@ -538,6 +550,55 @@ def _pagerank(graph: nx.MultiDiGraph) -> dict[Any, float]:
     return {node: float(score) for node, score in zip(nodes, scores, strict=True)}
 
 
+def _talent_counts(graph: nx.MultiDiGraph) -> dict[Any, int]:
+    """Talents employed by / affiliated with / seconded to each organisation (distinct people)."""
+    people: dict[Any, set[Any]] = defaultdict(set)
+    for s, t, attrs in graph.edges(data=True):
+        if _edge_type(attrs) in _TALENT_TYPES:
+            if _kind(graph, t) == "Talent" and _kind(graph, s) != "Talent":
+                people[s].add(t)
+            elif _kind(graph, s) == "Talent" and _kind(graph, t) != "Talent":
+                people[t].add(s)
+    return {n: len(p) for n, p in people.items()}
+
+
+def strongest_ties(aggregated: nx.Graph, *, per_node: int = 2, most: int | None = None) -> tuple[int, list[tuple]]:
+    """The ties between super-nodes worth drawing: the strongest overall, and each group's strongest.
+
+    A tie is drawn when it carries at least ``threshold`` relationships, the weight of the
+    ``most``-th strongest tie (default twice the number of groups), or when it is one of the
+    ``per_node`` strongest ties of either end (so no group is left floating).
+
+    Returns
+    -------
+    threshold : int
+        The weight from which every tie is drawn (shown in the legend).
+    ties : list of (source, target, weight)
+        The ties drawn, strongest first.
+
+    Examples
+    --------
+    >>> g = nx.Graph()
+    >>> g.add_weighted_edges_from([("a", "b", 9), ("b", "c", 1), ("a", "c", 5), ("c", "d", 1)])
+    >>> strongest_ties(g, per_node=1, most=1)
+    (9, [('a', 'b', 9), ('a', 'c', 5), ('c', 'd', 1)])
+    """
+    edges = sorted(((s, t, int(w)) for s, t, w in aggregated.edges(data="weight", default=1)),
+                   key=lambda e: (-e[2], str(e[0]), str(e[1])))
+    if not edges:
+        return 0, []
+    most = max(2 * aggregated.number_of_nodes(), 1) if most is None else most
+    threshold = edges[min(most, len(edges)) - 1][2]
+    keep = {(s, t) for s, t, w in edges if w >= threshold and len([e for e in edges if e[2] >= threshold]) <= most}
+    if not keep:  # ties at the threshold are too many: draw those strictly above it
+        threshold += 1
+        keep = {(s, t) for s, t, w in edges if w >= threshold}
+    for node in aggregated.nodes:
+        own = [e for e in edges if node in (e[0], e[1])][:per_node]
+        keep |= {(s, t) for s, t, _ in own}
+    return threshold, [e for e in edges if (e[0], e[1]) in keep]
+
+
 def _default_title(graph: nx.MultiDiGraph, view: str, centre: Any, filters: dict[str, Any]) -> str:
     parts = ["宜兴创新网络", _VIEW_ZH[view]]
     if centre is not None:
@@ -573,7 +634,8 @@ def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, min_size: i
         Node id ``"community:N"``, ``"town:NAME"`` or ``"small"``; attributes ``label``,
         ``members`` (count), ``group`` (community number or town name), ``top`` (names of the most
         central members), ``kinds`` (dict kind -> count), ``drilldown`` (the ``innonet map``
-        command of its own map, empty for the pool) and ``file`` (suggested file name).  Edges
+        command of its own map, empty for the pool), ``file`` (suggested file name) and
+        ``member_ids`` (the nodes it stands for).  Edges
         carry ``weight``: relationships between the two groups.
 
     Examples
@@ -624,13 +686,15 @@ def aggregate_view(graph: nx.MultiDiGraph, by: str = "community", *, min_size: i
                 args += [f"--{key}", str(filters[key])]
         drilldown = " ".join([command, *(_shell_quote(a) for a in args), "--out", file_name])
         aggregated.add_node(node_id, label=label, members=len(nodes), group=group, top=top_names,
-                            kinds=dict(Counter(_kind(graph, n) for n in nodes)), drilldown=drilldown, file=file_name)
+                            kinds=dict(Counter(_kind(graph, n) for n in nodes)), drilldown=drilldown, file=file_name,
+                            member_ids=list(nodes))
         for n in nodes:
             group_of[n] = node_id
     if pooled:
         aggregated.add_node("small", label="其他 (小社区与非核心节点)", members=len(pooled), group="small",
                             top=[str(graph.nodes[n].get("name", n)) for n in pooled[:5]],
-                            kinds=dict(Counter(_kind(graph, n) for n in pooled)), drilldown="", file="")
+                            kinds=dict(Counter(_kind(graph, n) for n in pooled)), drilldown="", file="",
+                            member_ids=list(pooled))
         for n in pooled:
             group_of[n] = "small"
     for s, t in graph.edges():
@@ -667,10 +731,7 @@ def group_view(graph: nx.MultiDiGraph, aggregated: nx.Graph, node: str) -> nx.Mu
     """
     attrs = aggregated.nodes[node]
     by = aggregated.graph.get("aggregated_by", "community")
-    group = attrs["group"]
-    members = [n for n, a in graph.nodes(data=True) if (a.get("community") if by == "community" else a.get("town"))
-               == group]
-    sub = nx.MultiDiGraph(graph.subgraph(members))
+    sub = nx.MultiDiGraph(graph.subgraph(attrs["member_ids"]))
     for member, value in _pagerank(sub).items():
         sub.nodes[member]["centrality"] = value
     sub.graph.update(graph.graph, view="community" if by == "community" else graph.graph.get("view"),

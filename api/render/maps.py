@@ -29,6 +29,7 @@ import base64
 import hashlib
 import html.parser
 import importlib.util
+import math
 import os
 import random
 import re
@@ -46,10 +47,12 @@ from analysis.views import (
     MAX_INTERACTIVE_NODES,
     PROPOSED_MEETING,
     RECOMMENDED,
+    TALENTS_FOLDED,
     Note,
     aggregate_view,
     build_view,
     group_view,
+    strongest_ties,
 )
 from graph.errors import InnonetError
 from graph.export import export_graph
@@ -211,6 +214,8 @@ def _tooltip(node: Any, attrs: dict[str, Any]) -> list[str]:
         if attrs.get(key):
             lines.append(f"{label}: {attrs[key]}")
     lines.append(f"合作伙伴 partners: {attrs.get('partners', 0)}")
+    if attrs.get("talents"):
+        lines.append(f"人才 talents: {attrs['talents']}")
     if attrs.get("community", -1) >= 0:
         lines.append(f"社区 community: {attrs['community']}")
     lines.append(f"中心度 centrality: {float(attrs.get('centrality', 0.0)):.4f}")
@@ -220,9 +225,55 @@ def _tooltip(node: Any, attrs: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _interactive_payload(graph: nx.MultiDiGraph, seed: int) -> dict[str, Any]:
+class _EdgeTypes:
+    """One numbering of the edge types across every group of a page."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, rel_type: str) -> int:
+        return self.index.setdefault(rel_type, len(self.index))
+
+    def legend(self) -> list[dict[str, Any]]:
+        return [{"type": t, "label": _type_zh(t), "color": _EDGE_COLOURS.get(t, "#bbbbbb"), "dashed": t in _DASHED}
+                for t in self.index]
+
+
+def _group_positions(graph: nx.MultiDiGraph, nodes: list[Any], seed: int, fold: bool) -> dict[Any, tuple[float, float]]:
+    """Organisations laid out by their ties; with ``fold`` talents sit in a ring around their organisation."""
+    if not fold:
+        return _layout(nodes, graph.edges(), seed)
+    talents = [n for n in nodes if _kind(graph, n) == "Talent"]
+    talent_set = set(talents)
+    orgs = [n for n in nodes if n not in talent_set]
+    positions = _layout(orgs, [(s, t) for s, t in graph.edges() if s not in talent_set and t not in talent_set], seed)
+    around: dict[Any, list[Any]] = {}
+    loose: list[Any] = []
+    for talent in talents:
+        homes = [m for m in nx.all_neighbors(graph, talent) if m in positions]
+        if homes:
+            around.setdefault(homes[0], []).append(talent)
+        else:
+            loose.append(talent)
+    for home, people in around.items():
+        hx, hy = positions[home]
+        radius = 28.0 + 4.0 * len(people) ** 0.5
+        for k, person in enumerate(people):
+            angle = 2 * math.pi * k / len(people)
+            positions[person] = (round(hx + radius * math.cos(angle), 1), round(hy + radius * math.sin(angle), 1))
+    if loose:
+        bottom = max((y for _, y in positions.values()), default=0.0) + 90.0
+        left = min((x for x, _ in positions.values()), default=0.0)
+        for k, person in enumerate(loose):
+            row, column = divmod(k, 40)
+            positions[person] = (round(left + column * 30.0, 1), round(bottom + row * 30.0, 1))
+    return positions
+
+
+def _group_payload(graph: nx.MultiDiGraph, seed: int, fold: bool, types: _EdgeTypes) -> dict[str, Any]:
+    """Nodes (with positions, sizes, tooltips) and edges of one drawable group."""
     nodes = list(graph.nodes)
-    positions = _layout(nodes, graph.edges(), seed)
+    positions = _group_positions(graph, nodes, seed, fold)
     sizes = _sizes({n: float(graph.nodes[n].get("centrality", 0.0)) for n in nodes}, 6.0, 30.0)
     payload_nodes = []
     for node in nodes:
@@ -236,9 +287,9 @@ def _interactive_payload(graph: nx.MultiDiGraph, seed: int) -> dict[str, Any]:
             "color": colour, "shape": shape, "kind": str(attrs.get("kind", "")),
             "tier": attrs.get("tier") or "", "town": attrs.get("town") or "", "industry": attrs.get("industry") or "",
             "community": int(attrs.get("community", -1)), "role": attrs.get("role", ""),
+            "talents": int(attrs.get("talents", 0)), "imp": round(float(attrs.get("centrality", 0.0)), 6),
             "tip": _tooltip(node, attrs),
         })
-    type_index: dict[str, int] = {}
     payload_edges = []
     seen: set[tuple[str, str, str]] = set()
     for source, target, attrs in graph.edges(data=True):
@@ -247,8 +298,7 @@ def _interactive_payload(graph: nx.MultiDiGraph, seed: int) -> dict[str, Any]:
         if pair in seen and rel_type not in _DASHED:
             continue  # one line per pair and type (REACHED_TIER-like histories are not drawn twice)
         seen.add(pair)
-        t = type_index.setdefault(rel_type, len(type_index))
-        edge: list[Any] = [str(source), str(target), t]
+        edge: list[Any] = [str(source), str(target), types(rel_type)]
         if rel_type == RECOMMENDED:
             edge.append([f"推荐 recommended #{attrs.get('rank')}  score {float(attrs.get('score', 0.0)):.3f}",
                          str(attrs.get("explanation", ""))])
@@ -260,37 +310,32 @@ def _interactive_payload(graph: nx.MultiDiGraph, seed: int) -> dict[str, Any]:
                 tip.append(str(attrs["explanation"]))
             edge.append(tip)
         payload_edges.append(edge)
-    edge_types = [{"type": t, "label": _type_zh(t), "color": _EDGE_COLOURS.get(t, "#bbbbbb"),
-                   "dashed": t in _DASHED} for t in type_index]
-    return {"aggregated": False, "nodes": payload_nodes, "edges": payload_edges, "edgeTypes": edge_types}
+    return {"nodes": payload_nodes, "edges": payload_edges}
 
 
-def _aggregated_payload(aggregated: nx.Graph, seed: int) -> dict[str, Any]:
+def _overview_payload(aggregated: nx.Graph, seed: int) -> dict[str, Any]:
+    """Super-nodes and the strongest ties between them (:func:`analysis.views.strongest_ties`)."""
     nodes = list(aggregated.nodes)
-    positions = _layout(nodes, aggregated.edges(), seed, spacing=260.0)
-    sizes = _sizes({n: float(aggregated.nodes[n]["members"]) for n in nodes}, 10.0, 60.0)
+    threshold, ties = strongest_ties(aggregated)
+    positions = _layout(nodes, [(s, t) for s, t, _ in ties], seed, spacing=260.0)
+    sizes = _sizes({n: float(aggregated.nodes[n]["members"]) for n in nodes}, 12.0, 60.0)
     payload_nodes = []
     for i, node in enumerate(nodes):
         attrs = aggregated.nodes[node]
         x, y = positions[node]
         kinds = ", ".join(f"{_kind_zh(k)} {n}" for k, n in sorted(attrs["kinds"].items(), key=lambda kv: -kv[1]))
         tip = [str(attrs["label"]), f"成员 members: {attrs['members']}", kinds,
-               "核心成员 top: " + "、".join(attrs["top"])]
-        if attrs["drilldown"]:
-            tip.append("下钻 drill down: " + attrs["drilldown"])
+               "核心成员 top: " + "、".join(attrs["top"]), "点击查看成员 / click to open its members"]
         payload_nodes.append({
-            "id": str(node), "label": f"{attrs['label']} ({attrs['members']})", "x": x, "y": y,
-            "size": sizes[node], "color": "#bdbdbd" if node == "small" else _GROUP_PALETTE[i % len(_GROUP_PALETTE)],
-            "shape": "dot", "kind": "group", "tier": "", "town": str(attrs["group"]) if aggregated.graph.get(
-                "aggregated_by") == "town" else "", "industry": "",
-            "community": attrs["group"] if isinstance(attrs["group"], int) else -1, "role": "", "tip": tip,
+            "id": str(node), "label": f"{attrs['label']} ({attrs['members']})", "name": str(attrs["label"]),
+            "x": x, "y": y, "size": sizes[node], "members": int(attrs["members"]),
+            "color": "#bdbdbd" if node == "small" else _GROUP_PALETTE[i % len(_GROUP_PALETTE)],
+            "shape": "dot", "kind": "group", "imp": float(attrs["members"]), "tip": tip,
         })
-    weights = {(s, t): d["weight"] for s, t, d in aggregated.edges(data=True)}
-    widths = _sizes({k: float(v) for k, v in weights.items()}, 1.0, 10.0)
-    payload_edges = [[str(s), str(t), 0, [f"关系数 ties: {w}"], widths[(s, t)]] for (s, t), w in weights.items()]
-    edge_types = [{"type": "AGGREGATE", "label": _type_zh("AGGREGATE"), "color": _EDGE_COLOURS["AGGREGATE"],
-                   "dashed": False}]
-    return {"aggregated": True, "nodes": payload_nodes, "edges": payload_edges, "edgeTypes": edge_types}
+    widths = _sizes({(s, t): float(w) for s, t, w in ties}, 1.0, 12.0)
+    payload_edges = [[str(s), str(t), int(w), widths[(s, t)]] for s, t, w in ties]
+    return {"nodes": payload_nodes, "edges": payload_edges, "threshold": threshold, "drawn": len(ties),
+            "ties": aggregated.number_of_edges(), "by": aggregated.graph.get("aggregated_by", "community")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +376,7 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def _legend(graph: nx.MultiDiGraph, payload: dict[str, Any]) -> dict[str, Any]:
+def _legend(graph: nx.MultiDiGraph, edge_types: list[dict[str, Any]]) -> dict[str, Any]:
     kinds = Counter(str(k) for _, k in graph.nodes(data="kind"))
     tiers = Counter(t for n, t in graph.nodes(data="tier") if _kind(graph, n) == "Enterprise")
     tier_items = [{"label": t, "color": _TIER_COLOURS[t], "count": tiers[t]} for t in TIERS if tiers.get(t)]
@@ -341,18 +386,19 @@ def _legend(graph: nx.MultiDiGraph, payload: dict[str, Any]) -> dict[str, Any]:
     kind_items = [{"label": f"{_kind_zh(k)} {k}", "color": _KIND_STYLE.get(k, ("#bdbdbd", "dot"))[0],
                    "shape": _KIND_STYLE.get(k, ("#bdbdbd", "dot"))[1], "count": n}
                   for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]) if k != "Enterprise"]
-    return {"tiers": tier_items, "kinds": kind_items, "edges": payload["edgeTypes"]}
+    return {"tiers": tier_items, "kinds": kind_items, "edges": edge_types}
 
 
-def _filter_options(payload: dict[str, Any]) -> dict[str, list[Any]]:
+def _filter_options(groups: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
     options: dict[str, list[Any]] = {}
+    every = [n for group in groups.values() for n in group["nodes"]]
     for field in ("tier", "town", "industry"):
-        values = Counter(n[field] for n in payload["nodes"] if n[field])
+        values = Counter(n[field] for n in every if n[field])
         if field == "tier":
             options[field] = [t for t in TIERS if t in values] + sorted(v for v in values if v not in TIERS)
         else:
             options[field] = [v for v, _ in values.most_common()]
-    communities = Counter(n["community"] for n in payload["nodes"] if n["community"] >= 0)
+    communities = Counter(n["community"] for n in every if n["community"] >= 0)
     options["community"] = sorted(communities)
     return options
 
@@ -364,7 +410,6 @@ def render_map(
     out: str | os.PathLike[str] | None = None,
     title: str | None = None,
     max_nodes: int = MAX_INTERACTIVE_NODES,
-    drilldown_dir: str | os.PathLike[str] | None = None,
     seed: int = 0,
     **filters: Any,
 ) -> str:
@@ -379,12 +424,9 @@ def render_map(
     title : str, optional
         Page title; by default the view, its centre and its filters.
     max_nodes : int
-        Views with more nodes are drawn aggregated (:func:`aggregate_view`: communities, or towns
-        for the community view) with the drill-down command of each super-node in its tooltip and
-        in the side panel.
-    drilldown_dir : path, optional
-        Aggregated maps only: also write each community's (town's) own map into this directory and
-        link the side panel to those files (relative links).
+        Views with more nodes to draw (talents folded into their organisations count as none) are
+        drawn aggregated (:func:`analysis.views.aggregate_view`: communities, or towns for the
+        community view); clicking a super-node opens its members in the same page, with a way back.
     seed : int
         Seed for communities and layout: the same data gives the same picture.
     **filters
@@ -402,7 +444,7 @@ def render_map(
         When the page would load anything from the network (:func:`check_offline`).
     """
     graph = build_view(source, view, seed=seed, **filters)
-    return render_view(graph, out=out, title=title, max_nodes=max_nodes, drilldown_dir=drilldown_dir, seed=seed)
+    return render_view(graph, out=out, title=title, max_nodes=max_nodes, seed=seed)
 
 
 def render_view(
@@ -411,7 +453,6 @@ def render_view(
     out: str | os.PathLike[str] | None = None,
     title: str | None = None,
     max_nodes: int = MAX_INTERACTIVE_NODES,
-    drilldown_dir: str | os.PathLike[str] | None = None,
     seed: int = 0,
 ) -> str:
     """Render a view already cut by :func:`build_view` (so its exports show the same subgraph).
@@ -424,53 +465,62 @@ def render_view(
     >>> "vis.Network" in render_view(build_view(g))
     True
     """
-    return _render_graph(graph, out=out, title=title, max_nodes=max_nodes, drilldown_dir=drilldown_dir, seed=seed)
+    return _render_graph(graph, out=out, title=title, max_nodes=max_nodes, seed=seed)
 
 
-def _render_graph(graph: nx.MultiDiGraph, *, out: Any, title: str | None, max_nodes: int, drilldown_dir: Any,
-                  seed: int) -> str:
+def _render_graph(graph: nx.MultiDiGraph, *, out: Any, title: str | None, max_nodes: int, seed: int) -> str:
     notes = list(graph.graph.get("notes", []))
-    drilldowns: list[dict[str, Any]] = []
-    if graph.number_of_nodes() > max_nodes:
-        by = "town" if graph.graph.get("view") == "community" else "community"
+    view = str(graph.graph.get("view", ""))
+    fold = view in TALENTS_FOLDED
+    types = _EdgeTypes()
+    overview = None
+    drawable = graph.number_of_nodes() - (sum(1 for n in graph if _kind(graph, n) == "Talent") if fold else 0)
+    if drawable > max_nodes:
+        by = "town" if view == "community" else "community"
         aggregated = aggregate_view(graph, by=by)
-        payload = _aggregated_payload(aggregated, seed)
+        overview = _overview_payload(aggregated, seed)
+        groups = {str(node): {"label": str(attrs["label"]),
+                              **_group_payload(group_view(graph, aggregated, node), seed, fold, types)}
+                  for node, attrs in aggregated.nodes(data=True)}
         notes.insert(0, Note(
             "aggregated",
-            f"共 {graph.number_of_nodes()} 个节点, 超过 {max_nodes}: 按{'社区' if by == 'community' else '镇街'}聚合为 "
-            f"{aggregated.number_of_nodes()} 个超级节点, 大小 = 成员数",
-            f"{graph.number_of_nodes()} nodes > {max_nodes}: aggregated by {by}, size = members"))
-        linked = drilldown_dir is not None
-        for node, attrs in aggregated.nodes(data=True):
-            if attrs["drilldown"]:
-                drilldowns.append({"label": attrs["label"], "members": attrs["members"], "command": attrs["drilldown"],
-                                   "file": attrs["file"] if linked else ""})
-        if linked:
-            _write_drilldowns(graph, aggregated, Path(drilldown_dir), max_nodes, seed)
+            f"共 {graph.number_of_nodes()} 个节点: 按{'社区' if by == 'community' else '镇街'}聚合为 "
+            f"{aggregated.number_of_nodes()} 个超级节点 (大小 = 成员数), 点击查看成员",
+            f"{graph.number_of_nodes()} nodes, aggregated by {by} (size = members); click one to open it"))
     else:
-        payload = _interactive_payload(graph, seed)
+        groups = {"all": {"label": "", **_group_payload(graph, seed, fold, types)}}
     page_title = title if title is not None else str(graph.graph.get("title", "宜兴创新网络"))
-    legend = _legend(graph, payload)
+    edge_types = types.legend()
+    schedule = graph.graph.get("schedule")
+    data = {
+        "view": view, "title": page_title, "overview": overview, "groups": groups, "edgeTypes": edge_types,
+        "start": "overview" if overview else "all", "foldTalents": fold,
+        "fadeEdges": view in ("ecosystem", "community", "city"), "filters": _filter_options(groups),
+        "legend": _legend(graph, edge_types), "notes": [str(n) for n in notes],
+        "schedule": schedule.astype(str).to_dict(orient="records") if schedule is not None else [],
+        "source": f"innonet · {view} · {graph.number_of_nodes()} 节点 nodes · {graph.number_of_edges()} 关系 ties",
+    }
+    talents = sum(1 for n in graph if _kind(graph, n) == "Talent")
     text = _environment().get_template("map.html.j2").render(
-        title=page_title,
-        csp_placeholder=_CSP_PLACEHOLDER,
-        vis_js=_vis_assets()[0],
-        vis_css=_vis_assets()[1],
-        data={**payload, "filters": _filter_options(payload), "view": graph.graph.get("view", "")},
-        legend=legend,
-        notes=notes,
-        drilldowns=drilldowns,
-        aggregated=payload["aggregated"],
-        node_count=len(payload["nodes"]),
-        edge_count=len(payload["edges"]),
-        view=graph.graph.get("view", ""),
+        title=page_title, csp_placeholder=_CSP_PLACEHOLDER, vis_js=_vis_assets()[0], vis_css=_vis_assets()[1],
+        labels_js=_labels_js(), data=data, legend=data["legend"], notes=notes, overview=overview,
+        aggregated=overview is not None, node_count=graph.number_of_nodes(), edge_count=graph.number_of_edges(),
+        talents=talents if fold else 0, view=view,
     )
+    return _write(_with_csp(text), out)
+
+
+def _with_csp(text: str) -> str:
     scripts = [_csp_hash(body) for body in _SCRIPT_BLOCK.findall(text)]
     styles = [_csp_hash(body) for body in _STYLE_BLOCK.findall(text)]
     policy = (f"default-src 'none'; script-src {' '.join(scripts)}; style-src {' '.join(styles)}; "
-              "img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+              "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
     text = text.replace(_CSP_PLACEHOLDER, policy, 1)
     check_offline(text)
+    return text
+
+
+def _write(text: str, out: Any) -> str:
     if out is not None:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -478,15 +528,9 @@ def _render_graph(graph: nx.MultiDiGraph, *, out: Any, title: str | None, max_no
     return text
 
 
-def _write_drilldowns(graph: nx.MultiDiGraph, aggregated: nx.Graph, folder: Path, max_nodes: int,
-                      seed: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for node, attrs in aggregated.nodes(data=True):
-        if not attrs["drilldown"]:
-            continue
-        # a community that is still too big is aggregated by town (its view is "community")
-        _render_graph(group_view(graph, aggregated, node), out=folder / attrs["file"], title=None,
-                      max_nodes=max_nodes, drilldown_dir=None, seed=seed)
+@lru_cache(maxsize=1)
+def _labels_js() -> str:
+    return (_TEMPLATE_DIR / "labels.js").read_text(encoding="utf-8")
 
 
 class _OfflineChecker(html.parser.HTMLParser):
