@@ -19,8 +19,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from api.maps import MAX_INTERACTIVE_NODES, build_view, render_view
-from api.poster import CHROMIUM_ARGS, chromium_path
+from analysis.views import MAX_INTERACTIVE_NODES, build_view
+from api.render.maps import render_view
+from api.render.poster import CHROMIUM_ARGS, chromium_path
 from graph.schema import TIERS
 
 TOWNS = ("丁蜀镇", "和桥镇", "官林镇", "高塍镇", "宜城街道", "新街街道", "周铁镇", "环科园")

@@ -37,7 +37,7 @@ def run_and_write(store, directory: Path, *, year: int | None = None, town: str 
     click.echo(f"wrote {write_report(result, directory / 'report.html')}")
     click.echo(f"as of {result.year}; compute {sum(result.timings.values()):.2f} s")
     if with_map:
-        from api.maps import render_map
+        from api.render.maps import render_map
 
         filters = {"town": town} if town else {}
         render_map(store, "ecosystem", out=directory / "map.html", **filters)

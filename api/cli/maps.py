@@ -7,16 +7,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, MAX_INTERACTIVE_NODES, VIEWS, build_view
 from api.cli.common import resolve_name, store_from_settings
-from api.maps import (
-    DEFAULT_MAX_MEETINGS,
-    DEFAULT_SLOTS,
-    MAX_INTERACTIVE_NODES,
-    VIEWS,
-    build_view,
-    export_view,
-    render_view,
-)
+from api.render.maps import export_view, render_view
 from graph.errors import IngestError, SchemaError
 from graph.projection import to_networkx
 
@@ -68,8 +61,14 @@ def read_schedule(path: str | Path) -> pd.DataFrame:
 @click.option("--industry", help="Only enterprises in this industry.")
 @click.option("--community", type=int, help="Only this community (required by --view community).")
 @click.option("--out", type=click.Path(dir_okay=False), default="map.html", show_default=True, help="HTML file.")
-@click.option("--png", type=click.Path(dir_okay=False), help="Also a poster PNG (A3 landscape proportions).")
-@click.option("--pdf", type=click.Path(dir_okay=False), help="Also an A3-landscape PDF poster.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Also a poster PNG (300 dpi, --paper size).")
+@click.option("--pdf", type=click.Path(dir_okay=False), help="Also a vector PDF poster (--paper size).")
+@click.option("--paper", type=click.Choice(["A4", "A3", "A2", "A1"]), default="A3", show_default=True,
+              help="Poster paper size.")
+@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape", show_default=True)
+@click.option("--agenda", type=click.Path(dir_okay=False),
+              help="event view: also the agenda poster (time × table), .pdf or .png.")
+@click.option("--tables", type=click.Path(dir_okay=False), help="event view: also the table plan, .pdf or .png.")
 @click.option("--gexf", type=click.Path(dir_okay=False), help="Also the same subgraph as GEXF (Gephi).")
 @click.option("--graphml", type=click.Path(dir_okay=False), help="Also the same subgraph as GraphML.")
 @click.option("--schedule", "schedule_file", type=click.Path(exists=True, dir_okay=False),
@@ -82,11 +81,11 @@ def read_schedule(path: str | Path) -> pd.DataFrame:
 @click.option("--title", help="Page title (default: the view and its filters).")
 @click.option("--max-nodes", type=int, default=MAX_INTERACTIVE_NODES, show_default=True,
               help="Bigger views are drawn as super-nodes (communities or towns).")
-@click.option("--drilldown", is_flag=True, help="Aggregated maps: also write each super-node's map next to --out.")
 def map_command(view: str, node: str | None, tier: str | None, town: str | None, industry: str | None,
-                community: int | None, out: str, png: str | None, pdf: str | None, gexf: str | None,
+                community: int | None, out: str, png: str | None, pdf: str | None, paper: str, orientation: str,
+                agenda: str | None, tables: str | None, gexf: str | None,
                 graphml: str | None, schedule_file: str | None, slots: int | None, max_meetings: int | None,
-                title: str | None, max_nodes: int, drilldown: bool) -> None:
+                title: str | None, max_nodes: int) -> None:
     """Draw the network as one offline HTML map, with optional posters and exports (网络地图).
 
     The event view draws the attendees and the proposed 1:1 meetings: those of --schedule FILE,
@@ -102,19 +101,21 @@ def map_command(view: str, node: str | None, tier: str | None, town: str | None,
     schedule = read_schedule(schedule_file) if schedule_file else None
     subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
                           schedule=schedule, slots=slots, max_meetings=max_meetings)
-    render_view(subgraph, out=out, title=title, max_nodes=max_nodes,
-                drilldown_dir=Path(out).parent if drilldown else None)
+    render_view(subgraph, out=out, title=title, max_nodes=max_nodes)
     drawn = "aggregated" if subgraph.number_of_nodes() > max_nodes else "interactive"
     click.echo(f"wrote {out} ({subgraph.number_of_nodes()} nodes, {subgraph.number_of_edges()} relationships, {drawn})")
     for note in subgraph.graph.get("notes", []):
         click.echo(f"note: {note}")
     for path in export_view(subgraph, gexf=gexf, graphml=graphml):
         click.echo(f"wrote {path}")
-    if png or pdf:
-        from api.poster import render_poster
+    if png or pdf or agenda or tables:
+        from api.render.poster import render_poster
 
-        for path in render_poster(out, png=png, pdf=pdf):
-            click.echo(f"wrote {path}")
+        sheets = [("map", png, pdf)] + [(kind, None, path) if path.lower().endswith(".pdf") else (kind, path, None)
+                                        for kind, path in (("agenda", agenda), ("tables", tables)) if path]
+        for kind, png_path, pdf_path in sheets:
+            for path in render_poster(out, png=png_path, pdf=pdf_path, paper=paper, orientation=orientation, kind=kind):
+                click.echo(f"wrote {path}")
 
 
 COMMANDS.append(map_command)

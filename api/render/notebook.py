@@ -3,14 +3,14 @@
 The notebooks in ``notebooks/`` hold no analysis of their own; they call the
 library and use these few helpers so that every notebook opens the same store
 the CLI and the API use, draws Chinese text with a real CJK font, and shows the
-offline maps of :mod:`api.maps` inline.
+offline maps of :mod:`api.render.maps` inline.
 
 * :func:`open_notebook_store` — the configured store (``INNONET_DB`` or
   ``NEO4J_URI``); when it is empty, the demo ecosystem is built into it first;
 * :func:`store_summary` — its node and relationship counts as one table;
 * :func:`setup_matplotlib` — Noto Sans CJK SC for every chart (no empty boxes);
 * :func:`map_frame` — a map page as an ``<iframe srcdoc>`` for notebook output;
-* :func:`call_in_thread` — run a blocking call such as :func:`api.poster.render_poster`
+* :func:`call_in_thread` — run a blocking call such as :func:`api.render.poster.render_poster`
   off the kernel's event loop (Playwright's sync API refuses to run on it).
 
 Examples
@@ -135,7 +135,7 @@ def setup_matplotlib(font: str = CJK_FONT) -> str:
 
 
 def map_frame(page: str, height: int = 640) -> Any:
-    """A map page (from :func:`api.maps.render_map`) to show inline in a notebook.
+    """A map page (from :func:`api.render.maps.render_map`) to show inline in a notebook.
 
     The page goes into the ``srcdoc`` of a sandboxed iframe (scripts allowed, nothing
     else), so its own Content-Security-Policy and scripts run as in a browser tab and
@@ -158,7 +158,7 @@ def call_in_thread(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
     Inside a Jupyter kernel the cell runs on the thread of the kernel's asyncio loop, where
     Playwright's sync API refuses to run ("using Playwright Sync API inside the asyncio loop").
-    Posters are therefore made with ``call_in_thread(api.poster.render_poster, page, png=...)``.
+    Posters are therefore made with ``call_in_thread(api.render.poster.render_poster, page, png=...)``.
 
     >>> call_in_thread(sorted, [3, 1, 2])
     [1, 2, 3]

@@ -16,20 +16,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from api.cli import cli
-from api.maps import (
+from analysis.views import (
     COLLABORATION_KINDS,
     PROPOSED_MEETING,
     RECOMMENDED,
-    MapRenderError,
     aggregate_view,
     build_view,
-    check_offline,
     collaboration_communities,
-    export_view,
-    render_map,
-    render_view,
 )
+from api.cli import cli
+from api.render.maps import MapRenderError, check_offline, export_view, render_map, render_view
 from graph.errors import NotFoundError, SchemaError
 from graph.schema import TIERS
 from graph.sqlite_store import SQLiteStore
@@ -140,7 +136,7 @@ def test_ego_view_draws_partners_and_recommendations(graph: nx.MultiDiGraph) -> 
     assert "同产业 <b>" not in page and "同产业 \\u003cb\\u003e" in page
     data = page_data(page)
     assert any(data["edgeTypes"][e[2]]["type"] == RECOMMENDED and data["edgeTypes"][e[2]]["dashed"]
-               for e in data["edges"])
+               for e in data["groups"]["all"]["edges"])
     with pytest.raises(SchemaError, match="explanation"):
         build_view(graph, "ego", id="e1", recommendations=pd.DataFrame({"id": ["u3"], "score": [1.0]}))
 
@@ -149,8 +145,8 @@ def test_ego_view_without_a_recommender_says_so(graph: nx.MultiDiGraph, monkeypa
     monkeypatch.setitem(sys.modules, "analysis.pairing", None)  # the module cannot be imported
     view = build_view(graph, "ego", id="e5")
     assert not any(d["type"] == RECOMMENDED for _, _, d in view.edges(data=True))
-    assert "no recommendations drawn" in view.graph["notes"][0]
-    assert view.graph["notes"][0] in render_view(view)
+    assert "no recommendations drawn" in str(view.graph["notes"][0])
+    assert view.graph["notes"][0].en in render_view(view)
 
 
 def test_event_view_draws_attendees_and_proposed_meetings(graph: nx.MultiDiGraph) -> None:
@@ -189,8 +185,8 @@ def test_page_escapes_data_and_carries_a_hash_csp(graph: nx.MultiDiGraph, tmp_pa
     assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in page  # the title, escaped
     assert "宜兴1号科技有限公司" in page  # Chinese kept as UTF-8, not \\u escapes
     data = page_data(page)
-    assert len(data["nodes"]) == build_view(graph).number_of_nodes()
-    assert HOSTILE in [n["label"] for n in data["nodes"]]  # the name survives intact, as data
+    assert len(data["groups"]["all"]["nodes"]) == build_view(graph).number_of_nodes()
+    assert HOSTILE in [n["label"] for n in data["groups"]["all"]["nodes"]]  # the name survives intact, as data
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
     for body in re.findall(r"<script>(.*?)</script>", page, re.DOTALL):
@@ -209,19 +205,41 @@ def test_check_offline_flags_loads_not_text() -> None:
             check_offline(bad)
 
 
-def test_big_views_are_aggregated_with_drilldowns(tmp_path: Path) -> None:
+def test_big_views_are_aggregated_with_their_groups_in_the_same_file(tmp_path: Path) -> None:
     graph = network(firms=120, universities=8)
     view = build_view(graph, "ecosystem")
     aggregated = aggregate_view(view)
     assert sum(m for _, m in aggregated.nodes(data="members")) == view.number_of_nodes()
-    page = render_view(view, max_nodes=50, out=tmp_path / "eco.html", drilldown_dir=tmp_path)
+    page = render_view(view, max_nodes=50, out=tmp_path / "eco.html")
     data = page_data(page)
-    assert data["aggregated"] and len(data["nodes"]) == aggregated.number_of_nodes()
-    drill = [n for n, d in aggregated.nodes(data="drilldown") if d]
-    assert drill and all((tmp_path / aggregated.nodes[n]["file"]).is_file() for n in drill)
-    assert "innonet map --view community --community 0" in page
-    first = page_data((tmp_path / "community_0.html").read_text(encoding="utf-8"))
-    assert len(first["nodes"]) == aggregated.nodes["community:0"]["members"]
+    assert data["start"] == "overview" and len(data["overview"]["nodes"]) == aggregated.number_of_nodes()
+    assert set(data["groups"]) == set(aggregated.nodes)  # every super-node opens in place
+    assert sorted(n["id"] for g in data["groups"].values() for n in g["nodes"]) == sorted(map(str, view.nodes))
+    assert len(data["groups"]["community:0"]["nodes"]) == aggregated.nodes["community:0"]["members"]
+    threshold = data["overview"]["threshold"]
+    assert f"≥ {threshold}" in page and data["overview"]["drawn"] <= aggregated.number_of_edges()
+    assert list(tmp_path.iterdir()) == [tmp_path / "eco.html"]  # one file
+
+
+def test_strongest_ties_keep_each_groups_best() -> None:
+    from analysis.views import strongest_ties
+
+    g = nx.Graph()
+    g.add_weighted_edges_from([("a", "b", 30), ("a", "c", 20), ("b", "c", 10), ("c", "d", 2), ("d", "e", 1), ("a", "e", 1)])
+    threshold, ties = strongest_ties(g, per_node=1, most=2)
+    assert threshold == 20 and ("a", "b", 30) in ties and ("a", "c", 20) in ties
+    assert ("c", "d", 2) in ties and {n for s, t, _ in ties for n in (s, t)} == set("abcde")  # nobody floats
+    assert ("b", "c", 10) not in ties
+
+
+def test_talents_are_folded_into_counts_in_the_ecosystem(graph: nx.MultiDiGraph) -> None:
+    view = build_view(graph, "ecosystem")
+    assert view.nodes["u0"]["talents"] == 1 and view.nodes["e1"]["talents"] == 0
+    data = page_data(render_view(view))
+    assert data["foldTalents"] and "t0" in [n["id"] for n in data["groups"]["all"]["nodes"]]
+    assert not page_data(render_view(build_view(graph, "ego", id="u0",
+                                                recommendations=pd.DataFrame(columns=["id", "score", "explanation"]))))[
+        "foldTalents"]
 
 
 def test_aggregate_counts_ties_between_groups() -> None:
@@ -322,7 +340,7 @@ def test_event_view_plans_the_meetings_itself(dated: nx.MultiDiGraph) -> None:
     assert max(Counter(n for s, t, _ in meetings for n in (s, t)).values()) <= 3
     assert {s for s, _, _ in meetings} == firms
     assert set(view) == {"ev9"} | firms | {"u0", "u1", "u2"}
-    assert any("planned by the pairing model" in note for note in view.graph["notes"])
+    assert any("planned by the pairing model" in note.en for note in view.graph["notes"])
     # one slot, one meeting each: at most 3 meetings (one per institute)
     tight = build_view(dated, "event", id="ev9", slots=1, max_meetings=1)
     assert 1 <= sum(d["type"] == PROPOSED_MEETING for _, _, d in tight.edges(data=True)) <= 3
@@ -355,7 +373,7 @@ def test_event_view_without_partners_says_why(dated: nx.MultiDiGraph) -> None:
     view = build_view(graph, "event", id="ev8")  # firms only: nobody to meet
     assert set(view) == {"ev8", "e1", "e2"}
     assert not any(d["type"] == PROPOSED_MEETING for _, _, d in view.edges(data=True))
-    assert any("no meetings planned" in note for note in view.graph["notes"])
+    assert any("no meetings planned" in note.en for note in view.graph["notes"])
 
 
 def test_map_command_plans_event_meetings(dated: nx.MultiDiGraph, tmp_path: Path,

@@ -11,8 +11,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from api.maps import build_view, render_view
-from api.poster import A3_LANDSCAPE_CSS_PX, CHROMIUM_ARGS, chromium_path, png_size, render_poster
+from analysis.views import build_view
+from api.render.maps import render_view
+from api.render.poster import CHROMIUM_ARGS, chromium_path, paper_mm, png_size, render_poster
 from graph.schema import TIERS
 
 pytestmark = pytest.mark.browser
@@ -127,7 +128,7 @@ def test_search_finds_a_node_by_its_chinese_name_and_highlights_neighbours(brows
         opened.page.close()
 
 
-def test_aggregated_map_draws_the_super_nodes(browser: Any, tmp_path: Path) -> None:
+def test_aggregated_map_drills_down_by_click_and_back_and_search_opens_a_group(browser: Any, tmp_path: Path) -> None:
     view = build_view(network(firms=150, universities=10), "ecosystem")
     path = tmp_path / "big.html"
     page = render_view(view, out=path, max_nodes=40)
@@ -136,24 +137,55 @@ def test_aggregated_map_draws_the_super_nodes(browser: Any, tmp_path: Path) -> N
     try:
         assert 1 < super_nodes < 40
         assert opened.drawn() == super_nodes
+        assert opened.page.evaluate("innonetMap.overlappingLabels()") == 0
+        # click the biggest community on the canvas
+        box = opened.page.locator("#network canvas").bounding_box()
+        xy = opened.page.evaluate("(() => { const n = innonetMap.network; const p = n.canvasToDOM(n.getPositions(['community:0'])['community:0']); return [p.x, p.y]; })()")
+        opened.page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+        opened.page.wait_for_function("innonetMap.current() === 'community:0'")
+        members = len(innonetMap_group(opened, "community:0"))
+        assert opened.drawn() == members and opened.page.locator("#crumb").is_visible()
+        assert opened.page.evaluate("innonetMap.overlappingLabels()") == 0
+        opened.page.click("#back")
+        opened.page.wait_for_function("innonetMap.current() === 'overview'")
+        assert opened.drawn() == super_nodes
+        # search a firm from the aggregated view: its group opens with it selected
+        opened.page.fill("#search", "精陶新材料")
+        opened.page.locator("#results li").first.click()
+        opened.page.wait_for_function("innonetMap.network.getSelectedNodes()[0] === 'e7'")
+        assert opened.page.evaluate("innonetMap.current()") != "overview"
+        assert "宜兴市精陶新材料有限公司" in [b["text"] for b in opened.page.evaluate("innonetMap.labels()")]
+        opened.page.go_back()
+        opened.page.wait_for_function("innonetMap.current() === 'overview'")
         assert opened.errors == [] and opened.requests == [path.as_uri()]
     finally:
         opened.page.close()
 
 
-def test_poster_png_and_a3_pdf(browser: Any, ecosystem_map: Any, tmp_path: Path) -> None:
+def innonetMap_group(opened: Opened, gid: str) -> list[Any]:
+    return opened.page.evaluate(f"innonetMap.data.groups[{gid!r}].nodes")
+
+
+@pytest.mark.parametrize(("paper", "orientation"), [("A4", "portrait"), ("A3", "landscape")])
+def test_poster_png_at_300_dpi_and_vector_pdf(browser: Any, ecosystem_map: Any, tmp_path: Path, paper: str,
+                                              orientation: str) -> None:
     from PIL import Image, ImageStat
 
     _, path = ecosystem_map
     png, pdf = tmp_path / "poster.png", tmp_path / "poster.pdf"
-    assert render_poster(path, png=png, pdf=pdf, browser=browser) == [png, pdf]
+    assert render_poster(path, png=png, pdf=pdf, paper=paper, orientation=orientation, browser=browser) == [png, pdf]
+    width_mm, height_mm = paper_mm(paper, orientation)
     with Image.open(png) as image:
-        assert image.size == png_size() == (A3_LANDSCAPE_CSS_PX[0] * 2, A3_LANDSCAPE_CSS_PX[1] * 2)
-        canvas = image.convert("RGB").crop((image.width // 3, 0, image.width, image.height))
-        assert len(canvas.getcolors(maxcolors=1 << 20) or []) > 50  # the network, not a blank sheet
-        assert max(ImageStat.Stat(canvas).stddev) > 10
-    width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes()).groups())
-    assert abs(width - 1190.55) < 2 and abs(height - 841.89) < 2  # A3 landscape in points
+        assert image.size == png_size(paper, orientation)
+        assert abs(image.width - width_mm / 25.4 * 300) <= 2 and abs(image.height - height_mm / 25.4 * 300) <= 5
+        assert [round(d) for d in image.info["dpi"]] == [300, 300]
+        drawing = image.convert("RGB").crop((0, image.height // 8, image.width * 3 // 4, image.height * 3 // 4))
+        assert len(drawing.getcolors(maxcolors=1 << 20) or []) > 50  # the network, not a blank sheet
+        assert max(ImageStat.Stat(drawing).stddev) > 10
+    body = pdf.read_bytes()
+    width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", body).groups())
+    assert abs(width - width_mm / 25.4 * 72) < 2 and abs(height - height_mm / 25.4 * 72) < 2
+    assert b"/Subtype /Image" not in body and b"/Subtype/Image" not in body  # vector: no bitmap inside
 
 
 def dated_event_network(seed: int = 5) -> nx.MultiDiGraph:
@@ -195,3 +227,8 @@ def test_event_map_draws_attendees_and_the_planned_meetings(browser: Any, tmp_pa
         assert opened.page.evaluate("window.__xss") is None
     finally:
         opened.page.close()
+    agenda = tmp_path / "agenda.png"
+    render_poster(path, png=agenda, pdf=tmp_path / "agenda.pdf", paper="A4", orientation="landscape", kind="agenda",
+                  browser=browser)
+    render_poster(path, pdf=tmp_path / "tables.pdf", paper="A4", orientation="portrait", kind="tables", browser=browser)
+    assert (tmp_path / "tables.pdf").stat().st_size > 1000

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from analysis.pairing import PairingRecommender
 from analysis.schedule import schedule_meetings
+from analysis.views import PROPOSED_MEETING, RECOMMENDED
 from api.http.app import create_app
 from api.http.security import KeyRing
-from api.maps import PROPOSED_MEETING, RECOMMENDED, check_offline
+from api.render.maps import check_offline
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
@@ -59,7 +60,7 @@ def _page_data(page: str) -> dict:
 
 def _edges_of_type(page: str, rel_type: str) -> list[list]:
     data = _page_data(page)
-    return [e for e in data["edges"] if data["edgeTypes"][e[2]]["type"] == rel_type]
+    return [e for g in data["groups"].values() for e in g["edges"] if data["edgeTypes"][e[2]]["type"] == rel_type]
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +121,10 @@ def test_cached_graph_is_not_changed_by_a_view(pairing_maps):
     client, app = pairing_maps
     first = _page_data(client.get("/maps/ego", params={"id": "e002", "k": 3}).text)
     second = _page_data(client.get("/maps/ego", params={"id": "e004", "k": 3}).text)
-    roles = {n["id"]: n["role"] for n in second["nodes"]}
+    roles = {n["id"]: n["role"] for n in second["groups"]["all"]["nodes"]}
     assert roles["e004"] == "centre" and roles.get("e002") != "centre"
     graph = app.state.cache.peek(("graph", False))
-    assert "role" not in graph.nodes["e002"] and {n["id"] for n in first["nodes"]} <= set(graph)
+    assert "role" not in graph.nodes["e002"] and {n["id"] for n in first["groups"]["all"]["nodes"]} <= set(graph)
 
 
 def test_map_filter_errors(pairing_maps):

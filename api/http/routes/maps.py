@@ -1,4 +1,4 @@
-"""``GET /maps/{view}``: the self-contained HTML maps of :mod:`api.maps` (ecosystem, community, ego, event).
+"""``GET /maps/{view}``: the self-contained HTML maps of :mod:`api.render.maps` (ecosystem, community, ego, event).
 
 The same filters as ``innonet map``: ``id`` (an id, a USCC or an exact name), ``tier`` (names
 and aliases such as 高企), ``town``, ``industry``, ``community``, ``title`` and ``max_nodes``.
@@ -25,12 +25,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from analysis.pairing import InsufficientDataError, PairingRecommender
+from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, VIEWS, Note, build_view
 from api.http.cache import AppCache
 from api.http.common import TierName, cached_recommender, resolve_for
 from api.http.deps import get_cache, get_store, store_for, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
-from api.maps import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, VIEWS, build_view, render_view
+from api.render.maps import render_view
 from graph.errors import InnonetError, SchemaError
 from graph.projection import to_networkx
 from graph.store import GraphStore
@@ -41,26 +42,26 @@ router = APIRouter(tags=["maps"])
 
 MapView = Enum("MapView", {v: v for v in VIEWS}, type=str)  # type: ignore[misc]
 
-_EMPTY_NOTE = "the recommender returned no partners"  # build_view's note for an empty frame
-_VIEWER_NOTE = ("推荐对接方和对接日程仅对对接专员可见 / recommended partners and meeting plans are shown to "
-                "matchmakers only")
+_EMPTY_NOTE = "no_recommendations"  # the code of build_view's note for an empty frame
+_VIEWER_NOTE = Note("matchmakers_only", "推荐对接方和对接日程仅对对接专员可见",
+                    "recommended partners and meeting plans are shown to matchmakers only")
 
 
-def _recommender(store: GraphStore, cache: AppCache, notes: list[str]) -> PairingRecommender | None:
+def _recommender(store: GraphStore, cache: AppCache, notes: list[Note]) -> PairingRecommender | None:
     """The cached fitted recommender, or None with a note why there is none (too little history)."""
     try:
         return cached_recommender(store, cache)
     except InsufficientDataError as exc:
-        notes.append(f"未绘制推荐或对接日程 / no recommendations or meetings drawn: {exc}")
+        notes.append(Note("no_recommender", f"未绘制推荐或对接日程: {exc}", f"no recommendations or meetings drawn: {exc}"))
         return None
 
 
-def _recommendations(recommender: PairingRecommender, centre: str, k: int, notes: list[str]) -> pd.DataFrame:
+def _recommendations(recommender: PairingRecommender, centre: str, k: int, notes: list[Note]) -> pd.DataFrame:
     """The centre's ``k`` recommended partners, or none with a note why (e.g. the centre is a Fund)."""
     try:
         return recommender.recommend(centre, k=k)
     except InnonetError as exc:
-        notes.append(f"未绘制推荐 / no recommendations drawn: {exc}")
+        notes.append(Note("recommendations_failed", f"未绘制推荐: {exc}", f"no recommendations drawn: {exc}"))
         return pd.DataFrame(columns=["id", "score", "explanation"])
 
 
@@ -97,7 +98,7 @@ def network_map(
         raise SchemaError(f"slots and max_meetings draw an event's meetings; the {view.value} view has none")
     if planned and masked:
         raise HTTPException(403, "meeting plans are for matchmakers; this key's role is viewer")
-    notes: list[str] = []
+    notes: list[Note] = []
     drawn: dict[str, Any] = {}  # what build_view gets for the recommendations / the meetings
     if masked and view.value in ("ego", "event"):
         # matchmaker data: hand build_view empty frames, so it neither fits a recommender nor draws any
@@ -118,7 +119,7 @@ def network_map(
                           **{key: value for key, value in filters.items() if value is not None})
     if view.value == "ego" and (notes or not k):
         # an empty frame passed above is not "the recommender returned nothing": say why instead
-        subgraph.graph["notes"] = [n for n in subgraph.graph.get("notes", []) if _EMPTY_NOTE not in n]
+        subgraph.graph["notes"] = [n for n in subgraph.graph.get("notes", []) if n.code != _EMPTY_NOTE]
     subgraph.graph["notes"] = list(subgraph.graph.get("notes", [])) + notes
     return HTMLResponse(render_view(subgraph, title=title, max_nodes=max_nodes))
 
