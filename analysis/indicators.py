@@ -433,10 +433,6 @@ def indicators(
         (what feeds it); sorted by action, indicator, town, period.  A change is NaN when
         either side has no data.
     """
-    snap = load_snapshot(source)
-    firms = enterprises(snap).set_index("enterprise_id")
-    history = tier_history(snap)
-    history = history.assign(town=history["enterprise_id"].map(firms["town"]).to_numpy())
     if periods is not None:
         wanted = sorted({Period.parse(p) for p in periods})
     elif period is not None:
@@ -444,7 +440,15 @@ def indicators(
     elif years is not None:
         wanted = [Period.year(int(y)) for y in sorted({int(y) for y in years})]
     else:
+        wanted = None
+    # asked for periods of a store: read it as it stood at the last one's end (a Snapshot is used as cut)
+    snap = load_snapshot(source, period=max(wanted) if wanted and not isinstance(source, Snapshot) and (
+        periods is not None or period is not None) else None)
+    if wanted is None:
         wanted = [Period.year(y) for y in range(snap.as_of - 2, snap.as_of + 1)]
+    firms = enterprises(snap).set_index("enterprise_id")
+    history = tier_history(snap)
+    history = history.assign(town=history["enterprise_id"].map(firms["town"]).to_numpy())
     places = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
     ctx = _Context(snap, firms, history, places)
     if not wanted:
