@@ -231,7 +231,10 @@ def _tier_name(value: Any) -> str | None:
     return TIER_ALIASES.get(text, TIER_ALIASES.get(text.lower()))
 
 
-def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
+_HISTORY_COLUMNS = ["enterprise_id", "tier", "rank", "year", "level", "certificate", "valid_until"]
+
+
+def tier_history(source: GraphStore | Snapshot, dated: bool = False) -> pd.DataFrame:
     """Every tier an enterprise reached, with the year (the ``REACHED_TIER`` history).
 
     Returns
@@ -239,12 +242,13 @@ def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
     pandas.DataFrame
         ``enterprise_id``, ``tier`` (canonical name), ``rank`` (1–5), ``year``,
         ``level``, ``certificate``, ``valid_until`` (高企: year + 3 when not given),
-        ``date`` (as given; None when year-only), ``first_month`` / ``last_month`` (the
-        :func:`analysis.periods.month_span` of the record), sorted by enterprise and year.
+        sorted by enterprise and year.  With ``dated`` also ``date`` (as given; None when
+        year-only) and ``first_month`` / ``last_month`` (its :func:`analysis.periods.month_span`).
     """
     snap = load_snapshot(source)
     if "tier_history" in snap.cache:
-        return snap.cache["tier_history"]
+        full = snap.cache["tier_history"]
+        return full if dated else full[_HISTORY_COLUMNS]
     rels = snap.rels("REACHED_TIER")
     tier_nodes = snap.kind("Tier")
     names = tier_nodes.set_index("id")["name"] if len(tier_nodes) else pd.Series(dtype=object)
@@ -270,7 +274,7 @@ def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
                    "first_month", "last_month"]]
     frame = frame.sort_values(["enterprise_id", "year", "rank"]).reset_index(drop=True)
     snap.cache["tier_history"] = frame
-    return frame
+    return frame if dated else frame[_HISTORY_COLUMNS]
 
 
 def enterprises(source: GraphStore | Snapshot) -> pd.DataFrame:

@@ -447,7 +447,7 @@ def indicators(
     if wanted is None:
         wanted = [Period.year(y) for y in range(snap.as_of - 2, snap.as_of + 1)]
     firms = enterprises(snap).set_index("enterprise_id")
-    history = tier_history(snap)
+    history = tier_history(snap, dated=True)
     history = history.assign(town=history["enterprise_id"].map(firms["town"]).to_numpy())
     places = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
     ctx = _Context(snap, firms, history, places)

@@ -72,7 +72,7 @@ SHEETS: dict[str, str] = {
 _HEADERS = {
     "action": "行动", "action_name": "行动名称", "indicator": "指标", "year": "年份", "town": "镇街", "value": "数值",
     "change": "同比变化", "unit": "单位", "status": "状态", "input": "数据来源", "dimension": "维度", "group": "分组",
-    "tier": "梯次", "rank": "阶次", "enterprises": "企业数", "from_tier": "起始梯次", "to_tier": "目标梯次",
+    "tier": "梯次", "rank": "排名", "enterprises": "企业数", "from_tier": "起始梯次", "to_tier": "目标梯次",
     "base": "基数", "promoted": "晋级数", "conversion_rate": "转化率", "median_years": "中位年数",
     "enterprise_id": "企业编号", "name": "名称", "industry": "行业", "valid_until": "有效期至", "certificate": "证书",
     "current_tier": "当前梯次", "reason": "原因", "community": "社群", "size": "规模", "universities": "高校院所数",

@@ -114,11 +114,14 @@ def snapshot_for(source: GraphStore | Snapshot, period: Period | str, town: str 
     base = source if isinstance(source, GraphStore) else Snapshot(source.nodes, source.relationships, source.as_of,
                                                                    period=source.period)
     snap = load_snapshot(base, period=Period.parse(period))
+    from analysis.targets import target_progress, town_ranking
+
     if indicator_table is None:
         from analysis.indicators import indicators
 
         indicator_table = indicators(snap, period=snap.period, town=town)
-    return summarise(snap, indicator_table, town=town), "computed from the dated data"
+    ranking = town_ranking(target_progress(snap))
+    return summarise(snap, indicator_table, ranking, town=town), "computed from the dated data"
 
 
 def _tier(rank: int | None) -> str | None:
