@@ -385,7 +385,7 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
 
         changes = result.tables.get("changes")
         if changes is not None and len(changes):
-            counts = changes["change"].value_counts(sort=False)
+            counts = changes["change_type"].value_counts(sort=False)
             figure = Figure(figsize=(6, 2.6))
             axis = figure.subplots()
             bars = axis.barh(list(reversed(counts.index.tolist())), list(reversed(counts.tolist())), color=_GREY)
@@ -456,11 +456,12 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
     ranking_rows = [{"rank": _fmt(r.rank), "town": r.town, "mean": _fmt(r.mean_completion, True),
                      "behind": int(r.behind), "mine": r.town == result.town} for r in ranking.itertuples(index=False)]
     changes = tables.get("changes")
-    change_counts = [] if changes is None else list(changes["change"].value_counts(sort=False).items())
+    change_counts = [] if changes is None else list(changes["change_type"].value_counts(sort=False).items())
     change_rows = [] if changes is None else [
-        {"change": r.change, "what": r.name or r.id, "town": r.town or "", "before": r.before or "",
+        {"change": r.change_type, "what": r.name or r.id, "town": r.town or "", "before": r.before or "",
          "after": r.after or ""}
-        for r in changes[~changes["change"].str.startswith(("新增对接", "指标变化"))].head(40).itertuples(index=False)]
+        for r in changes[~changes["change_type"].str.startswith(("新增对接", "指标变化"))].head(40).itertuples(
+            index=False)]
     readiness = tables["gap_readiness"]
     ready = readiness[readiness["ready"]] if len(readiness) else readiness
     summary = [

@@ -18,7 +18,7 @@ Examples
 >>> before = {"rungs": {"e1": 1, "e2": 2}, "lapsed": [], "ties": [], "meetings": [], "indicators": {}, "ranks": {}}
 >>> after = {"rungs": {"e1": 2, "e2": 2, "e3": 1}, "lapsed": ["e2"], "ties": ["e1|u1"], "meetings": [],
 ...          "indicators": {}, "ranks": {}}
->>> compare(before, after)[["change", "id", "before", "after"]].values.tolist()
+>>> compare(before, after)[["change_type", "id", "before", "after"]].values.tolist()
 [['晋级 promoted', 'e1', '科技型中小企业', '高新技术企业'], ['新入梯次 entered the ladder', 'e3', None, '科技型中小企业'], ['证书到期 certificate lapsed', 'e2', None, None], ['新增产学研合作 new collaboration', 'e1|u1', None, None]]
 """
 
@@ -135,7 +135,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
     Returns
     -------
     pandas.DataFrame
-        ``change`` (晋级 promoted, 降级 moved down, 新入梯次 entered the ladder, 退出梯次 left the
+        ``change_type`` (晋级 promoted, 降级 moved down, 新入梯次 entered the ladder, 退出梯次 left the
         ladder, 证书到期 certificate lapsed, 新增产学研合作 new collaboration, 新增对接 new meeting,
         指标变化 indicator moved, 排名变化 rank moved), ``id``, ``name``, ``town``, ``before``,
         ``after``, ``delta`` (numbers only); in that order of change, then by id.
@@ -174,15 +174,15 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
     order = ["晋级 promoted", "降级 moved down", "新入梯次 entered the ladder", "退出梯次 left the ladder",
              "证书到期 certificate lapsed", "新增产学研合作 new collaboration", "新增对接 new meeting",
              "指标变化 indicator moved", "排名变化 rank moved"]
-    frame = pd.DataFrame(rows, columns=["change", "id", "before", "after", "delta"]).astype(
-        {"change": object, "id": object, "before": object, "after": object})
+    frame = pd.DataFrame(rows, columns=["change_type", "id", "before", "after", "delta"]).astype(
+        {"change_type": object, "id": object, "before": object, "after": object})
     first = frame["id"].astype(str).str.split("|").str[0]
     frame.insert(2, "name", first.map(names).where(first.map(names).notna(), None).astype(object))
     frame.insert(3, "town", first.map(towns).astype(object).where(first.map(towns).notna(), None))
-    indicator_rows = frame["change"] == "指标变化 indicator moved"
+    indicator_rows = frame["change_type"] == "指标变化 indicator moved"
     frame.loc[indicator_rows, "town"] = frame.loc[indicator_rows, "id"].str.rsplit("|", n=1).str[1].replace(
         ALL, _CITY)
-    frame["_order"] = frame["change"].map(order.index)
+    frame["_order"] = frame["change_type"].map(order.index)
     frame["delta"] = pd.to_numeric(frame["delta"], errors="coerce").astype(float)
     out = frame.sort_values(["_order", "id"], kind="stable").drop(columns="_order").reset_index(drop=True)
     return out.where(out.notna(), None).astype({"delta": float}) if len(out) else out.assign(

@@ -87,7 +87,7 @@ def test_period_report_title_and_compare(eco_store, tmp_path) -> None:
     result = run_analysis(eco_store, period="2023", compare=True)
     assert result.compare_origin == "kept report"
     changes = result.tables["changes"]
-    promoted = changes[changes["change"] == "晋级 promoted"]
+    promoted = changes[changes["change_type"] == "晋级 promoted"]
     assert set(promoted["id"]) == {"e6"}  # 高企 (2020) → 专精特新 (2023)
     html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<title>宜兴创新网络年度报告 2023年度</title>" in html and "@media print" in html and "max-width:640px" in html
