@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.engine import DEFAULT_PIVOTS, ORGANISATION_KINDS, IGraphAdapter, collaboration_edges
+from analysis.periods import Period, month_span
 from graph.errors import SchemaError
 from graph.schema import TIERS, canonical_tier
 from graph.store import GraphStore
@@ -65,7 +66,9 @@ class Snapshot:
     nodes, relationships : pandas.DataFrame
         The store's ``nodes()`` and ``relationships()`` frames, later records removed.
     as_of : int
-        The reference year (``until_year``, else the latest relationship year).
+        The reference year (the year ``period`` ends in).
+    period : Period
+        What the snapshot stands at the end of: a month, quarter or year (default: the year ``as_of``).
     cache : dict
         Results computed once per snapshot (enterprise table, network measures).
     """
@@ -74,6 +77,11 @@ class Snapshot:
     relationships: pd.DataFrame
     as_of: int
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    period: Period | None = None
+
+    def __post_init__(self) -> None:
+        if self.period is None:
+            self.period = Period.year(self.as_of)
 
     def kind(self, kind: str) -> pd.DataFrame:
         """Nodes of one kind (empty frame with ``id``, ``kind``, ``name`` when there are none)."""
@@ -114,7 +122,7 @@ class Snapshot:
             if relationships is None or not len(relationships)
             else pd.concat([self.relationships, relationships], ignore_index=True)
         )
-        return Snapshot(new_nodes.astype(object), new_rels.astype(object), self.as_of)
+        return Snapshot(new_nodes.astype(object), new_rels.astype(object), self.as_of, period=self.period)
 
 
 def _year_of(value: Any) -> int | None:
@@ -145,13 +153,30 @@ def _year_column(values: pd.Series) -> pd.Series:
     return years
 
 
-def load_snapshot(source: GraphStore | Snapshot, until_year: int | None = None) -> Snapshot:
-    """Read the store once into a :class:`Snapshot` (a Snapshot passes through, re-cut if ``until_year``).
+def _node_span(nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`analysis.periods.month_span` of nodes: ``year`` / ``date``, else the founding date."""
+    year = nodes["year"] if "year" in nodes.columns else pd.Series([None] * len(nodes), index=nodes.index, dtype=object)
+    date = nodes["date"] if "date" in nodes.columns else pd.Series([None] * len(nodes), index=nodes.index, dtype=object)
+    if "founded" in nodes.columns:
+        year = year.where(year.notna(), nodes["founded"])
+        date = date.where(date.notna(), nodes["founded"])
+    return month_span(pd.DataFrame({"year": year, "date": date}))
 
-    Relationships with a later ``year`` and nodes founded (or dated) later are left out.
+
+def load_snapshot(source: GraphStore | Snapshot, until_year: int | None = None,
+                  period: Period | str | None = None) -> Snapshot:
+    """Read the store once into a :class:`Snapshot` (a Snapshot passes through, re-cut if asked).
+
+    ``period`` (a :class:`analysis.periods.Period` or its text, e.g. ``"2025-Q3"``) or
+    ``until_year`` (the same as ``period=until_year``) cuts the data at the period's end:
+    relationships and nodes that count from later (:func:`analysis.periods.counts_from` of
+    their ``year`` / ``date`` / ``founded``) are left out; undated records stay.
     """
+    if period is None and until_year is not None:
+        period = Period.year(int(until_year))
+    period = None if period is None else Period.parse(period)
     if isinstance(source, Snapshot):
-        if until_year is None or until_year == source.as_of:
+        if period is None or period == source.period:
             return source
         nodes, rels = source.nodes, source.relationships
     elif isinstance(source, GraphStore):
@@ -162,20 +187,18 @@ def load_snapshot(source: GraphStore | Snapshot, until_year: int | None = None) 
         nodes = pd.DataFrame({"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object)})
     if "type" not in rels.columns:
         rels = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("source", "target", "type", "key", "year")})
-    rel_years = _year_column(rels["year"]) if "year" in rels.columns else pd.Series(np.nan, index=rels.index)
-    if until_year is not None:
-        rels = rels[(rel_years.isna() | (rel_years <= until_year)).to_numpy()]
-        starts = pd.Series(np.nan, index=nodes.index)
-        for column in ("founded", "year"):
-            if column in nodes.columns:
-                starts = starts.where(starts.notna(), _year_column(nodes[column]))
-        nodes = nodes[(starts.isna() | (starts <= until_year)).to_numpy()]
-        as_of = until_year
+    if period is not None:
+        _, rel_last = month_span(rels)
+        rels = rels[np.isnan(rel_last) | (rel_last <= period.last)]
+        _, node_last = _node_span(nodes)
+        nodes = nodes[np.isnan(node_last) | (node_last <= period.last)]
+        as_of = period.year_number
     else:
+        rel_years = _year_column(rels["year"]) if "year" in rels.columns else pd.Series(np.nan, index=rels.index)
         as_of = int(rel_years.max()) if rel_years.notna().any() else _dt.date.today().year
     ids = set(nodes["id"])
     rels = rels[rels["source"].isin(ids) & rels["target"].isin(ids)] if len(rels) else rels
-    return Snapshot(nodes.reset_index(drop=True), rels.reset_index(drop=True), int(as_of))
+    return Snapshot(nodes.reset_index(drop=True), rels.reset_index(drop=True), int(as_of), period=period)
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -205,7 +228,10 @@ def _tier_name(value: Any) -> str | None:
     return canonical_tier(value, strict=False)
 
 
-def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
+_HISTORY_COLUMNS = ["enterprise_id", "tier", "rank", "year", "level", "certificate", "valid_until"]
+
+
+def tier_history(source: GraphStore | Snapshot, dated: bool = False) -> pd.DataFrame:
     """Every tier an enterprise reached, with the year (the ``REACHED_TIER`` history).
 
     Returns
@@ -213,11 +239,13 @@ def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
     pandas.DataFrame
         ``enterprise_id``, ``tier`` (canonical name), ``rank`` (1–5), ``year``,
         ``level``, ``certificate``, ``valid_until`` (高企: year + 3 when not given),
-        sorted by enterprise and year.
+        sorted by enterprise and year.  With ``dated`` also ``date`` (as given; None when
+        year-only) and ``first_month`` / ``last_month`` (its :func:`analysis.periods.month_span`).
     """
     snap = load_snapshot(source)
     if "tier_history" in snap.cache:
-        return snap.cache["tier_history"]
+        full = snap.cache["tier_history"]
+        return full if dated else full[_HISTORY_COLUMNS]
     rels = snap.rels("REACHED_TIER")
     tier_nodes = snap.kind("Tier")
     names = tier_nodes.set_index("id")["name"] if len(tier_nodes) else pd.Series(dtype=object)
@@ -230,17 +258,20 @@ def tier_history(source: GraphStore | Snapshot) -> pd.DataFrame:
             "level": _text(rels, "level"),
             "certificate": _text(rels, "certificate"),
             "valid_until": rels["valid_until"].map(_year_of).astype(object) if "valid_until" in rels else None,
+            "date": _text(rels, "date"),
         }
     )
+    frame["first_month"], frame["last_month"] = month_span(frame)
     frame = frame.dropna(subset=["tier", "year"])
     frame["rank"] = frame["tier"].map(lambda t: TIERS.index(t) + 1).astype(int)
     frame["year"] = frame["year"].astype(int)
     high_tech = (frame["tier"] == TIERS[1]) & frame["valid_until"].isna()
     frame.loc[high_tech, "valid_until"] = frame.loc[high_tech, "year"] + 3
-    frame = frame[["enterprise_id", "tier", "rank", "year", "level", "certificate", "valid_until"]]
+    frame = frame[["enterprise_id", "tier", "rank", "year", "level", "certificate", "valid_until", "date",
+                   "first_month", "last_month"]]
     frame = frame.sort_values(["enterprise_id", "year", "rank"]).reset_index(drop=True)
     snap.cache["tier_history"] = frame
-    return frame
+    return frame if dated else frame[_HISTORY_COLUMNS]
 
 
 def enterprises(source: GraphStore | Snapshot) -> pd.DataFrame:

@@ -54,18 +54,20 @@ def _fmt(value: float, digits: int = 1) -> str:
     return "?" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"
 
 
-def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None) -> pd.DataFrame:
-    """Firms with innovation capacity and no academic tie.
+def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None, min_signals: int = 2) -> pd.DataFrame:
+    """Firms with innovation capacity and no academic tie: the 产学研 to-do list (action 7).
 
-    Capacity signals (:data:`CAPACITY_RULES`): R&D intensity ≥ 3 %, tier ≥ 高新技术企业,
-    ≥ 5 patents, ≥ 1 invention patent.  A firm with at least one signal and no
-    academic tie (see :func:`analysis.ecosystem.enterprise_flags`) is listed, the
-    most capable first.
+    Capacity signals (:data:`CAPACITY_RULES`): R&D intensity ≥ 3 % (the 专精特新 floor),
+    tier ≥ 高新技术企业, ≥ 5 patents, ≥ 1 invention patent.  A firm with at least
+    ``min_signals`` signals (default 2: one signal alone, e.g. a single patent, does not
+    make a firm a priority for matchmaking) and no academic tie (see
+    :func:`analysis.ecosystem.enterprise_flags`) is listed.  Priority: most signals, then
+    highest R&D intensity, then most patents (``priority`` 1 = first).
 
     Returns
     -------
     pandas.DataFrame
-        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
+        ``priority``, ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
         ``patents``, ``invention_patents``, ``capacity_score`` (signals met, 1–4), ``reason``.
     """
     snap = load_snapshot(source)
@@ -81,7 +83,7 @@ def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None) -
     )
     score = signals.sum(axis=1).astype(int)
     tie = flags["academic_tie"].reindex(firms.index).fillna(False).astype(bool).to_numpy()
-    chosen = firms[(score > 0).to_numpy() & ~tie].copy()
+    chosen = firms[(score >= max(min_signals, 1)).to_numpy() & ~tie].copy()
     chosen["capacity_score"] = score.reindex(chosen.index).to_numpy()
     reasons = []
     for firm_id, firm in chosen.iterrows():
@@ -100,8 +102,9 @@ def isolated_innovators(source: GraphStore | Snapshot, top: int | None = None) -
         )
     chosen["reason"] = reasons
     chosen = chosen.sort_values(["capacity_score", "rd_intensity", "patents"], ascending=False, na_position="last")
-    columns = ["enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "patents", "invention_patents",
-               "capacity_score", "reason"]
+    chosen["priority"] = np.arange(1, len(chosen) + 1)
+    columns = ["priority", "enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "patents",
+               "invention_patents", "capacity_score", "reason"]
     frame = chosen.reset_index()[columns]
     return (frame if top is None else frame.head(top)).reset_index(drop=True)
 
@@ -282,28 +285,33 @@ def service_gaps(source: GraphStore | Snapshot) -> pd.DataFrame:
 
 
 def finance_gaps(source: GraphStore | Snapshot, top: int | None = None) -> pd.DataFrame:
-    """Promising firms without any investment.
+    """Promising firms without any investment from the funds the store holds (action 12).
 
-    Promising: tier ≥ 高新技术企业, or R&D intensity ≥ 5 %, or ≥ 3 invention patents.
+    Promising: tier ≥ 高新技术企业, or R&D intensity ≥ 5 %, or ≥ 3 invention patents.  A listed
+    firm (科技上市企业) raises money on the market and is never a finance gap.  Priority
+    (``priority`` 1 = first): highest tier below listing, then highest R&D intensity.
 
     Returns
     -------
     pandas.DataFrame
-        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
+        ``priority``, ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``rd_intensity``,
         ``invention_patents``, ``reason``; highest tier, then R&D intensity, first.
     """
     snap = load_snapshot(source)
     firms = enterprises(snap).set_index("enterprise_id")
     funded = enterprise_flags(snap)["funded"].reindex(firms.index).fillna(False).astype(bool).to_numpy()
     promising = (firms["tier_rank"] >= 2) | (firms["rd_intensity"] >= 5) | (firms["invention_patents"] >= 3)
-    chosen = firms[promising.to_numpy() & ~funded].copy()
+    listed = (firms["tier_rank"] >= len(TIERS)).to_numpy()
+    chosen = firms[promising.to_numpy() & ~funded & ~listed].copy()
     chosen["reason"] = [
         f"{tier or '未入梯次'},研发强度{_fmt(rd)}%,发明专利{_fmt(inv, 0)}件,但未获任何基金投资 / "
         f"{tier or 'no tier'}, R&D intensity {_fmt(rd)}%, {_fmt(inv, 0)} invention patents, no investment"
         for tier, rd, inv in zip(chosen["tier"], chosen["rd_intensity"], chosen["invention_patents"])
     ]
     chosen = chosen.sort_values(["tier_rank", "rd_intensity"], ascending=False, na_position="last")
-    columns = ["enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "invention_patents", "reason"]
+    chosen["priority"] = np.arange(1, len(chosen) + 1)
+    columns = ["priority", "enterprise_id", "name", "town", "industry", "tier", "rd_intensity", "invention_patents",
+               "reason"]
     frame = chosen.reset_index()[columns]
     return (frame if top is None else frame.head(top)).reset_index(drop=True)
 
@@ -355,23 +363,37 @@ def _criteria(firms: pd.DataFrame) -> list[tuple[str, np.ndarray, list[tuple[np.
         (label("科技人员占比≥10%"), label("S&T staff >= 10%"), _state(firms["st_share"] >= 10, firms["st_share"])),
         (label("拥有自主知识产权"), label("owns core IP"), _state(owned_ip >= 1, owned_ip)),
     ]
+    age = firms["_age"] if "_age" in firms.columns else pd.Series(np.nan, index=firms.index)
     specialised = [
         (label("营业收入≥1000万元"), label("revenue >= 10 M yuan"), _state(revenue >= 1000, revenue)),
+        (label("研发费用≥100万元"), label("R&D spending >= 1 M yuan"),
+         _state(firms["rd_spend"] >= 100, firms["rd_spend"])),
         (label("研发强度≥3%"), label("R&D intensity >= 3%"), _state(rd >= 3, rd)),
-        (label("发明专利≥1件"), label(">= 1 invention patent"),
-         _state(firms["invention_patents"] >= 1, firms["invention_patents"])),
+        (label("经营满2年"), label("operating >= 2 years"), _state(age >= 2, age)),
+        (label("I类知识产权(发明专利)≥2件"), label(">= 2 invention patents (class I IP)"),
+         _state(firms["invention_patents"] >= 2, firms["invention_patents"])),
     ]
     return [(TIERS[1], rank <= 1, high_tech), (TIERS[2], rank == 2, specialised)]
 
 
 def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> pd.DataFrame:
-    """Firms near the next rung's thresholds, with what each still lacks.
+    """Firms near the next rung's thresholds, with what each still lacks: the 晋级 to-do list (actions 3, 4).
 
-    科技型中小企业 (or no tier) → 高新技术企业: R&D intensity by revenue band (5 % below
-    5000 万元, 4 % to 20000 万元, 3 % above), high-tech revenue ≥ 60 %, S&T staff ≥ 10 %,
-    owned IP (≥ 1 patent).  高新技术企业 → 专精特新 (simplified provincial rules):
-    revenue ≥ 1000 万元, R&D intensity ≥ 3 %, ≥ 1 invention patent.  Higher rungs
-    depend on valuation and listing data the store does not hold and are not scored.
+    科技型中小企业 (or no tier) → 高新技术企业, from 《高新技术企业认定管理办法》(国科发火〔2016〕32号)
+    第十一条: R&D intensity by revenue band (5 % below 5000 万元, 4 % to 20000 万元, 3 % above),
+    high-tech revenue ≥ 60 %, S&T staff ≥ 10 %, owned IP (≥ 1 patent).
+
+    高新技术企业 → 专精特新, from the Ministry of Industry and Information Technology's
+    《优质中小企业梯度培育管理暂行办法》(工信部企业〔2022〕63号) 附件2 专精特新中小企业认定标准, which
+    Jiangsu applies (江苏省工业和信息化厅 implementing rules): operating ≥ 2 years in its niche;
+    last year's R&D spending ≥ 100 万元 and ≥ 3 % of revenue; revenue ≥ 1000 万元 (the
+    alternative of ≥ 2000 万元 equity financing is not scored: the store holds no financing
+    totals); and, for the 创新能力 part of the 60-point 专/精/特/新 score the store cannot compute,
+    ≥ 2 invention patents (I类知识产权) as its proxy.  Higher rungs depend on valuation and
+    listing data the store does not hold and are not scored.
+
+    Priority (``priority`` 1 = first): ready firms first, then fewest criteria missing, then
+    the biggest by revenue (a bigger firm's application is likelier to succeed) — never the USCC.
 
     Parameters
     ----------
@@ -381,12 +403,13 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
     Returns
     -------
     pandas.DataFrame
-        ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``next_tier``,
+        ``priority``, ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``next_tier``,
         ``criteria_met``, ``criteria_total``, ``ready`` (all met), ``lacks`` (what is
         missing; "数据缺失" where the input is unknown), ``reason``; ready firms first.
     """
     snap = load_snapshot(source)
     firms = enterprises(snap)
+    firms = firms.assign(_age=snap.as_of - firms["founded_year"])
     parts = []
     for next_tier, applies, criteria in _criteria(firms):
         states = np.column_stack([state for *_, state in criteria])[applies]
@@ -423,13 +446,16 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
                     "ready": met == len(criteria),
                     "lacks": pd.Series(lacks, dtype=object),
                     "reason": pd.Series(reasons, dtype=object),
+                    "_revenue": chosen["revenue"].to_numpy(),
                 }
             )
         )
-    columns = ["enterprise_id", "name", "town", "industry", "tier", "next_tier", "criteria_met", "criteria_total",
-               "ready", "lacks", "reason"]
-    frame = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=columns)], ignore_index=True)[columns]
-    if not len(frame):
-        return frame
+    columns = ["priority", "enterprise_id", "name", "town", "industry", "tier", "next_tier", "criteria_met",
+               "criteria_total", "ready", "lacks", "reason"]
+    frame = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=[*columns[1:], "_revenue"])],
+                      ignore_index=True)
     frame["_missing"] = frame["criteria_total"] - frame["criteria_met"]
-    return frame.sort_values(["_missing", "next_tier", "enterprise_id"]).drop(columns="_missing").reset_index(drop=True)
+    frame = frame.sort_values(["_missing", "_revenue", "enterprise_id"], ascending=[True, False, True],
+                              na_position="last")
+    frame["priority"] = np.arange(1, len(frame) + 1)
+    return frame[columns].reset_index(drop=True)

@@ -27,11 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.ecosystem import ALL, Snapshot, _year_column, enterprises, load_snapshot, tier_history
+from analysis.ecosystem import ALL, Snapshot, enterprises, load_snapshot, tier_history
+from analysis.periods import Period, month_span
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["ACTIONS", "INDICATORS", "NO_DATA", "indicator_catalogue", "indicators"]
+__all__ = ["ACTIONS", "COLUMNS", "INDICATORS", "NO_DATA", "Indicator", "indicator_catalogue", "indicators"]
 
 #: Status of a row whose input is missing.
 NO_DATA = "no data"
@@ -61,66 +62,81 @@ class _Context:
     places: list[str]  # ALL first, then the towns asked for
 
 
-#: A measure gives the value of every (year, place) at once: a frame indexed by year with one
+#: A measure gives the value of every (period, place) at once: a frame indexed by the periods with one
 #: column per place (NaN where there is no data), or None when its input is missing altogether.
-Measure = Callable[[_Context, list[int]], "pd.DataFrame | None"]
+Measure = Callable[[_Context, list[Period]], "pd.DataFrame | None"]
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """One measured indicator of an action."""
+    """One measured indicator of an action.
+
+    ``kind`` says how a period's value is made and how a target is read against it:
+    ``flow`` (what happened in the period; a year's target is met by the year-to-date
+    total), ``stock`` (what stands at the period's end) or ``rate`` (a share or intensity).
+    """
 
     action: int
     name: str
     unit: str
     input: str
     measure: Measure
+    kind: str = "flow"
 
 
-def _dated(rels: pd.DataFrame) -> pd.DataFrame:
-    """Relationships with a known year, ``year`` as int."""
-    if not len(rels):
-        return rels
-    years = _year_column(rels["year"])
-    return rels[years.notna().to_numpy()].assign(year=years[years.notna()].astype(int).to_numpy())
+def _spanned(frame: pd.DataFrame, year: str = "year", date: str = "date") -> pd.DataFrame:
+    """Rows with a known time, with ``first`` / ``last`` months (:func:`analysis.periods.month_span`)."""
+    if not len(frame):
+        return frame.assign(first=pd.Series([], dtype=float), last=pd.Series([], dtype=float))
+    first, last = month_span(frame, year, date)
+    keep = ~np.isnan(first)
+    return frame[keep].assign(first=first[keep], last=last[keep])
 
 
-def _tabulate(ctx: _Context, frame: pd.DataFrame, years: list[int], how: str = "size", value: str | None = None,
+def _empty(ctx: _Context, periods: list[Period], fill: float) -> pd.DataFrame:
+    return pd.DataFrame(fill, index=pd.Index(periods, name="period", dtype=object),
+                        columns=pd.Index(ctx.places, dtype=object))
+
+
+def _tabulate(ctx: _Context, frame: pd.DataFrame, periods: list[Period], how: str = "size", value: str | None = None,
               cumulative: bool = False, expiry: str | None = None) -> pd.DataFrame:
-    """Aggregate ``frame`` (columns ``year``, ``town``, ``value``) per year and place in one groupby.
+    """Aggregate ``frame`` (columns ``first``, ``last``, ``town``, ``value``) per period and place.
 
-    ``how`` is ``size``, ``nunique``, ``sum`` or ``mean`` of ``value``.  The "all" column
-    aggregates every row (rows whose ``town`` is None count only there).  With ``cumulative``
-    a year takes every row up to it (and, given ``expiry``, rows whose ``expiry`` is not before it).
+    ``how`` is ``size``, ``nunique``, ``sum`` or ``mean`` of ``value``.  A row is in a period when the
+    period contains its months (:meth:`analysis.periods.Period.contains`); with ``cumulative`` a period
+    takes every row that had happened by its end (and, given ``expiry``, a year, rows not expired by
+    then).  The "all" column aggregates every row (rows whose ``town`` is None count only there).
     Empty cells are 0, except for ``mean`` (NaN: nothing to average).
     """
     fill = np.nan if how == "mean" else 0.0
-    out = pd.DataFrame(fill, index=pd.Index(years, name="year"), columns=pd.Index(ctx.places, dtype=object))
+    out = _empty(ctx, periods, fill)
     if not len(frame):
         return out
-    if cumulative:
-        blocks = []
-        for year in years:
-            keep = frame["year"].to_numpy() <= year
-            if expiry is not None:
-                keep &= frame[expiry].astype(float).to_numpy() >= year
-            blocks.append(frame[keep].assign(year=year))
-        frame = pd.concat(blocks, ignore_index=True)
-    else:
-        frame = frame[frame["year"].isin(years).to_numpy()]
-
-    def aggregate(grouped: Any) -> pd.Series:
-        if how == "size":
-            return grouped.size()
-        return getattr(grouped[value], how)()
-
-    overall = aggregate(frame.groupby("year"))
-    out[ALL] = overall.reindex(out.index).astype(float).fillna(fill)
+    first, last = frame["first"].to_numpy(), frame["last"].to_numpy()
     towns = [p for p in ctx.places if p != ALL]
-    if towns:
-        located = frame[frame["town"].isin(towns).to_numpy()]
-        per_town = aggregate(located.groupby(["year", "town"])).unstack("town")
-        out[towns] = per_town.reindex(index=out.index, columns=towns).astype(float).fillna(fill).to_numpy()
+    in_town = frame["town"].isin(towns).to_numpy() if towns else np.zeros(len(frame), dtype=bool)
+
+    def aggregate(rows: pd.DataFrame) -> Any:
+        if how == "size":
+            return len(rows)
+        return getattr(rows[value], how)()
+
+    for period in periods:
+        if cumulative:
+            keep = last <= period.last
+            if expiry is not None:
+                keep &= frame[expiry].astype(float).to_numpy() * 12 + 11 >= period.last
+        else:
+            keep = (first >= period.first) & (last <= period.last)
+        chosen = frame[keep]
+        if len(chosen):
+            out.loc[period, ALL] = float(aggregate(chosen))
+        if towns:
+            located = chosen[in_town[keep]]
+            if len(located):
+                grouped = located.groupby("town")
+                per_town = grouped.size() if how == "size" else getattr(grouped[value], how)()
+                out.loc[period, towns] = per_town.reindex(towns).astype(float).fillna(fill).to_numpy()
     return out
 
 
@@ -131,10 +147,10 @@ def _enterprise_end(ctx: _Context, rels: pd.DataFrame, side: str) -> pd.DataFram
 
 
 def _rel_count(type_: str, side: str = "target", distinct: bool = False, **where: object) -> Measure:
-    """Count relationships of ``type_`` dated ``year`` whose enterprise end (``side``) is in the place."""
+    """Count relationships of ``type_`` dated in the period whose enterprise end (``side``) is in the place."""
 
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-        rels = _dated(ctx.snap.rels(type_))
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+        rels = _spanned(ctx.snap.rels(type_))
         if not len(rels):
             return None
         for column, value in where.items():
@@ -142,118 +158,128 @@ def _rel_count(type_: str, side: str = "target", distinct: bool = False, **where
                 return None
             rels = rels[rels[column].fillna("").astype(str).str.contains(str(value), regex=False).to_numpy()]
         rels = _enterprise_end(ctx, rels, side)
-        return _tabulate(ctx, rels, years, "nunique" if distinct else "size", value=side)
+        return _tabulate(ctx, rels, periods, "nunique" if distinct else "size", value=side)
 
     return measure
 
 
 def _firm_rows(history: pd.DataFrame) -> pd.DataFrame:
-    """Tier records of enterprises the snapshot holds (their ``town`` is set)."""
-    return history[history["town"].notna().to_numpy()]
+    """Tier records of enterprises the snapshot holds (their ``town`` is set), with their months."""
+    rows = history[history["town"].notna().to_numpy()]
+    return rows.assign(first=rows["first_month"].astype(float), last=rows["last_month"].astype(float))
 
 
 def _tier_new(rank: int) -> Measure:
-    """Firms with a ``rank`` record dated that year: the yearly 科技型中小企业 list (入库, renewals included),
+    """Firms with a ``rank`` record dated in the period: the 科技型中小企业 list (入库, renewals included),
     高企 certificates granted (new and re-certified), 专精特新 recognitions."""
 
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
         if not len(ctx.history):
             return None
-        return _tabulate(ctx, _firm_rows(ctx.history[ctx.history["rank"] == rank]), years, "nunique",
+        return _tabulate(ctx, _firm_rows(ctx.history[ctx.history["rank"] == rank]), periods, "nunique",
                          value="enterprise_id")
 
     return measure
 
 
-def _valid_high_tech(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+def _valid_high_tech(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
     if not len(ctx.history):
         return None
     high_tech = _firm_rows(ctx.history[ctx.history["rank"] == 2])
-    return _tabulate(ctx, high_tech, years, "nunique", value="enterprise_id", cumulative=True, expiry="valid_until")
+    return _tabulate(ctx, high_tech, periods, "nunique", value="enterprise_id", cumulative=True,
+                     expiry="valid_until")
 
 
-def _national_giants(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+def _national_giants(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
     h = ctx.history[ctx.history["rank"] == 3] if len(ctx.history) else ctx.history
     if not len(h) or h["level"].isna().all():
         return None
     h = _firm_rows(h[h["level"].fillna("").str.contains("国家|小巨人", regex=True).to_numpy()])
-    return _tabulate(ctx, h, years, "nunique", value="enterprise_id", cumulative=True)
+    return _tabulate(ctx, h, periods, "nunique", value="enterprise_id", cumulative=True)
 
 
-def _founded(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    founded = ctx.firms["founded_year"]
-    if founded.isna().all():
+def _founded(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    nodes = ctx.snap.kind("Enterprise")
+    if "founded" not in nodes.columns or nodes["founded"].isna().all():
         return None
-    frame = pd.DataFrame({"year": founded.to_numpy(), "town": ctx.firms["town"].to_numpy()})
-    return _tabulate(ctx, frame[frame["year"].notna().to_numpy()], years)
+    frame = _spanned(pd.DataFrame({"year": nodes["founded"].to_numpy(), "date": nodes["founded"].to_numpy(),
+                                   "town": nodes["id"].map(ctx.firms["town"]).to_numpy()}))
+    return _tabulate(ctx, frame, periods)
 
 
 def _events(event_type: str) -> Measure:
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
         events = ctx.snap.kind("Event")
-        if not len(events) or "year" not in events.columns or events["year"].isna().all():
+        if not len(events) or not ({"year", "date"} & set(events.columns)):
             return None
         kinds = events["event_type"].fillna("") if "event_type" in events.columns else pd.Series("", index=events.index)
         chosen = events[kinds.str.contains(event_type, regex=False).to_numpy()]
-        frame = pd.DataFrame(
-            {
-                "year": _year_column(chosen["year"]).to_numpy(),
-                "town": chosen["town"].to_numpy() if "town" in chosen.columns else None,
-            }
-        )
-        return _tabulate(ctx, frame, years)
+        frame = _spanned(pd.DataFrame({
+            "year": chosen["year"].to_numpy() if "year" in chosen.columns else None,
+            "date": chosen["date"].to_numpy() if "date" in chosen.columns else None,
+            "town": chosen["town"].to_numpy() if "town" in chosen.columns else None,
+        }))
+        if not len(frame) and len(chosen):
+            return None
+        return _tabulate(ctx, frame, periods)
 
     return measure
 
 
 def _platforms(levels: tuple[str, ...] | None, cumulative: bool) -> Measure:
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
         rels = ctx.snap.rels("HAS_PLATFORM")
         platforms = ctx.snap.kind("Platform").set_index("id")
         if not len(rels) or not len(platforms):
             return None
-        dated = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"]
-        dated = _year_column(dated.where(dated.notna(), rels["year"]))
-        if dated.isna().all():
+        # the platform's recognition (year / date) when known, else the relationship's
+        own_year = rels["target"].map(platforms["year"]) if "year" in platforms.columns else rels["year"] * np.nan
+        own_date = rels["target"].map(platforms["date"]) if "date" in platforms.columns else own_year * np.nan
+        use_own = own_year.notna() | own_date.notna()
+        rel_date = rels["date"] if "date" in rels.columns else pd.Series([None] * len(rels), index=rels.index)
+        dated = _spanned(rels.assign(year=own_year.where(use_own, rels["year"]).astype(object),
+                                     date=own_date.where(use_own, rel_date).astype(object)))
+        if not len(dated):
             return None
-        keep = dated.notna()
         if levels is not None:
             if "level" not in platforms.columns:
                 return None
-            keep &= rels["target"].map(platforms["level"]).isin(levels)
-        chosen = _enterprise_end(ctx, rels[keep.to_numpy()].assign(year=dated[keep].to_numpy()), "source")
-        return _tabulate(ctx, chosen, years, "nunique", value="target", cumulative=cumulative)
+            dated = dated[dated["target"].map(platforms["level"]).isin(levels).to_numpy()]
+        chosen = _enterprise_end(ctx, dated, "source")
+        return _tabulate(ctx, chosen, periods, "nunique", value="target", cumulative=cumulative)
 
     return measure
 
 
 def _projects(pattern: str, column: str) -> Measure:
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
         rels = ctx.snap.rels("PARTICIPATES_IN")
         projects = ctx.snap.kind("Project").set_index("id")
         if not len(rels) or column not in projects.columns or "year" not in projects.columns:
             return None
         info = projects.reindex(rels["target"])
         keep = info[column].fillna("").str.contains(pattern, regex=True).to_numpy()
-        chosen = rels[keep].assign(year=_year_column(info["year"]).to_numpy()[keep])
-        chosen = _enterprise_end(ctx, chosen[chosen["year"].notna().to_numpy()], "source")
-        return _tabulate(ctx, chosen, years, "nunique", value="target")
+        dates = info["date"].to_numpy()[keep] if "date" in info.columns else None
+        chosen = rels[keep].assign(year=info["year"].to_numpy()[keep], date=dates)
+        chosen = _enterprise_end(ctx, _spanned(chosen), "source")
+        return _tabulate(ctx, chosen, periods, "nunique", value="target")
 
     return measure
 
 
 def _current_only(compute: Callable[[pd.DataFrame], float | None]) -> Measure:
-    """A measure of current enterprise properties: known for the snapshot year only (no history kept)."""
+    """A measure of current enterprise properties: known for periods ending with the snapshot (no history kept)."""
 
-    def measure(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-        out = pd.DataFrame(np.nan, index=pd.Index(years, name="year"), columns=pd.Index(ctx.places, dtype=object))
-        if ctx.snap.as_of not in years:
+    def measure(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+        out = _empty(ctx, periods, np.nan)
+        now = [p for p in periods if p.last == ctx.snap.period.last]
+        if not now:
             return out
         by_town = dict(tuple(ctx.firms.groupby("town")))
         for place in ctx.places:
             firms = ctx.firms if place == ALL else by_town.get(place, ctx.firms.iloc[:0])
             value = compute(firms)
-            out.loc[ctx.snap.as_of, place] = np.nan if value is None else value
+            out.loc[now, place] = np.nan if value is None else value
         return out
 
     return measure
@@ -268,24 +294,24 @@ def _sum_of(column: str) -> Callable[[pd.DataFrame], float | None]:
     return lambda firms: None if firms[column].isna().all() else float(firms[column].sum())
 
 
-def _met_signed_share(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    rels = _dated(ctx.snap.rels("MET"))
+def _met_signed_share(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    rels = _spanned(ctx.snap.rels("MET"))
     if not len(rels) or "outcome" not in rels.columns:
         return None
     rels = _enterprise_end(ctx, rels, "source")
     rels = rels.assign(signed=(rels["outcome"] == "signed").astype(float).to_numpy())
-    return _tabulate(ctx, rels, years, "mean", value="signed") * 100
+    return _tabulate(ctx, rels, periods, "mean", value="signed") * 100
 
 
-def _liaison_cumulative(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    rels = _dated(ctx.snap.rels("LIAISES_WITH"))
+def _liaison_cumulative(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    rels = _spanned(ctx.snap.rels("LIAISES_WITH"))
     if not len(rels):
         return None
-    return _tabulate(ctx, _enterprise_end(ctx, rels, "target"), years, "nunique", value="target", cumulative=True)
+    return _tabulate(ctx, _enterprise_end(ctx, rels, "target"), periods, "nunique", value="target", cumulative=True)
 
 
-def _program_selections(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    rels = _dated(ctx.snap.rels("IN_PROGRAM"))
+def _program_selections(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    rels = _spanned(ctx.snap.rels("IN_PROGRAM"))
     if not len(rels):
         return None
     hosts = []  # (talent, town of a firm that employs, is affiliated with or hosts the talent)
@@ -294,15 +320,15 @@ def _program_selections(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
         links = _enterprise_end(ctx, ctx.snap.rels(type_), firm_side)
         hosts.append(pd.DataFrame({"source": links[talent_side].to_numpy(), "town": links["town"].to_numpy()}))
     hosted = pd.concat(hosts, ignore_index=True).drop_duplicates()
-    selections = rels[["source", "year"]]
+    selections = rels[["source", "first", "last"]]
     per_town = selections.merge(hosted, on="source", how="inner")
     unhosted = selections.assign(town=None)  # every selection counts city-wide, hosted or not
     frame = pd.concat([unhosted, per_town], ignore_index=True)
-    return _tabulate(ctx, frame, years, "nunique", value="source")
+    return _tabulate(ctx, frame, periods, "nunique", value="source")
 
 
-def _town_secondments(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    rels = _dated(ctx.snap.rels("SECONDED_TO"))
+def _town_secondments(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    rels = _spanned(ctx.snap.rels("SECONDED_TO"))
     if not len(rels) or "role" not in rels.columns:
         return None
     rels = rels[rels["role"].fillna("").str.contains("科技镇长团").to_numpy()]
@@ -310,16 +336,16 @@ def _town_secondments(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
     names = towns.set_index("id")["name"] if len(towns) else pd.Series(dtype=object)
     where = rels["target"].map(names)
     where = where.where(where.notna(), rels["target"].map(ctx.firms["town"]))
-    return _tabulate(ctx, rels.assign(town=where.to_numpy()), years)
+    return _tabulate(ctx, rels.assign(town=where.to_numpy()), periods)
 
 
-def _investment_amount(ctx: _Context, years: list[int]) -> pd.DataFrame | None:
-    rels = _dated(ctx.snap.rels("INVESTS_IN"))
+def _investment_amount(ctx: _Context, periods: list[Period]) -> pd.DataFrame | None:
+    rels = _spanned(ctx.snap.rels("INVESTS_IN"))
     if not len(rels) or "amount" not in rels.columns or rels["amount"].isna().all():
         return None
     rels = _enterprise_end(ctx, rels, "target")
     rels = rels.assign(amount=pd.to_numeric(rels["amount"], errors="coerce").astype(float).to_numpy())
-    return _tabulate(ctx, rels, years, "sum", value="amount")
+    return _tabulate(ctx, rels, periods, "sum", value="amount")
 
 
 _T = "REACHED_TIER"
@@ -329,27 +355,27 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(2, "科技型中小企业入库 / tech SMEs registered", "家", f"{_T} → {TIERS[0]} (year)", _tier_new(1)),
     Indicator(3, "新认定高企 / new high-tech certificates", "家", f"{_T} → {TIERS[1]} (year)", _tier_new(2)),
     Indicator(3, "有效期内高企 / valid high-tech firms", "家", f"{_T} → {TIERS[1]} (year, valid_until)",
-              _valid_high_tech),
+              _valid_high_tech, "stock"),
     Indicator(4, "新增专精特新 / new 专精特新 firms", "家", f"{_T} → {TIERS[2]} (year)", _tier_new(3)),
-    Indicator(4, "国家级小巨人累计 / national little giants", "家", f"{_T} → {TIERS[2]} (level)", _national_giants),
+    Indicator(4, "国家级小巨人累计 / national little giants", "家", f"{_T} → {TIERS[2]} (level)", _national_giants, "stock"),
     Indicator(5, "新认定研发平台 / new R&D platforms", "个", "HAS_PLATFORM → Platform (year)", _platforms(None, False)),
     Indicator(5, "省级以上研发平台累计 / provincial+ platforms", "个", "HAS_PLATFORM → Platform (level, year)",
-              _platforms(("省级", "国家级"), True)),
+              _platforms(("省级", "国家级"), True), "stock"),
     Indicator(6, "承担国家、省级项目 / national & provincial projects", "项", "PARTICIPATES_IN → Project (level, year)",
               _projects("国家|省", "level")),
     Indicator(6, "陶都之光攻关项目 / 陶都之光 projects", "项", "PARTICIPATES_IN → Project (program, year)",
               _projects("陶都之光", "program")),
     Indicator(6, "企业研发强度 / R&D intensity (current)", "%", "Enterprise.rd_spend, revenue (current only)",
-              _current_only(_rd_intensity)),
+              _current_only(_rd_intensity), "rate"),
     Indicator(7, "新增产学研合作 / new university collaborations", "项", "COLLABORATES_WITH (year)",
               _rel_count("COLLABORATES_WITH", side="source")),
     Indicator(7, "对接洽谈 / matchmaking meetings", "次", "MET (year)", _rel_count("MET", side="source")),
-    Indicator(7, "对接签约率 / meetings signed", "%", "MET (outcome, year)", _met_signed_share),
+    Indicator(7, "对接签约率 / meetings signed", "%", "MET (outcome, year)", _met_signed_share, "rate"),
     Indicator(8, "发明专利 / invention patents (current)", "件", "Enterprise.invention_patents (current only)",
-              _current_only(_sum_of("invention_patents"))),
+              _current_only(_sum_of("invention_patents")), "stock"),
     Indicator(8, "有效专利 / valid patents (current)", "件", "Enterprise.patents (current only)",
-              _current_only(_sum_of("patents"))),
-    Indicator(9, "结对挂钩企业累计 / firms under liaison", "家", "LIAISES_WITH (year)", _liaison_cumulative),
+              _current_only(_sum_of("patents")), "stock"),
+    Indicator(9, "结对挂钩企业累计 / firms under liaison", "家", "LIAISES_WITH (year)", _liaison_cumulative, "stock"),
     Indicator(9, "新增结对挂钩 / new liaisons", "家", "LIAISES_WITH (year)", _rel_count("LIAISES_WITH", distinct=True)),
     Indicator(10, "选派科技副总 / 科技副总 seconded", "人", "SECONDED_TO (role 科技副总, year)",
               _rel_count("SECONDED_TO", role="科技副总")),
@@ -363,74 +389,111 @@ INDICATORS: tuple[Indicator, ...] = (
 
 
 def indicator_catalogue() -> pd.DataFrame:
-    """The indicators, without values: ``action``, ``action_name``, ``indicator``, ``unit``, ``input``.
+    """The indicators, without values: ``action``, ``action_name``, ``indicator``, ``unit``, ``kind``, ``input``.
 
     >>> sorted(indicator_catalogue().action.unique().tolist()) == list(range(1, 13))
     True
     """
     return pd.DataFrame(
-        [(i.action, ACTIONS[i.action], i.name, i.unit, i.input) for i in INDICATORS],
-        columns=["action", "action_name", "indicator", "unit", "input"],
+        [(i.action, ACTIONS[i.action], i.name, i.unit, i.kind, i.input) for i in INDICATORS],
+        columns=["action", "action_name", "indicator", "unit", "kind", "input"],
     )
 
 
+#: Columns of :func:`indicators`.
+COLUMNS = ["action", "action_name", "indicator", "period", "year", "town", "value", "previous", "change",
+           "same_period_last_year", "yoy_change", "ytd", "unit", "kind", "status", "input"]
+
+
 def indicators(
-    source: GraphStore | Snapshot, years: Iterable[int] | None = None, town: str | None = None
+    source: GraphStore | Snapshot, years: Iterable[int] | None = None, town: str | None = None,
+    period: Period | str | None = None, periods: Iterable[Period | str] | None = None,
 ) -> pd.DataFrame:
-    """Every indicator of the 12 actions per year, city-wide and per town.
+    """Every indicator of the 12 actions per period (month, quarter or year), city-wide and per town.
 
     Parameters
     ----------
     years : iterable of int, optional
-        Default: the three years up to the snapshot's ``as_of``.
+        Whole years to report.  Default (with no ``period``): the three years up to the
+        snapshot's ``as_of``.
     town : str, optional
         Only the city-wide ("all") rows and this town's; default every town.
+    period, periods : Period or str, optional
+        The period (``"2025-Q3"``, ``"2025-11"``, ``"2025"``) or periods to report instead of ``years``.
 
     Returns
     -------
     pandas.DataFrame
-        ``action`` (1–12), ``action_name``, ``indicator``, ``year``, ``town`` ("all"
-        or a town), ``value`` (float; NaN when no data), ``change`` (on the previous
-        year; NaN when either year has no data), ``unit``, ``status`` ("ok" or
-        "no data"), ``input`` (what feeds it); sorted by action, indicator, town, year.
+        ``action`` (1–12), ``action_name``, ``indicator``, ``period`` (text, e.g. ``2025-Q3``),
+        ``year`` (the period's year), ``town`` ("all" or a town), ``value`` (float; NaN when
+        no data), ``previous`` (the previous period's value, 环比), ``change`` (value − previous),
+        ``same_period_last_year`` (同比 base), ``yoy_change``, ``ytd`` (year to date: the flow
+        from January to the period's end; a stock's or rate's value at the period's end),
+        ``unit``, ``kind`` (flow / stock / rate), ``status`` ("ok" or "no data"), ``input``
+        (what feeds it); sorted by action, indicator, town, period.  A change is NaN when
+        either side has no data.
     """
-    snap = load_snapshot(source)
+    if periods is not None:
+        wanted = sorted({Period.parse(p) for p in periods})
+    elif period is not None:
+        wanted = [Period.parse(period)]
+    elif years is not None:
+        wanted = [Period.year(int(y)) for y in sorted({int(y) for y in years})]
+    else:
+        wanted = None
+    # asked for periods of a store: read it as it stood at the last one's end (a Snapshot is used as cut)
+    snap = load_snapshot(source, period=max(wanted) if wanted and not isinstance(source, Snapshot) and (
+        periods is not None or period is not None) else None)
+    if wanted is None:
+        wanted = [Period.year(y) for y in range(snap.as_of - 2, snap.as_of + 1)]
     firms = enterprises(snap).set_index("enterprise_id")
-    history = tier_history(snap)
+    history = tier_history(snap, dated=True)
     history = history.assign(town=history["enterprise_id"].map(firms["town"]).to_numpy())
-    wanted = sorted({int(y) for y in years}) if years is not None else list(range(snap.as_of - 2, snap.as_of + 1))
     places = [ALL] + (sorted(firms["town"].unique()) if town is None else [town])
     ctx = _Context(snap, firms, history, places)
-    measured = sorted(set(wanted) | {y - 1 for y in wanted})
-    columns = ["action", "action_name", "indicator", "year", "town", "value", "change", "unit", "status", "input"]
     if not wanted:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
+    related = {p: (p.previous, p.same_period_last_year, p.year_to_date) for p in wanted}
+    measured = sorted(set(wanted) | {q for qs in related.values() for q in qs})
     frames = []
     for order, indicator in enumerate(INDICATORS):
         values = indicator.measure(ctx, measured)
         if values is None:
-            values = pd.DataFrame(np.nan, index=pd.Index(measured, name="year"), columns=pd.Index(places, dtype=object))
+            values = _empty(ctx, measured, np.nan)
         values = values.astype(float)
-        change = values - values.reindex(values.index - 1).to_numpy()  # on the year before (NaN if unmeasured)
+
+        def pick(which: int, values: pd.DataFrame = values) -> np.ndarray:
+            return values.loc[[related[p][which] for p in wanted]].to_numpy()
+
+        now = values.loc[wanted].to_numpy()
+        previous, last_year = pick(0), pick(1)
+        ytd = now if indicator.kind != "flow" else pick(2)
+        n = len(places)
         long = pd.DataFrame(
             {
-                "year": np.repeat(values.index.to_numpy(), len(places)),
-                "town": np.tile(np.asarray(places, dtype=object), len(values)),
-                "value": values.to_numpy().ravel(),
-                "change": change.to_numpy().ravel(),
+                "period": np.repeat(np.asarray([str(p) for p in wanted], dtype=object), n),
+                "year": np.repeat([p.year_number for p in wanted], n),
+                "town": np.tile(np.asarray(places, dtype=object), len(wanted)),
+                "value": now.ravel(),
+                "previous": previous.ravel(),
+                "change": (now - previous).ravel(),
+                "same_period_last_year": last_year.ravel(),
+                "yoy_change": (now - last_year).ravel(),
+                "ytd": ytd.ravel(),
+                "_when": np.repeat([p.first for p in wanted], n),
             }
         )
-        long = long[long["year"].isin(wanted).to_numpy()]
         frames.append(
             long.assign(
                 action=indicator.action, action_name=ACTIONS[indicator.action], indicator=indicator.name,
-                unit=indicator.unit, input=indicator.input, _order=order,
+                unit=indicator.unit, kind=indicator.kind, input=indicator.input, _order=order,
                 status=np.where(long["value"].isna(), NO_DATA, "ok"),
             )
         )
     frame = pd.concat(frames, ignore_index=True)
     frame["year"] = frame["year"].astype(int)
     frame["_town"] = frame["town"] != ALL
-    frame = frame.sort_values(["action", "_order", "_town", "town", "year"], kind="stable")
-    return frame[columns].reset_index(drop=True).astype({c: object for c in ("action_name", "indicator", "town",
-                                                                                "unit", "status", "input")})
+    frame = frame.sort_values(["action", "_order", "_town", "town", "_when"], kind="stable")
+    return frame[COLUMNS].reset_index(drop=True).astype({c: object for c in ("action_name", "indicator", "town",
+                                                                                "period", "unit", "kind", "status",
+                                                                                "input")})

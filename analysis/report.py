@@ -1,10 +1,17 @@
-"""The monthly analysis: every table in one workbook (``analysis.xlsx``) and one self-contained ``report.html``.
+"""The 月报 / 季评: every table in one workbook (``analysis.xlsx``), one self-contained ``report.html``
+(print stylesheet, phone-width layout), the same report as ``report.docx``, and the charts as PNG files.
 
-:func:`run_analysis` computes the tables with the library functions notebooks
-and the API call; :func:`write_workbook` and :func:`write_report` write them.
-The HTML makes no network request: charts are inline SVG (matplotlib, glyphs
-drawn as paths in Noto Sans CJK), and every data-derived string is escaped by
-jinja2's autoescape.
+:func:`run_analysis` computes the tables for a period (month, quarter or year, :mod:`analysis.periods`)
+with the library functions notebooks and the API call: indicators with 环比 / 同比 / 累计, the
+targets' 完成率 and 序时进度 with town rankings (:mod:`analysis.targets`), what changed since the last
+report (:mod:`analysis.snapshot`; the report is kept in the store for the next one) and the gap lists,
+each ranked by its stated priority.  With a town, every summary figure, chart and per-firm sheet is the
+town's; a table that only exists city-wide says so in its ``scope`` column and marks the town's row.
+
+The HTML makes no network request: charts are inline SVG (matplotlib, glyphs drawn as paths in Noto
+Sans CJK, drawn on ``Figure`` objects inside ``rc_context``: no global state), and every
+data-derived string is escaped by jinja2's autoescape.  Spreadsheet cells go through one helper,
+:func:`write_sheet`, which keeps numbers numeric with number formats and neutralises formulas.
 """
 
 from __future__ import annotations
@@ -13,31 +20,37 @@ import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analysis import ecosystem, gaps
+from analysis import snapshot as snapshots
 from analysis.indicators import NO_DATA, indicators
+from analysis.periods import Period, parse_period
+from analysis.targets import CITY, target_progress, town_ranking
 from graph.errors import NotFoundError
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["SHEETS", "AnalysisResult", "run_analysis", "write_report", "write_workbook"]
+__all__ = ["GAP_LISTS", "SHEETS", "AnalysisResult", "chart_figures", "run_analysis", "write_charts", "write_docx",
+           "write_report", "write_sheet", "write_workbook"]
 
 #: Table key → sheet name (Chinese with English; Excel allows 31 characters).
 SHEETS: dict[str, str] = {
     "indicators": "指标 indicators",
+    "targets": "目标完成 targets",
+    "ranking": "镇街排名 town ranking",
+    "changes": "变化 since last report",
     "pyramid": "梯次 tier pyramid",
     "funnel": "漏斗 funnel",
     "lapsed": "高企到期 lapsed",
@@ -59,7 +72,7 @@ SHEETS: dict[str, str] = {
 _HEADERS = {
     "action": "行动", "action_name": "行动名称", "indicator": "指标", "year": "年份", "town": "镇街", "value": "数值",
     "change": "同比变化", "unit": "单位", "status": "状态", "input": "数据来源", "dimension": "维度", "group": "分组",
-    "tier": "梯次", "rank": "阶次", "enterprises": "企业数", "from_tier": "起始梯次", "to_tier": "目标梯次",
+    "tier": "梯次", "rank": "排名", "enterprises": "企业数", "from_tier": "起始梯次", "to_tier": "目标梯次",
     "base": "基数", "promoted": "晋级数", "conversion_rate": "转化率", "median_years": "中位年数",
     "enterprise_id": "企业编号", "name": "名称", "industry": "行业", "valid_until": "有效期至", "certificate": "证书",
     "current_tier": "当前梯次", "reason": "原因", "community": "社群", "size": "规模", "universities": "高校院所数",
@@ -72,8 +85,27 @@ _HEADERS = {
     "strength": "高校优势", "demand_firms": "需求企业", "supply_universities": "供给高校", "expected_links": "应有连接",
     "actual_links": "实有连接", "gap": "缺口", "coverage": "覆盖率", "with_academic_tie": "有产学研联系",
     "service_type": "服务类型", "served": "获服务", "next_tier": "下一梯次", "criteria_met": "已满足",
-    "criteria_total": "条件数", "ready": "可申报", "lacks": "尚缺",
+    "criteria_total": "条件数", "ready": "可申报", "lacks": "尚缺", "period": "报告期", "previous": "上期",
+    "same_period_last_year": "去年同期", "yoy_change": "同比变化", "ytd": "本年累计", "priority": "优先序",
+    "scope": "范围", "highlight": "本镇", "as_written": "目标表中的指标", "target_period": "目标期",
+    "target": "目标值", "actual": "完成值", "completion": "完成率", "elapsed": "序时进度", "schedule_gap": "落后序时",
+    "behind": "落后", "indicators": "指标数", "mean_completion": "平均完成率", "change_type": "变化",
+    "before": "上期", "after": "本期", "delta": "增减", "town_members": "本镇成员", "growth": "增长",
 }
+_HEADERS["change"] = "环比变化"
+
+#: Gap lists in the report: table key, title, the column naming the row.  Each is ranked by its priority.
+GAP_LISTS: tuple[tuple[str, str, str], ...] = (
+    ("gap_readiness", "晋级准备 Promotion readiness (高企 / 专精特新)", "name"),
+    ("gap_isolated", "孤立创新企业 Isolated innovators", "name"),
+    ("gap_finance", "金融缺口 Finance gaps", "name"),
+    ("lapsed", "高企到期未续 Lapsed high-tech certificates", "name"),
+)
+_PERCENT = {"completion", "elapsed", "share", "coverage", "conversion_rate", "dominant_industry_share",
+            "mean_completion"}
+_CITY_WIDE = "全市 city-wide"
+_KIND_OF_REPORT = {"month": "月报 monthly report", "quarter": "季评 quarterly review", "year": "年度报告 annual report",
+                   "span": "报告 report"}
 
 
 @dataclass
@@ -91,19 +123,52 @@ class AnalysisResult:
     cpu_timings: dict[str, float] = field(default_factory=dict)
     #: Enterprises analysed (in ``town`` when one is given); the tables may list fewer (``measures`` is cut).
     enterprises: int = 0
+    #: The period reported (its end is the data's cut-off).
+    period: Period | None = None
+    #: The period compared with (``--compare``) and where its tables came from.
+    compared_with: Period | None = None
+    compare_origin: str = ""
+    #: The summary kept in the store for the next report (see :mod:`analysis.snapshot`).
+    kept: dict[str, Any] = field(default_factory=dict)
+    #: How many rows of each gap list the report shows per town.
+    top: int = 5
+
+    @property
+    def title(self) -> str:
+        """``宜兴创新网络月报 2025年11月 · 官林镇``."""
+        period = self.period or Period.year(self.year)
+        kind = _KIND_OF_REPORT[period.granularity].split()[0]
+        return f"宜兴创新网络{kind} {period.label_zh}" + (f" · {self.town}" if self.town else "")
+
+
+def _scoped(frame: pd.DataFrame, town: str) -> pd.DataFrame:
+    """A city-wide table in a town report: labelled city-wide, the town's own rows marked."""
+    mark = frame["town"] == town if "town" in frame.columns else (
+        (frame["group"] == town) if "group" in frame.columns else pd.Series(False, index=frame.index))
+    return frame.assign(scope=_CITY_WIDE, highlight=mark.to_numpy())
 
 
 def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = None,
-                 town: str | None = None) -> AnalysisResult:
-    """Compute every table of the monthly analysis.
+                 town: str | None = None, period: Period | str | None = None,
+                 compare: Period | str | bool | None = None, keep: bool = True, top: int = 5) -> AnalysisResult:
+    """Compute every table of the 月报 / 季评.
 
     Parameters
     ----------
     year : int, optional
-        Analyse the network as it stood at the end of this year (default: latest data).
+        Report the whole year (the same as ``period=year``).
+    period : Period or str, optional
+        The month (``2025-11``), quarter (``2025-Q3``) or year reported; default: the latest year with data.
     town : str, optional
-        Keep only this town's rows in the per-firm and per-town tables (indicators keep
-        the city-wide "all" rows too).  Raises NotFoundError for an unknown town.
+        The town's report: its own rows in every per-firm and per-town table; the city-wide tables
+        (communities, supply–demand, bridges) carry ``scope`` 全市 and mark the town's rows.  Raises
+        NotFoundError for an unknown town.
+    compare : Period, str or True, optional
+        List what changed since that period (True: the previous period) in the ``changes`` table.
+    keep : bool
+        Keep this report's summary in the store (when ``source`` is a store) for a later ``compare``.
+    top : int
+        Rows per town of each gap list in the report (the workbook holds the full lists).
     """
     timings: dict[str, float] = {}
     cpu_timings: dict[str, float] = {}
@@ -115,13 +180,17 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         cpu_timings[name] = time.process_time() - cpu_start
         return out
 
-    snap = timed("load", ecosystem.load_snapshot, source, until_year=year)
+    asked = parse_period(period, year)
+    snap = timed("load", ecosystem.load_snapshot, source, period=asked)
     firms = timed("enterprises", ecosystem.enterprises, snap)
     if town is not None and town not in set(firms["town"]):
         known = ", ".join(sorted(set(firms["town"]))[:20])
         raise NotFoundError(f"town {town!r} has no enterprises in the store; known towns: {known}")
+    progress = timed("targets", target_progress, snap)
     tables = {
-        "indicators": timed("indicators", indicators, snap, town=town),
+        "indicators": timed("indicators", indicators, snap, town=town, period=snap.period),
+        "targets": progress,
+        "ranking": town_ranking(progress),
         "pyramid": timed("pyramid", ecosystem.tier_pyramid, snap),
         "funnel": timed("funnel", ecosystem.tier_funnel, snap),
         "lapsed": timed("lapsed", ecosystem.lapsed_certificates, snap),
@@ -131,25 +200,45 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         "health": timed("health", ecosystem.health_shares, snap),
         "gap_isolated": timed("gap isolated", gaps.isolated_innovators, snap),
         "gap_mismatch": timed("gap mismatch", gaps.supply_demand_mismatch, snap),
-        "gap_constraint": timed("gap constraint", gaps.high_constraint, snap),
+        "gap_constraint": timed("gap constraint", gaps.high_constraint, snap, top=None),
         "gap_bridges": timed("gap bridges", gaps.weak_bridges, snap),
         "gap_towns": timed("gap towns", gaps.towns_without_university, snap),
         "gap_service": timed("gap service", gaps.service_gaps, snap),
         "gap_finance": timed("gap finance", gaps.finance_gaps, snap),
         "gap_readiness": timed("gap readiness", gaps.promotion_readiness, snap),
     }
+    kept = snapshots.summarise(snap, tables["indicators"], tables["ranking"], town=town)
+    compared_with, origin = None, ""
+    if compare:
+        compared_with = snap.period.previous if compare is True else Period.parse(compare)
+        before, origin = timed("compare", snapshots.snapshot_for, source, compared_with, town)
+        names = dict(zip(firms["enterprise_id"], firms["name"], strict=True))
+        towns = dict(zip(firms["enterprise_id"], firms["town"], strict=True))
+        tables["changes"] = snapshots.compare(before, kept, names, towns)
+    if keep and isinstance(source, GraphStore):
+        snapshots.save(source, snap.period, kept, town)
     if town is not None:
+        city_wide = {"communities", "gap_mismatch", "gap_bridges", "gap_towns", "ranking"}
         for key, frame in tables.items():
-            if key == "indicators":
+            if key in ("indicators", "changes"):
                 continue
-            if "town" in frame.columns and key != "measures":
+            if key == "targets":
+                tables[key] = frame[frame["town"].isin([town, CITY])].reset_index(drop=True)
+            elif key in city_wide:
+                tables[key] = _scoped(frame, town)
+            elif "town" in frame.columns:
                 tables[key] = frame[frame["town"] == town].reset_index(drop=True)
             elif {"dimension", "group"} <= set(frame.columns):
-                keep = (frame["dimension"] != "town") | (frame["group"] == town)
-                tables[key] = frame[keep].reset_index(drop=True)
+                keep_rows = (frame["dimension"] == "town") & (frame["group"] == town)
+                if key == "pyramid":  # the town's own pyramid, plus the city's for reference
+                    keep_rows |= frame["dimension"] == ecosystem.ALL
+                tables[key] = _scoped(frame[keep_rows.to_numpy()], town).reset_index(drop=True)
+        for key in ("gap_isolated", "gap_finance", "gap_readiness"):  # priority within the town
+            tables[key] = tables[key].assign(priority=np.arange(1, len(tables[key]) + 1))
     tables["measures"] = tables["measures"].head(2000)
     in_scope = int(len(firms) if town is None else (firms["town"] == town).sum())
-    return AnalysisResult(snap.as_of, town, tables, timings, cpu_timings, enterprises=in_scope)
+    return AnalysisResult(snap.as_of, town, tables, timings, cpu_timings, enterprises=in_scope, period=snap.period,
+                          compared_with=compared_with, compare_origin=origin, kept=kept, top=top)
 
 
 def _header(column: str) -> str:
@@ -157,146 +246,377 @@ def _header(column: str) -> str:
     return f"{zh} {column}" if zh else column
 
 
-def write_workbook(result: AnalysisResult, path: str | Path) -> Path:
-    """Write one sheet per table: Chinese + English headers, frozen header row, readable widths.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    The workbook is streamed (openpyxl write-only mode): half the time of building it in memory.
+
+def _cell_value(value: Any) -> Any:
+    """A value as a spreadsheet cell: numbers numeric (NaN → empty), lists joined, formulas neutralised."""
+    if isinstance(value, (list, tuple, set)):
+        value = "、".join(map(str, value))
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # OWASP CSV injection: never a formula
+    return value
+
+
+def _number_format(column: str, values: pd.Series) -> str | None:
+    if column in _PERCENT:
+        return "0.0%"
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    if pd.api.types.is_integer_dtype(values):
+        return "#,##0"
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        return "#,##0" if len(whole) and (whole == np.floor(whole)).all() else "#,##0.00"
+    return None
+
+
+def write_sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
+    """One sheet of a write-only workbook: Chinese-first headers, widths, frozen header, autofilter,
+    numbers numeric with number formats, formulas neutralised, rows with ``highlight`` True shaded.
+
+    The one place the report writes cells (to be swapped for the shared writer of ``api/render``).
     """
+    sheet = book.create_sheet(title[:31])
+    headers = [_header(c) for c in frame.columns]
+    for index, column in enumerate(frame.columns, start=1):  # widths must come before the rows
+        sample = [len(str(v)) for v in frame[column].head(200).tolist()] + [len(headers[index - 1])]
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, max(sample) * 1.6))
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    bold, shade = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
+    header_cells = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    formats = [_number_format(c, frame[c]) for c in frame.columns]
+    marked = frame["highlight"].fillna(False).astype(bool).tolist() if "highlight" in frame.columns else None
+    for position, record in enumerate(frame.itertuples(index=False)):
+        row = []
+        for value, number_format in zip(record, formats, strict=True):
+            cell = WriteOnlyCell(sheet, value=_cell_value(value))
+            if number_format and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.number_format = number_format
+            if marked is not None and marked[position]:
+                cell.fill = shade
+            row.append(cell)
+        sheet.append(row)
+
+
+def write_workbook(result: AnalysisResult, path: str | Path) -> Path:
+    """Write one sheet per table (the full gap lists, by priority); streamed (openpyxl write-only mode)."""
     path = Path(path)
     book = Workbook(write_only=True)
     for key, frame in result.tables.items():
-        sheet = book.create_sheet(SHEETS[key][:31])
-        headers = [_header(c) for c in frame.columns]
-        for index, column in enumerate(frame.columns, start=1):  # widths must come before the rows
-            sample = [len(str(v)) for v in frame[column].head(200).tolist()] + [len(headers[index - 1])]
-            sheet.column_dimensions[get_column_letter(index)].width = min(60, max(8, max(sample) * 1.6))
-        sheet.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header_cells = []
-        for text in headers:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        for record in frame.itertuples(index=False):
-            row = []
-            for column, value in zip(frame.columns, record):
-                if isinstance(value, list):
-                    value = "、".join(map(str, value))
-                elif value is None or (isinstance(value, float) and np.isnan(value)):
-                    value = "无数据 no data" if column == "value" and key == "indicators" else None
-                elif hasattr(value, "item"):
-                    value = value.item()
-                row.append(value)
-            sheet.append(row)
+        write_sheet(book, SHEETS.get(key, key), frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def _svg(figure: plt.Figure) -> str:
+# ---------------------------------------------------------------------------------------------------------
+# charts: Figure objects (no pyplot state), inside rc_context
+# ---------------------------------------------------------------------------------------------------------
+_RC = {"font.sans-serif": ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"], "font.family": "sans-serif",
+       "svg.fonttype": "path", "axes.unicode_minus": False, "figure.facecolor": "white", "axes.facecolor": "white"}
+_GREEN, _RED, _GREY, _BLUE = "#2e7d4f", "#c0392b", "#555555", "#1f5fa8"
+
+
+def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
+    """The report's charts as matplotlib figures: ``pyramid`` (the town's when a town is reported),
+    ``funnel``, ``targets`` (完成率 per town against 序时进度), ``changes`` (counts since last report)."""
+    figures: dict[str, Figure] = {}
+    with mpl.rc_context(_RC):
+        pyramid = result.tables["pyramid"]
+        latest = pyramid["year"].max() if len(pyramid) else result.year
+        dimension, group = ("town", result.town) if result.town else (ecosystem.ALL, ecosystem.ALL)
+        rows = pyramid[(pyramid["dimension"] == dimension) & (pyramid["group"] == group) & (pyramid["year"] == latest)]
+        counts = rows.set_index("tier").reindex(list(TIERS))["enterprises"].fillna(0)
+        figure = Figure(figsize=(6, 3))
+        axis = figure.subplots()
+        bars = axis.barh(list(reversed(TIERS)), list(reversed(counts.tolist())), color=_GREEN)
+        axis.bar_label(bars, fontsize=8)
+        place = result.town or "全市"
+        axis.set_title(f"梯次金字塔 tier pyramid · {place} · {(result.period or Period.year(result.year)).label_zh}")
+        axis.set_xlabel("企业数 enterprises")
+        figures["pyramid"] = figure
+
+        funnel = result.tables["funnel"]
+        figure = Figure(figsize=(6, 3))
+        axis = figure.subplots()
+        for from_tier, rows in funnel.groupby("from_tier", sort=False):
+            if rows["base"].sum() == 0:
+                continue
+            axis.plot(rows["year"], rows["conversion_rate"] * 100, marker="o", label=f"{from_tier}→")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2021.5
+        axis.set_title("晋级转化率 promotion rate (%) · 全市 city-wide")
+        axis.legend(fontsize=7)
+        figures["funnel"] = figure
+
+        targets = result.tables["targets"]
+        yearly = targets[(targets["status"] == "ok") & ~targets["target_period"].astype(str).str.contains("Q")] \
+            if len(targets) else targets
+        if len(yearly):
+            names = list(dict.fromkeys(yearly["indicator"]))
+            figure = Figure(figsize=(7, 0.9 + 0.32 * len(set(yearly["town"])) * max(1, len(names)) / 2))
+            axis = figure.subplots()
+            labels, values, colours = [], [], []
+            for name in names:
+                for row in yearly[yearly["indicator"] == name].itertuples(index=False):
+                    labels.append(f"{row.town} · {str(name).split(' / ')[0]}")
+                    values.append(min(row.completion, 2.0) * 100)
+                    colours.append(_RED if row.behind else _GREEN)
+            positions = np.arange(len(labels))[::-1]
+            axis.barh(positions, values, color=colours)
+            axis.set_yticks(positions, labels, fontsize=6)
+            elapsed = float(yearly["elapsed"].iloc[0]) * 100
+            axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 {elapsed:.0f}%")
+            axis.set_xlabel("完成率 completion (%)  红 red = 落后序时 behind schedule")
+            axis.set_title(f"目标完成 targets · {(result.period or Period.year(result.year)).label_zh}")
+            axis.legend(fontsize=7, loc="lower right")
+            figures["targets"] = figure
+
+        changes = result.tables.get("changes")
+        if changes is not None and len(changes):
+            counts = changes["change_type"].value_counts(sort=False)
+            figure = Figure(figsize=(6, 2.6))
+            axis = figure.subplots()
+            bars = axis.barh(list(reversed(counts.index.tolist())), list(reversed(counts.tolist())), color=_GREY)
+            axis.bar_label(bars, fontsize=8)
+            axis.set_title(f"较上期变化 since {result.compared_with.label_zh if result.compared_with else ''}")
+            figures["changes"] = figure
+    return figures
+
+
+def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
+    with mpl.rc_context(_RC):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
 
-def _charts(result: AnalysisResult) -> dict[str, str]:
-    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
-    plt.rcParams["svg.fonttype"] = "path"  # glyphs as paths: no font needed by the browser
-    plt.rcParams["axes.unicode_minus"] = False
-    pyramid = result.tables["pyramid"]
-    city = pyramid[(pyramid["dimension"] == "all") & (pyramid["year"] == pyramid["year"].max())]
-    figure, axis = plt.subplots(figsize=(6, 3))
-    counts = city.set_index("tier").reindex(list(TIERS))["enterprises"].fillna(0)
-    axis.barh(list(reversed(TIERS)), list(reversed(counts.tolist())), color="#3b7d4f")
-    axis.set_title(f"梯次金字塔 tier pyramid {int(pyramid['year'].max()) if len(pyramid) else ''}")
-    axis.set_xlabel("企业数 enterprises")
-    charts = {"pyramid": _svg(figure)}
-    funnel = result.tables["funnel"]
-    figure, axis = plt.subplots(figsize=(6, 3))
-    for from_tier, rows in funnel.groupby("from_tier", sort=False):
-        if rows["base"].sum() == 0:
-            continue
-        axis.plot(rows["year"], rows["conversion_rate"] * 100, marker="o", label=f"{from_tier}→")
-    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2021.5
-    axis.set_title("晋级转化率 promotion rate (%)")
-    axis.legend(fontsize=7)
-    charts["funnel"] = _svg(figure)
-    return charts
+def write_charts(result: AnalysisResult, directory: str | Path, dpi: int = 200) -> list[Path]:
+    """Every chart as a PNG on white (for slides): ``<directory>/<chart>.png``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, figure in chart_figures(result).items():
+        path = directory / f"{name}.png"
+        with mpl.rc_context(_RC):
+            figure.savefig(path, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the report's content, shared by HTML and DOCX
+# ---------------------------------------------------------------------------------------------------------
+def _fmt(value: Any, percent: bool = False) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if percent:
+        return f"{value * 100:.1f}%"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _signed(value: Any) -> str:
+    text = _fmt(value)
+    return f"+{text}" if text and not text.startswith("-") and float(value) > 0 else text
+
+
+def _content(result: AnalysisResult) -> dict[str, Any]:
+    tables = result.tables
+    ind = tables["indicators"]
+    place = result.town or ecosystem.ALL
+    ind = ind[ind["town"] == place] if result.town else ind[ind["town"] == ecosystem.ALL]
+    indicator_rows = [
+        {"action": r.action, "indicator": r.indicator, "unit": r.unit, "nodata": r.status == NO_DATA,
+         "value": "无数据 no data" if r.status == NO_DATA else _fmt(r.value), "mom": _signed(r.change),
+         "yoy": _signed(r.yoy_change), "ytd": _fmt(r.ytd), "input": r.input}
+        for r in ind.itertuples(index=False)
+    ]
+    targets = tables["targets"]
+    target_rows = [
+        {"town": r.town, "indicator": str(r.indicator or r.as_written).split(" / ")[0], "period": r.target_period,
+         "target": _fmt(r.target), "actual": _fmt(r.actual), "completion": _fmt(r.completion, True),
+         "elapsed": _fmt(r.elapsed, True), "gap": _fmt(r.gap), "rank": _fmt(r.rank), "behind": bool(r.behind),
+         "status": r.status, "mine": r.town == result.town}
+        for r in targets.itertuples(index=False)
+    ]
+    behind = targets[targets["behind"] & (targets["town"] != CITY)] if len(targets) else targets
+    ranking = tables["ranking"]
+    ranking_rows = [{"rank": _fmt(r.rank), "town": r.town, "mean": _fmt(r.mean_completion, True),
+                     "behind": int(r.behind), "mine": r.town == result.town} for r in ranking.itertuples(index=False)]
+    changes = tables.get("changes")
+    change_counts = [] if changes is None else list(changes["change_type"].value_counts(sort=False).items())
+    change_rows = [] if changes is None else [
+        {"change": r.change_type, "what": r.name or r.id, "town": r.town or "", "before": r.before or "",
+         "after": r.after or ""}
+        for r in changes[~changes["change_type"].str.startswith(("新增对接", "指标变化"))].head(40).itertuples(
+            index=False)]
+    readiness = tables["gap_readiness"]
+    ready = readiness[readiness["ready"]] if len(readiness) else readiness
+    summary = [
+        ("企业 enterprises", result.enterprises),
+        ("社群 communities" + ("(全市 city-wide)" if result.town else ""), len(tables["communities"])),
+        ("孤立创新企业 isolated innovators", len(tables["gap_isolated"])),
+        ("可申报高企 ready for 高新技术企业", int((ready["next_tier"] == TIERS[1]).sum()) if len(ready) else 0),
+        ("可申报专精特新 ready for 专精特新", int((ready["next_tier"] == TIERS[2]).sum()) if len(ready) else 0),
+        ("高企证书到期未续 lapsed high-tech certificates", len(tables["lapsed"])),
+        ("落后序时进度的目标 targets behind schedule", len(behind)),
+    ]
+    sections = []
+    for key, title, name_column in GAP_LISTS:
+        frame = tables[key]
+        if key == "gap_readiness":
+            frame = frame[frame["ready"]]
+        groups = []
+        for town, rows in frame.groupby("town", sort=True) if len(frame) else []:
+            head = rows.head(result.top)
+            groups.append({"town": town, "count": len(rows),
+                           "rows": [{"name": r[name_column], "reason": r["reason"]} for _, r in head.iterrows()]})
+        sections.append({"title": title, "total": len(frame), "groups": groups})
+    return {"summary": summary, "indicator_rows": indicator_rows, "target_rows": target_rows,
+            "ranking_rows": ranking_rows, "change_counts": change_counts, "change_rows": change_rows,
+            "gap_sections": sections, "behind": len(behind)}
 
 
 _TEMPLATE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>宜兴创新网络分析 innonet report {{ year }}</title>
-<style>body{font-family:"Noto Sans CJK SC",sans-serif;margin:2em;max-width:1100px}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px}
-th{background:#eef4ef}.nodata{color:#a33}.charts{display:flex;gap:1em;flex-wrap:wrap}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+body{font-family:"Noto Sans CJK SC",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:2px solid #2e7d4f;padding-bottom:.2em;margin-top:1.6em}
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:.6em 0}
+td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}th{background:#eef4ef;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.nodata{color:#a33}.behind{color:#c0392b;font-weight:bold}
+tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.charts svg{max-width:100%;height:auto}
+.note{color:#555;font-size:12px}.town{font-weight:bold}
+@media (max-width:640px){body{margin:.5em;padding:0 .4em}h1{font-size:1.25em}table{font-size:12px}
+ .charts{display:block}.wide{display:none}}
+@media print{@page{size:A4;margin:14mm}body{max-width:none;margin:0;font-size:11px}a{color:inherit;text-decoration:none}
+ h2{break-after:avoid}tr,.charts svg{break-inside:avoid}.scroll{overflow:visible}.noprint{display:none}
+ th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ tr.mine td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+</style></head>
 <body>
-<h1>宜兴创新网络月报 innovation-network report</h1>
-<p>截至 as of {{ year }}{% if town %} · 镇街 town: {{ town }}{% endif %} ·
-<a href="map.html">竹海地图 ecosystem map</a></p>
+<h1>{{ title }}</h1>
+<p>报告期 period: <b>{{ period }}</b> ({{ period_text }}; 数据截至 data to {{ period_end }}){% if town %} · 镇街 town: <b>{{ town }}</b>{% endif %}
+{% if compared %} · 对比 compared with: {{ compared }} ({{ compare_origin }}){% endif %}
+<span class="noprint"> · <a href="map.html">竹海地图 ecosystem map</a></span></p>
 <h2>概况 Summary</h2>
 <ul>{% for label, value in summary %}<li>{{ label }}: <b>{{ value }}</b></li>{% endfor %}</ul>
-<div class="charts">{{ charts.pyramid | safe }}{{ charts.funnel | safe }}</div>
-<h2>12项行动指标 Indicators ({{ year }})</h2>
-<table><tr><th>行动 action</th><th>指标 indicator</th><th>镇街 town</th><th>数值 value</th><th>变化 change</th>
-<th>数据来源 input</th></tr>
-{% for r in indicator_rows %}<tr><td>{{ r.action }}</td><td>{{ r.indicator }}</td><td>{{ r.town }}</td>
-<td{% if r.nodata %} class="nodata"{% endif %}>{{ r.value }}</td><td>{{ r.change }}</td><td>{{ r.input }}</td></tr>
-{% endfor %}</table>
-{% for title, first, rows in gap_sections %}<h2>{{ title }}</h2>
-{% if rows %}<table><tr><th>{{ first }}</th><th>原因 reason</th></tr>{% for r in rows %}<tr><td>{{ r.name }}</td><td>{{ r.reason }}</td></tr>{% endfor %}</table>
-{% else %}<p>无 none</p>{% endif %}{% endfor %}
+<div class="charts">{% for svg in charts %}{{ svg | safe }}{% endfor %}</div>
+<h2>目标完成情况 Targets (完成率 against 序时进度)</h2>
+{% if target_rows %}<p class="note">完成率 = 完成值 / 目标值; 序时进度 = share of the target's months gone; <span class="behind">红 red</span> = 落后序时进度 behind schedule ({{ behind }}).</p>
+<div class="scroll"><table><tr><th>镇街 town</th><th>指标 indicator</th><th>目标期 period</th><th>目标 target</th><th>完成 actual</th><th>完成率</th><th>序时进度</th><th>差距 gap</th><th>排名 rank</th></tr>
+{% for r in target_rows %}<tr{% if r.mine %} class="mine"{% endif %}><td>{{ r.town }}</td><td>{{ r.indicator }}</td><td>{{ r.period }}</td><td class="num">{{ r.target }}</td><td class="num">{{ r.actual }}</td>
+<td class="num{% if r.behind %} behind{% endif %}">{{ r.completion }}{% if r.status != 'ok' %} ({{ r.status }}){% endif %}</td><td class="num">{{ r.elapsed }}</td><td class="num">{{ r.gap }}</td><td class="num">{{ r.rank }}</td></tr>
+{% endfor %}</table></div>
+<h3>镇街综合排名 Town ranking{% if town %} (全市 city-wide){% endif %}</h3>
+<div class="scroll"><table><tr><th>排名 rank</th><th>镇街 town</th><th>平均完成率 mean completion</th><th>落后目标 behind</th></tr>
+{% for r in ranking_rows %}<tr{% if r.mine %} class="mine"{% endif %}><td class="num">{{ r.rank }}</td><td>{{ r.town }}</td><td class="num">{{ r.mean }}</td><td class="num">{{ r.behind }}</td></tr>{% endfor %}</table></div>
+{% else %}<p>未载入目标任务 no targets loaded (ingest the 目标任务分解 workbook).</p>{% endif %}
+{% if compared %}<h2>较上期变化 Since {{ compared }}</h2>
+<ul>{% for change, count in change_counts %}<li>{{ change }}: <b>{{ count }}</b></li>{% else %}<li>无变化 nothing changed</li>{% endfor %}</ul>
+{% if change_rows %}<div class="scroll"><table><tr><th>变化 change</th><th>企业/事项 what</th><th>镇街 town</th><th>上期 before</th><th>本期 after</th></tr>
+{% for r in change_rows %}<tr><td>{{ r.change }}</td><td>{{ r.what }}</td><td>{{ r.town }}</td><td>{{ r.before }}</td><td>{{ r.after }}</td></tr>{% endfor %}</table></div>{% endif %}{% endif %}
+<h2>12项行动指标 Indicators · {{ place }}</h2>
+<div class="scroll"><table><tr><th>行动</th><th>指标 indicator</th><th>本期 value</th><th>环比 vs previous</th><th>同比 vs last year</th><th>本年累计 YTD</th><th class="wide">数据来源 input</th></tr>
+{% for r in indicator_rows %}<tr><td>{{ r.action }}</td><td>{{ r.indicator }} ({{ r.unit }})</td>
+<td class="num{% if r.nodata %} nodata{% endif %}">{{ r.value }}</td><td class="num">{{ r.mom }}</td><td class="num">{{ r.yoy }}</td><td class="num">{{ r.ytd }}</td><td class="wide">{{ r.input }}</td></tr>
+{% endfor %}</table></div>
+{% for section in gap_sections %}<h2>{{ section.title }} ({{ section.total }})</h2>
+<p class="note">按优先序, 每镇前 {{ top }} 家; 完整名单见 analysis.xlsx / by priority, top {{ top }} per town; the full list is in the workbook.</p>
+{% for g in section.groups %}<p class="town">{{ g.town }} ({{ g.count }})</p><div class="scroll"><table>
+{% for r in g.rows %}<tr><td>{{ r.name }}</td><td>{{ r.reason }}</td></tr>{% endfor %}</table></div>
+{% else %}<p>无 none</p>{% endfor %}{% endfor %}
 </body></html>
 """
 
 
-def _fmt(value: float) -> str:
-    if np.isnan(value):
-        return ""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def write_report(result: AnalysisResult, path: str | Path, top: int = 10) -> Path:
-    """Write the self-contained ``report.html`` (summary, charts, indicator table, top gaps, link to map.html)."""
+def write_report(result: AnalysisResult, path: str | Path, top: int | None = None) -> Path:
+    """Write the self-contained ``report.html``: summary, charts, targets and rankings, changes since the last
+    report, the indicator table, the top gaps per town; print stylesheet and phone-width layout."""
     path = Path(path)
-    tables = result.tables
-    ind = tables["indicators"]
-    ind = ind[(ind["year"] == result.year) & (ind["town"].isin(["all", result.town or "all"]))]
-    indicator_rows = [
-        {
-            "action": r.action, "indicator": r.indicator, "town": r.town,
-            "value": "无数据 no data" if r.status == NO_DATA else f"{_fmt(r.value)} {r.unit}",
-            "change": _fmt(r.change), "input": r.input, "nodata": r.status == NO_DATA,
-        }
-        for r in ind.itertuples(index=False)
-    ]
-    summary = [
-        ("企业 enterprises", result.enterprises),
-        ("社群 communities", len(tables["communities"])),
-        ("孤立创新企业 isolated innovators", len(tables["gap_isolated"])),
-        ("可申报下一梯次 ready for next tier", int(tables["gap_readiness"]["ready"].sum())
-         if len(tables["gap_readiness"]) else 0),
-        ("高企证书到期未续 lapsed high-tech certificates", len(tables["lapsed"])),
-    ]
-    sections = []
-    for key, title, name_column in (
-        ("gap_isolated", "孤立创新企业 Isolated innovators", "name"),
-        ("gap_mismatch", "供需错配 Supply–demand mismatch", "industry"),
-        ("gap_towns", "镇街产学研覆盖 Towns without university reach", "town"),
-        ("gap_finance", "金融缺口 Finance gaps", "name"),
-        ("gap_readiness", "晋级准备 Promotion readiness", "name"),
-    ):
-        frame = tables[key].head(top)
-        sections.append((title, _header(name_column),
-                         [{"name": r[name_column], "reason": r["reason"]} for _, r in frame.iterrows()]))
+    if top is not None:
+        result.top = top
+    content = _content(result)
+    period = result.period or Period.year(result.year)
     environment = jinja2.Environment(autoescape=True)
     html = environment.from_string(_TEMPLATE).render(
-        year=result.year, town=result.town, summary=summary, charts=_charts(result),
-        indicator_rows=indicator_rows, gap_sections=sections,
+        title=result.title, period=str(period), period_text=period.label_zh, period_end=period.end.isoformat(),
+        town=result.town, place=result.town or "全市 city", top=result.top,
+        compared=result.compared_with.label_zh if result.compared_with else None,
+        compare_origin=result.compare_origin, charts=[_svg(f) for f in chart_figures(result).values()], **content,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_docx(result: AnalysisResult, path: str | Path, charts: list[Path] | None = None) -> Path:
+    """The report as a Word document (python-docx) for the bureau's 通报: the same sections as the HTML,
+    charts as pictures (``charts``: PNG files from :func:`write_charts`)."""
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    path = Path(path)
+    content = _content(result)
+    period = result.period or Period.year(result.year)
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "Noto Sans CJK SC"
+    style.font.size = Pt(10)
+    document.add_heading(result.title, level=0)
+    document.add_paragraph(f"报告期 {period.label_zh} (数据截至 {period.end.isoformat()})"
+                           + (f";对比 {result.compared_with.label_zh}" if result.compared_with else ""))
+    document.add_heading("概况 Summary", level=1)
+    for label, value in content["summary"]:
+        document.add_paragraph(f"{label}: {value}", style="List Bullet")
+    for chart in charts or []:
+        document.add_picture(str(chart), width=Cm(15))
+
+    def table(headers: list[str], rows: list[list[str]]) -> None:
+        grid = document.add_table(rows=1, cols=len(headers))
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, headers, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, text in zip(grid.add_row().cells, row, strict=True):
+                cell.text = str(text)
+
+    document.add_heading("目标完成情况 Targets", level=1)
+    if content["target_rows"]:
+        table(["镇街", "指标", "目标期", "目标", "完成", "完成率", "序时进度", "排名"],
+              [[r["town"], r["indicator"], r["period"], r["target"], r["actual"],
+                r["completion"] + (" 落后" if r["behind"] else ""), r["elapsed"], r["rank"]]
+               for r in content["target_rows"]])
+    else:
+        document.add_paragraph("未载入目标任务 no targets loaded")
+    if result.compared_with:
+        document.add_heading(f"较上期变化 Since {result.compared_with.label_zh}", level=1)
+        for change, count in content["change_counts"]:
+            document.add_paragraph(f"{change}: {count}", style="List Bullet")
+    document.add_heading("12项行动指标 Indicators", level=1)
+    table(["行动", "指标", "本期", "环比", "同比", "本年累计"],
+          [[str(r["action"]), f"{r['indicator']} ({r['unit']})", r["value"], r["mom"], r["yoy"], r["ytd"]]
+           for r in content["indicator_rows"]])
+    for section in content["gap_sections"]:
+        document.add_heading(f"{section['title']} ({section['total']})", level=1)
+        for group in section["groups"]:
+            document.add_paragraph(f"{group['town']} ({group['count']})", style="List Bullet")
+            for row in group["rows"]:
+                document.add_paragraph(f"{row['name']}: {row['reason']}", style="List Bullet 2")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
     return path

@@ -7,7 +7,8 @@ Examples
 --------
 >>> from graph import SQLiteStore
 >>> store = SQLiteStore(":memory:")
->>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "rd_spend": 50.0, "revenue": 1000.0}])
+>>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "rd_spend": 50.0, "revenue": 1000.0,
+...                                              "invention_patents": 2}])
 >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
 >>> table = what_if(store, pairings=[("e1", "u1")], year=2024)
 >>> row = table[table.measure.str.contains("isolated")].iloc[0]

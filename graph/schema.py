@@ -224,6 +224,7 @@ KINDS: dict[str, NodeKind] = {
             "platform_type": _p("str", "类型: 工程技术研究中心 / 企业技术中心 / 重点实验室 / 新型研发机构…"),
             "level": _p("str", "级别: 市级 / 无锡市级 / 省级 / 国家级"),
             "year": _p("int", "认定年份 / year recognised", "年"),
+            "date": _p("str", "认定日期 / date recognised (ISO 8601; YYYY-MM when only the month is known)"),
             "data_source": _SOURCE,
         },
     ),
@@ -236,6 +237,7 @@ KINDS: dict[str, NodeKind] = {
             "program": _p("str", "计划名称, e.g. 陶都之光 / programme"),
             "level": _p("str", "级别: 国家 / 省 / 无锡市 / 宜兴市"),
             "year": _p("int", "立项年份 / year started", "年"),
+            "date": _p("str", "立项日期 / date started (ISO 8601; YYYY-MM when only the month is known)"),
             "budget": _p("float", "经费 / budget", "万元"),
             "data_source": _SOURCE,
         },
@@ -265,6 +267,33 @@ KINDS: dict[str, NodeKind] = {
             "data_source": _SOURCE,
         },
     ),
+    "Target": NodeKind(
+        "Target",
+        "目标任务",
+        "One row of the bureau's 目标任务分解: a place's target for an indicator in a year or quarter",
+        {
+            "name": _NAME,
+            "town": _p("str", "镇街园区, 全市 for the city / town, or 全市", required=True),
+            "period": _p("str", "年度 2025 或季度 2025-Q3 / the year or quarter", required=True),
+            "indicator": _p("str", "指标 (名称或行动序号, as written) / indicator, as written", required=True),
+            "action": _p("int", "对应行动 1-12 / action number"),
+            "value": _p("float", "目标值 / target value", required=True),
+            "unit": _p("str", "计量单位 / unit"),
+            "data_source": _SOURCE,
+        },
+    ),
+    "AnalysisSnapshot": NodeKind(
+        "AnalysisSnapshot",
+        "分析快照",
+        "What one `innonet analyze` reported (period, town, key tables as JSON), kept for --compare",
+        {
+            "name": _NAME,
+            "period": _p("str", "报告期 / the period reported", required=True),
+            "town": _p("str", "镇街 (全市 for the city) / town", required=True),
+            "created": _p("str", "生成时间 / when it was written (ISO 8601)"),
+            "tables": _p("str", "JSON: tier rungs, lapsed certificates, ties, meetings, indicators, ranks"),
+        },
+    ),
     "Tier": NodeKind(
         "Tier",
         "梯次",
@@ -279,7 +308,8 @@ CONTEXT_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if not v.core
 _ORGS = ("Enterprise", "University", "Fund", "ServiceAgency")
 _YEAR = _p("int", "年份 / year", "年")
 _WEIGHT = _p("float", "权重 / weight")
-_COMMON_REL = {"year": _YEAR, "data_source": _SOURCE, "weight": _WEIGHT}
+_DATE = _p("str", "日期 / date (ISO 8601; YYYY-MM when only the month is known)")
+_COMMON_REL = {"year": _YEAR, "date": _DATE, "data_source": _SOURCE, "weight": _WEIGHT}
 
 
 def _rel(

@@ -111,7 +111,40 @@ FILE_NAMES: dict[str, str] = {
     "participations": "05_科技项目承担情况.xlsx",
     "relationships": "06_合作与服务关系.xlsx",
     "events": "07_产学研对接活动.xlsx",
+    "targets": "08_目标任务分解.xlsx",
 }
+
+#: Months (1-12) records fall in, with their weights: the bureau's batches (科小 in batches through the year,
+#: 高企 announced at the year's end, 专精特新 in spring and autumn, 小巨人 in summer).
+_MONTHS: dict[str, dict[int, float]] = {
+    "科技型中小企业": {3: 0.25, 5: 0.25, 7: 0.2, 9: 0.2, 11: 0.1},
+    "高新技术企业": {10: 0.2, 11: 0.4, 12: 0.4},
+    "专精特新": {3: 0.5, 9: 0.5},
+    "国家级小巨人": {7: 1.0},
+    "准独角兽": {6: 1.0},
+    "project": {4: 0.15, 5: 0.2, 6: 0.2, 7: 0.15, 9: 0.15, 10: 0.15},
+    "科技副总": {3: 0.7, 4: 0.3},
+    "科技镇长团": {7: 1.0},
+    "program": {6: 0.5, 12: 0.5},
+}
+
+
+def _month_dates(rng: np.random.Generator, years: Sequence[int], profile: str | None = None,
+                 style: str = "date") -> list[str]:
+    """One date per year in ``years``: the month drawn from ``_MONTHS[profile]`` (uniform when None).
+
+    ``style`` "date" gives ``2024-11-28``, "month" gives ``2024年11月`` (a month without a day, as many lists are).
+    """
+    n = len(years)
+    if profile is None:
+        months = rng.integers(1, 13, size=n)
+    else:
+        weights = _MONTHS[profile]
+        months = rng.choice(list(weights), size=n, p=np.asarray(list(weights.values())) / sum(weights.values()))
+    days = rng.integers(1, 29, size=n)
+    if style == "month":
+        return [f"{int(y)}年{int(m)}月" for y, m in zip(years, months, strict=True)]
+    return [f"{int(y)}-{int(m):02d}-{int(d):02d}" for y, m, d in zip(years, months, days, strict=True)]
 
 # ----------------------------------------------------------------------------------------------
 # Real context
@@ -1431,30 +1464,35 @@ def generate(out_dir: str | os.PathLike[str], scale: str = "city", seed: int = 2
     # tiers: the yearly 科技型中小企业 list in GB18030, the other tiers in an XLSX
     names = world.name
     sme_refs = _reference(rng, names, [None] * len(names), sme["firm"].to_numpy())
+    dates = np.random.default_rng([seed, 15])  # its own stream: the dates leave every other draw as it was
     pd.DataFrame({"序号": np.arange(1, len(sme) + 1), "企业名称": sme_refs, "认定类型": "科技型中小企业",
-                  "入库年份": sme["year"], "入库编号": sme["certificate"]}).to_csv(
+                  "入库年份": sme["year"], "入库编号": sme["certificate"],
+                  "入库日期": _month_dates(dates, sme["year"], "科技型中小企业", "month")}).to_csv(
         paths["tech_sme"], index=False, encoding="gb18030")
     other_tiers = other_tiers.sort_values(["tier", "year", "firm"], kind="stable")
     _write_excel(paths["tiers"], {"梯次认定": pd.DataFrame({
         "企业名称": _reference(rng, names, [None] * len(names), other_tiers["firm"].to_numpy()),
         "认定类型": other_tiers["tier"].to_numpy(), "认定年份": other_tiers["year"].to_numpy(),
+        "认定日期": [_month_dates(dates, [y], (lv if lv == "国家级小巨人" else t) if t != "科技上市企业" else None)[0]
+                 for t, y, lv in zip(other_tiers["tier"], other_tiers["year"], other_tiers["level"], strict=True)],
         "证书编号": other_tiers["certificate"].to_numpy(), "级别": other_tiers["level"].to_numpy(),
         "有效期至": other_tiers["valid_until"].to_numpy()})})
     steps.update()
 
-    _write_talents(paths["talents"], world, talents, dynamics["secondments"], rng)
+    _write_talents(paths["talents"], world, talents, dynamics["secondments"], rng, dates)
     steps.update()
-    _write_participations(paths["participations"], world, dynamics, valid_uscc, rng)
-    _write_relationships(paths["relationships"], world, funds, agencies, rels, valid_uscc, rng)
+    _write_participations(paths["participations"], world, dynamics, valid_uscc, rng, dates)
+    _write_relationships(paths["relationships"], world, funds, agencies, rels, valid_uscc, rng, dates)
     steps.update()
     _write_events(paths["events"], world, funds, agencies, dynamics, rng)
+    _write_targets(paths["targets"], world, sme, other_tiers, dates)
     steps.update()
     steps.close()
     return paths
 
 
 def _write_talents(path: Path, world: _World, talents: pd.DataFrame, secondments: pd.DataFrame,
-                   rng: np.random.Generator) -> None:
+                   rng: np.random.Generator, dates: np.random.Generator) -> None:
     n = len(talents)
     industries = list(INDUSTRIES)
     inst_names = [i[0] for i in world.inst]
@@ -1507,9 +1545,13 @@ def _write_talents(path: Path, world: _World, talents: pd.DataFrame, secondments
         "研究方向": ["、".join(k) for k in keywords],
         "人才计划": ["、".join(p) if p else None for p in programs],
         "入选年份": pd.Series([int(y) if y else None for y in program_year], dtype=object),
+        "入选日期": pd.Series([_month_dates(dates, [y], "program", "month")[0] if y else None for y in program_year],
+                          dtype=object),
         "选派企业": sec_firm,
         "选派类型": sec_role,
         "选派年份": pd.Series(sec_year, dtype=object),
+        "选派日期": pd.Series([_month_dates(dates, [y], r)[0] if y else None for y, r in zip(sec_year, sec_role,
+                                                                                         strict=True)], dtype=object),
     })
     del industries
     _write_excel(path, {"人才名单": frame})
@@ -1524,7 +1566,7 @@ def _org_reference(world: _World, kind: str, index: np.ndarray, valid_uscc: list
 
 
 def _write_participations(path: Path, world: _World, dynamics: dict[str, pd.DataFrame],
-                          valid_uscc: list[str | None], rng: np.random.Generator) -> None:
+                          valid_uscc: list[str | None], rng: np.random.Generator, dates: np.random.Generator) -> None:
     part = dynamics["participations"]
     projects = dynamics["projects"]
     orgs = np.empty(len(part), dtype=object)
@@ -1535,6 +1577,8 @@ def _write_participations(path: Path, world: _World, dynamics: dict[str, pd.Data
     frame = pd.DataFrame({
         "项目编号": proj["project_id"], "项目名称": proj["name"], "计划类别": proj["program"],
         "项目级别": proj["level"], "承担单位": orgs, "角色": part["role"].to_numpy(), "立项年份": proj["year"],
+        "立项日期": proj["project_id"].map(dict(zip(projects["project_id"], _month_dates(
+            dates, projects["year"], "project"), strict=True))).to_numpy(),
         "项目经费(万元)": proj["budget"],
     })
     _write_excel(path, {"项目承担": frame})
@@ -1542,7 +1586,7 @@ def _write_participations(path: Path, world: _World, dynamics: dict[str, pd.Data
 
 def _write_relationships(path: Path, world: _World, funds: pd.DataFrame, agencies: pd.DataFrame,
                          rels: dict[str, pd.DataFrame], valid_uscc: list[str | None],
-                         rng: np.random.Generator) -> None:
+                         rng: np.random.Generator, dates: np.random.Generator) -> None:
     inst_names = [i[0] for i in world.inst]
     # one record per pair and year; the year is the record's key (关系编号), so the history is kept
     inv = rels["invest"].drop_duplicates(["fund", "firm", "year"])
@@ -1553,20 +1597,21 @@ def _write_relationships(path: Path, world: _World, funds: pd.DataFrame, agencie
         "基金投资": pd.DataFrame({
             "起点": funds["name"].to_numpy()[inv["fund"].to_numpy()].tolist(),
             "终点": _reference(rng, world.name, valid_uscc, inv["firm"].to_numpy()),
-            "关系类型": "INVESTS_IN", "关系编号": inv["year"].astype(str), "年份": inv["year"], "金额(万元)": inv["amount"], "轮次": inv["round"]}),
+            "关系类型": "INVESTS_IN", "关系编号": inv["year"].astype(str), "年份": inv["year"], "日期": _month_dates(dates, inv["year"]), "金额(万元)": inv["amount"], "轮次": inv["round"]}),
         "机构服务": pd.DataFrame({
             "起点": agencies["name"].to_numpy()[srv["agency"].to_numpy()].tolist(),
             "终点": _reference(rng, world.name, valid_uscc, srv["firm"].to_numpy()),
-            "关系类型": "SERVES", "关系编号": srv["year"].astype(str), "年份": srv["year"], "服务类型": srv["service_type"]}),
+            "关系类型": "SERVES", "关系编号": srv["year"].astype(str), "年份": srv["year"], "日期": _month_dates(dates, srv["year"]), "服务类型": srv["service_type"]}),
         "结对挂钩": pd.DataFrame({
             "起点": [_DEPARTMENTS[d] for d in lia["department"]],
             "终点": _reference(rng, world.name, valid_uscc, lia["firm"].to_numpy()),
-            "关系类型": "LIAISES_WITH", "关系编号": lia["year"].astype(str), "年份": lia["year"], "挂钩方式": lia["scheme"]}),
+            "关系类型": "LIAISES_WITH", "关系编号": lia["year"].astype(str), "年份": lia["year"], "日期": _month_dates(dates, lia["year"], "科技副总"), "挂钩方式": lia["scheme"]}),
         "研发平台": pd.concat([
             pd.DataFrame({"起点": _reference(rng, world.name, valid_uscc, hp["firm"].to_numpy()),
-                          "终点": hp["platform"], "关系类型": "HAS_PLATFORM", "年份": hp["year"]}),
+                          "终点": hp["platform"], "关系类型": "HAS_PLATFORM", "年份": hp["year"],
+                          "日期": _month_dates(dates, hp["year"], "高新技术企业")}),
             pd.DataFrame({"起点": [inst_names[u] for u in cb["inst"]], "终点": cb["platform"],
-                          "关系类型": "CO_BUILDS", "年份": cb["year"]}),
+                          "关系类型": "CO_BUILDS", "年份": cb["year"], "日期": _month_dates(dates, cb["year"])}),
         ], ignore_index=True),
     }
     _write_excel(path, sheets)
@@ -1592,6 +1637,48 @@ def _write_events(path: Path, world: _World, funds: pd.DataFrame, agencies: pd.D
     frame.insert(4, "举办地", info["town"].to_numpy())
     del rng
     _write_excel(path, {"对接活动": frame})
+
+
+#: The targets the demo's 目标任务分解 sets, as the bureau's columns name them → tier and growth on last year.
+_TARGET_COLUMNS = (("科技型中小企业入库(家)", "科技型中小企业", 1.10), ("新认定高新技术企业(家)", "高新技术企业", 1.15),
+                   ("新增专精特新企业(家)", "专精特新", 1.20))
+
+
+def _write_targets(path: Path, world: _World, sme: pd.DataFrame, other_tiers: pd.DataFrame,
+                   dates: np.random.Generator, year: int = YEARS[-1]) -> None:
+    """The 目标任务分解 workbook as a bureau lays it out: a title row, a header, one row per town and a 全市 row;
+    the year's targets on one sheet and the quarters' (a cumulative share of the year) on another.
+
+    A town's target is last year's count raised by the city's growth goal, with some towns set a stretch.
+    """
+    records = pd.concat([sme[["firm", "tier", "year"]], other_tiers[["firm", "tier", "year"]]], ignore_index=True)
+    records = records[records["year"] == year - 1]
+    towns = [t for t, _ in TOWNS]
+    town_of = np.asarray(world.town, dtype=object)
+    stretch = 1 + 0.3 * dates.random(len(towns))
+    year_rows, quarter_rows = [], []
+    for position, town in enumerate(towns):
+        row: dict[str, Any] = {"序号": position + 1, "镇街": town}
+        for column, tier, growth in _TARGET_COLUMNS:
+            done = int(((records["tier"] == tier) & (town_of[records["firm"].to_numpy()] == town)).sum())
+            row[column] = int(np.ceil(done * growth * stretch[position])) if done else 0
+        year_rows.append(row)
+        for quarter, share in ((1, 0.15), (2, 0.4), (3, 0.7), (4, 1.0)):
+            quarter_rows.append({"镇街": town, "年度": year, "季度": f"第{'一二三四'[quarter - 1]}季度",
+                                 "指标": _TARGET_COLUMNS[1][0], "目标值": int(np.ceil(row[_TARGET_COLUMNS[1][0]]
+                                                                                      * share))})
+    total = {"序号": None, "镇街": "全市", **{c: int(sum(r[c] for r in year_rows)) for c, _, _ in _TARGET_COLUMNS}}
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        writer.book.set_properties({"author": "宜兴市科学技术局", "created": dt.datetime(2025, 1, 15, 9, 0, 0)})
+        for sheet, frame, title in (
+            (f"{year}年度目标", pd.DataFrame([*year_rows, total]),
+             f"{year}年度宜兴市创新型企业培育目标任务分解表"),
+            ("季度目标", pd.DataFrame(quarter_rows), f"{year}年分季度目标(高企,累计)"),
+        ):
+            frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
+            worksheet = writer.sheets[sheet]
+            worksheet.merge_range(0, 0, 0, len(frame.columns) - 1, title)
+            worksheet.write(1, 0, "单位:家  制表:市科技局")
 
 
 def load_demo(store: GraphStore, out_dir: str | os.PathLike[str], scale: str = "city", seed: int = 2023,

@@ -87,9 +87,11 @@ _TALENT_FIELDS: dict[str, list[str]] = {
     "keywords": ["研究方向", "技术专长", "专长", "关键词", "keywords"],
     "programs": ["人才计划", "入选计划", "入选人才计划", "programs"],
     "program_year": ["入选年份", "program_year"],
+    "program_date": ["入选日期", "入选时间", "program_date"],
     "seconded_to": ["选派企业", "挂职企业", "服务企业", "挂职单位", "seconded_to"],
     "secondment_role": ["选派类型", "挂职类型", "挂职职务", "secondment_role"],
     "secondment_year": ["选派年份", "挂职年份", "secondment_year"],
+    "secondment_date": ["选派日期", "选派时间", "挂职时间", "secondment_date"],
     "email": ["电子邮箱", "邮箱", "email"],
     "phone": ["联系电话", "电话", "手机", "phone"],
 }
@@ -103,6 +105,7 @@ _TIER_FIELDS: dict[str, list[str]] = {
     "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "tier": ["梯次", "认定类型", "资质类型", "培育梯次", "tier"],
     "year": ["认定年份", "年份", "入库年份", "year"],
+    "date": ["认定日期", "发证日期", "批次时间", "认定时间", "入库日期", "入库时间", "认定批次", "date"],
     "certificate": ["证书编号", "证书号", "入库编号", "certificate"],
     "level": ["级别", "认定级别", "level"],
     "valid_until": ["有效期至", "有效期", "valid_until"],
@@ -113,6 +116,7 @@ _REL_FIELDS: dict[str, list[str]] = {
     "target": ["终点", "目标主体", "合作方", "乙方", "target"],
     "type": ["关系类型", "关系", "type"],
     "year": ["年份", "合作年份", "year"],
+    "date": ["日期", "合作日期", "投资日期", "服务日期", "签约日期", "挂钩日期", "认定日期", "date"],
     "key": ["关系编号", "key"],
     "amount": ["金额(万元)", "投资金额(万元)", "投资金额", "金额", "amount"],
     "service_type": ["服务类型", "service_type"],
@@ -132,6 +136,7 @@ _PARTICIPATION_FIELDS: dict[str, list[str]] = {
     "organisation_uscc": ["统一社会信用代码", "社会信用代码", "信用代码", "uscc", "organisation_uscc"],
     "role": ["角色", "承担方式", "role"],
     "year": ["立项年份", "年份", "year"],
+    "date": ["立项日期", "立项时间", "date"],
     "budget": ["项目经费(万元)", "经费(万元)", "项目经费", "budget"],
 }
 
@@ -148,6 +153,19 @@ _EVENT_FIELDS: dict[str, list[str]] = {
     "outcome": ["对接结果", "结果", "outcome"],
 }
 
+# the bureau's 目标任务分解: long (one row per place and indicator) or wide (one column per indicator)
+_TARGET_FIELDS: dict[str, list[str]] = {
+    "place": ["镇街", "镇(街道)", "镇街园区", "镇(街道、园区)", "所属镇(街道、园区)", "板块", "地区", "责任单位",
+              "place", "town"],
+    "period": ["年度", "考核年度", "目标年度", "期间", "period"],
+    "quarter": ["季度", "quarter"],
+    "indicator": ["指标", "指标名称", "考核指标", "目标任务", "任务名称", "indicator"],
+    "action": ["行动", "行动序号", "对应行动", "action"],
+    "target": ["目标值", "目标", "目标数", "任务数", "年度目标", "target"],
+    "unit": ["计量单位", "unit"],
+    "seq": ["序号"],
+}
+
 #: table name → {field: [aliases]}
 TABLES: dict[str, dict[str, list[str]]] = {
     "organisations": _ORG_FIELDS,
@@ -156,6 +174,7 @@ TABLES: dict[str, dict[str, list[str]]] = {
     "relationships": _REL_FIELDS,
     "participations": _PARTICIPATION_FIELDS,
     "events": _EVENT_FIELDS,
+    "targets": _TARGET_FIELDS,
 }
 
 #: fields a row of each table must carry
@@ -166,6 +185,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "relationships": ("source", "target", "type"),
     "participations": ("project_id", "organisation", "year"),
     "events": ("event_id", "organisation"),
+    "targets": ("place",),
 }
 
 #: words met in a ``kind`` column → node kind
@@ -187,7 +207,8 @@ KIND_ALIASES: dict[str, str] = {
 }
 
 #: the order tables are loaded in: organisations first, so later tables can name them
-TABLE_ORDER: tuple[str, ...] = ("organisations", "talents", "tiers", "participations", "relationships", "events")
+TABLE_ORDER: tuple[str, ...] = ("organisations", "talents", "tiers", "participations", "relationships", "events",
+                                "targets")
 
 
 def normalise_header(header: object) -> str:
@@ -247,6 +268,8 @@ def detect_table(fields: list[str]) -> str | None:
     present = set(fields)
     if "organisation_uscc" in present:  # a USCC column identifies the organisation as well as a name
         present.add("organisation")
+    if "date" in present:  # a date (认定日期, 立项日期) says the year too
+        present.add("year")
     for order, table in enumerate(TABLE_ORDER):
         if not set(REQUIRED[table]) <= present:
             continue

@@ -52,6 +52,7 @@ import logging
 import math
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -75,6 +76,7 @@ from graph.schema import (
 from graph.store import GraphStore
 from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_table, field_for_header, known_field
 from ingest.normalise import (
+    _year_month,
     clean_name,
     clean_text,
     date_note,
@@ -566,6 +568,45 @@ def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = cle
     return value
 
 
+_BARE_YEAR = re.compile(r"\d{4}\s*(年度?)?")
+_MONTH_ONLY = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?")
+
+
+def parse_when(value: Any) -> str | None:
+    """The date a record happened, as precise as the cell is: ``YYYY-MM-DD``, ``YYYY-MM`` for a month without
+    a day (2023年5月, 2023-05, 2023.5), None for a bare year (a year is not January: the ``year`` column says it).
+
+    >>> parse_when("2023年5月"), parse_when("2023-05-17"), parse_when(2023), parse_when("2023年度")
+    ('2023-05', '2023-05-17', None, None)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+            and 1900 <= value <= 2100:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else None
+    if text is not None:
+        if _BARE_YEAR.fullmatch(text):
+            return None
+        month = _MONTH_ONLY.fullmatch(text)
+        if month and 1 <= int(month.group(2)) <= 12:
+            return f"{int(month.group(1))}-{int(month.group(2)):02d}"
+    elif isinstance(value, float) and 1000 <= value < 10000:  # 2023.5 typed into Excel: a number
+        year, month, ambiguous = _year_month(value, value)
+        return None if ambiguous else f"{year}-{month:02d}"  # 2019.1: January or October? the year only
+    return parse_date(value)
+
+
+def _year_or_date(row: dict[str, Any], year_field: str = "year", date_field: str = "date"
+                  ) -> tuple[int | None, str | None]:
+    """(year, date) of a row: the year column, else the date's year."""
+    date = _get(row, date_field, parse_when)
+    year = _get(row, year_field, _parse_year_plausible)
+    if year is None and date is not None:
+        year = _parse_year_plausible(int(date[:4]))
+    return year, date
+
+
 def _non_negative(value: float | None, name: str) -> None:
     if value is not None and value < 0:
         raise _Reject(name, value, f"{name} {value} is negative")
@@ -817,7 +858,8 @@ def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool
         valid_until = tier["year"] + HIGH_TECH_CERTIFICATE_YEARS
     stage.tier_touched.add(enterprise_id)
     return stage.rel("REACHED_TIER", enterprise_id, target, str(tier["year"]),
-                     {"year": tier["year"], "level": tier.get("level"), "certificate": tier.get("certificate"),
+                     {"year": tier["year"], "date": tier.get("date"), "level": tier.get("level"),
+                      "certificate": tier.get("certificate"),
                       "valid_until": valid_until})
 
 
@@ -845,8 +887,8 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     name = _required(row, "name", clean_name)
     affiliation = _get(row, "affiliation", clean_name)
     programs = _get(row, "programs", parse_list) or []
-    program_year = _get(row, "program_year", parse_year)
-    secondment_year = _get(row, "secondment_year", parse_year)
+    program_year, program_date = _year_or_date(row, "program_year", "program_date")
+    secondment_year, secondment_date = _year_or_date(row, "secondment_year", "secondment_date")
     props = {"name": name, "affiliation": affiliation, "field": _get(row, "field"), "title": _get(row, "title"),
              "keywords": _get(row, "keywords", parse_list), "programs": programs or None,
              "email": _get(row, "email"), "phone": _get(row, "phone"), "data_source": sheet.label}
@@ -881,9 +923,10 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
         stage.rel("AFFILIATED_WITH", talent_id, affiliation_id)
     for program in programs:
         program_id = stage.context("Program", program)
-        stage.rel("IN_PROGRAM", talent_id, program_id, "", {"year": program_year})
+        stage.rel("IN_PROGRAM", talent_id, program_id, "", {"year": program_year, "date": program_date})
     if seconded is not None:
-        stage.rel("SECONDED_TO", talent_id, seconded[0], "", {"role": seconded[1], "year": secondment_year})
+        stage.rel("SECONDED_TO", talent_id, seconded[0], "", {"role": seconded[1], "year": secondment_year,
+                                                               "date": secondment_date})
     if duplicate:
         return "merged", (talent_id, "duplicate", name)
     return "written", None
@@ -896,11 +939,13 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
         _canonical_tier(tier_text)
     except SchemaError as exc:
         raise _Reject("tier", tier_text, str(exc)) from None
-    year = _required(row, "year", _parse_year_plausible)
+    year, date = _year_or_date(row)
+    if year is None:
+        raise _Reject("year", None, "认定年份缺失 / year is required and missing (认定年份 or 认定日期)")
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
     new = _stage_tier(stage, enterprise_id, {
         "tier": tier_text, "year": year, "level": _get(row, "level"), "certificate": _get(row, "certificate"),
-        "valid_until": _get(row, "valid_until", parse_year)})
+        "valid_until": _get(row, "valid_until", parse_year), "date": date})
     if not new:
         return "merged", (enterprise_id, "duplicate", clean_text(row.get("organisation")))
     return "written", None
@@ -909,7 +954,9 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
 def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
                    ) -> tuple[str, Any]:
     project = _required(row, "project_id")
-    year = _required(row, "year", parse_year)
+    year, date = _year_or_date(row)
+    if year is None:
+        raise _Reject("year", None, "year is required and missing (立项年份 or 立项日期)")
     budget = _get(row, "budget", _amount_in(sheet.units.get("budget", "万元")))
     _non_negative(budget, "budget")
     org_id = _resolve(stage, row, "organisation", ORG_KINDS, "organisation_uscc")
@@ -922,11 +969,14 @@ def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: in
     props = {"name": _get(row, "project_name", clean_name) or stored.get("name") or project,
              "program": _get(row, "program"), "level": _get(row, "project_level"), "budget": budget,
              "year": min(year, stored_year) if isinstance(stored_year, int) else year, "data_source": sheet.label}
+    if date is not None and (not isinstance(stored_year, int) or year <= stored_year):
+        props["date"] = date
     if stored.get("name") and _get(row, "project_name", clean_name) is None:
         props.pop("name")
     stage.node(project_id, "Project", props)
     stage.projects_touched.add(project_id)
-    new = stage.rel("PARTICIPATES_IN", org_id, project_id, "", {"role": _get(row, "role"), "year": year})
+    new = stage.rel("PARTICIPATES_IN", org_id, project_id, "", {"role": _get(row, "role"), "year": year,
+                                                                 "date": date})
     if not new:
         return "merged", (org_id, "duplicate", clean_text(row.get("organisation")))
     return "written", None
@@ -935,7 +985,7 @@ def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: in
 _REL_TYPES = {**{t.lower(): t for t in RELATIONSHIP_TYPES}, **{r.label_zh: t for t, r in RELATIONSHIP_TYPES.items()}}
 _REL_PARSERS: dict[str, Callable[[Any], Any]] = {"amount": parse_amount, "weight": parse_float, "year": parse_year,
                                                  "last_year": parse_year, "end_year": parse_year,
-                                                 "valid_until": parse_year}
+                                                 "valid_until": parse_year, "date": parse_when}
 
 
 def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
@@ -957,6 +1007,8 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         elif column in spec.properties:
             props[column] = _get(row, column, _REL_PARSERS.get(column, clean_text))
     _non_negative(props.get("amount"), "amount")
+    if props.get("year") is None and props.get("date"):
+        props["year"] = int(props["date"][:4])
     key = _get(row, "key") or ""
     if type_ == "REACHED_TIER":
         raise _Reject("type", type_text, "load tiers with the tiers table (organisation, tier, year)")
@@ -968,8 +1020,7 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
 def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
-    date = _get(row, "date", parse_date)
-    year = _get(row, "year", parse_year) or (int(date[:4]) if date else None)
+    year, date = _year_or_date(row)
     town = _get(row, "town", clean_name)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)
@@ -995,14 +1046,77 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
     if partner is not None:
         new = stage.rel("ATTENDED", partner, event_id) or new
         new = stage.rel("MET", attendee, partner, event, {"event": event_id, "outcome": outcome or "none",
-                                                           "year": year}) or new
+                                                           "year": year, "date": date}) or new
     if not new:
         return "merged", (attendee, "duplicate", clean_text(row.get("organisation")))
     return "written", None
 
 
+_CITY_WORDS = ("全市", "合计", "总计", "宜兴市", "全市合计", "市本级", "city", "all")
+_QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PERIOD_TEXT = re.compile(r"(20\d\d)\s*(?:年|年度)?\s*(?:[-/ ]?\s*(?:第?\s*([1-4一二三四])\s*季度?|[Qq]([1-4])))?")
+
+
+def _target_period(row: dict[str, Any], sheet: _Sheet) -> str:
+    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度, else from the sheet or file name (2025年度目标…)."""
+    text = clean_text(row.get("period")) if not is_blank(row.get("period")) else None
+    if text is None:
+        for where in (sheet.raw.sheet, os.path.basename(sheet.raw.path)):
+            if re.search(r"20\d\d", where or ""):
+                text = where
+                break
+    if text is None:
+        raise _Reject("period", None, "the target's year is missing: add a 年度 column (2025 or 2025-Q3) "
+                                      "or name the sheet after the year (2025年度目标任务)")
+    match = _PERIOD_TEXT.search(unicodedata.normalize("NFKC", str(text)))
+    if match is None:
+        raise _Reject("period", text, f"{text!r} is not a year or quarter; write 2025 or 2025-Q3")
+    quarter = match.group(2) or match.group(3)
+    raw_quarter = row.get("quarter")
+    if not is_blank(raw_quarter):
+        words = re.sub(r"[第季度Qq\s]", "", unicodedata.normalize("NFKC", str(raw_quarter)))
+        if words in ("全年", "年度", ""):
+            quarter = None
+        elif words.rstrip(".0") in _QUARTER_WORDS:
+            quarter = words.rstrip(".0")
+        else:
+            raise _Reject("quarter", raw_quarter, f"{raw_quarter!r} is not a quarter; write 1-4 or 第三季度")
+    return match.group(1) + (f"-Q{_QUARTER_WORDS[quarter]}" if quarter else "")
+
+
+def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
+            ) -> tuple[str, Any]:
+    place = _get(row, "place", clean_name) or "全市"
+    place = "全市" if place in _CITY_WORDS else place
+    period = _target_period(row, sheet)
+    if "indicator" in row:  # long layout: one row per place and indicator
+        cells = [(_required(row, "indicator"), row.get("target"))]
+    else:  # wide layout: one column per indicator (a 合计 column or blank cell is no target)
+        cells = [(column.removeprefix("indicator:"), value) for column, value in row.items()
+                 if column.startswith("indicator:") and not is_blank(value)]
+    written = 0
+    for indicator, raw in cells:
+        try:
+            value = parse_float(raw)
+        except (TypeError, ValueError):
+            raise _Reject("target", raw, f"target {raw!r} for {indicator!r} is not a number") from None
+        if value is None:
+            raise _Reject("target", raw, f"the target for {indicator!r} is missing")
+        action = _get(row, "action", parse_int)
+        target_id = f"target:{place}:{period}:{indicator}"
+        stage.node(target_id, "Target", {"name": f"{place} {period} {indicator}", "town": place, "period": period,
+                                         "indicator": indicator, "action": action, "value": value,
+                                         "unit": _get(row, "unit"), "data_source": sheet.label})
+        if place != "全市":
+            stage.context("Town", place)
+        written += 1
+    if not written:
+        raise _Reject("target", None, "the row holds no target value")
+    return "written", None
+
+
 _HANDLERS = {"organisations": _organisation, "talents": _talent, "tiers": _tier, "participations": _participation,
-             "relationships": _relationship, "events": _event}
+             "relationships": _relationship, "events": _event, "targets": _target}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1162,13 +1276,19 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
             ignored.append(f"{column} (序号/row numbers)")
     missing = [f for f in REQUIRED[table] if f not in renames.values()
-               and not (f == "organisation" and "organisation_uscc" in renames.values())]
+               and not (f == "organisation" and "organisation_uscc" in renames.values())
+               and not (f == "year" and "date" in renames.values())]
     if missing:
         where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
         aliases = "; ".join(f"{f}: {', '.join(TABLES[table][f][:4])}" for f in missing)
         raise IngestError(f"{where} 缺少必需列 / is read as the {table} table but has no column for "
                           f"{', '.join(missing)} ({aliases}); rename the header, or map it with --mapping FILE "
                           f"(JSON {{\"your header\": \"{missing[0]}\"}}) or pass --table")
+    if table == "targets" and "indicator" not in renames.values():  # wide: one column per indicator
+        for column in [c for c in ignored if not (c in mapping and not mapping[c])]:
+            if not re.fullmatch(r"column\d+|合计|总计|备注|说明", column.strip()):
+                renames[column] = f"indicator:{column.strip()}"
+                ignored.remove(column)
     frame = raw.frame[list(renames)].rename(columns=renames)
     units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
     return _Sheet(raw, table, frame, ignored, units)

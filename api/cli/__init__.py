@@ -22,7 +22,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: command name → (module under ``api.cli``, attribute, one-line help shown by ``innonet --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "analyze": ("analyze", "analyze",
-        "Ecosystem, gaps and the 12-action indicators: analysis.xlsx + report.html + map.html (分析月报)."),
+        "Indicators, targets, changes since the last report and gap lists for a period (月报 / 季评)."),
     "demo": ("demo", "demo",
         "Generate a realistic Yixing demo ecosystem and ingest it (演示数据)."),
     "evaluate": ("pairing", "evaluate",

@@ -1,4 +1,4 @@
-"""``innonet analyze``: the monthly analysis workbook and report."""
+"""``innonet analyze``: the 月报 / 季评 — workbook, report (HTML, Word, PDF) and charts for one period."""
 
 from __future__ import annotations
 
@@ -13,29 +13,80 @@ COMMANDS: list[click.Command] = []
 
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default="analysis", show_default=True,
-              help="Directory for analysis.xlsx and report.html.")
-@click.option("--year", type=int, help="Analyse the network as it stood at the end of this year.")
-@click.option("--town", help="Only this town's rows (indicators keep the city-wide rows).")
+              help="Directory for analysis.xlsx, report.html / .docx / .pdf and charts/*.png.")
+@click.option("--period", help="The month (2025-11), quarter (2025-Q3) or year (2025) reported.")
+@click.option("--year", type=int, help="Report the whole year (the same as --period YEAR).")
+@click.option("--town", help="The town's report: its own figures, charts and sheets; city-wide tables are labelled.")
+@click.option("--compare", "compare", is_flag=False, flag_value="previous", default=None,
+              help="List what changed since a period (alone: the previous period; or e.g. --compare 2025-Q2).")
+@click.option("--top", type=int, default=5, show_default=True, help="Rows per town of each gap list in the report.")
+@click.option("--pdf/--no-pdf", "with_pdf", default=True, show_default=True,
+              help="Also print report.pdf with headless Chromium.")
 @click.option("--map/--no-map", "with_map", default=True, show_default=True,
               help="Also write map.html, the ecosystem map report.html links to.")
-def analyze(out: str, year: int | None, town: str | None, with_map: bool) -> None:
-    """Ecosystem, gaps and the 12-action indicators: analysis.xlsx + report.html + map.html (分析月报)."""
-    with store_from_settings() as store:
-        run_and_write(store, Path(out), year=year, town=town, with_map=with_map)
+def analyze(out: str, period: str | None, year: int | None, town: str | None, compare: str | None, top: int,
+            with_pdf: bool, with_map: bool) -> None:
+    """Indicators, targets, changes since the last report and gap lists for a period (月报 / 季评).
+
+    Writes analysis.xlsx, report.html, report.docx, report.pdf, charts/*.png and map.html; keeps the
+    report's summary in the store so that the next --compare can say what changed.
+    """
+    from graph.errors import SchemaError
+
+    try:
+        with store_from_settings() as store:
+            run_and_write(store, Path(out), year=year, town=town, with_map=with_map, period=period,
+                          compare=compare, top=top, with_pdf=with_pdf)
+    except SchemaError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def write_pdf(html: Path, pdf: Path) -> Path:
+    """Print ``html`` to ``pdf`` (A4, its print stylesheet) with the system Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from api.poster import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route, request: route.continue_() if request.url.startswith("file:")
+                       else route.abort())
+            page.goto(html.resolve().as_uri())
+            page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+        finally:
+            browser.close()
+    return pdf
 
 
 def run_and_write(store, directory: Path, *, year: int | None = None, town: str | None = None,
-                  with_map: bool = True) -> None:
-    """Run the analysis on ``store`` and write analysis.xlsx, report.html and (optionally) map.html into ``directory``.
+                  with_map: bool = True, period: str | None = None, compare: str | None = None, top: int = 5,
+                  with_pdf: bool = False) -> None:
+    """Run the analysis on ``store`` and write its files into ``directory``.
 
     ``innonet analyze`` and ``innonet demo`` both call this.
     """
-    from analysis.report import run_analysis, write_report, write_workbook
+    from analysis.report import run_analysis, write_charts, write_docx, write_report, write_workbook
 
-    result = run_analysis(store, year=year, town=town)
+    compare_to = True if compare == "previous" else compare
+    result = run_analysis(store, year=year, town=town, period=period, compare=compare_to, top=top)
     click.echo(f"wrote {write_workbook(result, directory / 'analysis.xlsx')}")
-    click.echo(f"wrote {write_report(result, directory / 'report.html')}")
-    click.echo(f"as of {result.year}; compute {sum(result.timings.values()):.2f} s")
+    html = write_report(result, directory / "report.html")
+    click.echo(f"wrote {html}")
+    charts = write_charts(result, directory / "charts")
+    click.echo(f"wrote {len(charts)} charts in {directory / 'charts'}")
+    click.echo(f"wrote {write_docx(result, directory / 'report.docx', charts)}")
+    if with_pdf:
+        try:
+            click.echo(f"wrote {write_pdf(html, directory / 'report.pdf')}")
+        except Exception as exc:  # no Chromium: the other files stand
+            click.echo(f"report.pdf not written: {str(exc).splitlines()[0]}", err=True)
+    if result.compared_with is not None:
+        click.echo(f"compared with {result.compared_with} ({result.compare_origin}): "
+                   f"{len(result.tables['changes'])} changes")
+    click.echo(f"{result.title}: data to {result.period.end if result.period else result.year}; "
+               f"compute {sum(result.timings.values()):.2f} s")
     if with_map:
         from api.render.maps import render_map
 

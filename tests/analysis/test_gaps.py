@@ -44,5 +44,22 @@ def test_service_and_finance(eco_store) -> None:
 def test_promotion_readiness(eco_store) -> None:
     table = gaps.promotion_readiness(eco_store).set_index("enterprise_id")
     assert bool(table.loc["e5", "ready"]) and table.loc["e5", "next_tier"] == "高新技术企业"
-    assert not table.loc["e3", "ready"] and "研发强度" in table.loc["e3", "lacks"]
     assert "e4" not in table.index  # lacks more than one criterion
+    assert "e3" not in table.index  # 专精特新: R&D intensity 2 % and one invention patent (MIIT asks 3 % and I类 IP)
+    wider = gaps.promotion_readiness(eco_store, max_missing=2).set_index("enterprise_id")
+    assert not wider.loc["e3", "ready"] and "研发强度" in wider.loc["e3", "lacks"] and "发明专利" in wider.loc["e3", "lacks"]
+    assert wider["priority"].tolist() == list(range(1, len(wider) + 1))
+    assert bool(wider["ready"].iloc[0])  # ready firms first, by priority
+
+
+def test_listed_firm_is_no_finance_gap(eco_store) -> None:
+    assert "e1" in gaps.finance_gaps(eco_store)["enterprise_id"].tolist()
+    eco_store.upsert_relationships("REACHED_TIER", [{"source": "e1", "target": "tier:科技上市企业", "key": "2023",
+                                                      "year": 2023}])
+    assert "e1" not in gaps.finance_gaps(eco_store)["enterprise_id"].tolist()
+
+
+def test_isolated_needs_two_signals(eco_store) -> None:
+    # e5: R&D intensity 5.5 % and one invention patent (two signals); a single signal is not enough
+    assert "e5" in gaps.isolated_innovators(eco_store)["enterprise_id"].tolist()
+    assert "e5" not in gaps.isolated_innovators(eco_store, min_signals=3)["enterprise_id"].tolist()

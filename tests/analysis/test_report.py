@@ -24,8 +24,12 @@ def test_workbook_and_report(eco_store, tmp_path) -> None:
     assert any("指标" in name for name in book.sheetnames)
     assert sum("缺口" in name for name in book.sheetnames) >= 5
     sheet = book[next(n for n in book.sheetnames if "指标" in n)]
-    assert sheet["A1"].value.startswith("行动") and sheet.freeze_panes == "A2"
-    assert "无数据 no data" in {c.value for c in sheet["F"]}
+    assert sheet["A1"].value.startswith("行动") and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    headers = [c.value for c in sheet[1]]
+    value, status = headers.index("数值 value") + 1, headers.index("状态 status") + 1
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert all(r[value - 1] is None for r in rows if r[status - 1] == "no data")  # no text in the number column
+    assert all(isinstance(r[value - 1], (int, float)) for r in rows if r[status - 1] == "ok")
     html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
     assert 'href="map.html"' in html and "<svg" in html
@@ -62,3 +66,58 @@ def test_summary_counts_every_enterprise_not_the_cut_centrality_table(eco_store,
     assert re.search(r"企业 enterprises: <b>6</b>", html)
     assert run_analysis(eco_store, town="官林镇").enterprises == 2
     assert set(result.cpu_timings) == set(result.timings) and "enterprises" in result.timings
+
+
+def test_formulas_neutralised_numbers_formatted(eco_store, tmp_path) -> None:
+    eco_store.upsert_nodes("Enterprise", [{"id": "e8", "name": "=HYPERLINK(1)", "town": "官林镇", "revenue": 9000.0,
+                                           "rd_spend": 900.0, "patents": 9, "invention_patents": 3}])
+    result = run_analysis(eco_store)
+    book = load_workbook(write_workbook(result, tmp_path / "analysis.xlsx"))
+    sheet = book[next(n for n in book.sheetnames if "孤立" in n)]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert "'=HYPERLINK(1)" in {c.value for c in cells} and not any(c.data_type == "f" for c in cells)
+    rd = [c for c in cells if c.column == [h.value for h in sheet[1]].index("研发强度% rd_intensity") + 1]
+    assert rd and all(isinstance(c.value, (int, float)) and c.number_format in ("#,##0", "#,##0.00") for c in rd)
+
+
+def test_period_report_title_and_compare(eco_store, tmp_path) -> None:
+    first = run_analysis(eco_store, period="2022")
+    assert first.title == "宜兴创新网络年度报告 2022年度" and eco_store.nodes("AnalysisSnapshot")["id"].tolist() == [
+        "snapshot:2022:全市"]
+    result = run_analysis(eco_store, period="2023", compare=True)
+    assert result.compare_origin == "kept report"
+    changes = result.tables["changes"]
+    promoted = changes[changes["change_type"] == "晋级 promoted"]
+    assert set(promoted["id"]) == {"e6"}  # 高企 (2020) → 专精特新 (2023)
+    html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<title>宜兴创新网络年度报告 2023年度</title>" in html and "@media print" in html and "max-width:640px" in html
+    quarter = run_analysis(eco_store, period="2023-Q3", keep=False)
+    assert quarter.title.endswith("2023年第三季度") and str(quarter.period.end) == "2023-09-30"
+
+
+def test_town_report_is_the_towns(eco_store, tmp_path) -> None:
+    result = run_analysis(eco_store, town="丁蜀镇")
+    tables = result.tables
+    for key in ("gap_isolated", "gap_finance", "gap_readiness", "lapsed", "gap_constraint", "measures", "brokers"):
+        assert set(tables[key]["town"].dropna()) <= {"丁蜀镇"}, key
+    assert set(tables["indicators"]["town"]) == {"all", "丁蜀镇"}
+    pyramid = tables["pyramid"]
+    assert set(pyramid["group"]) == {"all", "丁蜀镇"} and pyramid["highlight"].any()
+    assert (tables["communities"]["scope"] == "全市 city-wide").all()
+    towns = tables["gap_towns"]
+    assert towns.loc[towns["highlight"], "town"].tolist() == ["丁蜀镇"]
+    assert result.enterprises == 2 and result.title.endswith("· 丁蜀镇")
+
+
+def test_docx_and_png(eco_store, tmp_path) -> None:
+    from docx import Document
+
+    from analysis.report import write_charts, write_docx
+
+    result = run_analysis(eco_store, period="2023", compare="2022")
+    charts = write_charts(result, tmp_path / "charts")
+    assert {p.name for p in charts} >= {"pyramid.png", "funnel.png", "changes.png"}
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in charts)
+    document = Document(str(write_docx(result, tmp_path / "report.docx", charts)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert result.title in text and "较上期变化" in text and len(document.inline_shapes) == len(charts)

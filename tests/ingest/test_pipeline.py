@@ -242,7 +242,7 @@ def test_events_and_outcomes(sqlite_store, csv_file):
     met = sqlite_store.relationships("MET").iloc[0]
     assert (met["key"], met["outcome"], met["year"]) == ("E1", "signed", 2023)
     event = sqlite_store.nodes("Event").iloc[0]
-    assert (event["id"], event["date"], event["year"]) == ("event:E1", "2023-05-01", 2023)
+    assert (event["id"], event["date"], event["year"]) == ("event:E1", "2023-05", 2023)  # a month, no day
 
 
 def test_report_excel_has_every_sheet_and_formulas_stay_text(sqlite_store, csv_file, tmp_path):

@@ -1,0 +1,217 @@
+"""目标任务分解: each town's targets against its indicators — 完成率, 序时进度, the gap and the rankings.
+
+Targets are ``Target`` nodes (``graph.schema``), one per place (a town, or 全市), period (a
+year ``2025`` or a quarter ``2025-Q3``) and indicator, loaded with ``innonet ingest`` from the
+bureau's own 目标任务分解 workbook (long: 镇街 / 年度 / 季度 / 指标 / 目标值; or wide: one column
+per indicator).  The indicator is kept as written; :func:`match_indicator` maps it onto one of
+:data:`analysis.indicators.INDICATORS` (its name, a short name the bureau uses, or the action number).
+
+How a target is read at the end of a reporting period ``P`` (all by :class:`analysis.periods.Period`):
+
+* a target runs from January of its year to the end of its year, or of its quarter (a quarter's
+  target is cumulative, 累计到季末, the way 序时 targets are set); the one read is the year's
+  target and the first quarter target ending at or after ``P``;
+* ``actual``: the year-to-date value at ``P``'s end for a flow indicator (new certificates), the
+  value at ``P``'s end for a stock or a rate;
+* ``completion`` (完成率) = actual / target; ``elapsed`` (序时进度) = share of the target's months
+  gone by ``P``'s end; ``behind`` (落后序时) when completion < elapsed; ``gap`` = target − actual
+  (what is left), ``schedule_gap`` = target × elapsed − actual (how far behind the pace; ≤ 0 on pace);
+* towns are ranked per indicator by completion (1 = best; ties share the better rank) and overall
+  by their mean completion, each capped at 120 % so that one small target far exceeded does not
+  hide the others.
+
+Examples
+--------
+>>> match_indicator("新认定高新技术企业(家)"), match_indicator("行动4"), match_indicator("科小入库")
+('新认定高企 / new high-tech certificates', '新增专精特新 / new 专精特新 firms', '科技型中小企业入库 / tech SMEs registered')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from analysis.ecosystem import ALL, Snapshot, load_snapshot
+from analysis.indicators import INDICATORS, indicators
+from analysis.periods import Period
+from graph.store import GraphStore
+
+__all__ = ["CITY", "RANK_CAP", "match_indicator", "target_progress", "target_table", "town_ranking"]
+
+#: How the city-wide place is written in the targets table.
+CITY = "全市"
+#: Completion rates above this count as this in the overall ranking.
+RANK_CAP = 1.2
+
+#: (pattern over the indicator as written, indicator name); the first match wins.
+_ALIASES: tuple[tuple[str, str], ...] = (
+    (r"小巨人", "国家级小巨人累计 / national little giants"),
+    (r"专精特新", "新增专精特新 / new 专精特新 firms"),
+    (r"(有效期|存量|有效).*(高企|高新技术企业)|(高企|高新技术企业).*(有效|存量|总数)", "有效期内高企 / valid high-tech firms"),
+    (r"高企|高新技术企业", "新认定高企 / new high-tech certificates"),
+    (r"科技型中小企业|科小", "科技型中小企业入库 / tech SMEs registered"),
+    (r"省级.*(平台|研发机构)", "省级以上研发平台累计 / provincial+ platforms"),
+    (r"平台|研发机构", "新认定研发平台 / new R&D platforms"),
+    (r"陶都之光", "陶都之光攻关项目 / 陶都之光 projects"),
+    (r"(国家|省).*项目", "承担国家、省级项目 / national & provincial projects"),
+    (r"研发强度|研发投入占比", "企业研发强度 / R&D intensity (current)"),
+    (r"签约率", "对接签约率 / meetings signed"),
+    (r"对接|洽谈", "对接洽谈 / matchmaking meetings"),
+    (r"产学研", "新增产学研合作 / new university collaborations"),
+    (r"发明专利", "发明专利 / invention patents (current)"),
+    (r"专利", "有效专利 / valid patents (current)"),
+    (r"挂钩|结对", "新增结对挂钩 / new liaisons"),
+    (r"科技副总", "选派科技副总 / 科技副总 seconded"),
+    (r"科技镇长团", "科技镇长团成员 / 科技镇长团 members"),
+    (r"人才", "人才计划入选 / talent-programme selections"),
+    (r"培训", "专题培训 / training events"),
+    (r"服务", "获服务企业 / firms served by agencies"),
+    (r"(投资|融资).*(金额|额)|金额", "基金投资金额 / investment amount"),
+    (r"获投|投资|融资", "获投企业 / funded firms"),
+    (r"招商", "招商活动 / investment-promotion events"),
+    (r"新成立|新注册|新设", "新成立企业 / enterprises founded"),
+)
+_NAMES = {i.name: i for i in INDICATORS}
+
+
+def match_indicator(text: object, action: object = None) -> str | None:
+    """The indicator a target names: its full name, its Chinese or English half, a word the bureau uses,
+    or an action number (``3``, ``行动3``: the action's first indicator).  None when nothing matches."""
+    raw = unicodedata.normalize("NFKC", str(text or "")).strip()
+    for indicator in INDICATORS:
+        halves = [h.strip() for h in indicator.name.split(" / ")]
+        if raw == indicator.name or raw in halves:
+            return indicator.name
+    for pattern, name in _ALIASES:
+        if re.search(pattern, raw):
+            return name
+    number = re.fullmatch(r"(?:行动|action)?\s*(\d{1,2})", raw, flags=re.IGNORECASE)
+    chosen = int(number.group(1)) if number else action
+    try:
+        chosen = int(chosen)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return next((i.name for i in INDICATORS if i.action == chosen), None)
+
+
+def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
+    """The targets in the store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town`` (a town, or 全市), ``period`` (text), ``as_written`` (the indicator as the file
+        names it), ``indicator`` (matched; None when unmatched), ``action``, ``target``, ``unit``.
+    """
+    snap = load_snapshot(source)
+    frame = snap.kind("Target")
+    columns = ["town", "period", "as_written", "indicator", "action", "target", "unit"]
+    if not len(frame):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    action = frame["action"] if "action" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    unit = frame["unit"] if "unit" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    matched = [match_indicator(t, a) for t, a in zip(frame["indicator"], action, strict=True)]
+    out = pd.DataFrame({
+        "town": frame["town"].astype(object).to_numpy(),
+        "period": frame["period"].astype(str).to_numpy(),
+        "as_written": frame["indicator"].astype(object).to_numpy(),
+        "indicator": pd.Series(matched, dtype=object).to_numpy(),
+        "action": [_NAMES[m].action if m else None for m in matched],
+        "target": pd.to_numeric(frame["value"], errors="coerce").astype(float).to_numpy(),
+        "unit": unit.astype(object).to_numpy(),
+    })
+    return out.sort_values(["period", "indicator", "town"], na_position="last").reset_index(drop=True)
+
+
+def _chosen(targets: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per (town, indicator): the year's target and the current quarter's (first ending at or after ``period``)."""
+    spans = [Period.parse(p) for p in targets["period"]]
+    targets = targets.assign(span=spans, span_year=[s.year_number for s in spans],
+                             span_last=[s.last for s in spans], granularity=[s.granularity for s in spans])
+    targets = targets[(targets["span_year"] == period.year_number) & (targets["span_last"] >= period.last)]
+    targets = targets.sort_values("span_last").drop_duplicates(["town", "as_written", "granularity"])
+    return targets
+
+
+def target_progress(source: GraphStore | Snapshot, period: Period | str | None = None,
+                    town: str | None = None) -> pd.DataFrame:
+    """Every target read at the end of ``period`` (default: the snapshot's period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target``,
+        ``actual``, ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
+        ``schedule_gap`` (target × elapsed − actual), ``behind`` (completion < elapsed), ``rank`` (among
+        towns for this indicator and target period; NaN for 全市), ``status`` ("ok", "no data": the
+        indicator's input is missing, "unmatched": no indicator matches the target's name);
+        per indicator, 全市 first, then towns by rank.
+    """
+    snap = load_snapshot(source, period=period)
+    period = snap.period
+    targets = target_table(snap)
+    columns = ["town", "indicator", "as_written", "action", "target_period", "unit", "target", "actual",
+               "completion", "elapsed", "gap", "schedule_gap", "behind", "rank", "status"]
+    if not len(targets):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    chosen = _chosen(targets, period)
+    if town is not None:
+        chosen = chosen[chosen["town"].isin([town, CITY])]
+    values = indicators(snap, period=period)
+    values = values.assign(town=values["town"].where(values["town"] != ALL, CITY))
+    reading = values.set_index(["indicator", "town"])
+    rows = []
+    for record in chosen.itertuples(index=False):
+        span: Period = record.span
+        elapsed = period.elapsed_share(Period(span.year_number * 12, span.last, "span"))
+        actual, status = np.nan, "unmatched"
+        if record.indicator is not None:
+            key = (record.indicator, record.town)
+            if key in reading.index:
+                row = reading.loc[key]
+                actual = float(row["ytd"])
+                status = "ok" if not np.isnan(actual) else "no data"
+            else:  # a town the store has no enterprise in
+                actual, status = 0.0, "ok"
+        completion = actual / record.target if record.target and not np.isnan(actual) else np.nan
+        rows.append({
+            "town": record.town, "indicator": record.indicator, "as_written": record.as_written,
+            "action": record.action, "target_period": record.period, "unit": record.unit, "target": record.target,
+            "actual": actual, "completion": completion, "elapsed": elapsed, "gap": record.target - actual,
+            "schedule_gap": record.target * elapsed - actual,
+            "behind": bool(completion < elapsed) if not np.isnan(completion) else False, "status": status,
+        })
+    frame = pd.DataFrame(rows)
+    towns = frame["town"] != CITY
+    frame["rank"] = np.nan
+    frame.loc[towns, "rank"] = (frame[towns].groupby(["indicator", "target_period"])["completion"]
+                                .rank(ascending=False, method="min"))
+    frame["_city"] = towns
+    frame = frame.sort_values(["action", "indicator", "target_period", "_city", "rank", "town"],
+                              na_position="last", kind="stable")
+    return frame[columns].reset_index(drop=True)
+
+
+def town_ranking(progress: pd.DataFrame) -> pd.DataFrame:
+    """Towns ranked overall from :func:`target_progress` (the year's targets of matched indicators).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town``, ``indicators`` (targets read), ``mean_completion`` (each capped at :data:`RANK_CAP`),
+        ``behind`` (targets behind schedule), ``rank`` (1 = best); best first.
+    """
+    columns = ["town", "indicators", "mean_completion", "behind", "rank"]
+    if not len(progress):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    yearly = progress[(progress["town"] != CITY) & (progress["status"] == "ok")
+                      & ~progress["target_period"].astype(str).str.contains("Q")]
+    table = yearly.assign(capped=yearly["completion"].clip(upper=RANK_CAP)).groupby("town").agg(
+        indicators=("indicator", "size"), mean_completion=("capped", "mean"), behind=("behind", "sum"))
+    table = table.reset_index()
+    table["behind"] = table["behind"].astype(int)
+    table["rank"] = table["mean_completion"].rank(ascending=False, method="min")
+    return table.sort_values(["rank", "town"]).reset_index(drop=True)[columns]

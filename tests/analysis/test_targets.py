@@ -1,0 +1,81 @@
+"""Targets (目标任务分解) from a workbook laid out as a bureau lays it out, read against the indicators."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook
+
+from analysis.indicators import indicators
+from analysis.periods import Period
+from analysis.targets import match_indicator, target_progress, target_table, town_ranking
+from ingest.pipeline import ingest_files
+
+
+def _bureau_workbook(path):
+    book = Workbook()
+    wide = book.active
+    wide.title = "2023年度目标任务"
+    wide.append(["2023年度宜兴市创新型企业培育目标任务分解表"])
+    wide.merge_cells("A1:F1")
+    wide.append(["单位:家", None, None, None, None, "市科技局 2023年1月"])
+    wide.append(["序号", "镇街", "新认定高新技术企业(家)", "科技型中小企业入库(家)", "新增专精特新企业(家)", "备注"])
+    wide.append([1, "丁蜀镇", 2, 1, 2, None])
+    wide.append([2, "高塍镇", 4, 2, None, "新设"])
+    wide.append([3, "官林镇", 1, 1, 1, None])
+    wide.append([None, "全市", 8, 5, 3, None])
+    long = book.create_sheet("分季度")
+    long.append(["2023年分季度目标(累计)"])
+    long.append(["镇街", "年度", "季度", "指标", "目标值"])
+    long.append(["高塍镇", 2023, "第三季度", "行动3", 3])
+    long.append(["高塍镇", 2023, "第四季度", "行动3", 4])
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def targeted(eco_store, tmp_path):
+    report = ingest_files(eco_store, [_bureau_workbook(tmp_path / "目标任务分解.xlsx")])
+    assert report.totals()["rejected"] == 0, report.to_dict()
+    return eco_store
+
+
+def test_bureau_workbook_is_read(targeted) -> None:
+    table = target_table(targeted)
+    assert len(table) == 3 * 4 - 1 + 2  # 高塍镇 has no 专精特新 target (blank cell), the 备注 column is no target
+    assert set(table["town"]) == {"丁蜀镇", "高塍镇", "官林镇", "全市"}
+    assert table["indicator"].notna().all()
+    assert set(table["period"]) == {"2023", "2023-Q3", "2023-Q4"}
+
+
+def test_completion_and_ranking_match_the_indicators(targeted) -> None:
+    progress = target_progress(targeted, "2023")
+    values = indicators(targeted, period="2023")
+    for row in progress[progress["status"] == "ok"].itertuples(index=False):
+        place = "all" if row.town == "全市" else row.town
+        ytd = values[(values["indicator"] == row.indicator) & (values["town"] == place)]["ytd"]
+        actual = float(ytd.iloc[0]) if len(ytd) else 0.0
+        assert row.actual == actual and row.completion == pytest.approx(actual / row.target)
+        assert row.gap == pytest.approx(row.target - actual)
+    high_tech = progress[(progress["indicator"] == match_indicator("高企")) & (progress["target_period"] == "2023")]
+    # 2023: e1 and e6 re-certified (both 高企 of 丁蜀镇 / 高塍镇 ...): the ranking follows the completion rates
+    towns = high_tech[high_tech["town"] != "全市"].sort_values("rank")
+    assert towns["completion"].is_monotonic_decreasing
+    assert (high_tech["elapsed"] == 1.0).all()
+    ranking = town_ranking(progress)
+    assert ranking["rank"].tolist() == sorted(ranking["rank"].tolist()) and set(ranking["town"]) <= {
+        "丁蜀镇", "高塍镇", "官林镇"}
+
+
+def test_schedule_and_quarter_targets(targeted) -> None:
+    progress = target_progress(targeted, "2023-Q3")
+    gaocheng = progress[progress["town"] == "高塍镇"].set_index("target_period")
+    assert gaocheng.loc["2023-Q3", "elapsed"] == 1.0  # a quarter target runs to the quarter's end
+    yearly = progress[(progress["target_period"] == "2023")]
+    assert set(yearly["elapsed"]) == {Period.parse("2023-Q3").elapsed_share(Period.year(2023))} == {0.75}
+    assert (yearly["behind"] == (yearly["completion"] < yearly["elapsed"])).all()
+
+
+def test_match_indicator() -> None:
+    assert match_indicator("有效期内高新技术企业数") == "有效期内高企 / valid high-tech firms"
+    assert match_indicator("12") == "基金投资金额 / investment amount"
+    assert match_indicator("颜色") is None
