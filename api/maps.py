@@ -528,8 +528,7 @@ def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slo
                      "attending firms and universities or experts")
         return None
     try:
-        from analysis.pairing import PairingRecommender
-        from analysis.schedule import schedule_meetings
+        from analysis.pairing import PairingRecommender, schedule_meetings
     except ImportError:
         notes.append("未生成对接日程: 配对模块不可用 / no meetings planned: analysis.pairing is not available")
         return None

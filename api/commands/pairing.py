@@ -6,9 +6,18 @@ import json
 
 import click
 
-from analysis.evaluation import ablation_table, evaluate_pairing
-from analysis.pairing import PairingData, PairingRecommender, resolve_entity
-from analysis.schedule import event_attendees, event_hit_rates, read_attendees, schedule_meetings, write_schedule_excel
+from analysis.pairing import (
+    PairingData,
+    PairingRecommender,
+    ablation_table,
+    evaluate_pairing,
+    event_attendees,
+    event_hit_rates,
+    read_attendees,
+    resolve_entity,
+    schedule_meetings,
+    write_schedule_excel,
+)
 from api.commands.common import echo_frame, store_from_settings
 from graph.errors import SchemaError
 

@@ -20,8 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from analysis.pairing import PairingData, resolve_entity
-from analysis.schedule import event_attendees, schedule_meetings, write_schedule_excel
+from analysis.pairing import PairingData, event_attendees, resolve_entity, schedule_meetings, write_schedule_excel
 from api.app import AppCache, get_cache, get_store
 from api.routes._common import json_records, matchmaker, problem_responses
 from api.routes.pairings import fitted_recommender

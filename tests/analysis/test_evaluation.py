@@ -1,4 +1,4 @@
-"""Tests for analysis.evaluation: metrics by hand, the split, the baselines, one full run."""
+"""Tests for analysis.pairing.evaluation: metrics by hand, the split, the baselines, one full run."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis.evaluation import ablation_table, baseline_scores, evaluate_pairing, evaluation_split, ranking_metrics
-from analysis.pairing import PairingData
+from analysis.pairing import (
+    PairingData,
+    ablation_table,
+    baseline_scores,
+    evaluate_pairing,
+    evaluation_split,
+    ranking_metrics,
+)
 from graph.errors import SchemaError
 
 

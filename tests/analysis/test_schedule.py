@@ -1,4 +1,4 @@
-"""Tests for analysis.schedule and the pairing CLI commands."""
+"""Tests for analysis.pairing.schedule and the pairing CLI commands."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.pairing import PairingRecommender
-from analysis.schedule import (
+from analysis.pairing import (
     AGENDA_COLUMNS,
     SCHEDULE_COLUMNS,
+    PairingRecommender,
     event_attendees,
     event_hit_rates,
     read_attendees,

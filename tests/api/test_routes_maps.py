@@ -8,8 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from analysis.pairing import PairingRecommender
-from analysis.schedule import schedule_meetings
+from analysis.pairing import PairingRecommender, schedule_meetings
 from api.app import create_app
 from api.maps import PROPOSED_MEETING, RECOMMENDED, check_offline
 from api.security import KeyRing

@@ -43,11 +43,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.pairing import SIGNALS, PairingData, PairingRecommender
+from analysis.pairing.data import PairingData
+from analysis.pairing.features import SIGNALS, _texts
+from analysis.pairing.model import PairingRecommender
 from graph.errors import SchemaError
 from graph.store import GraphStore
 
-__all__ = ["ablation_table", "baseline_scores", "evaluate_pairing", "evaluation_split", "ranking_metrics"]
+__all__ = ["BASELINES", "ablation_table", "baseline_scores", "evaluate_pairing", "evaluation_split", "ranking_metrics"]
 
 BASELINES: tuple[str, ...] = ("popularity", "three_path", "content")
 
@@ -127,7 +129,7 @@ def evaluation_split(data: PairingData, cutoff_year: int, sample: int | None = N
     firms = np.flatnonzero(np.asarray(new_all.sum(axis=1)).ravel() > 0)
     if sample is not None and sample < len(firms):
         if sample < 1:
-            raise SchemaError(f"--sample must be at least 1, got {sample!r}")
+            raise SchemaError(f"sample must be at least 1, got {sample!r}")
         firms = np.sort(np.random.default_rng(seed).choice(firms, size=sample, replace=False))
     return firms, sp.csr_matrix(known_all[firms]), sp.csr_matrix(new_all[firms]), uni_ok
 
@@ -140,8 +142,6 @@ def baseline_scores(data: PairingData, cutoff_year: int, firms: np.ndarray) -> d
     dict
         ``popularity``, ``three_path``, ``content`` → ndarray (n_firms, n_universities).
     """
-    from analysis.pairing import _texts
-
     links = data.links("University")
     n_e, n_u = data.count("Enterprise"), data.count("University")
     A = data.matrix(links, "e", "t", (n_e, n_u), until=cutoff_year)
