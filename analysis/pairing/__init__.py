@@ -45,8 +45,10 @@ Examples
 from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData, partner_links, resolve_entity
 from analysis.pairing.evaluation import (
     BASELINES,
+    DIVERSITY,
     ablation_table,
     baseline_scores,
+    diversity_metrics,
     evaluate_pairing,
     evaluation_split,
     ranking_metrics,
@@ -67,6 +69,7 @@ from analysis.pairing.schedule import (
 __all__ = [
     "AGENDA_COLUMNS",
     "BASELINES",
+    "DIVERSITY",
     "FEATURES",
     "FEATURE_NAMES",
     "SCHEDULE_COLUMNS",
@@ -77,6 +80,7 @@ __all__ = [
     "PairingRecommender",
     "ablation_table",
     "baseline_scores",
+    "diversity_metrics",
     "evaluate_pairing",
     "evaluation_split",
     "event_attendees",
