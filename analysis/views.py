@@ -285,7 +285,7 @@ def build_view(
         (``id``), its partners (every neighbour except town / industry / tier facts) and its
         recommended partners, drawn with ``RECOMMENDED`` edges.  ``event``: an Event (``id``), its
         attendees, the ties among them and the proposed meetings (``schedule``, or planned here
-        with :func:`analysis.schedule.schedule_meetings`) as ``PROPOSED_MEETING`` edges.
+        with :func:`analysis.pairing.schedule_meetings`) as ``PROPOSED_MEETING`` edges.
     id : str, optional
         The organisation (ego) or Event (event) in the centre.
     tier, town, industry : str, optional
@@ -302,7 +302,7 @@ def build_view(
         Event view: columns ``enterprise_id``, ``partner_id``, ``slot`` (``score``, ``explanation``
         used when present).  When it is not given, the meetings are planned among the attendees in
         the view: a :class:`analysis.pairing.PairingRecommender` is fitted once (or ``recommender``
-        is used) and :func:`analysis.schedule.schedule_meetings` picks the 1:1 meetings; when that
+        is used) and :func:`analysis.pairing.schedule_meetings` picks the 1:1 meetings; when that
         is impossible (too little history, no firm or no partner attending) ``graph.graph["notes"]``
         says why and only the attendees are drawn.
     slots, max_meetings : int, optional
@@ -477,7 +477,7 @@ def _recommend(source: Any, full: nx.MultiDiGraph, centre: Any, notes: list[Note
 
 def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slots: int | None,
                    max_meetings: int | None, recommender: Any, notes: list[Note]) -> pd.DataFrame | None:
-    """The event's 1:1 meetings planned by :func:`analysis.schedule.schedule_meetings` (None: a note says why)."""
+    """The event's 1:1 meetings planned by :func:`analysis.pairing.schedule_meetings` (None: a note says why)."""
     slots = DEFAULT_SLOTS if slots is None else int(slots)
     max_meetings = DEFAULT_MAX_MEETINGS if max_meetings is None else int(max_meetings)
     if slots < 1 or max_meetings < 1:
@@ -489,8 +489,7 @@ def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slo
                           "no meetings planned: the event needs attending firms and universities or experts"))
         return None
     try:
-        from analysis.pairing import PairingRecommender
-        from analysis.schedule import schedule_meetings
+        from analysis.pairing import PairingRecommender, schedule_meetings
     except ImportError:
         notes.append(Note("no_meetings", "未生成对接日程: 配对模块不可用",
                           "no meetings planned: analysis.pairing is not available"))

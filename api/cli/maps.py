@@ -17,7 +17,7 @@ __all__ = ["map_command", "read_schedule"]
 
 COMMANDS: list[click.Command] = []
 
-#: Headers accepted for the schedule file (English as returned by analysis.schedule, or Chinese).
+#: Headers accepted for the schedule file (English as returned by analysis.pairing.schedule_meetings, or Chinese).
 _SCHEDULE_HEADERS = {
     "enterprise_id": ("enterprise_id", "企业id", "企业ID", "企业编号"),
     "partner_id": ("partner_id", "对接方编号", "对接方id", "对接方ID", "合作方id", "合作方ID"),

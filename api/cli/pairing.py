@@ -6,9 +6,17 @@ import json
 
 import click
 
-from analysis.evaluation import ablation_table, evaluate_pairing
-from analysis.pairing import PairingData, PairingRecommender
-from analysis.schedule import event_attendees, event_hit_rates, read_attendees, schedule_meetings, write_schedule_excel
+from analysis.pairing import (
+    PairingData,
+    PairingRecommender,
+    ablation_table,
+    evaluate_pairing,
+    event_attendees,
+    event_hit_rates,
+    read_attendees,
+    schedule_meetings,
+    write_schedule_excel,
+)
 from api.cli.common import echo_frame, resolve_name, store_from_settings
 from graph.errors import SchemaError
 
@@ -66,7 +74,7 @@ def recommend(entity: str, k: int, kind: str | None, category: str | None, town:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def evaluate(cutoff_year: int, k: int, sample: int | None, seed: int, ablation: bool, model: str,
              as_json: bool) -> None:
-    """Evaluate pairing against popularity, three-path and content baselines (评估)."""
+    """Evaluate pairing against the baselines: accuracy, coverage, top share, novelty (评估)."""
     result = evaluate_pairing(_load(), cutoff_year, k=k, sample=sample, seed=seed, ablation=ablation,
                               model=model, random_state=seed)
     if as_json:

@@ -1,4 +1,4 @@
-"""Tests for analysis.evaluation: metrics by hand, the split, the baselines, one full run."""
+"""Tests for analysis.pairing.evaluation: metrics by hand, the split, the baselines, one full run."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis.evaluation import ablation_table, baseline_scores, evaluate_pairing, evaluation_split, ranking_metrics
-from analysis.pairing import PairingData
+from analysis.pairing import (
+    PairingData,
+    ablation_table,
+    baseline_scores,
+    diversity_metrics,
+    evaluate_pairing,
+    evaluation_split,
+    ranking_metrics,
+)
 from graph.errors import SchemaError
 
 
@@ -61,6 +68,21 @@ def test_baselines_by_hand() -> None:
     # paths f1 → u1 → {f1,f2,f4} → u: to u1 3, to u4 1 (via f4)
     assert scores["three_path"][0].tolist() == [3, 0, 0, 1]
     assert not scores["content"].any()  # no keywords anywhere: content scores zero
+    # ties in three-path broken by popularity: u1 (3 paths, degree 3) before u4; zero-path u2, u3 stay tied
+    tie_broken = scores["three_path_popularity"][0]
+    assert tie_broken[0] > tie_broken[3] > tie_broken[1] == tie_broken[2]
+    assert np.array_equal(np.floor(tie_broken), scores["three_path"][0])
+
+
+def test_diversity_metrics_by_hand() -> None:
+    # 3 lists over 5 items (item 4 not a candidate): item 0 in every list, items 0-2 recommended
+    counts = np.array([3, 2, 1, 0, 0])
+    popularity = np.array([10.0, 5.0, 1.0, 0.0, 99.0])
+    ok = np.array([True, True, True, True, False])
+    m = diversity_metrics(counts, 3, ok, popularity)
+    assert m["coverage"] == 0.75 and m["top_share"] == 1.0 and m["top_partner"] == 0 and m["lists"] == 3
+    # percentiles among the 4 candidates: item0 87.5, item1 62.5, item2 37.5 → (3*87.5 + 2*62.5 + 37.5) / 6
+    assert m["popularity_percentile"] == round((3 * 87.5 + 2 * 62.5 + 37.5) / 6, 4)
 
 
 def world(seed: int = 1) -> nx.MultiDiGraph:
@@ -85,17 +107,24 @@ def world(seed: int = 1) -> nx.MultiDiGraph:
 
 def test_full_run_beats_the_baselines_where_topics_drive_links() -> None:
     result = evaluate_pairing(world(), 2019, k=5, ablation=True)
-    assert set(result["baselines"]) == {"popularity", "three_path", "content"}
+    assert set(result["baselines"]) == {"popularity", "three_path", "three_path_popularity", "content"}
     for metrics in [result["model"], *result["baselines"].values()]:
-        assert set(metrics) == {"p_at_k", "r_at_k", "mrr", "ndcg", "firms"}
-        assert all(0.0 <= metrics[m] <= 1.0 for m in ("p_at_k", "r_at_k", "mrr", "ndcg"))
+        assert set(metrics) == {"p_at_k", "r_at_k", "mrr", "ndcg", "firms", "coverage", "top_share",
+                                "top_partner_id", "popularity_percentile", "lists"}
+        assert all(0.0 <= metrics[m] <= 1.0 for m in ("p_at_k", "r_at_k", "mrr", "ndcg", "coverage", "top_share"))
+        assert 0.0 <= metrics["popularity_percentile"] <= 100.0
         assert metrics["firms"] == result["model"]["firms"] > 20
+        assert metrics["lists"] == result["lists"] == 150
+    # popularity gives every firm the same list, minus its partners: the most popular partner is in most lists
+    assert result["baselines"]["popularity"]["top_share"] > 0.8
+    assert result["baselines"]["popularity"]["coverage"] <= result["model"]["coverage"]
+    assert result["catalogue"] == 20
     best_mrr = max(m["mrr"] for m in result["baselines"].values())
     assert result["model"]["mrr"] > best_mrr
     variants = [r["variant"] for r in result["ablation"]]
     assert variants[0] == "all" and "without content" in variants and "only graph" in variants
     table = ablation_table(result)
-    assert table.shape == (1 + 3 + 12, 5)
+    assert table.shape == (1 + 4 + 12, 8)
 
 
 def test_sample_is_seeded_and_bounded() -> None:

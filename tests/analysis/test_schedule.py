@@ -1,4 +1,4 @@
-"""Tests for analysis.schedule and the pairing CLI commands."""
+"""Tests for analysis.pairing.schedule and the pairing CLI commands."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.pairing import PairingRecommender
-from analysis.schedule import (
+from analysis.pairing import (
     AGENDA_COLUMNS,
     SCHEDULE_COLUMNS,
+    PairingRecommender,
     event_attendees,
     event_hit_rates,
     read_attendees,
@@ -172,8 +172,11 @@ def test_cli_recommend_evaluate_schedule(store_env: str, tmp_path) -> None:
     result = runner.invoke(cli, ["evaluate", "--cutoff-year", "2019", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload["model"]) == {"p_at_k", "r_at_k", "mrr", "ndcg", "firms"}
-    assert set(payload["baselines"]) == {"popularity", "three_path", "content"}
+    measures = {"p_at_k", "r_at_k", "mrr", "ndcg", "firms", "coverage", "top_share", "top_partner_id",
+                "popularity_percentile", "lists"}
+    assert set(payload["model"]) == measures
+    assert set(payload["baselines"]) == {"popularity", "three_path", "three_path_popularity", "content"}
+    assert all(set(m) == measures for m in payload["baselines"].values())
     out = tmp_path / "s.xlsx"
     result = runner.invoke(cli, ["schedule", "--event", "ev1", "--slots", "2", "--max-meetings", "2",
                                  "--out", str(out)])

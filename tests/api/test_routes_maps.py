@@ -8,8 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from analysis.pairing import PairingRecommender
-from analysis.schedule import schedule_meetings
+from analysis.pairing import PairingRecommender, schedule_meetings
 from analysis.views import PROPOSED_MEETING, RECOMMENDED
 from api.http.app import create_app
 from api.http.security import KeyRing

@@ -9,8 +9,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from analysis.pairing import PairingRecommender
-from analysis.schedule import schedule_meetings
+from analysis.pairing import PairingRecommender, schedule_meetings
 from api.http.app import create_app
 from api.http.routes.schedule import XLSX
 from api.http.security import KeyRing

@@ -3,10 +3,10 @@
 The attendees are an Event's (``event_id``: everyone who ATTENDED it) or given as lists of
 ``enterprise_ids`` and ``partner_ids`` (universities, institutes, experts); each entry may be an
 id, a USCC or an exact name, as in ``innonet schedule``.  The meetings are planned by
-:func:`analysis.schedule.schedule_meetings` with the app's cached fitted
+:func:`analysis.pairing.schedule_meetings` with the app's cached fitted
 :class:`~analysis.pairing.PairingRecommender` (the one ``GET /pairings`` uses), so no request
 refits it.  With ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``
-the answer is the workbook of :func:`analysis.schedule.write_schedule_excel` (sheets 按时段 and
+the answer is the workbook of :func:`analysis.pairing.write_schedule_excel` (sheets 按时段 and
 按单位, Chinese headers).
 """
 
@@ -20,8 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from analysis.pairing import PairingData, resolve_entity
-from analysis.schedule import event_attendees, schedule_meetings, write_schedule_excel
+from analysis.pairing import PairingData, event_attendees, resolve_entity, schedule_meetings, write_schedule_excel
 from api.http.cache import AppCache
 from api.http.common import fitted_recommender, json_records
 from api.http.deps import get_cache, get_store, matchmaker

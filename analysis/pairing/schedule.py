@@ -33,7 +33,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis.pairing import PairingData, PairingRecommender, resolve_entity
+from analysis.pairing.data import PairingData, resolve_entity
+from analysis.pairing.model import PairingRecommender
 from graph.errors import IngestError, NotFoundError, SchemaError
 from graph.store import GraphStore
 
@@ -131,7 +132,7 @@ def schedule_meetings(
     """
     recommender._check_fitted()
     if slots < 1 or max_meetings < 1:
-        raise SchemaError(f"--slots and --max-meetings must be at least 1, got {slots!r} and {max_meetings!r}")
+        raise SchemaError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
     data = recommender.data_
     ids = list(dict.fromkeys(attendees))
     unknown = [i for i in ids if i not in data.pos]

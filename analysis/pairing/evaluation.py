@@ -13,8 +13,14 @@ Protocol (``evaluate_pairing``):
 4. P@k, R@k, MRR and nDCG@k (binary gains), averaged over test firms, for the model
    and three baselines computed on the graph up to ``cutoff_year``:
    ``popularity`` (most partner firms first), ``three_path`` (number of paths
-   firm → university → firm → university) and ``content`` (TF-IDF cosine of
-   keywords only).
+   firm → university → firm → university), ``three_path_popularity`` (three-path,
+   ties broken by popularity) and ``content`` (TF-IDF cosine of keywords only);
+5. beyond accuracy (:func:`diversity_metrics`), for the model and every baseline, over the
+   top-k lists of *every* firm that existed by ``cutoff_year`` (not only the test firms):
+   ``coverage`` (distinct partners in any list / candidate partners), ``top_share`` (share
+   of lists holding the most recommended partner) and ``popularity_percentile`` (mean
+   popularity percentile of the recommended partners, 100 = the most popular; lower is
+   more novel).
 
 Ties are broken by node id (candidates are in id order and sorted stably), so
 scores that tie — e.g. all zeros — rank in id order for every method.  A node
@@ -43,13 +49,27 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.pairing import SIGNALS, PairingData, PairingRecommender
+from analysis.pairing.data import PairingData
+from analysis.pairing.features import SIGNALS, _texts
+from analysis.pairing.model import PairingRecommender
 from graph.errors import SchemaError
 from graph.store import GraphStore
 
-__all__ = ["ablation_table", "baseline_scores", "evaluate_pairing", "evaluation_split", "ranking_metrics"]
+__all__ = [
+    "BASELINES",
+    "DIVERSITY",
+    "ablation_table",
+    "baseline_scores",
+    "diversity_metrics",
+    "evaluate_pairing",
+    "evaluation_split",
+    "ranking_metrics",
+]
 
-BASELINES: tuple[str, ...] = ("popularity", "three_path", "content")
+BASELINES: tuple[str, ...] = ("popularity", "three_path", "three_path_popularity", "content")
+
+#: The beyond-accuracy measures :func:`diversity_metrics` adds to every method.
+DIVERSITY: tuple[str, ...] = ("coverage", "top_share", "popularity_percentile")
 
 
 def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10) -> dict[str, float]:
@@ -127,30 +147,113 @@ def evaluation_split(data: PairingData, cutoff_year: int, sample: int | None = N
     firms = np.flatnonzero(np.asarray(new_all.sum(axis=1)).ravel() > 0)
     if sample is not None and sample < len(firms):
         if sample < 1:
-            raise SchemaError(f"--sample must be at least 1, got {sample!r}")
+            raise SchemaError(f"sample must be at least 1, got {sample!r}")
         firms = np.sort(np.random.default_rng(seed).choice(firms, size=sample, replace=False))
     return firms, sp.csr_matrix(known_all[firms]), sp.csr_matrix(new_all[firms]), uni_ok
 
 
+class _Baselines:
+    """What the baselines need at a cut-off, computed once: the link matrix, degrees, three-path matrix, texts."""
+
+    def __init__(self, data: PairingData, cutoff_year: int) -> None:
+        links = data.links("University")
+        n_e, n_u = data.count("Enterprise"), data.count("University")
+        self.A = data.matrix(links, "e", "t", (n_e, n_u), until=cutoff_year)
+        self.degree = np.asarray(self.A.sum(axis=0)).ravel().astype(float)
+        self.paths = sp.csr_matrix(self.A.T @ self.A)
+        self.texts = _texts(data, "University")
+        self.texts_T = sp.csr_matrix(self.texts.target.T)
+
+    def scores(self, firms: np.ndarray) -> dict[str, np.ndarray]:
+        n_u = self.A.shape[1]
+        popularity = np.broadcast_to(self.degree[None, :], (len(firms), n_u)).astype(float)
+        three_path = np.asarray((self.A[firms] @ self.paths).todense(), dtype=float)
+        # three-path counts are whole numbers: adding degree / (max degree + 1) < 1 only breaks ties
+        tie_break = self.degree / (self.degree.max(initial=0.0) + 1.0)
+        content = np.asarray((self.texts.firm[firms] @ self.texts_T).todense(), dtype=float)
+        return {"popularity": popularity, "three_path": three_path,
+                "three_path_popularity": three_path + tie_break[None, :], "content": content}
+
+
 def baseline_scores(data: PairingData, cutoff_year: int, firms: np.ndarray) -> dict[str, np.ndarray]:
-    """Scores of the three baselines for ``firms`` (local positions) × all universities.
+    """Scores of the baselines for ``firms`` (local positions) × all universities.
 
     Returns
     -------
     dict
-        ``popularity``, ``three_path``, ``content`` → ndarray (n_firms, n_universities).
+        ``popularity``, ``three_path``, ``three_path_popularity``, ``content`` → ndarray
+        (n_firms, n_universities).
     """
-    from analysis.pairing import _texts
+    return _Baselines(data, cutoff_year).scores(firms)
 
-    links = data.links("University")
-    n_e, n_u = data.count("Enterprise"), data.count("University")
-    A = data.matrix(links, "e", "t", (n_e, n_u), until=cutoff_year)
-    degree = np.asarray(A.sum(axis=0)).ravel()
-    popularity = np.broadcast_to(degree[None, :], (len(firms), n_u)).astype(float)
-    three_path = np.asarray((A[firms] @ (A.T @ A)).todense(), dtype=float)
-    texts = _texts(data, "University")
-    content = np.asarray((texts.firm[firms] @ texts.target.T).todense(), dtype=float)
-    return {"popularity": popularity, "three_path": three_path, "content": content}
+
+def _top_k(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    """Column positions of the best ``k`` candidates per row (ties in column order); -1 pads short rows."""
+    masked = np.where(candidates, scores.astype(float), -np.inf)
+    order = np.argsort(-masked, axis=1, kind="stable")[:, :k]
+    return np.where(np.take_along_axis(candidates, order, axis=1), order, -1)
+
+
+class _Diversity:
+    """Running counts of recommended partners over top-k lists (see :func:`diversity_metrics`)."""
+
+    def __init__(self, n_items: int) -> None:
+        self.counts = np.zeros(n_items, dtype=np.int64)
+        self.lists = 0
+
+    def add(self, top: np.ndarray) -> None:
+        self.lists += int((top >= 0).any(axis=1).sum())
+        items = top[top >= 0]
+        self.counts += np.bincount(items, minlength=len(self.counts))
+
+    def result(self, candidate_ok: np.ndarray, popularity: np.ndarray) -> dict[str, float]:
+        return diversity_metrics(self.counts, self.lists, candidate_ok, popularity)
+
+
+def diversity_metrics(counts: np.ndarray, lists: int, candidate_ok: np.ndarray, popularity: np.ndarray
+                      ) -> dict[str, float]:
+    """Catalogue coverage, share of lists with the most recommended partner, and novelty.
+
+    Parameters
+    ----------
+    counts : ndarray of int (n_items,)
+        How many top-k lists hold each item.
+    lists : int
+        How many top-k lists there are.
+    candidate_ok : ndarray of bool (n_items,)
+        The items that could be recommended (the catalogue).
+    popularity : ndarray (n_items,)
+        Partner firms of each item at the cut-off.
+
+    Returns
+    -------
+    dict
+        ``coverage`` (distinct items recommended / catalogue size), ``top_share`` (share of
+        the lists that hold the most recommended item), ``top_partner`` (its position),
+        ``popularity_percentile`` (mean over all recommendations of the item's popularity
+        percentile among the catalogue: 100 = the most popular, lower = more novel),
+        ``lists``.
+
+    Examples
+    --------
+    >>> m = diversity_metrics(np.array([2, 1, 0, 0]), 2, np.ones(4, bool), np.array([5.0, 1, 0, 0]))
+    >>> m["coverage"], m["top_share"], m["popularity_percentile"]
+    (0.5, 1.0, 79.1667)
+    """
+    catalogue = int(candidate_ok.sum())
+    pop = popularity[candidate_ok]
+    # percentile of each item: share of the catalogue with popularity <= its own (ties count half)
+    below = np.searchsorted(np.sort(pop), popularity, side="left")
+    equal = np.searchsorted(np.sort(pop), popularity, side="right") - below
+    percentile = 100.0 * (below + 0.5 * equal) / max(len(pop), 1)
+    total = int(counts.sum())
+    return {
+        "coverage": round(float(np.count_nonzero(counts) / max(catalogue, 1)), 4),
+        "top_share": round(float(counts.max(initial=0) / max(lists, 1)), 4),
+        "top_partner": int(np.argmax(counts)) if total else -1,
+        "popularity_percentile": round(float((counts * percentile).sum() / max(total, 1)), 4),
+        "lists": int(lists),
+    }
 
 
 def _chunks(n: int, size: int) -> Iterator[slice]:
@@ -179,6 +282,7 @@ def evaluate_pairing(
     seed: int = 0,
     ablation: bool = False,
     chunk: int = 256,
+    diversity: bool = True,
     **params: Any,
 ) -> dict[str, Any]:
     """Evaluate the recommender and the baselines with the protocol above.
@@ -195,6 +299,9 @@ def evaluate_pairing(
         Also evaluate the model without each signal and with each signal alone.
     chunk : int
         Test firms scored per block (memory: chunk × universities × 21 floats).
+    diversity : bool
+        Also measure coverage, top share and novelty over every firm's top-k list
+        (:func:`diversity_metrics`); each method's dict then holds them too.
     **params
         Passed to :class:`PairingRecommender` (``model``, ``negatives`` …).
 
@@ -202,8 +309,10 @@ def evaluate_pairing(
     -------
     dict
         ``{"model": {"p_at_k", "r_at_k", "mrr", "ndcg", "firms"}, "baselines":
-        {"popularity": {...}, "three_path": {...}, "content": {...}}, "cutoff_year", "k",
-        "seconds"}`` and, with ``ablation``, ``"ablation"``: a list of dicts
+        {"popularity": {...}, "three_path": {...}, "three_path_popularity": {...}, "content": {...}},
+        "cutoff_year", "k", "seconds"}``; with ``diversity`` every method's dict also holds
+        ``coverage, top_share, top_partner_id, popularity_percentile, lists`` and the result
+        ``"catalogue"`` (candidate partners) and ``"lists"`` (firms existing by the cut-off) and, with ``ablation``, ``"ablation"``: a list of dicts
         ``variant, signals, p_at_k, r_at_k, mrr, ndcg``.
     """
     started = time.perf_counter()
@@ -214,8 +323,9 @@ def evaluate_pairing(
         "model": _model_metrics(recommender, firms, known, new, candidate_ok, k, chunk),
         "baselines": {},
     }
+    baselines = _Baselines(data, cutoff_year)
     for part in _chunks(len(firms), chunk):
-        scores = baseline_scores(data, cutoff_year, firms[part])
+        scores = baselines.scores(firms[part])
         candidates = candidate_ok[None, :] & ~(known[part].toarray() > 0)
         relevant = new[part].toarray() > 0
         for name in BASELINES:
@@ -227,6 +337,8 @@ def evaluate_pairing(
         sums = result["baselines"].setdefault(name, {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0})
         result["baselines"][name] = {**{key: v / max(len(firms), 1) for key, v in sums.items()},
                                      "firms": len(firms)}
+    if diversity:
+        _add_diversity(result, data, recommender, baselines, cutoff_year, candidate_ok, k, chunk)
     if ablation:
         rows = []
         variants = [("all", SIGNALS)]
@@ -247,13 +359,38 @@ def evaluate_pairing(
     return result
 
 
+def _add_diversity(result: dict[str, Any], data: PairingData, recommender: PairingRecommender,
+                   baselines: _Baselines, cutoff_year: int, candidate_ok: np.ndarray, k: int, chunk: int) -> None:
+    """Coverage, top share and novelty of every method over the top-k lists of all firms existing by the cut-off."""
+    firms = np.flatnonzero(data.exists_by("Enterprise", cutoff_year))
+    n_u = data.count("University")
+    tallies = {name: _Diversity(n_u) for name in ("model", *BASELINES)}
+    for part in _chunks(len(firms), max(chunk, 1024)):
+        block = firms[part]
+        candidates = candidate_ok[None, :] & ~(baselines.A[block].toarray() > 0)
+        scores = baselines.scores(block)
+        scores["model"] = recommender.score_grid(block, "University")
+        for name, tally in tallies.items():
+            tally.add(_top_k(scores[name], candidates, k))
+    ids = data.ids[data.members("University")]
+    for name, tally in tallies.items():
+        metrics = tally.result(candidate_ok, baselines.degree)
+        top = metrics.pop("top_partner")
+        metrics["top_partner_id"] = str(ids[top]) if top >= 0 else None
+        target = result["model"] if name == "model" else result["baselines"][name]
+        target.update(metrics)
+    result["catalogue"] = int(candidate_ok.sum())
+    result["lists"] = len(firms)
+
+
 def ablation_table(result: dict[str, Any]) -> pd.DataFrame:
     """The model, baselines and ablation of an :func:`evaluate_pairing` result as one table.
 
     Returns
     -------
     pandas.DataFrame
-        ``method, p_at_k, r_at_k, mrr, ndcg`` (rounded to 4 places).
+        ``method, p_at_k, r_at_k, mrr, ndcg`` and, when the result has them, ``coverage,
+        top_share, popularity_percentile`` (rounded to 4 places; ablation rows leave them empty).
 
     Examples
     --------
@@ -263,8 +400,10 @@ def ablation_table(result: dict[str, Any]) -> pd.DataFrame:
     ['model', 'baseline: popularity']
     """
     columns = ["p_at_k", "r_at_k", "mrr", "ndcg"]
-    rows = [{"method": "model", **{c: result["model"][c] for c in columns}}]
-    rows += [{"method": f"baseline: {name}", **{c: m[c] for c in columns}} for name, m in result["baselines"].items()]
+    extra = [c for c in DIVERSITY if c in result["model"]]
+    rows = [{"method": "model", **{c: result["model"][c] for c in columns + extra}}]
+    rows += [{"method": f"baseline: {name}", **{c: m.get(c) for c in columns + extra}}
+             for name, m in result["baselines"].items()]
     rows += [{"method": f"ablation: {r['variant']}", **{c: r[c] for c in columns}}
              for r in result.get("ablation", []) if r["variant"] != "all"]
-    return pd.DataFrame(rows, columns=["method", *columns]).round(4)
+    return pd.DataFrame(rows, columns=["method", *columns, *extra]).round(4)

@@ -1,0 +1,499 @@
+"""The recommender: a scikit-learn estimator over the pair features."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData
+from analysis.pairing.features import (
+    _SIGNAL_COLUMNS,
+    FEATURE_NAMES,
+    FEATURES,
+    SIGNALS,
+    _pair_features,
+    _Snapshot,
+    _Static,
+)
+from analysis.pairing.reasons import _SIGNAL_EN, _SIGNAL_ZH, _Lookup
+from graph.errors import NotFittedError, NotFoundError, SchemaError
+from graph.store import GraphStore
+
+__all__ = ["PairingRecommender"]
+
+class PairingRecommender(BaseEstimator):
+    """Recommend universities / institutes or experts for a firm, and firms for a university.
+
+    Parameters
+    ----------
+    signals : sequence of str, optional
+        The signals to use (default all of :data:`SIGNALS`); the ablation switches them.
+    model : {"logistic", "gbm"}
+        ``"logistic"``: standardised logistic regression (fast, contributions are exact
+        in logit units); ``"gbm"``: scikit-learn ``HistGradientBoostingClassifier``.
+    negatives : int
+        Negative pairs sampled per positive (from the same firm's candidates).
+    snapshots : int
+        How many cut-off years before ``until_year`` to learn from.
+    min_positives : int
+        Fewer positives than this for a target kind → that kind borrows the
+        University model (same features).
+    random_state : int
+
+    Attributes
+    ----------
+    data_ : PairingData
+    year_ : float
+        The cut-off the recommendations are made at.
+    models_ : dict
+        Target kind → fitted pipeline.
+    snapshots_ : dict
+        Target kind → the feature snapshot at ``year_``.
+    training_ : pandas.DataFrame
+        Per target kind: ``kind, snapshot, positives, negatives``.
+
+    Examples
+    --------
+    >>> rec = PairingRecommender()
+    >>> rec.recommend("e1")
+    Traceback (most recent call last):
+    ...
+    graph.errors.NotFittedError: this PairingRecommender is not fitted yet; call fit(store) first
+    """
+
+    def __init__(
+        self,
+        signals: Sequence[str] | None = None,
+        model: str = "logistic",
+        negatives: int = 20,
+        snapshots: int = 3,
+        min_positives: int = 20,
+        random_state: int = 0,
+    ) -> None:
+        self.signals = signals
+        self.model = model
+        self.negatives = negatives
+        self.snapshots = snapshots
+        self.min_positives = min_positives
+        self.random_state = random_state
+
+    # ---- fitting ------------------------------------------------------------------------
+    def _signals(self) -> tuple[str, ...]:
+        signals = tuple(SIGNALS if self.signals is None else self.signals)
+        unknown = [s for s in signals if s not in SIGNALS]
+        if unknown or not signals:
+            raise SchemaError(f"unknown or no signals {unknown or list(signals)!r}; use some of: {', '.join(SIGNALS)}")
+        return signals
+
+    def _columns(self) -> np.ndarray:
+        names = [f for s in SIGNALS for f in FEATURES[s]]
+        used = {f for s in self._signals() for f in FEATURES[s]}
+        return np.array([i for i, f in enumerate(names) if f in used], dtype=np.int64)
+
+    def _make_model(self) -> Pipeline:
+        if self.model == "logistic":
+            return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+        if self.model == "gbm":
+            return make_pipeline(
+                HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, random_state=self.random_state)
+            )
+        raise SchemaError(f"unknown model {self.model!r}; use 'logistic' or 'gbm'")
+
+    def fit(self, store_or_graph: GraphStore | nx.Graph | PairingData, until_year: int | None = None
+            ) -> PairingRecommender:
+        """Learn the signal weights from links made up to ``until_year`` (all data when None).
+
+        Returns
+        -------
+        PairingRecommender
+            ``self``.
+
+        Raises
+        ------
+        InsufficientDataError
+            When there are no dated enterprise–university links to learn from.
+        """
+        columns = self._columns()
+        self._make_model()
+        data = PairingData.load(store_or_graph)
+        if data.count("Enterprise") == 0:
+            raise InsufficientDataError("no Enterprise nodes to pair; ingest organisations first")
+        year = float(until_year) if until_year is not None else data.max_year
+        if math.isnan(year):
+            raise InsufficientDataError(
+                "no relationship carries a year, so there is no history to learn from; "
+                "ingest collaborations or project participations with their year"
+            )
+        rng = np.random.default_rng(self.random_state)
+        models: dict[str, Pipeline] = {}
+        snaps: dict[str, _Snapshot] = {}
+        stats: list[dict[str, Any]] = []
+        references: dict[str, np.ndarray] = {}
+        for target in TARGET_KINDS:
+            if data.count(target) == 0:
+                continue
+            static = _Static(data, target)
+            X_parts, y_parts = [], []
+            for back in range(1, self.snapshots + 1):
+                snap_year = year - back
+                snap = _Snapshot(static, snap_year)
+                X, y = self._training_rows(data, target, snap, year, rng)
+                stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
+                              "negatives": int(len(y) - y.sum())})
+                if len(y):
+                    X_parts.append(X)
+                    y_parts.append(y)
+            snaps[target] = _Snapshot(static, year)
+            snaps[target].keep_grid()
+            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(columns)), np.float32)
+            y = np.concatenate(y_parts) if y_parts else np.zeros(0)
+            if y.sum() >= self.min_positives and (y == 0).sum() > 0:
+                pipeline = self._make_model()
+                pipeline.fit(X[:, columns], y)
+                models[target] = pipeline
+                references[target] = X[y == 0].mean(axis=0)
+        if "University" not in models:
+            raise InsufficientDataError(
+                f"fewer than {self.min_positives} new enterprise–university links in the {self.snapshots} years "
+                f"up to {int(year)}; there is not enough history to learn pairing weights — ingest more dated "
+                "collaborations / project participations, or use an earlier until_year"
+            )
+        for target in snaps:
+            if target not in models:  # too few talent links: borrow the university weights
+                models[target] = models["University"]
+                references[target] = references["University"]
+        self.data_ = data
+        self.year_ = year
+        self.columns_ = columns
+        self.models_ = models
+        self.snapshots_ = snaps
+        self.references_ = references
+        # what one recommend call needs, indexed once (the hot path uses no pandas, no sparse indexing)
+        self.lookups_ = {target: _Lookup(snap) for target, snap in snaps.items()}
+        self.linear_ = {target: _linear(model, columns) for target, model in models.items()}
+        self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
+        self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
+        self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
+        return self
+
+    def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        links = data.links(target)
+        year = links["year"].to_numpy()
+        firm_ok = data.exists_by("Enterprise", snap.year)
+        target_ok = data.exists_by(target, snap.year)
+        e, t = links["e"].to_numpy(), links["t"].to_numpy()
+        new = (~np.isnan(year)) & (year > snap.year) & (year <= until) & firm_ok[e] & target_ok[t]
+        pos_e, pos_t = e[new], t[new]
+        n_t = snap.static.n_targets
+        if len(pos_e) == 0:
+            return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros(0)
+        # negatives: the same firm's candidates (existing targets it had not worked with, not a positive)
+        known = set((snap.A.nonzero()[0] * n_t + snap.A.nonzero()[1]).tolist())
+        known |= set((pos_e * n_t + pos_t).tolist())
+        candidates = np.flatnonzero(target_ok)
+        draws = rng.choice(candidates, size=(len(pos_e), self.negatives), replace=True)
+        neg_e = np.repeat(pos_e, self.negatives)
+        neg_t = draws.ravel()
+        code = neg_e * n_t + neg_t
+        fine = ~np.isin(code, np.fromiter(known, dtype=np.int64, count=len(known)))
+        neg_e, neg_t = neg_e[fine], neg_t[fine]
+        all_e = np.concatenate([pos_e, neg_e])
+        all_t = np.concatenate([pos_t, neg_t])
+        labels = np.concatenate([np.ones(len(pos_e)), np.zeros(len(neg_e))])
+        X = _pair_features(snap, all_e, all_t)
+        return X, labels
+
+    # ---- scoring ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(store) first")
+
+    def score_grid(self, firm_positions: np.ndarray, kind: str = "University",
+                   target_positions: np.ndarray | None = None) -> np.ndarray:
+        """Model scores (logit) of firms × targets, by local positions; shape (n_firms, n_targets).
+
+        For the evaluation: the caller masks existing partners itself.
+        """
+        self._check_fitted()
+        snap, model = self.snapshots_[kind], self.models_[kind]
+        grid = snap.grid(np.asarray(firm_positions), target_positions)
+        flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
+        return model.decision_function(flat).reshape(grid.shape[:2])
+
+    def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
+        """Top ``k`` new partners of ``kind`` for every enterprise (batch, no reasons).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``enterprise_id, rank, partner_id, score`` (existing partners excluded).
+        """
+        self._check_fitted()
+        if kind not in self.snapshots_:
+            raise SchemaError(f"no {kind!r} model; use one of: {', '.join(self.snapshots_)}")
+        data, snap = self.data_, self.snapshots_[kind]
+        n_firms, n_targets = snap.static.n_firms, snap.static.n_targets
+        take = min(k, n_targets)
+        ok = data.exists_by(kind, self.year_)
+        firm_parts, target_parts, score_parts = [], [], []
+        for start in range(0, n_firms, chunk):
+            block = np.arange(start, min(start + chunk, n_firms))
+            logits = self.score_grid(block, kind)
+            logits[snap.A[block].toarray() > 0] = -np.inf
+            logits[:, ~ok] = -np.inf
+            top = np.argpartition(-logits, take - 1, axis=1)[:, :take]
+            values = np.take_along_axis(logits, top, axis=1)
+            order = np.argsort(-values, axis=1, kind="stable")
+            top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+            firm_parts.append(np.repeat(block, take))
+            target_parts.append(top.ravel())
+            score_parts.append(values.ravel())
+        firms, targets, logits = np.concatenate(firm_parts), np.concatenate(target_parts), np.concatenate(score_parts)
+        keep = np.isfinite(logits)
+        firms, targets, logits = firms[keep], targets[keep], logits[keep]
+        out = pd.DataFrame({
+            "enterprise_id": data.ids[data.members("Enterprise")[firms]],
+            "partner_id": data.ids[data.members(kind)[targets]],
+            "score": 1.0 / (1.0 + np.exp(-logits)),
+        })
+        out.insert(1, "rank", out.groupby("enterprise_id", sort=False).cumcount() + 1)
+        return out
+
+    def recommend(
+        self,
+        entity_id: str,
+        k: int = 10,
+        *,
+        kind: str | None = None,
+        category: str | None = None,
+        town: str | None = None,
+        industry: str | None = None,
+        min_score: float | None = None,
+        include_existing: bool = False,
+        candidates: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The ``k`` best partners for ``entity_id``, with reasons.
+
+        Parameters
+        ----------
+        entity_id : str
+            An Enterprise (→ universities, or talents with ``kind="Talent"``) or a
+            University (→ enterprises).
+        k : int
+        kind : {"University", "Talent", "Enterprise"}, optional
+            What to recommend; default University for a firm, Enterprise for a university.
+        category, town, industry : str, optional
+            Keep only candidates with this ``category`` (高校 / 科研院所), town, or industry.
+        min_score : float, optional
+            Keep only candidates scoring at least this (0–1).
+        include_existing : bool
+            Keep partners the entity already works with.
+        candidates : iterable of str, optional
+            Rank only these ids (e.g. an event's attendees).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rank, id, name, kind, score, explanation, reasons, category, town, city,
+            province, industry, existing``.  ``score`` is the model's probability of a
+            link; ``reasons`` is a list of dicts ``signal, contribution, evidence``.
+        """
+        self._check_fitted()
+        data = self.data_
+        position = data.pos.get(entity_id)
+        if position is None:
+            raise NotFoundError(f"no node with id {entity_id!r}; look it up with `innonet recommend NAME` or by USCC")
+        own_kind = str(data.kinds[position])
+        if k < 1:
+            raise SchemaError(f"k must be at least 1, got {k!r}")
+        if own_kind == "Enterprise":
+            kind = kind or "University"
+            if kind not in self.models_:
+                raise SchemaError(f"cannot recommend {kind!r} for an enterprise; use one of: {', '.join(self.models_)}")
+            target_kind = kind
+            firm = int(data.local[position])
+            grid = self.snapshots_[kind].firm_row(firm)  # (n_targets, F)
+            candidate_kind = kind
+            existing = self.lookups_[kind].existing(firm=firm)
+        elif own_kind in TARGET_KINDS:
+            kind = kind or "Enterprise"
+            if kind != "Enterprise":
+                raise SchemaError(f"for a {own_kind} only Enterprise partners can be recommended, not {kind!r}")
+            target_kind = own_kind
+            target = int(data.local[position])
+            grid = self.snapshots_[own_kind].target_column(target)  # (n_firms, F)
+            candidate_kind = "Enterprise"
+            existing = self.lookups_[own_kind].existing(target=target)
+        else:
+            raise SchemaError(f"{entity_id!r} is a {own_kind}; recommendations are for Enterprise, University or Talent")
+        model = self.models_[target_kind]
+        linear = self.linear_[target_kind]
+        if linear is not None:
+            logits = linear.decision(grid)
+        else:
+            logits = model.decision_function(grid[:, self.columns_])
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        members = data.members(candidate_kind)
+        keep = self.exists_[candidate_kind].copy()
+        keep &= members != position
+        if not include_existing:
+            keep &= ~existing
+        if min_score is not None:
+            keep &= scores >= min_score
+        if candidates is not None:
+            allowed = np.zeros(len(members), dtype=bool)
+            chosen = [data.pos[c] for c in candidates if c in data.pos]
+            allowed[data.local[chosen]] = data.kinds[chosen] == candidate_kind
+            keep &= allowed
+        columns_of = self.columns_of_[candidate_kind]
+        for name, wanted in (("category", category), ("town", town), ("industry", industry)):
+            if wanted is not None:
+                keep &= columns_of[name] == wanted
+        order = np.flatnonzero(keep)
+        if len(order) > k:
+            top = order[np.argpartition(-logits[order], k - 1)[:k]]
+        else:
+            top = order
+        top = top[np.lexsort((top, -logits[top]))]
+        if own_kind == "Enterprise":
+            firms, others = np.full(len(top), firm), top
+        else:
+            firms, others = top, np.full(len(top), target)
+        reasons = self._reasons(target_kind, grid[top], firms, others)
+        columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
+                   "province", "industry", "existing"]
+        table = np.empty((len(top), len(columns) - 1), dtype=object)
+        for j, name in enumerate(columns[1:]):
+            if name in columns_of:
+                table[:, j] = columns_of[name][top]
+        table[:, columns.index("kind") - 1] = candidate_kind
+        table[:, columns.index("score") - 1] = np.round(scores[top], 4)
+        for row, (explanation, reason_list) in enumerate(reasons):
+            table[row, columns.index("explanation") - 1] = explanation
+            table[row, columns.index("reasons") - 1] = reason_list
+        table[:, columns.index("existing") - 1] = existing[top].tolist() if len(top) else []
+        frame = pd.DataFrame(table, columns=columns[1:], dtype=object, copy=False)
+        frame.insert(0, "rank", np.arange(1, len(top) + 1, dtype=np.int64))
+        frame["score"] = np.round(scores[top], 4).astype(float)
+        return frame
+
+    # ---- reasons ------------------------------------------------------------------------
+    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray
+                 ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Explanation and reasons of each (firm, target) pair whose ``features`` are given.
+
+        A signal's contribution is occlusion in logit units: the score minus the score with
+        that signal's features set to their mean over negative training pairs.
+        """
+        if len(features) == 0:
+            return []
+        reference = self.references_[kind]
+        signals = self._signals()
+        linear = self.linear_[kind]
+        if linear is not None:
+            contributions = linear.contributions(features, reference, signals)
+        else:
+            stacked = [features]
+            for signal in signals:
+                copy = features.copy()
+                copy[:, _SIGNAL_COLUMNS[signal]] = reference[_SIGNAL_COLUMNS[signal]]
+                stacked.append(copy)
+            values = self.models_[kind].decision_function(
+                np.concatenate(stacked)[:, self.columns_]).reshape(len(stacked), -1)
+            contributions = values[0][None, :] - values[1:]  # (signals, rows)
+        contributions = np.round(contributions, 4).tolist()
+        lookup = self.lookups_[kind]
+        peers_of: dict[int, np.ndarray] = {}
+        out = []
+        for row in range(len(features)):
+            firm, target = int(firms[row]), int(targets[row])
+            peers = peers_of.get(firm)
+            if peers is None:
+                peers = peers_of[firm] = lookup.peers(firm)
+            reason_list = []
+            for s_index, signal in enumerate(signals):
+                text_zh, text_en = lookup.describe(signal, firm, target, peers)
+                reason_list.append({
+                    "signal": signal,
+                    "contribution": contributions[s_index][row],
+                    "evidence": text_en,
+                    "evidence_zh": text_zh,
+                })
+            reason_list.sort(key=lambda r: -r["contribution"])
+            shown = [r for r in reason_list if r["contribution"] > 0 and r["evidence"]][:3]
+            if not shown:
+                shown = [r for r in reason_list if r["evidence"]][:1]
+            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合评分"
+            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "overall score"
+            out.append((f"推荐理由:{zh} | Why: {en}", reason_list))
+        return out
+
+
+@dataclass
+class _Linear:
+    """A fitted standardised logistic regression as plain arrays (same numbers, no sklearn overhead)."""
+
+    columns: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def decision(self, features: np.ndarray) -> np.ndarray:
+        """Logits of rows of ``features`` (all feature columns), as the pipeline computes them."""
+        scaled = features[:, self.columns]
+        scaled -= self.mean
+        scaled /= self.scale
+        return scaled @ self.coef + self.intercept
+
+    def contributions(self, features: np.ndarray, reference: np.ndarray, signals: Sequence[str]) -> np.ndarray:
+        """Per signal and row: logit minus the logit with that signal's features at ``reference``."""
+        weights = np.zeros(len(FEATURE_NAMES))
+        weights[self.columns] = self.coef / self.scale
+        delta = (features.astype(np.float64) - reference.astype(np.float64)) * weights
+        return np.stack([delta[:, _SIGNAL_COLUMNS[s]].sum(axis=1) for s in signals])
+
+
+def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:
+    """The arrays of a StandardScaler + LogisticRegression pipeline; None for other models."""
+    steps = [step for _, step in model.steps]
+    if len(steps) != 2 or not isinstance(steps[0], StandardScaler) or not isinstance(steps[1], LogisticRegression):
+        return None
+    scaler, logistic = steps
+    return _Linear(columns, scaler.mean_, scaler.scale_, logistic.coef_[0].astype(np.float64),
+                   float(logistic.intercept_[0]))
+
+
+def _result_columns(data: PairingData, kind: str) -> dict[str, np.ndarray]:
+    """Per node of ``kind`` (local order): id, name and the text properties a result row shows."""
+    members = data.members(kind)
+    out: dict[str, np.ndarray] = {}
+    for name, column in (("id", data.ids[members]), ("name", data.names[members])):
+        out[name] = np.asarray(column, dtype=object)
+    for name in ("category", "town", "city", "province", "industry"):
+        values = data.props.get(name)
+        column = np.empty(len(members), dtype=object)
+        if values is not None:
+            column[:] = [v if isinstance(v, str) else None for v in (values[p] for p in members)]
+        out[name] = column
+    return out
+
+
+def _str(column: list[Any] | None, position: int) -> str | None:
+    if column is None:
+        return None
+    value = column[position]
+    return value if isinstance(value, str) else None
+
