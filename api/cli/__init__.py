@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("demo", "demo",
         "Generate a realistic Yixing demo ecosystem and ingest it (演示数据)."),
     "evaluate": ("pairing", "evaluate",
-        "Evaluate pairing against popularity, three-path and content baselines (评估)."),
+        "Evaluate pairing against the baselines: accuracy, coverage, top share, novelty (评估)."),
     "export": ("store", "export",
         "Export the network for Gephi (GraphML, GEXF), as nodes.csv + edges.csv, or as one workbook (导出)."),
     "hit-rates": ("pairing", "hit_rates",

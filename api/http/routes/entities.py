@@ -1,4 +1,4 @@
-"""``/entities``: search by name (Chinese, fuzzy), id or USCC; one entity with its neighbours; delete.
+"""``/entities``: search by name (the one resolver, :mod:`graph.lookup`), id or USCC; one entity with its neighbours; delete.
 
 Viewers get talent names and contact fields masked (the search runs on the masked
 names, so a viewer cannot find a person by name either).
@@ -7,8 +7,8 @@ names, so a viewer cannot find a person by name either).
 >>> store = SQLiteStore(":memory:")
 >>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "宜兴市精陶科技有限公司", "town": "丁蜀镇"},
 ...                                       {"id": "e2", "name": "宜兴环保装备有限公司", "town": "高塍镇"}])
->>> search_entities(store.nodes(), store.relationships(), q="精陶")[["id", "score"]].values.tolist()
-[['e1', 95.0]]
+>>> search_entities(store.nodes(), store.relationships(), q="精陶")[["id", "score", "matched_by"]].values.tolist()
+[['e1', 85.0, 'contains']]
 """
 
 from __future__ import annotations
