@@ -32,6 +32,7 @@ def demo(out_dir: str, scale: str, seed: int, with_analysis: bool) -> None:
     analysis into --out: analysis.xlsx, report.html and the ecosystem map.html.  Re-running
     with the same seed leaves the store as it was.
     """
+    from api.render.export import write_ingest_report, write_review_file
     from ingest.pipeline import ingest_files
 
     out = Path(out_dir)
@@ -41,11 +42,11 @@ def demo(out_dir: str, scale: str, seed: int, with_analysis: bool) -> None:
     generated = time.perf_counter()
     with store_from_settings() as store:
         click.echo(f"ingesting {len(paths)} files into {store.description} …")
-        report = ingest_files(store, list(paths.values()), progress=True,
-                              review_path=out / "review.xlsx")
+        report = ingest_files(store, list(paths.values()), progress=True, pause_gc=True)
+        write_review_file(report, out / "review.xlsx")
         counts = store.counts()
         finished = time.perf_counter()
-        report_path = report.to_excel(out / "ingest_report.xlsx")
+        report_path = write_ingest_report(report, out / "ingest_report.xlsx")
 
         totals = report.totals()
         click.echo(f"generated in {generated - started:.1f} s, ingested in {finished - generated:.1f} s")

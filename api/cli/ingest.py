@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from api.cli.common import store_from_settings
+from api.render.export import write_ingest_report, write_review_file
 from graph.errors import IngestError
 from ingest.pipeline import ingest_files
 
@@ -51,24 +52,35 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
     review_target = review_path or str(Path(report_path).with_name("ingest_review.xlsx"))
     if not Path(report_path).resolve().parent.is_dir():  # fail before writing anything
         raise IngestError(f"cannot write the report {report_path!r}: its folder does not exist")
+    if not Path(review_target).resolve().parent.is_dir():
+        raise IngestError(f"cannot write the review file {review_target!r}: its folder does not exist")
     with store_from_settings() as store:
         report = ingest_files(store, data, kind=kind, table=table, mapping=mapping, sheet=sheet,
-                              accept_review=accept_review, review_path=review_target, progress=progress)
-    report.to_excel(report_path)
+                              accept_review=accept_review, progress=progress, pause_gc=True)
+    write_ingest_report(report, report_path)
+    write_review_file(report, review_target)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
     for path in skipped:
         click.echo(f"skipped {path} (not a data file; pass a mapping with --mapping)")
     click.echo(f"{'file':<40} {'sheet':<10} {'table':<15} {'read':>6} {'written':>8} {'merged':>7} "
-               f"{'rejected':>9} {'review':>7}")
+               f"{'rejected':>9} {'review':>7} {'skipped':>8}")
     for entry in report.files:
         click.echo(f"{entry['path'][-40:]:<40} {entry['sheet'][:10]:<10} {entry['table']:<15} "
                    f"{entry['rows_read']:>6} {entry['written']:>8} {entry['merged']:>7} {entry['rejected']:>9} "
-                   f"{entry['held_for_review']:>7}")
+                   f"{entry['held_for_review']:>7} {entry.get('skipped', 0):>8}")
     totals = report.totals()
+    skipped_rows = sum(int(entry.get("skipped", 0)) for entry in report.files)
     click.echo(f"total: {totals['rows_read']} rows read, {totals['written']} written, {totals['merged']} merged, "
-               f"{totals['rejected']} rejected, {totals['held_for_review']} held for review")
+               f"{totals['rejected']} rejected, {totals['held_for_review']} held for review; "
+               f"{skipped_rows} rows skipped as not data (totals, notes, signatures)")
+    notes = report.notes
+    if len(notes):
+        click.echo(f"notes ({len(notes)}, all in the report's 提示 notes sheet):")
+        for row in notes.head(10).to_dict(orient="records"):
+            where = f"{row.get('file', '')} row {row.get('row', '')}".strip()
+            click.echo(f"  {where}: {row.get('note') or row.get('text') or row.get('reason')}")
     click.echo(f"report: {report_path}")
     if len(report.reviews):
         click.echo(f"review: {review_target} (fill the decision column, then --accept-review {review_target})")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     from graph.store import GraphStore
 
-__all__ = ["FORMATS", "LABELS", "export_graph", "store_sheets", "store_workbook"]
+__all__ = ["FORMATS", "LABELS", "export_graph", "store_sheets", "store_workbook", "write_ingest_report",
+           "write_review_file"]
 
 #: every format ``innonet export`` and ``GET /exports`` write
 FORMATS = ("graphml", "gexf", "csv", "xlsx")
@@ -97,3 +98,25 @@ def store_sheets(store: GraphStore, kinds: list[str] | None = None, types: list[
 def store_workbook(store: GraphStore, kinds: list[str] | None = None, types: list[str] | None = None) -> bytes:
     """The ``.xlsx`` bytes of :func:`store_sheets`."""
     return workbook_bytes(store_sheets(store, kinds, types))
+
+
+def write_ingest_report(report: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``ingest_report.xlsx`` from an :class:`ingest.pipeline.IngestReport` (its :meth:`sheets`):
+    every input row accounted for, Chinese-first headers, formula-safe."""
+    target = Path(path)
+    write_workbook(target, [Sheet(name, frame, labels) for name, frame, labels in report.sheets()])
+    return target
+
+
+def write_review_file(report: Any, path: str | os.PathLike[str]) -> Path | None:
+    """Write the rows held for review (``.xlsx``, else CSV) for the analyst to fill the ``decision`` column
+    (merge / separate); None when nothing is held.  Headers stay the English field names that
+    ``innonet ingest --accept-review`` reads back."""
+    if not len(report.reviews):
+        return None
+    target = Path(path)
+    if target.suffix.lower() in (".xlsx", ".xlsm"):
+        write_workbook(target, [Sheet("review", report.reviews)])
+    else:
+        write_csv(target, report.reviews)
+    return target

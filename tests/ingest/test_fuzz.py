@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from api.render.export import write_ingest_report
 from graph.errors import IngestError
 from ingest.pipeline import ingest_files
 
@@ -54,7 +55,7 @@ def test_hostile_cells_in_every_table_are_written_or_rejected(sqlite_store, csv_
     for entry in report.files:
         assert entry["rows_read"] == sum(entry[k] for k in ("written", "merged", "rejected", "held_for_review"))
     assert report.rejections["reason"].map(lambda r: isinstance(r, str) and "\n" not in r).all()
-    report.to_excel(tmp_path / "report.xlsx")
+    write_ingest_report(report, tmp_path / "report.xlsx")
     before = sqlite_store.nodes(), sqlite_store.relationships()
     ingest_files(sqlite_store, [path], table=table)
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())

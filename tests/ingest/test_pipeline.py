@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import pytest
 
+from api.render.export import write_ingest_report, write_review_file
 from graph import uscc
 from graph.errors import IngestError, SchemaError
 from ingest.pipeline import COLLABORATION_KEY, IngestReport, ingest_files
@@ -108,7 +109,8 @@ def test_fuzzy_matches_are_held_then_decided(sqlite_store, csv_file, tmp_path):
     typo = csv_file([["企业名称", "所属镇"], ["宜兴市华通环保水处里科技有限公司", "高塍镇"],
                      ["宜兴市华通环保水处里科技有限公司", "高塍镇"]], name="b.csv")
     review = tmp_path / "review.xlsx"
-    report = ingest_files(sqlite_store, [typo], review_path=review)
+    report = ingest_files(sqlite_store, [typo])
+    write_review_file(report, review)
     _invariant(report)
     assert report.files[0]["held_for_review"] == 2
     assert report.reviews.loc[0, "candidate_id"] == "org:宜兴市华通环保水处理科技"
@@ -249,7 +251,7 @@ def test_report_excel_has_every_sheet_and_formulas_stay_text(sqlite_store, csv_f
     path = csv_file([["企业名称", "统一社会信用代码"], ["=1+1", ""], ["@SUM(A1)", "X"]])
     report = ingest_files(sqlite_store, [path])
     _invariant(report)
-    out = report.to_excel(tmp_path / "ingest_report.xlsx")
+    out = write_ingest_report(report, tmp_path / "ingest_report.xlsx")
     import openpyxl
 
     workbook = openpyxl.load_workbook(out)
@@ -257,6 +259,7 @@ def test_report_excel_has_every_sheet_and_formulas_stay_text(sqlite_store, csv_f
                                    "跳过 skipped", "提示 notes"]
     assert workbook["汇总 summary"]["A1"].value == "文件 / path"
     assert all(cell.data_type != "f" for row in workbook["拒绝 rejected"].iter_rows() for cell in row)
+    assert workbook["拒绝 rejected"].freeze_panes == "A2"
     assert sqlite_store.nodes("Enterprise").iloc[0]["name"] == "=1+1"
 
 

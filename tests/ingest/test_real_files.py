@@ -12,6 +12,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from api.render.export import write_ingest_report
 from graph import uscc
 from graph.errors import IngestError
 from ingest.pipeline import ingest_files
@@ -86,7 +87,7 @@ def test_totals_counts_notes_and_signatures_are_skipped_and_counted(sqlite_store
     assert list(report.skipped.row) == [6, 7, 8, 9, 10, 11]
     assert all(" / " in reason for reason in report.skipped.reason)
     assert sorted(sqlite_store.nodes("Enterprise").name) == ["宜兴乙科技有限公司", "宜兴甲科技有限公司"]
-    workbook = report.to_excel(tmp_path / "r.xlsx")
+    workbook = write_ingest_report(report, tmp_path / "r.xlsx")
     assert openpyxl.load_workbook(workbook)["跳过 skipped"].max_row == 7
 
 
