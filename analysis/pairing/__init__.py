@@ -61,7 +61,6 @@ from analysis.pairing.schedule import (
     event_attendees,
     event_hit_rates,
     event_hit_rates_from_frame,
-    read_attendees,
     schedule_meetings,
     write_schedule_excel,
 )
@@ -88,7 +87,6 @@ __all__ = [
     "event_hit_rates_from_frame",
     "partner_links",
     "ranking_metrics",
-    "read_attendees",
     "resolve_entity",
     "schedule_meetings",
     "write_schedule_excel",

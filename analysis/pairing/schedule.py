@@ -33,9 +33,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from analysis.pairing.data import PairingData, resolve_entity
+from analysis.pairing.data import PairingData
 from analysis.pairing.model import PairingRecommender
-from graph.errors import IngestError, NotFoundError, SchemaError
+from graph.errors import NotFoundError, SchemaError
 from graph.store import GraphStore
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "event_attendees",
     "event_hit_rates",
     "event_hit_rates_from_frame",
-    "read_attendees",
     "schedule_meetings",
     "write_schedule_excel",
 ]
@@ -68,29 +67,6 @@ def event_attendees(data: PairingData, event_id: str) -> list[str]:
     edges = data.edges[(data.edges["type"] == "ATTENDED") & (data.edges["dst"] == position)]
     ids = [data.ids[s] for s in edges["src"] if data.kinds[s] in ("Enterprise", "University", "Talent")]
     return sorted(set(ids))
-
-
-def read_attendees(path: str | os.PathLike[str], data: PairingData) -> list[str]:
-    """Attendee ids from a CSV / XLSX file: first column named id / uscc / name (or 编号 / 统一社会信用代码 / 名称 / 单位).
-
-    Each value is resolved like ``innonet recommend`` does (id, USCC, then exact name).
-    """
-    path = os.fspath(path)
-    try:
-        if path.lower().endswith((".xlsx", ".xlsm")):
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        else:
-            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise IngestError(f"cannot read attendee file {path!r}: {exc}") from None
-    for column in ("id", "编号", "uscc", "统一社会信用代码", "name", "名称", "单位", "单位名称"):
-        if column in frame.columns:
-            values = [v.strip() for v in frame[column].dropna().astype(str) if v.strip()]
-            return sorted({resolve_entity(data, v) for v in values})
-    raise IngestError(
-        f"attendee file {path!r} needs a column id, uscc or name (编号 / 统一社会信用代码 / 名称); "
-        f"it has {', '.join(map(str, frame.columns))}"
-    )
 
 
 def schedule_meetings(

@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-import pandas as pd
 
 from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, MAX_INTERACTIVE_NODES, VIEWS, build_view
 from api.cli.common import resolve_name, store_from_settings
 from api.render.maps import export_view, render_view
-from graph.errors import IngestError, SchemaError
+from graph.errors import SchemaError
 from graph.projection import to_networkx
+from ingest.attendees import read_schedule
 
-__all__ = ["map_command", "read_schedule"]
+__all__ = ["map_command"]
 
 COMMANDS: list[click.Command] = []
-
-#: Headers accepted for the schedule file (English as returned by analysis.pairing.schedule_meetings, or Chinese).
-_SCHEDULE_HEADERS = {
-    "enterprise_id": ("enterprise_id", "企业id", "企业ID", "企业编号"),
-    "partner_id": ("partner_id", "对接方编号", "对接方id", "对接方ID", "合作方id", "合作方ID"),
-    "slot": ("slot", "时段", "场次"),
-    "score": ("score", "匹配度", "匹配分", "得分"),
-    "explanation": ("explanation", "推荐理由", "理由"),
-}
-
-
-def read_schedule(path: str | Path) -> pd.DataFrame:
-    """A meeting schedule (CSV or XLSX) as a frame with ``enterprise_id``, ``partner_id``, ``slot``."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-        else:
-            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise IngestError(f"cannot read the schedule {str(path)!r}: {exc}") from exc
-    renamed = {}
-    for column in frame.columns:
-        for canonical, aliases in _SCHEDULE_HEADERS.items():
-            if str(column).strip() in aliases:
-                renamed[column] = canonical
-    frame = frame.rename(columns=renamed)
-    missing = {"enterprise_id", "partner_id", "slot"} - set(frame.columns)
-    if missing:
-        raise IngestError(f"the schedule {str(path)!r} lacks columns {', '.join(sorted(missing))}; "
-                          "write it with `innonet schedule` or give enterprise_id, partner_id, slot")
-    if "score" in frame:
-        frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
-    return frame.astype(object).where(frame.notna(), None)
 
 
 @click.command("map")
@@ -98,7 +62,7 @@ def map_command(view: str, node: str | None, tier: str | None, town: str | None,
     with store_from_settings() as store:
         graph = to_networkx(store)
     node_id = resolve_name(graph, node) if node is not None else None
-    schedule = read_schedule(schedule_file) if schedule_file else None
+    schedule = read_schedule(schedule_file) if schedule_file else None  # the one reader
     subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
                           schedule=schedule, slots=slots, max_meetings=max_meetings)
     render_view(subgraph, out=out, title=title, max_nodes=max_nodes)

@@ -13,7 +13,6 @@ from analysis.pairing import (
     evaluate_pairing,
     event_attendees,
     event_hit_rates,
-    read_attendees,
     schedule_meetings,
     write_schedule_excel,
 )
@@ -98,8 +97,12 @@ def schedule(event_id: str | None, attendees_file: str | None, slots: int, max_m
     """Plan 1:1 meetings for a matchmaking event (对接会日程)."""
     if (event_id is None) == (attendees_file is None):
         raise SchemaError("give exactly one of --event EVENT_ID or --attendees FILE")
-    data = _load()
-    attendees = event_attendees(data, event_id) if event_id else read_attendees(attendees_file, data)
+    with store_from_settings() as store:
+        data = PairingData.load(store)
+        if event_id:
+            attendees = event_attendees(data, resolve_name(store, event_id, kinds=("Event",)))
+        else:
+            attendees = _attendees_from_file(attendees_file, store)
     recommender = PairingRecommender().fit(data)
     table, agenda = schedule_meetings(recommender, attendees, slots, max_meetings,
                                       include_existing=include_existing)
@@ -113,6 +116,25 @@ def schedule(event_id: str | None, attendees_file: str | None, slots: int, max_m
     echo_frame(table.drop(columns=["explanation"]), max_rows=200)
     if out:
         click.echo(f"wrote {out}")
+
+
+def _attendees_from_file(path: str, store: object) -> list[str]:
+    """The attendees of a sign-up list (any file ``innonet ingest`` reads; names resolved forgivingly).
+    Names that fit several records or none stop the command with the rows to correct."""
+    from ingest.attendees import read_attendee_list
+
+    found = read_attendee_list(path, store)
+    forgiven = found.resolved[~found.resolved["matched_by"].isin(["id", "uscc", "moe_code", "name"])]
+    for row in forgiven.to_dict(orient="records"):
+        click.echo(f"innonet: row {row['row']}: “{row['text']}” → {row['name']} [{row['id']}] ({row['matched_by']})",
+                   err=True)
+    if len(found.problems):
+        lines = [f"  row {r['row']}: “{r['text']}” — {r['problem']}" + (f"; 候选 / candidates: {r['candidates']}"
+                                                                          if r["candidates"] else "")
+                 for r in found.problems.to_dict(orient="records")]
+        raise SchemaError(f"{len(found.problems)} attendee(s) of {path!r} need correcting "
+                          f"(请更正后重试 / correct them and run again):\n" + "\n".join(lines))
+    return found.ids
 
 
 @click.command(name="hit-rates")

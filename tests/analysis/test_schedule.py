@@ -7,7 +7,6 @@ import json
 import networkx as nx
 import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +16,6 @@ from analysis.pairing import (
     PairingRecommender,
     event_attendees,
     event_hit_rates,
-    read_attendees,
     schedule_meetings,
     write_schedule_excel,
 )
@@ -131,16 +129,6 @@ def test_hit_rates_per_event() -> None:
     assert rates.loc["ev2", "hit_rate"] == 1.0
 
 
-def test_read_attendees_by_name(fitted: PairingRecommender, tmp_path) -> None:
-    path = tmp_path / "a.csv"
-    pd.DataFrame({"名称": ["企业1", "大学0"]}).to_csv(path, index=False)
-    assert read_attendees(path, fitted.data_) == ["e01", "u0"]
-    bad = tmp_path / "b.csv"
-    pd.DataFrame({"x": [1]}).to_csv(bad, index=False)
-    with pytest.raises(Exception, match="needs a column"):
-        read_attendees(bad, fitted.data_)
-
-
 @pytest.fixture
 def store_env(tmp_path, monkeypatch) -> str:
     g = world()
@@ -184,5 +172,13 @@ def test_cli_recommend_evaluate_schedule(store_env: str, tmp_path) -> None:
     assert out.exists() and "meetings in 2 slots" in result.output
     result = runner.invoke(cli, ["schedule", "--slots", "2", "--max-meetings", "2"])
     assert result.exit_code == 2 and "exactly one" in result.output
+    signup = tmp_path / "报名.csv"  # a GB18030 list with a title row, the way towns send them
+    signup.write_bytes("对接会报名表\n单位名称\n企业1\n企业2\n大学0\n".encode("gb18030"))
+    result = runner.invoke(cli, ["schedule", "--attendees", str(signup), "--slots", "2", "--max-meetings", "2"])
+    assert result.exit_code == 0, result.output
+    assert "of 2 firms meet someone" in result.output
+    signup.write_bytes("单位名称\n企业1\n没有这家单位\n".encode("gb18030"))
+    result = runner.invoke(cli, ["schedule", "--attendees", str(signup), "--slots", "2", "--max-meetings", "2"])
+    assert result.exit_code == 2 and "没有这家单位" in result.output and "not found" in result.output
     result = runner.invoke(cli, ["hit-rates", "--json"])
     assert json.loads(result.output)[0]["event_id"] == "ev1"

@@ -20,9 +20,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from analysis.pairing import PairingData, event_attendees, resolve_entity, schedule_meetings, write_schedule_excel
+from analysis.pairing import event_attendees, schedule_meetings, write_schedule_excel
 from api.http.cache import AppCache
-from api.http.common import fitted_recommender, json_records
+from api.http.common import fitted_recommender, json_records, resolve_for
 from api.http.deps import get_cache, get_store, matchmaker
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -140,11 +140,11 @@ def wants_excel(accept: str | None) -> bool:
     return excel > 0 and excel >= max(quality.get("application/json", 0.0), quality.get("*/*", 0.0))
 
 
-def _resolve(data: PairingData, refs: list[str], kinds: tuple[str, ...], field: str) -> list[str]:
+def _resolve(resolve: Any, refs: list[str], kinds: tuple[str, ...], field: str) -> list[str]:
     ids = []
     for ref in refs:
-        node_id = resolve_entity(data, ref)  # NotFoundError → 404 naming the value
-        kind = data.kinds[data.pos[node_id]]
+        found = resolve(ref)  # the one resolver: 404 with suggestions, 409 with candidates
+        node_id, kind = found.id, found.kind
         if kind not in kinds:
             raise SchemaError(f"{field}: {ref!r} is a {kind}, not a {' or '.join(kinds)}; "
                               f"list it under {'partner_ids' if kind in _PARTNER_KINDS else 'enterprise_ids'}"
@@ -181,17 +181,22 @@ def schedule(
     wrong kind or an unsolvable plan → 422."""
     recommender = fitted_recommender(store, cache)
     data = recommender.data_
+
+    def resolve(text: str) -> Any:
+        return resolve_for(principal, store, cache, text)
+
     if body.event_id is not None:
-        event_id = resolve_entity(data, body.event_id)
-        kind = data.kinds[data.pos[event_id]]
+        found = resolve(body.event_id)
+        event_id, kind = found.id, found.kind
         if kind != "Event":
             raise SchemaError(f"event_id {body.event_id!r} is a {kind}, not an Event; give an Event id, "
                               "or list the attendees in enterprise_ids and partner_ids")
         attendees = event_attendees(data, event_id)
     else:
         event_id = None
-        attendees = (_resolve(data, body.enterprise_ids or [], ("Enterprise",), "enterprise_ids")
-                     + _resolve(data, body.partner_ids or [], _PARTNER_KINDS, "partner_ids"))
+        attendees = (_resolve(resolve, body.enterprise_ids or [], ("Enterprise",), "enterprise_ids")
+                     + _resolve(resolve, body.partner_ids or [], _PARTNER_KINDS, "partner_ids"))
+        attendees = [a for a in attendees if a in data.pos]
     if len(attendees) > MAX_ATTENDEES:
         raise SchemaError(f"{len(attendees)} attendees is more than one schedule handles ({MAX_ATTENDEES}); "
                           "split the event into sessions")
