@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.engine import DEFAULT_PIVOTS, IGraphAdapter
-from analysis.report import run_analysis, write_report, write_workbook
+from analysis.report import run_analysis
+from api.render.report import write_report, write_workbook
 from graph import SQLiteStore
 
 CITY_TARGET_SECONDS = 10.0

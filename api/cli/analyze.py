@@ -67,7 +67,8 @@ def run_and_write(store, directory: Path, *, year: int | None = None, town: str 
 
     ``innonet analyze`` and ``innonet demo`` both call this.
     """
-    from analysis.report import run_analysis, write_charts, write_docx, write_report, write_workbook
+    from analysis.report import run_analysis
+    from api.render.report import write_charts, write_docx, write_report, write_workbook
 
     compare_to = True if compare == "previous" else compare
     result = run_analysis(store, year=year, town=town, period=period, compare=compare_to, top=top)

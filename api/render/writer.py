@@ -9,6 +9,7 @@ everywhere:
   as typed, never evaluated, still text after an edit); in CSV it gets a leading ``'``.  Numbers (also
   negative ones) are written as numbers.
 * **Number formats** by column kind (:data:`FORMATS`): ``percent`` (values in percent points, 65 → 65.0%),
+  ``share`` (fractions, 0.65 → 65.0%),
   ``amount`` (万元 with thousands separators and 2 decimals), ``count`` (thousands separators), ``year``
   (no decimals, no separator), ``date``, ``ratio`` (0.000), ``text``.  Unknown columns: numbers as
   ``General``, everything else as text.
@@ -51,6 +52,7 @@ __all__ = ["FORMATS", "Sheet", "cell_text", "neutralise", "workbook_bytes", "wri
 #: Number formats by column kind (Excel format codes).
 FORMATS: dict[str, str] = {
     "percent": '0.0"%"',
+    "share": "0.0%",
     "amount": "#,##0.00",
     "count": "#,##0",
     "year": "0",

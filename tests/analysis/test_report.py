@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from analysis.report import run_analysis, write_report, write_workbook
+from analysis.report import run_analysis
 from api.cli import cli
+from api.render.report import write_report, write_workbook
 from graph import SQLiteStore
 from graph.errors import NotFoundError
 
@@ -26,7 +27,7 @@ def test_workbook_and_report(eco_store, tmp_path) -> None:
     sheet = book[next(n for n in book.sheetnames if "指标" in n)]
     assert sheet["A1"].value.startswith("行动") and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     headers = [c.value for c in sheet[1]]
-    value, status = headers.index("数值 value") + 1, headers.index("状态 status") + 1
+    value, status = headers.index("数值 / value") + 1, headers.index("状态 / status") + 1
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert all(r[value - 1] is None for r in rows if r[status - 1] == "no data")  # no text in the number column
     assert all(isinstance(r[value - 1], (int, float)) for r in rows if r[status - 1] == "ok")
@@ -75,8 +76,10 @@ def test_formulas_neutralised_numbers_formatted(eco_store, tmp_path) -> None:
     book = load_workbook(write_workbook(result, tmp_path / "analysis.xlsx"))
     sheet = book[next(n for n in book.sheetnames if "孤立" in n)]
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
-    assert "'=HYPERLINK(1)" in {c.value for c in cells} and not any(c.data_type == "f" for c in cells)
-    rd = [c for c in cells if c.column == [h.value for h in sheet[1]].index("研发强度% rd_intensity") + 1]
+    hostile = [c for c in cells if c.value == "=HYPERLINK(1)"]  # shown as typed, stored as quoted text
+    assert hostile and all(c.data_type == "s" and c.quotePrefix for c in hostile)
+    assert not any(c.data_type == "f" for c in cells)
+    rd = [c for c in cells if c.column == [h.value for h in sheet[1]].index("研发强度% / rd_intensity") + 1]
     assert rd and all(isinstance(c.value, (int, float)) and c.number_format in ("#,##0", "#,##0.00") for c in rd)
 
 
@@ -112,7 +115,7 @@ def test_town_report_is_the_towns(eco_store, tmp_path) -> None:
 def test_docx_and_png(eco_store, tmp_path) -> None:
     from docx import Document
 
-    from analysis.report import write_charts, write_docx
+    from api.render.report import write_charts, write_docx
 
     result = run_analysis(eco_store, period="2023", compare="2022")
     charts = write_charts(result, tmp_path / "charts")
