@@ -35,7 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import httpx
 import numpy as np
 
-KEY = "bench-matchmaker"
+KEY = "bench-matchmaker-0123456789"
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ bodies with ``type``, ``title``, ``status`` and ``detail``.
 
 >>> from graph import SQLiteStore
 >>> from fastapi.testclient import TestClient
->>> app = create_app(store=SQLiteStore(":memory:"), keyring=KeyRing([("viewer", "k")]))
+>>> app = create_app(store=SQLiteStore(":memory:"), keyring=KeyRing([("viewer", "viewer-key-0123456789")]))
 >>> TestClient(app).get("/health").json()["status"]
 'ok'
 """
@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http.cache import AppCache
 from api.http.errors import install_error_handlers, problem
 from api.http.routes import ecosystem, entities, exports, gaps, health, indicators, ingest, maps, pairings, schedule
-from api.http.security import ApiSettings, KeyRing
+from api.http.security import ApiSettings, AuthLimiter, KeyRing
 from graph.connect import open_store
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -180,6 +180,7 @@ def create_app(
     )
     app.state.store = store
     app.state.keyring = keyring
+    app.state.auth_limiter = AuthLimiter(per_minute=api_settings.innonet_auth_failures_per_minute)
     app.state.api_settings = api_settings
     app.state.cache = AppCache(ttl=api_settings.innonet_cache_ttl)
     app.add_middleware(UploadLimit, max_bytes=int(api_settings.innonet_max_upload_mb * 1024 * 1024))

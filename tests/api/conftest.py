@@ -17,7 +17,7 @@ from api.http.app import create_app
 from api.http.security import ApiSettings, KeyRing
 from graph.sqlite_store import SQLiteStore
 
-API_KEYS = {"viewer": "view-key-123", "matchmaker": "match-key-456", "admin": "admin-key-789"}
+API_KEYS = {"viewer": "view-key-1234567890", "matchmaker": "match-key-4567890123", "admin": "admin-key-7890123456"}
 
 
 def fill_small_network(store: SQLiteStore) -> None:

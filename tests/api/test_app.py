@@ -74,8 +74,8 @@ def test_health_needs_no_key_and_reports_a_broken_store(api_store, client):
 def test_lifespan_opens_and_closes_the_configured_store(tmp_path):
     path = tmp_path / "served.db"
     SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
-    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]))
-    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "viewer-key-0123456789")]))
+    with TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}) as test_client:
         assert test_client.get("/entities/u1").json()["name"] == "江南大学"
         store = app.state.store
     assert app.state.store is None
@@ -84,8 +84,8 @@ def test_lifespan_opens_and_closes_the_configured_store(tmp_path):
 
 
 def test_without_lifespan_or_store_routes_answer_503(api_keys):
-    app = create_app(keyring=KeyRing([("viewer", "k")]), settings=Settings(innonet_db=":memory:"))
-    response = TestClient(app, headers={"X-API-Key": "k"}).get("/entities")  # no `with`: lifespan not run
+    app = create_app(keyring=KeyRing([("viewer", "viewer-key-0123456789")]), settings=Settings(innonet_db=":memory:"))
+    response = TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}).get("/entities")  # no `with`: lifespan not run
     assert response.status_code == 503
 
 
@@ -161,12 +161,13 @@ def test_problem_helper():
 
 
 def test_bad_key_configuration_fails_at_build(monkeypatch):
-    monkeypatch.setenv("INNONET_API_KEYS", "boss:k")
-    with pytest.raises(ValueError, match="unknown role 'boss'"):
+    monkeypatch.setenv("INNONET_API_KEYS", "boss:boss-key-0123456789")
+    with pytest.raises(ValueError, match="entry 1: the role before ':' is not one of") as raised:
         create_app(store=SQLiteStore(":memory:"))
-    monkeypatch.setenv("INNONET_API_KEYS", "admin:k1,viewer:k2")
+    assert "boss" not in str(raised.value)
+    monkeypatch.setenv("INNONET_API_KEYS", "admin:admin-key-0123456789,viewer:viewer-key-0123456789")
     app = create_app(store=SQLiteStore(":memory:"), api_settings=ApiSettings())
-    assert app.state.keyring.role_for("k1") == "admin"
+    assert app.state.keyring.role_for("admin-key-0123456789") == "admin"
 
 
 def test_cache_follows_changes_made_outside_the_api(tmp_path):
@@ -174,9 +175,9 @@ def test_cache_follows_changes_made_outside_the_api(tmp_path):
     path = tmp_path / "shared.db"
     SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
     settings = ApiSettings(innonet_cache_check_seconds=0)
-    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]),
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "viewer-key-0123456789")]),
                      api_settings=settings)
-    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+    with TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}) as test_client:
         assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
         generation = app.state.cache.generation
         assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}

@@ -13,7 +13,7 @@ from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
-KEYS = KeyRing([("viewer", "v"), ("matchmaker", "m"), ("admin", "a")])
+KEYS = KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789"), ("admin", "admin-key-0123456789")])
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def pairing_client():
     store = SQLiteStore(":memory:")
     fill_pairing_world(store)
     app = create_app(store=store, keyring=KEYS)
-    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as client:
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
         yield client, app, store
 
 
@@ -70,7 +70,7 @@ def test_errors(pairing_client):
     assert client.get("/pairings/e001", params={"k": 0}).status_code == 422
     assert client.get("/pairings/e001", params={"kind": "Fund"}).status_code == 422
     assert {i["kind"] for i in client.get("/pairings/t-expert").json()["items"]} == {"Enterprise"}
-    assert client.get("/pairings/e001", headers={"X-API-Key": "v"}).status_code == 403
+    assert client.get("/pairings/e001", headers={"X-API-Key": "viewer-key-0123456789"}).status_code == 403
 
 
 def test_too_little_history_is_409(client):

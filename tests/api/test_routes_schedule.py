@@ -17,7 +17,7 @@ from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
-KEYS = KeyRing([("viewer", "v"), ("matchmaker", "m"), ("admin", "a")])
+KEYS = KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789"), ("admin", "admin-key-0123456789")])
 FIRMS = [f"e{i:03d}" for i in range(0, 24, 2)]
 PARTNERS = ["u00", "u01", "u02", "u03", "t-expert"]
 
@@ -30,7 +30,7 @@ def schedule_client():
                                  {"id": "ev-empty", "name": "空场", "year": 2023}])
     store.upsert_relationships("ATTENDED", [{"source": a, "target": "ev1"} for a in FIRMS + PARTNERS])
     app = create_app(store=store, keyring=KEYS)
-    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as client:
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
         yield client, app, store
 
 
@@ -138,8 +138,8 @@ def test_errors(schedule_client, payload, status, says):
 def test_matchmaker_or_stronger(schedule_client):
     client, _app, _store = schedule_client
     plan = {"event_id": "ev1", "slots": 1, "max_meetings": 1}
-    assert client.post("/schedule", json=plan, headers={"X-API-Key": "v"}).status_code == 403
-    assert client.post("/schedule", json=plan, headers={"X-API-Key": "a"}).status_code == 200
+    assert client.post("/schedule", json=plan, headers={"X-API-Key": "viewer-key-0123456789"}).status_code == 403
+    assert client.post("/schedule", json=plan, headers={"X-API-Key": "admin-key-0123456789"}).status_code == 200
     assert client.post("/schedule", json=plan, headers={"X-API-Key": "wrong"}).status_code == 401
 
 
