@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.cache import AppCache
+from api.http.common import start_recommender
 from api.http.errors import install_error_handlers, problem
 from api.http.routes import ecosystem, entities, exports, gaps, health, indicators, ingest, maps, pairings, schedule
 from api.http.security import ApiSettings, AuthLimiter, KeyRing
@@ -155,11 +156,13 @@ def create_app(
         if app.state.store is None:
             opened = open_store(settings or Settings())
             app.state.store = opened
-        app.state.cache.watch(app.state.store, interval=api_settings.innonet_cache_check_seconds)
+        cache: AppCache = app.state.cache
+        cache.watch(app.state.store, interval=api_settings.innonet_cache_check_seconds, poll=True)
+        start_recommender(app.state.store, cache)  # fitted in the background: no request waits for it
         try:
             yield
         finally:
-            app.state.cache.watch(None)
+            cache.close()
             if opened is not None:
                 app.state.store = None
                 opened.close()

@@ -89,6 +89,7 @@ def client(api_app: FastAPI, api_keys: dict[str, str]) -> Iterator[Callable[...,
         headers = {"Authorization": f"Bearer {api_keys[role]}"} if role else {}
         test_client = TestClient(api_app, headers=headers, raise_server_exceptions=False, **kwargs)
         test_client.__enter__()
+        api_app.state.cache.wait_idle()  # the start-up fit of the recommender (a background thread)
         opened.append(test_client)
         return test_client
 

@@ -71,6 +71,7 @@ def pairing_maps():
                                             for a in ("e000", "e002", "e004", "e006", "u00", "u01", "t-expert")])
     app = create_app(store=store, keyring=KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789")]))
     with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as test_client:
+        app.state.cache.wait_idle()  # the recommender is fitted in the background at start-up
         yield test_client, app
 
 

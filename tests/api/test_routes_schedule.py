@@ -31,6 +31,7 @@ def schedule_client():
     store.upsert_relationships("ATTENDED", [{"source": a, "target": "ev1"} for a in FIRMS + PARTNERS])
     app = create_app(store=store, keyring=KEYS)
     with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
+        app.state.cache.wait_idle()  # the recommender is fitted in the background at start-up
         yield client, app, store
 
 
