@@ -148,3 +148,32 @@ def test_too_little_history_is_409(client):
     response = client("matchmaker").post("/schedule", json={"enterprise_ids": ["e2"], "partner_ids": ["u1"],
                                                             "slots": 1, "max_meetings": 1})
     assert response.status_code == 409
+
+
+def test_a_plan_at_the_old_maxima_is_refused_at_once_naming_the_limit(schedule_client):
+    import time
+
+    client, _app, _store = schedule_client
+    huge = {"enterprise_ids": [f"宜兴企业{i}" for i in range(1000)], "partner_ids": [f"大学{j}" for j in range(1000)],
+            "slots": 48, "max_meetings": 48, "candidates_per_firm": 100, "time_limit": 60}
+    started = time.perf_counter()
+    response = client.post("/schedule", json=huge)
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 422 and "time_limit" in response.text  # at most MAX_SOLVER_SECONDS
+    huge["time_limit"] = 30
+    response = client.post("/schedule", json=huge)
+    assert response.status_code == 422 and "MAX_ATTENDEES" in response.json()["detail"]
+    wide = {"enterprise_ids": [f"e{i:03d}" for i in range(0, 60, 2)], "partner_ids": ["u00", "u01", "u02"],
+            "slots": 48, "max_meetings": 48, "candidates_per_firm": 100}
+    from api.http.routes import schedule as route
+
+    original = route.MAX_CHOICES
+    route.MAX_CHOICES = 1000
+    try:
+        response = client.post("/schedule", json=wide)
+        event = client.post("/schedule", json={"event_id": "ev1", "slots": 48, "max_meetings": 48})
+    finally:
+        route.MAX_CHOICES = original
+    assert response.status_code == 422
+    assert "4,320 meeting choices" in response.json()["detail"] and "MAX_CHOICES" in response.json()["detail"]
+    assert event.status_code == 422 and "MAX_CHOICES" in event.json()["detail"]  # resolved attendees, same bound
