@@ -8,6 +8,12 @@ transaction per call (the driver may retry it; a call writes all its rows or
 none).  Cypher is constant text per kind / type: labels and relationship types
 come only from :mod:`graph.schema`, values only ever travel as parameters.
 
+A :meth:`Neo4jStore.transaction` (an ingest's files) is not one server transaction (a 150,000-row file
+would be one huge transaction the driver may retry): it is a marked load.  A ``:InnonetLoad`` node (no
+``:Entity`` label, so no read sees it) is created before the first batch and deleted after the last; a
+failure or a killed process leaves it, :meth:`Neo4jStore.incomplete_loads` lists it, and running the
+same load again (every batch is an idempotent merge) completes the data and deletes the mark.
+
 The Cypher stays in the subset that Neo4j 5 and ArcadeDB's Bolt server share:
 nodes are created with both labels at once (``CREATE (m:Enterprise:Entity {id: …})``,
 never a label added later), nothing is keyed on ``elementId``, and a
@@ -28,8 +34,11 @@ Not run as a doctest (it needs a Bolt server)::
 from __future__ import annotations
 
 import contextlib
+import datetime
 import random
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -94,6 +103,11 @@ _MERGE_RELATIONSHIPS = {
     for name, spec in RELATIONSHIP_TYPES.items()
 }
 
+LOAD_MARK = "InnonetLoad"
+_MARK_LOAD = f"CREATE (m:{LOAD_MARK} {{id: $id, label: $label, started: $started}})"
+_UNMARK_LOAD = f"MATCH (m:{LOAD_MARK}) WHERE m.id = $id OR m.label = $label DELETE m"
+_INCOMPLETE_LOADS = f"MATCH (m:{LOAD_MARK}) RETURN m.label AS label, m.started AS started ORDER BY started"
+
 _KINDS_OF = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id, labels(n) AS labels"
 _NODE_RETURN = "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props"
 _REL_RETURN = "RETURN a.id AS source, b.id AS target, type(r) AS type, properties(r) AS props"
@@ -154,6 +168,7 @@ class Neo4jStore(GraphStore):
         self.owns_driver = owns_driver
         self.batch_size = batch_size
         self._schema_ready = False
+        self._loading = threading.local()  # per thread: inside a transaction() block
 
     # ---- plumbing ----------------------------------------------------------------------
     @property
@@ -207,6 +222,31 @@ class Neo4jStore(GraphStore):
                 if kind is not None:
                     found[node_id] = kind
         return found
+
+    # ---- marked loads --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, label: str = "") -> Iterator[Neo4jStore]:
+        """A marked, resumable load: the mark is removed when the block ends without an exception.
+
+        A nested block joins the outer one.  Running a load with the same ``label`` to its end also
+        removes the marks its interrupted runs left.
+        """
+        if getattr(self._loading, "active", False):
+            yield self
+            return
+        self._ensure_schema()
+        mark_id = uuid.uuid4().hex
+        started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        self._write(lambda tx: tx.run(_MARK_LOAD, id=mark_id, label=label, started=started).consume())
+        self._loading.active = True
+        try:
+            yield self
+        finally:
+            self._loading.active = False
+        self._write(lambda tx: tx.run(_UNMARK_LOAD, id=mark_id, label=label).consume())
+
+    def incomplete_loads(self) -> list[dict[str, Any]]:
+        return [{"label": label, "started": started} for label, started in self._read(_INCOMPLETE_LOADS)]
 
     # ---- writes ------------------------------------------------------------------------
     def upsert_nodes(self, kind: str, rows: Any) -> int:

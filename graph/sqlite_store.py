@@ -4,6 +4,12 @@ Properties are kept as JSON objects (merged on upsert with ``json_patch``), so
 every type the schema allows round-trips exactly.  One writer and several
 reader processes may use the same file at once.
 
+Writes go through one connection; reads from other threads use connections of their own (a small
+pool), so in WAL mode they keep answering from the last committed state while a long
+:meth:`SQLiteStore.transaction` (an ingest of a large file) writes.  A transaction is one
+``BEGIN IMMEDIATE … COMMIT``: the calls inside it are savepoints, and a killed process leaves the file
+as it was before ``BEGIN``.
+
 >>> store = SQLiteStore(":memory:")
 >>> store.upsert_nodes("Enterprise", [{"id": "e1", "name": "宜兴甲科技有限公司", "employees": 12}])
 1
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -50,6 +57,7 @@ CREATE INDEX IF NOT EXISTS relationships_type ON relationships(type);
 """
 
 _IN_CHUNK = 500
+_READERS = 4  # pooled read connections kept open (more are opened, then closed, under a burst)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))  # one, not one per row
@@ -70,8 +78,11 @@ class SQLiteStore(GraphStore):
         Seconds to wait for another process's write lock.
     """
 
+    atomic_transactions = True
+
     def __init__(self, path: str | os.PathLike[str] = "innonet.db", timeout: float = 30.0) -> None:
         self.path = os.fspath(path)
+        self.timeout = timeout
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, check_same_thread=False, isolation_level=None
@@ -84,25 +95,75 @@ class SQLiteStore(GraphStore):
         except sqlite3.Error as exc:
             raise StoreConnectionError(f"cannot open SQLite store {self.path!r}: {exc}") from None
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of _write / transaction on the write connection (under _lock)
+        self._owner: int | None = None  # thread that holds the write connection's open transaction
         self._probe: sqlite3.Connection | None = None
         self._probe_lock = threading.Lock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._closed = False
+
+    @property
+    def _in_memory(self) -> bool:
+        return self.path in ("", ":memory:") or self.path.startswith("file::memory:") or "mode=memory" in self.path
 
     # ---- plumbing ----------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """The write connection inside a transaction: ``BEGIN IMMEDIATE`` at the outermost level, a
+        savepoint inside :meth:`transaction` (so each call still writes all its rows or none)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            outer = self._depth == 0
+            self._conn.execute("BEGIN IMMEDIATE" if outer else "SAVEPOINT innonet_call")
+            self._depth += 1
+            self._owner = threading.get_ident()
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute("ROLLBACK TO innonet_call")
+                    self._conn.execute("RELEASE innonet_call")
                 raise
             else:
-                self._conn.execute("COMMIT")
+                self._conn.execute("COMMIT" if outer else "RELEASE innonet_call")
+            finally:
+                self._depth -= 1
+                if outer:
+                    self._owner = None
+
+    @contextmanager
+    def transaction(self, label: str = "") -> Iterator[SQLiteStore]:
+        """One ``BEGIN IMMEDIATE … COMMIT`` around every write in the block (nested blocks join it).
+
+        Other threads and processes read the state before the block until it commits; this thread reads
+        its own writes.  An exception rolls everything back; a killed process leaves the file as before.
+        """
+        with self._write():
+            yield self
+
+    def _reader(self) -> sqlite3.Connection:
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            pass
+        conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA query_only=1")
+        conn.execute("PRAGMA cache_size=-16384")
+        return conn
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+        if self._in_memory or self._owner == threading.get_ident() or self._closed:
+            with self._lock:  # one connection only, or this thread's own open transaction: read its writes
+                return self._conn.execute(sql, tuple(params)).fetchall()
+        conn = self._reader()
+        try:
+            return conn.execute(sql, tuple(params)).fetchall()
+        finally:
+            if self._closed or self._readers.qsize() >= _READERS:
+                conn.close()
+            else:
+                self._readers.put(conn)
 
     def _kinds_of(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -238,11 +299,12 @@ class SQLiteStore(GraphStore):
             raise StoreConnectionError(f"SQLite store {self.path!r} is not usable: {exc}") from None
 
     def data_version(self) -> object:
-        """``(PRAGMA data_version, total_changes)``: changes with every commit by any connection.
+        """``PRAGMA data_version`` of a probe connection: changes with every commit by any connection.
 
-        ``PRAGMA data_version`` is read on a connection of the store's own (it changes when *other*
-        connections commit, including other processes); ``total_changes`` counts this connection's writes.
-        An in-memory database has only the second.  A few microseconds; no lock shared with queries.
+        The probe is a connection of its own, so it sees the commits of the store's write connection as
+        well as those of other processes, and nothing of a transaction still open (readers do not see that
+        either).  An in-memory database has one connection: ``(0, total_changes)`` instead.  A few
+        microseconds; no lock shared with queries.
 
         >>> store = SQLiteStore(":memory:")
         >>> before = store.data_version()
@@ -250,17 +312,25 @@ class SQLiteStore(GraphStore):
         >>> store.data_version() != before
         True
         """
-        if self.path in ("", ":memory:") or self.path.startswith("file::memory:"):
+        if self._in_memory:
             return (0, self._conn.total_changes)
         with self._probe_lock:
             if self._probe is None:
                 self._probe = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            return self._probe.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes
+            # the write connection's own commits also change the probe's data_version, so total_changes
+            # (which moves inside an uncommitted transaction too) is not needed: a reader sees only commits
+            return self._probe.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
+        self._closed = True
         with self._probe_lock:
             if self._probe is not None:
                 self._probe.close()
                 self._probe = None
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
         with self._lock:
             self._conn.close()

@@ -11,13 +11,21 @@ missing: ``None``, ``NaN``) keep their stored value.  The same rows twice give
 the same store.  Kinds, types and property types are checked against
 :mod:`graph.schema` before anything is written, and a call writes all of its
 rows or none.
+
+Several calls are grouped with ``with store.transaction(label): ...`` (an ingest groups the writes of
+its files so).  On a store whose :attr:`GraphStore.atomic_transactions` is true (SQLite) the group is one
+transaction: a failure or a killed process leaves the store exactly as before.  Otherwise (Neo4j) the
+group is marked as a load in progress while it runs; a failure leaves the mark, which
+:meth:`GraphStore.incomplete_loads` lists, and because every write is an idempotent merge, running the
+same load again completes it and removes the mark.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, so `innonet stats` starts fast
@@ -57,6 +65,10 @@ def _id(value: Any, where: str, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SchemaError(f"{where}: {field!r} must be a non-empty string, got {value!r}")
     return value
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value)
 
 
 def _ordered_columns(fixed: list[str], props: Iterable[str]) -> list[str]:
@@ -213,6 +225,86 @@ class GraphStore(abc.ABC):
         """
         counts = self.counts()
         return tuple(sorted(counts["nodes"].items())), tuple(sorted(counts["relationships"].items()))
+
+    #: Whether :meth:`transaction` is all-or-nothing (True) or a marked, resumable group of writes (False).
+    atomic_transactions: bool = False
+
+    @contextlib.contextmanager
+    def transaction(self, label: str = "") -> Iterator[GraphStore]:
+        """Group the writes made inside the block: all or nothing, or a marked resumable load.
+
+        Parameters
+        ----------
+        label : str
+            What is being loaded (file names), kept in the mark of a store that is not atomic.
+
+        Examples
+        --------
+        >>> from graph.sqlite_store import SQLiteStore
+        >>> store = SQLiteStore(":memory:")
+        >>> try:
+        ...     with store.transaction("firms.csv"):
+        ...         _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        ...         raise KeyboardInterrupt
+        ... except KeyboardInterrupt:
+        ...     pass
+        >>> store.counts()["nodes"], store.incomplete_loads()
+        ({}, [])
+        """
+        yield self
+
+    def incomplete_loads(self) -> list[dict[str, Any]]:
+        """Marks of :meth:`transaction` blocks that did not finish (``label``, ``started``); [] when atomic."""
+        return []
+
+    def rename_nodes(self, new_ids: Mapping[str, str]) -> int:
+        """Give nodes new ids, keeping their kind, properties and relationships (one :meth:`transaction`).
+
+        Ids not in the store are skipped; returns the number of nodes renamed.
+
+        >>> from graph.sqlite_store import SQLiteStore
+        >>> store = SQLiteStore(":memory:")
+        >>> _ = store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        >>> _ = store.upsert_nodes("Talent", [{"id": "t-old", "name": "王小明"}])
+        >>> _ = store.upsert_relationships("EMPLOYS", [{"source": "u1", "target": "t-old"}])
+        >>> store.rename_nodes({"t-old": "t-new"})
+        1
+        >>> store.relationships()[["source", "target"]].values.tolist()
+        [['u1', 't-new']]
+        """
+        new_ids = {str(old): str(new) for old, new in new_ids.items() if old != new}
+        if not new_ids:
+            return 0
+        with self.transaction("rename nodes"):
+            old_nodes = self.nodes(ids=list(new_ids))
+            if old_nodes.empty:
+                return 0
+            kinds = set(old_nodes["kind"])
+            for kind in sorted(kinds):
+                rows = []
+                for record in old_nodes[old_nodes["kind"] == kind].to_dict(orient="records"):
+                    props = {k: v for k, v in record.items() if k not in ("id", "kind") and _present(v)}
+                    rows.append({"id": new_ids[record["id"]], **props})
+                self.upsert_nodes(kind, rows)
+            from graph.schema import RELATIONSHIP_TYPES
+
+            for type_, spec in RELATIONSHIP_TYPES.items():
+                if not kinds & (set(spec.sources) | set(spec.targets)):
+                    continue
+                rels = self.relationships(type_)
+                if rels.empty:
+                    continue
+                touched = rels[rels["source"].isin(list(new_ids)) | rels["target"].isin(list(new_ids))]
+                moved = []
+                for record in touched.to_dict(orient="records"):
+                    record.pop("type", None)
+                    record["source"] = new_ids.get(record["source"], record["source"])
+                    record["target"] = new_ids.get(record["target"], record["target"])
+                    moved.append({k: v for k, v in record.items() if _present(v)})
+                if moved:
+                    self.upsert_relationships(type_, moved)
+            self.delete_nodes(list(old_nodes["id"]))
+        return len(old_nodes)
 
     def close(self) -> None:  # pragma: no cover - overridden where there is something to close
         """Release what the store opened itself (never an injected driver)."""

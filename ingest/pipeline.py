@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import logging
 import math
@@ -64,6 +63,8 @@ from typing import Any
 import pandas as pd
 
 from graph.errors import IngestError, SchemaError
+from graph.ids import id_key, migrate_talent_ids
+from graph.ids import talent_id as keyed_talent_id
 from graph.schema import (
     HIGH_TECH_CERTIFICATE_YEARS,
     KINDS,
@@ -361,6 +362,7 @@ class _Stage:
         self.reviews: list[dict[str, Any]] = []
         self.skipped: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
+        self.id_key = b""
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -866,8 +868,8 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     if affiliation is not None:
         affiliation_id, _ = stage.index.lookup(affiliation, ORG_KINDS)
     external = _get(row, "id")
-    digest = hashlib.sha1(f"{name_key(name)}|{name_key(affiliation or '')}".encode()).hexdigest()[:16]
-    talent_id = external_id(sheet.label, external) if external is not None else f"talent:{digest}"
+    talent_id = (external_id(sheet.label, external) if external is not None
+                 else keyed_talent_id(stage.id_key, name_key(name), name_key(affiliation or "")))
     existing = stage.index.kind_of.get(talent_id)
     if existing is not None and existing != "Talent":
         raise _Reject("id", external, f"id {talent_id!r} is already a {existing}")
@@ -1354,9 +1356,11 @@ def _ingest(store: GraphStore, paths: list[str], default_kind: str | None, table
                 sheets.append(_map_sheet(raw, table, mapping_dict))
         sheets.sort(key=lambda s: TABLE_ORDER.index(s.table))
 
+        migrate_talent_ids(store, name_key)  # ids of stores written before keyed ids
         index = EntityIndex.from_store(store)
         stored_ids = set(index.kind_of)
         stage = _Stage(index, decisions)
+        stage.id_key = id_key(store)
         for item in sheets:
             _skipped(stage, item)
         for passes in _work(sheets):
@@ -1365,7 +1369,8 @@ def _ingest(store: GraphStore, paths: list[str], default_kind: str | None, table
         _tell(stage)
         _derive_tiers(stage, store)
         _derive_collaborations(stage, store)
-        _write(stage, store, stored_ids)
+        with store.transaction(", ".join(os.path.basename(p) for p in paths)):  # all files or nothing
+            _write(stage, store, stored_ids)
 
         report = IngestReport(
             files=[{"path": s.raw.path, "sheet": s.raw.sheet, "table": s.table, **s.counts,

@@ -18,7 +18,7 @@ def check_bind(host: str, keyring: KeyRing) -> None:
     """Refuse a non-loopback ``host`` when no key is configured.
 
     >>> check_bind("127.0.0.1", KeyRing())
-    >>> check_bind("0.0.0.0", KeyRing([("admin", "k")]))
+    >>> check_bind("0.0.0.0", KeyRing([("admin", "admin-key-0123456789")]))
     """
     if not len(keyring) and not is_loopback(host):
         raise KeyConfigError(

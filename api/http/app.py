@@ -9,7 +9,7 @@ bodies with ``type``, ``title``, ``status`` and ``detail``.
 
 >>> from graph import SQLiteStore
 >>> from fastapi.testclient import TestClient
->>> app = create_app(store=SQLiteStore(":memory:"), keyring=KeyRing([("viewer", "k")]))
+>>> app = create_app(store=SQLiteStore(":memory:"), keyring=KeyRing([("viewer", "viewer-key-0123456789")]))
 >>> TestClient(app).get("/health").json()["status"]
 'ok'
 """
@@ -26,9 +26,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.cache import AppCache
+from api.http.common import start_recommender
 from api.http.errors import install_error_handlers, problem
 from api.http.routes import ecosystem, entities, exports, gaps, health, indicators, ingest, maps, pairings, schedule
-from api.http.security import ApiSettings, KeyRing
+from api.http.security import ApiSettings, AuthLimiter, KeyRing
 from graph.connect import open_store
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -155,11 +156,13 @@ def create_app(
         if app.state.store is None:
             opened = open_store(settings or Settings())
             app.state.store = opened
-        app.state.cache.watch(app.state.store, interval=api_settings.innonet_cache_check_seconds)
+        cache: AppCache = app.state.cache
+        cache.watch(app.state.store, interval=api_settings.innonet_cache_check_seconds, poll=True)
+        start_recommender(app.state.store, cache)  # fitted in the background: no request waits for it
         try:
             yield
         finally:
-            app.state.cache.watch(None)
+            cache.close()
             if opened is not None:
                 app.state.store = None
                 opened.close()
@@ -180,6 +183,7 @@ def create_app(
     )
     app.state.store = store
     app.state.keyring = keyring
+    app.state.auth_limiter = AuthLimiter(per_minute=api_settings.innonet_auth_failures_per_minute)
     app.state.api_settings = api_settings
     app.state.cache = AppCache(ttl=api_settings.innonet_cache_ttl)
     app.add_middleware(UploadLimit, max_bytes=int(api_settings.innonet_max_upload_mb * 1024 * 1024))

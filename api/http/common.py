@@ -8,6 +8,7 @@ records, cached analysis tables and the cached recommender.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "name_index",
     "page",
     "resolve_for",
+    "start_recommender",
     "table_page",
 ]
 
@@ -141,18 +143,33 @@ def table_page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
     }
 
 
+def _fit_recommender(store: GraphStore) -> Callable[[], PairingRecommender]:
+    def fit() -> PairingRecommender:
+        from analysis.pairing import PairingRecommender
+
+        return PairingRecommender().fit(store)
+
+    return fit
+
+
+def start_recommender(store: GraphStore, cache: AppCache) -> None:
+    """Fit the store's recommender in the cache's background thread now, and again after every change
+    of the store (called by the app's lifespan)."""
+    cache.start("recommender", _fit_recommender(store), ttl=math.inf)
+
+
 def cached_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
-    """The store's recommender, fitted on first use and kept until the cache is invalidated
-    (an API ingest or delete, or a change of the store noticed by the cache's watcher).
+    """The store's recommender, fitted in the background (at start-up and after a change of the store);
+    after a change the previous one answers until the new one is fitted.
 
     Raises
     ------
+    graph.errors.NotFittedError
+        No recommender has been fitted yet (the first fit is running): a 503 with ``Retry-After``.
     analysis.pairing.InsufficientDataError
         The store holds too little dated history to learn from.
     """
-    from analysis.pairing import PairingRecommender
-
-    return cache.get("recommender", lambda: PairingRecommender().fit(store), ttl=math.inf)
+    return cache.get_ready("recommender", _fit_recommender(store), ttl=math.inf, what="the pairing model")
 
 
 def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender:
@@ -160,6 +177,8 @@ def fitted_recommender(store: GraphStore, cache: AppCache) -> PairingRecommender
 
     Raises
     ------
+    graph.errors.NotFittedError
+        503 with ``Retry-After`` while the first fit runs.
     fastapi.HTTPException
         409 when the store holds too little dated history to learn from.
     """

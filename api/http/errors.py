@@ -64,6 +64,7 @@ _DESCRIPTIONS = {
          "too little data to learn from, or a schedule that cannot be solved",
     413: "The upload is larger than INNONET_MAX_UPLOAD_MB",
     422: "A parameter is invalid; `detail` names it",
+    429: "Too many wrong API keys from this address; wait `Retry-After` seconds",
     503: "The store is not reachable, or a model is not ready yet (see Retry-After)",
 }
 
@@ -82,9 +83,9 @@ class Problem(BaseModel):
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given error codes, each an ``application/problem+json`` :class:`Problem`.
 
-    401, 403, 422 and 503 are always included (every keyed route can answer them).
+    401, 403, 422, 429 and 503 are always included (every keyed route can answer them).
     """
-    wanted = sorted({401, 403, 422, 503, *codes})
+    wanted = sorted({401, 403, 422, 429, 503, *codes})
     return {
         code: {"model": Problem, "description": _DESCRIPTIONS[code], "content": {PROBLEM_JSON: {}}}
         for code in wanted

@@ -5,13 +5,23 @@ Keys come from ``INNONET_API_KEYS="role:key,role:key"`` and/or a file named by
 Only the SHA-256 digest of each key is kept in memory; a presented key is
 hashed and compared with every stored digest by :func:`hmac.compare_digest`.
 
+A key needs at least :data:`MIN_KEY_LENGTH` characters, not mostly one repeated (make one with
+``python -c "import secrets; print(secrets.token_urlsafe(24))"``); a shorter key, or an entry that is not
+``role:key``, stops the server at start with a message naming the entry by its number, never by its text.
+
+Failed authentications are counted per client address (:class:`AuthLimiter`): after
+``INNONET_AUTH_FAILURES_PER_MINUTE`` wrong keys in a minute the address gets 429 with ``Retry-After``
+for every keyed request (a right key included, so guessing cannot go on), for a minute, then twice as
+long at each new lock-out.  Each failure and lock-out is logged (``innonet.api.auth``, warning) with the
+address, never the key.
+
 Roles are cumulative: ``viewer`` < ``matchmaker`` < ``admin``.  A viewer sees
 aggregates, maps and entity search with talent names and contact fields
 masked; a matchmaker also sees pairings, schedules and talent names; an admin
 may also ingest, export and delete.
 
->>> ring = KeyRing.from_text("viewer:v-key, admin:a-key")
->>> ring.role_for("a-key"), ring.role_for("nope")
+>>> ring = KeyRing.from_text("viewer:viewer-key-0123456789, admin:admin-key-0123456789")
+>>> ring.role_for("admin-key-0123456789"), ring.role_for("nope")
 ('admin', None)
 >>> mask_name("张三丰"), mask_contact("13800000000")
 ('张**', '***')
@@ -21,8 +31,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import os
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +54,10 @@ __all__ = [
     "CONTACT_FIELDS",
     "LOOPBACK_HOSTS",
     "MASKED_KINDS",
+    "MIN_KEY_LENGTH",
     "ROLES",
     "ApiSettings",
+    "AuthLimiter",
     "KeyConfigError",
     "KeyRing",
     "MaskedStore",
@@ -67,6 +83,12 @@ CONTACT_FIELDS: tuple[str, ...] = ("email", "phone")
 #: Host names and addresses a server may bind without any key configured.
 LOOPBACK_HOSTS: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
 
+#: The shortest key accepted (characters); a key must also use at least :data:`_MIN_DISTINCT` different ones.
+MIN_KEY_LENGTH = 16
+_MIN_DISTINCT = 8
+
+auth_log = logging.getLogger("innonet.api.auth")
+
 
 class KeyConfigError(InnonetError, ValueError):
     """``INNONET_API_KEYS`` or the keys file holds an entry that is not ``role:key``."""
@@ -90,7 +112,11 @@ class ApiSettings(BaseSettings):
     innonet_cache_check_seconds : float
         Seconds between two looks for changes of the store made by anyone else (another
         process's ingest, say) while the server runs (``INNONET_CACHE_CHECK_SECONDS``), default 1;
-        a change found empties the cache, and the next requests rebuild what they need.
+        a change found makes the cached results stale: they are still served while fresh ones are
+        built in the background, then swapped in.
+    innonet_auth_failures_per_minute : int
+        Wrong keys one client address may send in a minute before it gets 429
+        (``INNONET_AUTH_FAILURES_PER_MINUTE``), default 10.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -100,6 +126,7 @@ class ApiSettings(BaseSettings):
     innonet_max_upload_mb: float = 20.0
     innonet_cache_ttl: float = 300.0
     innonet_cache_check_seconds: float = 1.0
+    innonet_auth_failures_per_minute: int = 10
 
 
 def role_rank(role: str) -> int:
@@ -119,6 +146,7 @@ def _digest(key: str) -> bytes:
 
 
 def _parse_entries(entries: Iterable[str], where: str) -> list[tuple[str, str]]:
+    """``(role, key)`` pairs; a bad entry is named by its number only (its text may hold a key)."""
     pairs = []
     for number, raw in enumerate(entries, start=1):
         entry = raw.strip()
@@ -128,13 +156,26 @@ def _parse_entries(entries: Iterable[str], where: str) -> list[tuple[str, str]]:
         role, key = role.strip().lower(), key.strip()
         if not sep or not key:
             raise KeyConfigError(
-                f"{where}, entry {number}: expected 'role:key' (role one of {', '.join(ROLES)}), "
-                f"got an entry starting {entry[:12]!r}"
+                f"{where}, entry {number}: expected 'role:key' (role one of {', '.join(ROLES)}); "
+                "the entry is not shown, as it may hold a key"
             )
         if role not in ROLES:
-            raise KeyConfigError(f"{where}, entry {number}: unknown role {role!r}; use one of: {', '.join(ROLES)}")
+            raise KeyConfigError(
+                f"{where}, entry {number}: the role before ':' is not one of {', '.join(ROLES)} "
+                "(not shown, as it may be part of a key)"
+            )
+        _check_strength(key, f"{where}, entry {number} ({role})")
         pairs.append((role, key))
     return pairs
+
+
+def _check_strength(key: str, where: str) -> None:
+    """Refuse a guessable key, saying nothing about it but its place."""
+    if len(key) < MIN_KEY_LENGTH or len(set(key)) < _MIN_DISTINCT:
+        raise KeyConfigError(
+            f"{where}: the key is too weak: use at least {MIN_KEY_LENGTH} random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(24))")'
+        )
 
 
 class KeyRing:
@@ -148,8 +189,9 @@ class KeyRing:
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._digests: list[tuple[bytes, str]] = []
-        for role, key in pairs:
+        for number, (role, key) in enumerate(pairs, start=1):
             role_rank(role)
+            _check_strength(key, f"key {number} ({role})")
             self._digests.append((_digest(key), role))
 
     @classmethod
@@ -195,6 +237,62 @@ class KeyRing:
         return best
 
 
+class AuthLimiter:
+    """Failed authentications per client address: 429 after ``per_minute`` failures in a minute.
+
+    A locked-out address is refused for ``lockout`` seconds, doubled at each new lock-out (at most an
+    hour) until it has been quiet for an hour.  At most ``max_clients`` addresses are tracked (the
+    longest quiet forgotten first), so memory stays bounded under a spread-out attack.
+
+    >>> limiter = AuthLimiter(per_minute=2, lockout=60)
+    >>> [limiter.failed("10.0.0.9", now=t) for t in (0, 1, 2)], limiter.retry_after("10.0.0.9", now=3)
+    ([0, 0, 60], 59)
+    >>> limiter.retry_after("10.0.0.8", now=3)
+    0
+    """
+
+    def __init__(self, per_minute: int = 10, lockout: float = 60.0, max_clients: int = 10_000) -> None:
+        self.per_minute = max(1, per_minute)
+        self.lockout = lockout
+        self.max_clients = max_clients
+        # address -> (recent failure times, locked until, lock-outs so far, last failure)
+        self._clients: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str, now: float | None = None) -> int:
+        """Seconds ``address`` must wait before it may try a key again (0: it may)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            state = self._clients.get(address)
+            if state is None or state[1] <= now:
+                return 0
+            return max(1, math.ceil(state[1] - now))
+
+    def failed(self, address: str, now: float | None = None) -> int:
+        """Record a wrong key from ``address``; returns the lock-out it starts in seconds (0: none)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            state = self._clients.pop(address, None)
+            if state is None or now - state[3] > 3600:
+                state = [deque(), 0.0, 0, now]
+            self._clients[address] = state  # most recently active last
+            while len(self._clients) > self.max_clients:
+                self._clients.popitem(last=False)
+            times: deque[float] = state[0]
+            times.append(now)
+            state[3] = now
+            while times and now - times[0] > 60:
+                times.popleft()
+            if len(times) <= self.per_minute:
+                auth_log.warning("wrong API key from %s (%d in the last minute)", address, len(times))
+                return 0
+            seconds = min(self.lockout * 2 ** state[2], 3600.0)
+            state[1], state[2] = now + seconds, state[2] + 1
+            times.clear()
+            auth_log.warning("too many wrong API keys from %s: refused for %g s", address, seconds)
+            return int(seconds)
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost).
 
@@ -238,11 +336,20 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
+def _too_many(seconds: int) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        detail=f"too many wrong API keys from this address; try again in {seconds} s",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 def require_role(role: str) -> Any:
     """A FastAPI dependency that admits keys of ``role`` or stronger and returns the :class:`Principal`.
 
     No key or an unknown key gives 401 (with ``WWW-Authenticate: Bearer``); a known
-    key of a weaker role gives 403.
+    key of a weaker role gives 403; an address locked out by the app's :class:`AuthLimiter`
+    (``app.state.auth_limiter``) gives 429 with ``Retry-After``.
     """
     role_rank(role)
 
@@ -252,11 +359,17 @@ def require_role(role: str) -> Any:
         api_key: str | None = Depends(_api_key_header),
     ) -> Principal:
         keyring: KeyRing = request.app.state.keyring
+        limiter: AuthLimiter | None = getattr(request.app.state, "auth_limiter", None)
+        address = request.client.host if request.client is not None else "unknown"
         presented = bearer.credentials if bearer is not None else api_key
+        if limiter is not None and (wait := limiter.retry_after(address)):
+            raise _too_many(wait)
         if not presented:
             raise _unauthorised("an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
         found = keyring.role_for(presented)
         if found is None:
+            if limiter is not None and (wait := limiter.failed(address)):
+                raise _too_many(wait)
             raise _unauthorised("the API key is not valid; ask the administrator for a key")
         principal = Principal(found)
         if not principal.can(role):

@@ -17,7 +17,7 @@ from api.http.app import create_app
 from api.http.security import ApiSettings, KeyRing
 from graph.sqlite_store import SQLiteStore
 
-API_KEYS = {"viewer": "view-key-123", "matchmaker": "match-key-456", "admin": "admin-key-789"}
+API_KEYS = {"viewer": "view-key-1234567890", "matchmaker": "match-key-4567890123", "admin": "admin-key-7890123456"}
 
 
 def fill_small_network(store: SQLiteStore) -> None:
@@ -89,6 +89,7 @@ def client(api_app: FastAPI, api_keys: dict[str, str]) -> Iterator[Callable[...,
         headers = {"Authorization": f"Bearer {api_keys[role]}"} if role else {}
         test_client = TestClient(api_app, headers=headers, raise_server_exceptions=False, **kwargs)
         test_client.__enter__()
+        api_app.state.cache.wait_idle()  # the start-up fit of the recommender (a background thread)
         opened.append(test_client)
         return test_client
 

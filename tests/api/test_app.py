@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi import FastAPI
@@ -74,8 +75,8 @@ def test_health_needs_no_key_and_reports_a_broken_store(api_store, client):
 def test_lifespan_opens_and_closes_the_configured_store(tmp_path):
     path = tmp_path / "served.db"
     SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
-    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]))
-    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "viewer-key-0123456789")]))
+    with TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}) as test_client:
         assert test_client.get("/entities/u1").json()["name"] == "江南大学"
         store = app.state.store
     assert app.state.store is None
@@ -84,8 +85,8 @@ def test_lifespan_opens_and_closes_the_configured_store(tmp_path):
 
 
 def test_without_lifespan_or_store_routes_answer_503(api_keys):
-    app = create_app(keyring=KeyRing([("viewer", "k")]), settings=Settings(innonet_db=":memory:"))
-    response = TestClient(app, headers={"X-API-Key": "k"}).get("/entities")  # no `with`: lifespan not run
+    app = create_app(keyring=KeyRing([("viewer", "viewer-key-0123456789")]), settings=Settings(innonet_db=":memory:"))
+    response = TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}).get("/entities")  # no `with`: lifespan not run
     assert response.status_code == 503
 
 
@@ -149,10 +150,67 @@ def test_cache_expires_and_builds_once():
     cache = AppCache(ttl=0.0)
     calls = []
     assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1
-    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 2  # ttl 0: always stale
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1  # ttl 0: stale, served while rebuilt
+    cache.wait_idle()
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 2
     cache = AppCache(ttl=60)
     assert [cache.get("k", lambda: calls.append(1) or "v") for _ in range(3)] == ["v"] * 3
     assert cache.peek("missing") is None
+
+
+def test_a_stale_value_is_served_at_once_while_one_background_build_replaces_it():
+    import threading
+
+    cache = AppCache(ttl=60)
+    release = threading.Event()
+    builds = []
+
+    def slow_build():
+        builds.append(1)
+        release.wait(10)
+        return "new"
+
+    assert cache.get("k", lambda: "old") == "old"
+    cache.generation += 1  # stale (invalidate() would also rebuild it at once with its own build)
+    started = time.perf_counter()
+    assert [cache.get("k", slow_build) for _ in range(20)] == ["old"] * 20  # nobody waits for the rebuild
+    assert time.perf_counter() - started < 1 and cache.peek("k") is None
+    release.set()
+    cache.wait_idle()
+    assert cache.get("k", slow_build) == "new" and builds == [1]  # one rebuild for all those requests
+    cache.close()
+
+
+def test_a_value_built_from_stale_ones_is_built_from_fresh_ones():
+    cache = AppCache(ttl=60)
+    source = {"n": 1}
+    assert cache.get("derived", lambda: cache.get("base", lambda: source["n"]) * 10) == 10
+    source["n"] = 2
+    cache.invalidate()
+    assert cache.get("derived", lambda: cache.get("base", lambda: source["n"]) * 10) == 10  # stale, served
+    cache.wait_idle()
+    assert cache.get("derived", lambda: 0) == 20 and cache.get("base", lambda: 0) == 2
+    cache.close()
+
+
+def test_get_ready_never_builds_in_the_request_and_says_when_to_come_back():
+    import threading
+
+    from graph.errors import NotFittedError
+
+    cache = AppCache(ttl=60)
+    release = threading.Event()
+    cache.start("model", lambda: release.wait(10) and "fitted")
+    with pytest.raises(NotFittedError, match="being prepared"):
+        cache.get_ready("model", lambda: "never used", what="the model")
+    release.set()
+    cache.wait_idle()
+    assert cache.get_ready("model", lambda: "never used") == "fitted"
+    cache.start("bad", lambda: 1 / 0)
+    cache.wait_idle()
+    with pytest.raises(ZeroDivisionError):
+        cache.get_ready("bad", lambda: 1 / 0)
+    cache.close()
 
 
 def test_problem_helper():
@@ -161,58 +219,98 @@ def test_problem_helper():
 
 
 def test_bad_key_configuration_fails_at_build(monkeypatch):
-    monkeypatch.setenv("INNONET_API_KEYS", "boss:k")
-    with pytest.raises(ValueError, match="unknown role 'boss'"):
+    monkeypatch.setenv("INNONET_API_KEYS", "boss:boss-key-0123456789")
+    with pytest.raises(ValueError, match="entry 1: the role before ':' is not one of") as raised:
         create_app(store=SQLiteStore(":memory:"))
-    monkeypatch.setenv("INNONET_API_KEYS", "admin:k1,viewer:k2")
+    assert "boss" not in str(raised.value)
+    monkeypatch.setenv("INNONET_API_KEYS", "admin:admin-key-0123456789,viewer:viewer-key-0123456789")
     app = create_app(store=SQLiteStore(":memory:"), api_settings=ApiSettings())
-    assert app.state.keyring.role_for("k1") == "admin"
+    assert app.state.keyring.role_for("admin-key-0123456789") == "admin"
+
+
+def _settles(test_client, cache, url="/ecosystem/summary", tries=6):
+    """The answers of ``url`` (its ``nodes``) asked ``tries`` times, letting the cache finish between, without repeats."""
+    answers = []
+    for _ in range(tries):
+        nodes = test_client.get(url).json()["nodes"]
+        if not answers or answers[-1] != nodes:
+            answers.append(nodes)
+        cache.wait_idle()
+    return answers
 
 
 def test_cache_follows_changes_made_outside_the_api(tmp_path):
-    """Another writer (here a second connection, as another process's ingest would be) empties the cache."""
+    """Another writer (here a second connection, as another process's ingest would be) makes the cache stale:
+    the old answer is served until the background rebuild is swapped in."""
     path = tmp_path / "shared.db"
     SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
     settings = ApiSettings(innonet_cache_check_seconds=0)
-    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "k")]),
+    app = create_app(settings=Settings(innonet_db=str(path)), keyring=KeyRing([("viewer", "viewer-key-0123456789")]),
                      api_settings=settings)
-    with TestClient(app, headers={"X-API-Key": "k"}) as test_client:
+    with TestClient(app, headers={"X-API-Key": "viewer-key-0123456789"}) as test_client:
+        cache = app.state.cache
         assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
-        generation = app.state.cache.generation
+        generation = cache.generation
         assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
-        assert app.state.cache.generation == generation  # nothing changed: served from the cache
+        assert cache.generation == generation  # nothing changed: served from the cache
         other = SQLiteStore(path)
         other.upsert_nodes("University", [{"id": "u2", "name": "南京工业大学"}])
-        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 2}
+        assert _settles(test_client, cache) == [{"University": 1}, {"University": 2}]  # stale first, then fresh
         other.delete_nodes(["u1"])
         other.close()
-        assert test_client.get("/ecosystem/summary").json()["nodes"] == {"University": 1}
+        assert _settles(test_client, cache)[-1] == {"University": 1}
     assert app.state.cache.watcher is None  # the probe connection is closed with the app
 
 
 def test_cache_follows_direct_writes_to_an_injected_store_and_api_writes_rebuild_once(api_app, client):
     viewer, admin = client("viewer"), client("admin")
-    api_app.state.cache.watch(api_app.state.store, interval=0)  # the lifespan attached one with the default
+    cache = api_app.state.cache
+    cache.watch(api_app.state.store, interval=0)  # the lifespan attached one with the default
     before = viewer.get("/ecosystem/summary").json()["nodes"]["University"]
     api_app.state.store.upsert_nodes("University", [{"id": "u9", "name": "东南大学"}])
-    assert viewer.get("/ecosystem/summary").json()["nodes"]["University"] == before + 1
-    generation = api_app.state.cache.generation
+    assert _settles(viewer, cache)[-1]["University"] == before + 1
+    generation = cache.generation
     assert admin.delete("/entities/u9").status_code == 200
-    assert viewer.get("/ecosystem/summary").json()["nodes"]["University"] == before
-    assert api_app.state.cache.generation == generation + 1  # the delete's own invalidation, not a second one
+    assert _settles(viewer, cache)[-1]["University"] == before
+    assert cache.generation == generation + 1  # the delete's own invalidation, not a second one
 
 
 def test_watcher_looks_at_most_every_interval(monkeypatch):
     store = SQLiteStore(":memory:")
     cache = AppCache(ttl=60)
     cache.watch(store, interval=3600)
-    assert cache.get("k", lambda: "old") == "old"
+
+    def count():
+        return len(store.nodes())
+
+    assert cache.get("k", count) == 0
     store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
-    assert cache.get("k", lambda: "new") == "old"  # not looked yet
+    assert cache.get("k", count) == 0  # not looked yet
+    assert cache.peek("k") == 0
     cache.watcher._next_look = 0.0  # the interval has passed
-    assert cache.get("k", lambda: "new") == "new"
+    assert cache.peek("k") is None  # stale now (and being rebuilt)
+    cache.wait_idle()
+    assert cache.get("k", count) == 1
     cache.watch(None)
     assert cache.watcher is None
+    cache.close()
+
+
+def test_the_watching_thread_rebuilds_started_values_after_a_change_without_any_request(tmp_path):
+    path = tmp_path / "w.db"
+    store = SQLiteStore(path)
+    cache = AppCache(ttl=60)
+    cache.watch(store, interval=0.05, poll=True)
+    cache.start("count", lambda: len(store.nodes()))
+    cache.wait_idle()
+    assert cache.peek("count") == 0
+    SQLiteStore(path).upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    deadline = time.monotonic() + 10
+    while cache.peek("count") != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.peek("count") == 1
+    cache.close()
+    store.close()
 
 
 def test_default_data_version_follows_counts():

@@ -69,8 +69,9 @@ def pairing_maps():
     store.upsert_nodes("Event", [{"id": "ev1", "name": "2023年膜材料对接会", "year": 2023}])
     store.upsert_relationships("ATTENDED", [{"source": a, "target": "ev1"}
                                             for a in ("e000", "e002", "e004", "e006", "u00", "u01", "t-expert")])
-    app = create_app(store=store, keyring=KeyRing([("viewer", "v"), ("matchmaker", "m")]))
-    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as test_client:
+    app = create_app(store=store, keyring=KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789")]))
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as test_client:
+        app.state.cache.wait_idle()  # the recommender is fitted in the background at start-up
         yield test_client, app
 
 
@@ -95,7 +96,7 @@ def test_ego_map_draws_the_cached_recommenders_partners_without_refitting(pairin
 
 def test_viewers_ego_map_leaves_recommendations_out_and_says_so(pairing_maps):
     client, _app = pairing_maps
-    page = client.get("/maps/ego", params={"id": "e002"}, headers={"X-API-Key": "v"}).text
+    page = client.get("/maps/ego", params={"id": "e002"}, headers={"X-API-Key": "viewer-key-0123456789"}).text
     assert not _edges_of_type(page, RECOMMENDED)
     assert "matchmakers only" in page and "returned no partners" not in page
 
@@ -112,7 +113,7 @@ def test_event_map_with_a_meeting_plan(pairing_maps):
     default = client.get("/maps/event", params={"id": "ev1"}).text  # DEFAULT_SLOTS, DEFAULT_MAX_MEETINGS
     assert len(_edges_of_type(default, PROPOSED_MEETING)) > len(meetings)
     assert "meetings planned by the pairing model" in default
-    for_viewer = client.get("/maps/event", params={"id": "ev1"}, headers={"X-API-Key": "v"}).text
+    for_viewer = client.get("/maps/event", params={"id": "ev1"}, headers={"X-API-Key": "viewer-key-0123456789"}).text
     assert not _edges_of_type(for_viewer, PROPOSED_MEETING) and "matchmakers only" in for_viewer
 
 
@@ -128,7 +129,7 @@ def test_cached_graph_is_not_changed_by_a_view(pairing_maps):
 
 def test_map_filter_errors(pairing_maps):
     client, _app = pairing_maps
-    viewer = {"X-API-Key": "v"}
+    viewer = {"X-API-Key": "viewer-key-0123456789"}
     assert client.get("/maps/event", params={"id": "ev1", "slots": 2, "max_meetings": 1},
                       headers=viewer).status_code == 403
     assert client.get("/maps/event", params={"id": "ev1", "max_meetings": 1}, headers=viewer).status_code == 403

@@ -13,7 +13,7 @@ from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
-KEYS = KeyRing([("viewer", "v"), ("matchmaker", "m"), ("admin", "a")])
+KEYS = KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789"), ("admin", "admin-key-0123456789")])
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,8 @@ def pairing_client():
     store = SQLiteStore(":memory:")
     fill_pairing_world(store)
     app = create_app(store=store, keyring=KEYS)
-    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as client:
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
+        app.state.cache.wait_idle()  # the recommender is fitted in the background at start-up
         yield client, app, store
 
 
@@ -70,11 +71,13 @@ def test_errors(pairing_client):
     assert client.get("/pairings/e001", params={"k": 0}).status_code == 422
     assert client.get("/pairings/e001", params={"kind": "Fund"}).status_code == 422
     assert {i["kind"] for i in client.get("/pairings/t-expert").json()["items"]} == {"Enterprise"}
-    assert client.get("/pairings/e001", headers={"X-API-Key": "v"}).status_code == 403
+    assert client.get("/pairings/e001", headers={"X-API-Key": "viewer-key-0123456789"}).status_code == 403
 
 
-def test_too_little_history_is_409(client):
-    response = client("matchmaker").get("/pairings/e2")
+def test_too_little_history_is_409(client, api_app):
+    matchmaker = client("matchmaker")
+    api_app.state.cache.wait_idle()
+    response = matchmaker.get("/pairings/e2")
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert "pairing is not available" in response.json()["detail"]
@@ -100,3 +103,34 @@ def test_preserialised_body_matches_the_documented_model(pairing_client):
     odd = found.head(1).copy()
     odd["reasons"] = [[{"signal": "text", "contribution": np.float64("nan")}]]  # NaN inside: the safe path
     assert json.loads(pairing_body("u02", 2022, odd, 1))["items"][0]["reasons"][0]["contribution"] is None
+
+
+def test_a_request_before_the_first_fit_gets_503_with_retry_after_not_a_wait(monkeypatch):
+    import threading
+
+    import analysis.pairing
+
+    release = threading.Event()
+    real_fit = analysis.pairing.PairingRecommender.fit
+
+    def slow_fit(self, store, *args, **kwargs):
+        release.wait(30)
+        return real_fit(self, store, *args, **kwargs)
+
+    monkeypatch.setattr(analysis.pairing.PairingRecommender, "fit", slow_fit)
+    store = SQLiteStore(":memory:")
+    fill_pairing_world(store)
+    app = create_app(store=store, keyring=KEYS)
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
+        started = time.perf_counter()
+        early = client.get("/pairings/e002")
+        assert time.perf_counter() - started < 2
+        assert early.status_code == 503 and int(early.headers["retry-after"]) > 0
+        assert "pairing model" in early.json()["detail"]
+        release.set()
+        app.state.cache.wait_idle()
+        assert client.get("/pairings/e002").status_code == 200
+        store.upsert_relationships("COLLABORATES_WITH", [{"source": "e002", "target": "u03", "year": 2023}])
+        app.state.cache.invalidate()  # as a change noticed by the watcher: the old model answers meanwhile
+        assert client.get("/pairings/e002").status_code == 200
+        app.state.cache.wait_idle()

@@ -16,7 +16,7 @@ from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import fill_pairing_world
 
-KEYS = KeyRing([("viewer", "v"), ("matchmaker", "m"), ("admin", "a")])
+KEYS = KeyRing([("viewer", "viewer-key-0123456789"), ("matchmaker", "matchmaker-key-0123456789"), ("admin", "admin-key-0123456789")])
 FIRMS = [f"e{i:03d}" for i in range(0, 24, 2)]
 PARTNERS = ["u00", "u01", "u02", "u03", "t-expert"]
 
@@ -29,7 +29,8 @@ def schedule_client():
                                  {"id": "ev-empty", "name": "空场", "year": 2023}])
     store.upsert_relationships("ATTENDED", [{"source": a, "target": "ev1"} for a in FIRMS + PARTNERS])
     app = create_app(store=store, keyring=KEYS)
-    with TestClient(app, headers={"X-API-Key": "m"}, raise_server_exceptions=False) as client:
+    with TestClient(app, headers={"X-API-Key": "matchmaker-key-0123456789"}, raise_server_exceptions=False) as client:
+        app.state.cache.wait_idle()  # the recommender is fitted in the background at start-up
         yield client, app, store
 
 
@@ -137,8 +138,8 @@ def test_errors(schedule_client, payload, status, says):
 def test_matchmaker_or_stronger(schedule_client):
     client, _app, _store = schedule_client
     plan = {"event_id": "ev1", "slots": 1, "max_meetings": 1}
-    assert client.post("/schedule", json=plan, headers={"X-API-Key": "v"}).status_code == 403
-    assert client.post("/schedule", json=plan, headers={"X-API-Key": "a"}).status_code == 200
+    assert client.post("/schedule", json=plan, headers={"X-API-Key": "viewer-key-0123456789"}).status_code == 403
+    assert client.post("/schedule", json=plan, headers={"X-API-Key": "admin-key-0123456789"}).status_code == 200
     assert client.post("/schedule", json=plan, headers={"X-API-Key": "wrong"}).status_code == 401
 
 
@@ -146,3 +147,32 @@ def test_too_little_history_is_409(client):
     response = client("matchmaker").post("/schedule", json={"enterprise_ids": ["e2"], "partner_ids": ["u1"],
                                                             "slots": 1, "max_meetings": 1})
     assert response.status_code == 409
+
+
+def test_a_plan_at_the_old_maxima_is_refused_at_once_naming_the_limit(schedule_client):
+    import time
+
+    client, _app, _store = schedule_client
+    huge = {"enterprise_ids": [f"宜兴企业{i}" for i in range(1000)], "partner_ids": [f"大学{j}" for j in range(1000)],
+            "slots": 48, "max_meetings": 48, "candidates_per_firm": 100, "time_limit": 60}
+    started = time.perf_counter()
+    response = client.post("/schedule", json=huge)
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 422 and "time_limit" in response.text  # at most MAX_SOLVER_SECONDS
+    huge["time_limit"] = 30
+    response = client.post("/schedule", json=huge)
+    assert response.status_code == 422 and "MAX_ATTENDEES" in response.json()["detail"]
+    wide = {"enterprise_ids": [f"e{i:03d}" for i in range(0, 60, 2)], "partner_ids": ["u00", "u01", "u02"],
+            "slots": 48, "max_meetings": 48, "candidates_per_firm": 100}
+    from api.http.routes import schedule as route
+
+    original = route.MAX_CHOICES
+    route.MAX_CHOICES = 1000
+    try:
+        response = client.post("/schedule", json=wide)
+        event = client.post("/schedule", json={"event_id": "ev1", "slots": 48, "max_meetings": 48})
+    finally:
+        route.MAX_CHOICES = original
+    assert response.status_code == 422
+    assert "4,320 meeting choices" in response.json()["detail"] and "MAX_CHOICES" in response.json()["detail"]
+    assert event.status_code == 422 and "MAX_CHOICES" in event.json()["detail"]  # resolved attendees, same bound

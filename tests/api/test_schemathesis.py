@@ -32,7 +32,7 @@ from api.http.security import KeyRing
 from graph.sqlite_store import SQLiteStore
 from ingest.demo import load_demo
 
-ADMIN_KEY = "schemathesis-admin"
+ADMIN_KEY = "schemathesis-admin-0123456789"
 MAX_EXAMPLES = 4
 HEAVY = "^/(maps|exports)/"  # whole-network pages and workbooks: seconds per call
 

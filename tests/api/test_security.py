@@ -16,35 +16,52 @@ from api.http.security import (
     mask_name,
 )
 
+V_KEY, M_KEY, A_KEY = "viewer-key-0123456789", "matchmaker-key-0123456789", "admin-key-0123456789"
+
 
 def test_keyring_parses_env_text_and_file(tmp_path):
     keys_file = tmp_path / "keys.txt"
-    keys_file.write_text("# comment\nmatchmaker: m-key\n\nadmin:a-key\n", encoding="utf-8")
-    ring = KeyRing.from_settings(ApiSettings(innonet_api_keys="viewer:v-key", innonet_api_keys_file=str(keys_file)))
+    keys_file.write_text(f"# comment\nmatchmaker: {M_KEY}\n\nadmin:{A_KEY}\n", encoding="utf-8")
+    ring = KeyRing.from_settings(ApiSettings(innonet_api_keys=f"viewer:{V_KEY}", innonet_api_keys_file=str(keys_file)))
     assert len(ring) == 3
-    assert [ring.role_for(k) for k in ("v-key", "m-key", "a-key", "x", "", None)] == [
+    assert [ring.role_for(k) for k in (V_KEY, M_KEY, A_KEY, "x", "", None)] == [
         "viewer", "matchmaker", "admin", None, None, None,
     ]
 
 
 def test_keyring_keeps_only_hashes():
-    ring = KeyRing.from_text("admin:very-secret-key")
+    ring = KeyRing.from_text("admin:very-secret-key-0123")
     stored = vars(ring)
-    assert "very-secret-key" not in repr(stored)
-    assert stored["_digests"][0][0] == hashlib.sha256(b"very-secret-key").digest()
+    assert "very-secret-key-0123" not in repr(stored)
+    assert stored["_digests"][0][0] == hashlib.sha256(b"very-secret-key-0123").digest()
 
 
 def test_same_key_for_two_roles_gets_the_stronger():
-    assert KeyRing.from_text("viewer:k,admin:k").role_for("k") == "admin"
+    assert KeyRing.from_text(f"viewer:{A_KEY},admin:{A_KEY}").role_for(A_KEY) == "admin"
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
-    [("viewer", "expected 'role:key'"), ("owner:k", "unknown role 'owner'"), ("admin:", "expected 'role:key'")],
+    ("text", "message", "secret"),
+    [
+        ("viewer", "entry 1: expected 'role:key'", None),
+        (f"viewer:{V_KEY},QZXWowner:QZXWpart-0123456789", "entry 2: the role before ':' is not one of", "QZXW"),
+        ("admin:", "entry 1: expected 'role:key'", None),
+        ("admin:Q", "entry 1 \\(admin\\): the key is too weak: use at least 16 random characters", "Q"),
+        ("admin:QQQQQQQQQQQQQQQQQQQQQQQQ", "the key is too weak", "QQ"),
+        ("admin:QZXW56789abcdef", "the key is too weak", "QZX"),
+        ("QZXW7-secret-without-a-role-0123456789", "entry 1: expected 'role:key'", "QZX"),
+    ],
 )
-def test_bad_key_entries_are_named(text, message):
-    with pytest.raises(KeyConfigError, match=message):
+def test_bad_key_entries_are_named_by_number_and_never_shown(text, message, secret):
+    with pytest.raises(KeyConfigError, match=message) as raised:
         KeyRing.from_text(text)
+    if secret is not None:
+        assert secret not in str(raised.value)
+
+
+def test_weak_keys_are_refused_when_built_in_code_too():
+    with pytest.raises(KeyConfigError, match="key 1 \\(viewer\\): the key is too weak"):
+        KeyRing([("viewer", "k")])
 
 
 def test_missing_keys_file_is_named(tmp_path):
@@ -124,3 +141,44 @@ def test_viewer_cannot_find_a_talent_by_name_or_see_it_among_neighbours(client):
     university = client("viewer").get("/entities/u1").json()
     assert [n["name"] for n in university["neighbours"] if n["id"] == "t1"] == ["王**"]
     assert "王小明" not in client("viewer").get("/entities/u1").text
+
+
+def test_wrong_keys_are_rate_limited_per_address_and_logged_without_the_key(api_store, api_keys, caplog):
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    app = create_app(store=api_store, keyring=KeyRing(api_keys.items()),
+                     api_settings=ApiSettings(innonet_auth_failures_per_minute=5))
+    attacker = TestClient(app, client=("203.0.113.7", 50000), raise_server_exceptions=False)
+    other = TestClient(app, client=("198.51.100.2", 50000), raise_server_exceptions=False)
+    guesses = [f"guess-{i:04d}-abcdefghijkl" for i in range(40)]
+    with caplog.at_level("WARNING", logger="innonet.api.auth"):
+        codes = [attacker.get("/entities", headers={"X-API-Key": guess}).status_code for guess in guesses]
+    assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+    locked = attacker.get("/entities", headers={"X-API-Key": api_keys["viewer"]})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0  # no more guessing, right or not
+    assert locked.headers["content-type"] == "application/problem+json"
+    assert other.get("/entities", headers={"X-API-Key": api_keys["viewer"]}).status_code == 200
+    assert other.get("/health").status_code == 200
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "203.0.113.7" in logged and "refused for 60 s" in logged
+    assert not any(guess in logged for guess in guesses)
+    assert len(caplog.records) <= 7  # one line per counted failure and one for the lock-out, not 40
+
+
+def test_the_limiter_doubles_each_lockout_and_forgets_quiet_addresses():
+    from api.http.security import AuthLimiter
+
+    limiter = AuthLimiter(per_minute=1, lockout=60, max_clients=2)
+    assert limiter.failed("a", now=0) == 0 and limiter.failed("a", now=1) == 60
+    assert limiter.retry_after("a", now=30) == 31 and limiter.retry_after("a", now=61) == 0
+    assert limiter.failed("a", now=62) == 0 and limiter.failed("a", now=63) == 120
+    limiter.failed("b", now=64), limiter.failed("c", now=65)
+    assert limiter.retry_after("a", now=66) == 0  # evicted: at most max_clients addresses are kept
+
+
+def test_docs_page_does_not_keep_the_key_in_the_browser(client):
+    page = client(None).get("/docs").text
+    assert '"persistAuthorization": false' in page
+    assert '"persistAuthorization": true' not in page and "localStorage" not in page

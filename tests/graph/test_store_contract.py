@@ -364,3 +364,74 @@ def test_concurrent_upserts_of_the_same_ids_both_succeed(store):
         results = list(pool.map(lambda part: store.upsert_nodes("Enterprise", part), [rows, rows[::-1], rows]))
     assert results == [300, 300, 300]
     assert store.counts()["nodes"] == {"Enterprise": 300}
+
+
+# ---- transactions: a load is all or nothing (SQLite) or marked and resumable (Neo4j) -------------------
+class _Killed(Exception):
+    pass
+
+
+def _firms_with_towns(store, upto: int | None = None) -> None:
+    store.upsert_nodes("Town", [{"id": "town:丁蜀镇", "name": "丁蜀镇"}])
+    store.upsert_nodes("Enterprise", [{"id": f"f{i}", "name": f"企业{i}"} for i in range(20)])
+    if upto is not None:
+        raise _Killed
+    store.upsert_relationships("LOCATED_IN", [{"source": f"f{i}", "target": "town:丁蜀镇"} for i in range(20)])
+
+
+def test_a_failed_transaction_leaves_the_store_as_before_or_marked_and_a_rerun_completes_it(store):
+    _small_graph(store)
+    nodes, rels = store.nodes(), store.relationships()
+    with pytest.raises(_Killed), store.transaction("firms.csv"):
+        _firms_with_towns(store, upto=1)
+    if store.atomic_transactions:
+        pd.testing.assert_frame_equal(store.nodes(), nodes)
+        pd.testing.assert_frame_equal(store.relationships(), rels)
+        assert store.incomplete_loads() == []
+    else:
+        assert [mark["label"] for mark in store.incomplete_loads()] == ["firms.csv"]
+    with store.transaction("firms.csv"):
+        _firms_with_towns(store)
+    assert store.incomplete_loads() == []
+    assert store.counts()["nodes"]["Enterprise"] == 22
+    assert store.counts()["relationships"]["LOCATED_IN"] == 20
+
+
+def test_a_failing_call_inside_a_transaction_writes_nothing_and_the_rest_commits(store):
+    with store.transaction("mixed"):
+        store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+        with pytest.raises(SchemaError):
+            store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲"}, {"id": "u1", "name": "冒名"}])
+        store.upsert_nodes("Enterprise", [{"id": "e2", "name": "乙"}])
+    assert store.counts()["nodes"] == {"Enterprise": 1, "University": 1}
+    assert store.incomplete_loads() == []
+
+
+def test_rename_nodes_keeps_kind_properties_and_relationships(store):
+    _small_graph(store)
+    store.upsert_relationships("SECONDED_TO", [{"source": "t1", "target": "e2", "role": "科技副总", "year": 2020}])
+    before = store.neighbours("t1")
+    assert store.rename_nodes({"t1": "talent:new", "ghost": "x"}) == 1
+    assert store.nodes(ids=["t1"]).empty
+    moved = store.nodes(ids=["talent:new"])
+    assert moved.loc[0, "kind"] == "Talent" and moved.loc[0, "name"] == "张某"
+    pd.testing.assert_frame_equal(store.neighbours("talent:new"), before)
+    assert store.counts()["relationships"] == {
+        "AFFILIATED_WITH": 1, "COLLABORATES_WITH": 2, "EMPLOYS": 1, "SECONDED_TO": 1}
+
+
+def test_sqlite_readers_in_other_threads_see_the_last_commit_during_a_transaction(sqlite_store):
+    import threading
+
+    sqlite_store.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
+    version = sqlite_store.data_version()
+    seen: list[int] = []
+    with sqlite_store.transaction("big"):
+        sqlite_store.upsert_nodes("University", [{"id": "u2", "name": "南京工业大学"}])
+        assert len(sqlite_store.nodes()) == 2  # the writing thread reads its own writes
+        reader = threading.Thread(target=lambda: seen.append(len(sqlite_store.nodes())))
+        reader.start()
+        reader.join(timeout=5)
+        assert seen == [1]  # not blocked, and sees the state before the transaction
+        assert sqlite_store.data_version() == version  # nothing committed yet: caches need not rebuild
+    assert len(sqlite_store.nodes()) == 2 and sqlite_store.data_version() != version

@@ -219,4 +219,5 @@ async def delete_entity(
     if not deleted:
         raise NotFoundError(f"no entity with id {entity_id!r}; nothing was deleted")
     cache.invalidate()
+    await run_in_threadpool(cache.wait_idle, 120.0)  # others get the previous answers; the caller sees its delete
     return {"deleted": entity_id}

@@ -4,7 +4,9 @@ The report says, per file, how many rows were written, merged, rejected or held 
 review, and lists the rejections (row number and reason) and merges.  Bodies over
 ``INNONET_MAX_UPLOAD_MB`` are refused with 413 before they are read; a file the
 pipeline cannot read is a 400 with the ingest error.  Cached results (search index,
-summaries, the fitted recommender) are rebuilt afterwards.
+summaries, the fitted recommender) are rebuilt in the background afterwards: other requests
+keep getting the previous answers meanwhile (the file is written in one transaction, and reads do not
+wait for it), and the upload's own answer comes once the rebuild is done.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ router = APIRouter(tags=["ingest"])
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt", ".tsv")
 
 _MAX_LISTED = 1000
+_REBUILD_WAIT = 120.0  # seconds the upload's answer waits at most for the caches to be rebuilt
 
 
 class IngestResult(BaseModel):
@@ -101,6 +104,9 @@ async def ingest_upload(
             raise type(exc)(str(exc).replace(str(path), name)) from None
         finally:
             cache.invalidate()
+    # other requests are answered from the previous values meanwhile; the uploader's answer waits for the
+    # rebuild, so what it asks next shows its upload
+    await run_in_threadpool(cache.wait_idle, _REBUILD_WAIT)
     files = report.to_dict()["files"]
     for entry in files:
         entry["path"] = name

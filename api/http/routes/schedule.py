@@ -8,6 +8,10 @@ id, a USCC or an exact name, as in ``innonet schedule``.  The meetings are plann
 refits it.  With ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``
 the answer is the workbook of :func:`analysis.pairing.write_schedule_excel` (sheets 按时段 and
 按单位, Chinese headers).
+
+The work of one request is bounded before it starts: at most :data:`MAX_ATTENDEES` attendees and
+:data:`MAX_CHOICES` (firm, counterpart, slot) choices for the solver, which may spend at most
+:data:`MAX_SOLVER_SECONDS`; a larger plan is a 422 naming the limit (split the event into sessions).
 """
 
 from __future__ import annotations
@@ -29,15 +33,50 @@ from api.http.security import Principal
 from graph.errors import SchemaError
 from graph.store import GraphStore
 
-__all__ = ["XLSX", "ScheduleRequest", "ScheduleResult", "router", "wants_excel"]
+__all__ = ["MAX_ATTENDEES", "MAX_CHOICES", "MAX_SOLVER_SECONDS", "XLSX", "ScheduleRequest", "ScheduleResult",
+           "meeting_choices", "router", "wants_excel"]
 
 router = APIRouter(tags=["schedule"])
 
 #: The media type of an Excel workbook; send it in ``Accept`` to get the schedule as a file.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: Most attendees one request may name (the MILP grows with firms × partners × slots).
+#: Most attendees (firms and partners together) one schedule may have.
 MAX_ATTENDEES = 1000
+
+#: Most meeting choices (firms × counterparts considered per firm × slots) one request may ask the solver
+#: to weigh: the MILP has one variable per choice, and its build time and memory grow with them.  At this
+#: bound a request takes seconds and well under a gigabyte; larger plans are refused before any work.
+MAX_CHOICES = 100_000
+
+#: Most seconds the solver may spend (the request's ``time_limit`` is at most this).
+MAX_SOLVER_SECONDS = 30.0
+
+
+def meeting_choices(enterprises: int, partners: int, slots: int, max_meetings: int,
+                    candidates_per_firm: int | None) -> int:
+    """How many (firm, counterpart, slot) choices the schedule's solver weighs.
+
+    >>> meeting_choices(1000, 1000, 48, 48, 100)
+    4800000
+    >>> meeting_choices(40, 12, 4, 3, None)
+    1600
+    """
+    per_firm = candidates_per_firm if candidates_per_firm is not None else max(3 * max_meetings, 10)
+    return enterprises * min(per_firm, partners) * slots
+
+
+def _check_size(enterprises: int, partners: int, slots: int, max_meetings: int,
+                candidates_per_firm: int | None) -> None:
+    if enterprises + partners > MAX_ATTENDEES:
+        raise SchemaError(f"{enterprises + partners} attendees is more than one schedule handles "
+                          f"(MAX_ATTENDEES = {MAX_ATTENDEES}); split the event into sessions")
+    choices = meeting_choices(enterprises, partners, slots, max_meetings, candidates_per_firm)
+    if choices > MAX_CHOICES:
+        raise SchemaError(
+            f"this plan has {choices:,} meeting choices ({enterprises} firms × up to "
+            f"{choices // max(enterprises * slots, 1)} counterparts each × {slots} slots), more than the limit of "
+            f"{MAX_CHOICES:,} (MAX_CHOICES); use fewer slots or candidates_per_firm, or split the event into sessions")
 
 EntityRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -63,7 +102,7 @@ class ScheduleRequest(BaseModel):
     include_existing: bool = Field(False, description="Allow meetings with existing partners")
     candidates_per_firm: int | None = Field(
         None, ge=1, le=100, description="Best counterparts considered per firm (default max(3 × max_meetings, 10))")
-    time_limit: float = Field(20.0, gt=0, le=60, description="Seconds the solver may spend")
+    time_limit: float = Field(20.0, gt=0, le=MAX_SOLVER_SECONDS, description="Seconds the solver may spend")
 
     @model_validator(mode="after")
     def _one_source(self) -> ScheduleRequest:
@@ -72,6 +111,9 @@ class ScheduleRequest(BaseModel):
             raise ValueError("give either event_id or enterprise_ids and partner_ids, not both and not neither")
         if listed and not (self.enterprise_ids and self.partner_ids):
             raise ValueError("enterprise_ids and partner_ids must both list at least one attendee")
+        if listed:  # refuse an oversized plan before resolving a single name
+            _check_size(len(self.enterprise_ids or ()), len(self.partner_ids or ()), self.slots,
+                        self.max_meetings, self.candidates_per_firm)
         return self
 
 
@@ -201,6 +243,8 @@ def schedule(
         raise SchemaError(f"{len(attendees)} attendees is more than one schedule handles ({MAX_ATTENDEES}); "
                           "split the event into sessions")
     kinds = [data.kinds[data.pos[a]] for a in attendees]
+    _check_size(sum(k == "Enterprise" for k in kinds), sum(k != "Enterprise" for k in kinds), body.slots,
+                body.max_meetings, body.candidates_per_firm)
     table, agenda = schedule_meetings(recommender, attendees, body.slots, body.max_meetings,
                                       candidates_per_firm=body.candidates_per_firm,
                                       include_existing=body.include_existing, time_limit=body.time_limit)
