@@ -21,6 +21,8 @@ function innonetCityDrawer(city) {
   order.sort(function (p, q) { return city.imp[q] - city.imp[p]; });
   var topImp = N ? city.imp[order[0]] || 1 : 1;
 
+  // on-screen radius: grows with the zoom up to 1:1, then slowly (a node never fills the screen)
+  function radius(i, s) { return Math.max(R[i] * (s <= 1 ? s : Math.pow(s, 0.3)), 1.1); }
   function labelText(i) { return city.names[i] + (city.tal[i] ? " · 人才 " + city.tal[i] : ""); }
   function nodePath(c, shape, px, py, r) {
     if (r < 2.5 || shape === "square" || shape === "box") { c.rect(px - r, py - r, 2 * r, 2 * r); return; }
@@ -70,7 +72,7 @@ function innonetCityDrawer(city) {
     var sx = new Float32Array(N), sy = new Float32Array(N), sr = new Float32Array(N), seen = new Uint8Array(N), visible = 0;
     for (i = 0; i < N; i++) {
       var px = X[i] * s + tx, py = Y[i] * s + ty;
-      sx[i] = px; sy[i] = py; sr[i] = Math.max(R[i] * s, 1.1);
+      sx[i] = px; sy[i] = py; sr[i] = radius(i, s);
       if (px > -margin && py > -margin && px < W + margin && py < H + margin) { seen[i] = 1; visible++; }
     }
     // ties: one faded path; a tie is drawn when an end is on screen or it may cross the screen
@@ -116,5 +118,5 @@ function innonetCityDrawer(city) {
       labels: boxes.map(function (box) { return { x: box.x, y: box.y, w: box.w, h: box.h, text: box.text, id: box.item.id }; })
     };
   }
-  return { paint: paint, neighboursOf: neighboursOf, X: X, Y: Y, R: R, N: N, order: order };
+  return { paint: paint, radius: radius, neighboursOf: neighboursOf, X: X, Y: Y, R: R, N: N, order: order };
 }
