@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -312,7 +313,7 @@ def test_whole_city_view_zooms_smoothly_offline_and_finds_a_firm(browser: Any, c
             page.wait_for_timeout(300)
         page.evaluate("window.__rec = false")
         frames = page.evaluate("window.__frames")
-        gaps = sorted(b - a for a, b in zip(frames, frames[1:]))
+        gaps = sorted(b - a for a, b in itertools.pairwise(frames))
         assert len(gaps) > 60 and page.evaluate("innonetMap.view().s") > before * 3
         assert gaps[len(gaps) // 2] <= 50 and gaps[int(len(gaps) * 0.95)] <= 50, gaps[-10:]
         settled(page)
@@ -338,7 +339,7 @@ def test_whole_city_view_zooms_smoothly_offline_and_finds_a_firm(browser: Any, c
 
 
 def test_whole_city_poster_prints_every_organisation(browser: Any, city_map: Any, tmp_path: Path) -> None:
-    view, path = city_map
+    _, path = city_map
     pdf = tmp_path / "city.pdf"
     assert render_poster(path, pdf=pdf, paper="A2", orientation="landscape", browser=browser) == [pdf]
     body = pdf.read_bytes()
