@@ -6,13 +6,23 @@ interactive; the 20,000-node input is drawn aggregated.  Targets (issue 7): a 2,
 in <= 3 s, <= 2 MB, ready in the browser in <= 5 s; the 20,000-node input gives the aggregated view
 in <= 10 s.
 
-Run: ``python bench/bench_maps.py [--sizes 500 2000 20000] [--no-browser]``
+The whole-city view (``--view city``: every organisation, talents left out) is measured on a
+generated city of about 9,000 organisations (``--city 10000`` input nodes) and, with ``--db``, on a
+store (the city demo): seconds to build and write the page, its size, seconds until the first
+picture, and the frames while zooming — requestAnimationFrame timestamps during a scripted wheel
+zoom (real wheel events, bursts with pauses so the full picture is redrawn in between), and the
+time the drawing worker takes for each full picture.  Targets (issue 16): written <= 10 s,
+<= 10 MB, first frame <= 5 s, zoom frames <= 50 ms.  The script prints; it does not assert.
+
+Run: ``python bench/bench_maps.py [--sizes 500 2000 20000] [--city 10000] [--db innonet.db] [--no-browser]``
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -60,9 +70,71 @@ def generated_network(nodes: int, seed: int = 1) -> nx.MultiDiGraph:
     return graph
 
 
+RECORD_FRAMES = """() => { window.__frames = []; window.__rec = true;
+  const loop = (t) => { if (!window.__rec) { return; } window.__frames.push(t); requestAnimationFrame(loop); };
+  requestAnimationFrame(loop); }"""
+
+
+def _settle(tab: object) -> None:
+    tab.wait_for_timeout(250)
+    for _ in range(600):
+        if not tab.evaluate("innonetMap.busy()"):
+            return
+        tab.wait_for_timeout(100)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * share), len(ordered) - 1)] if ordered else float("nan")
+
+
+def bench_city(name: str, graph: nx.MultiDiGraph, folder: Path, browser: object) -> None:
+    """The whole-city view of ``graph``: write, size, first frame, zoom frames, full pictures."""
+    out = folder / f"city_{name}.html"
+    start = time.perf_counter()
+    view = build_view(graph, "city")
+    render_view(view, out=out)
+    written = time.perf_counter() - start
+    print(f"\nwhole-city view, {name}: {view.number_of_nodes()} organisations, {view.number_of_edges()} ties; "
+          f"written in {written:.2f} s, {out.stat().st_size / 1e6:.2f} MB")
+    if browser is None:
+        return
+    tab = browser.new_page(viewport={"width": 1400, "height": 900})
+    tab.route("**/*", lambda route, request: route.continue_() if request.url.startswith("file:") else route.abort())
+    start = time.perf_counter()
+    tab.goto(out.as_uri())
+    tab.wait_for_function("window.__mapReady === true", timeout=60_000)
+    first = time.perf_counter() - start
+    _settle(tab)
+    sharp = time.perf_counter() - start
+    box = tab.locator("#city").bounding_box()
+    tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.evaluate(RECORD_FRAMES)
+    for burst in range(6):  # zoom in twice, out once, ... with pauses that let the full picture be redrawn
+        for _ in range(10):
+            tab.mouse.wheel(0, 60 if burst % 3 == 2 else -60)
+            tab.wait_for_timeout(16)
+        tab.wait_for_timeout(400)
+    tab.evaluate("window.__rec = false")
+    frames = tab.evaluate("window.__frames")
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
+    full = tab.evaluate("innonetMap.fullTimes()")
+    worker = tab.evaluate("innonetMap.drawsInWorker()")
+    tab.close()
+    print(f"  first frame {first:.2f} s (page loaded, first picture drawn); full labelled picture {sharp:.2f} s")
+    print(f"  zoom frames (rAF gaps, {len(gaps)} frames over {(frames[-1] - frames[0]) / 1000:.1f} s): median "
+          f"{statistics.median(gaps):.1f} ms, p95 {_percentile(gaps, 0.95):.1f} ms, max {max(gaps):.1f} ms, "
+          f"{sum(g > 50 for g in gaps)} over 50 ms")
+    print(f"  full pictures ({'drawing worker' if worker else 'page thread'}, {len(full)}): median "
+          f"{statistics.median(full):.0f} ms, max {max(full):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 20000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 20000])
+    parser.add_argument("--city", type=int, default=10000,
+                        help="input nodes of the generated city for the whole-city view (0: skip)")
+    parser.add_argument("--db", help="also the whole-city view of this SQLite store (e.g. the city demo)")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     browser = playwright = None
@@ -95,6 +167,13 @@ def main() -> None:
                 tab.close()
             print(f"{view.number_of_nodes():>7} {view.number_of_edges():>7} {mode:>12} {drawn:>6} {written:>8.2f} "
                   f"{out.stat().st_size / 1e6:>6.2f} {ready:>8.2f}")
+        if args.city:
+            bench_city(f"generated {args.city}", generated_network(args.city), Path(folder), browser)
+        if args.db:
+            from graph.projection import to_networkx
+            from graph.sqlite_store import SQLiteStore
+
+            bench_city(Path(args.db).name, to_networkx(SQLiteStore(args.db)), Path(folder), browser)
     if browser is not None:
         browser.close()
         playwright.stop()

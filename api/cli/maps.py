@@ -6,7 +6,7 @@ import click
 
 from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, MAX_INTERACTIVE_NODES, VIEWS, build_view
 from api.cli.common import resolve_name, store_from_settings
-from api.render.maps import export_view, render_view
+from api.render.maps import MAX_CITY_NODES, export_view, render_view
 from graph.errors import SchemaError
 from graph.projection import to_networkx
 from ingest.attendees import read_schedule
@@ -18,7 +18,8 @@ COMMANDS: list[click.Command] = []
 
 @click.command("map")
 @click.option("--view", type=click.Choice(VIEWS), default="ecosystem", show_default=True,
-              help="ecosystem (竹海), community, ego (one organisation), event (attendees and meetings).")
+              help="ecosystem (竹海, aggregated when big), community, ego (one organisation), event (attendees and "
+                   "meetings), city (every organisation at once, on one canvas).")
 @click.option("--id", "node", help="ego: the organisation (id, USCC or name); event: the Event id.")
 @click.option("--tier", help="Only enterprises of this tier (科技型中小企业, 高企, 专精特新 …).")
 @click.option("--town", help="Only enterprises in this town (镇/街道/园区).")
@@ -66,7 +67,10 @@ def map_command(view: str, node: str | None, tier: str | None, town: str | None,
     subgraph = build_view(graph, view, id=node_id, tier=tier, town=town, industry=industry, community=community,
                           schedule=schedule, slots=slots, max_meetings=max_meetings)
     render_view(subgraph, out=out, title=title, max_nodes=max_nodes)
-    drawn = "aggregated" if subgraph.number_of_nodes() > max_nodes else "interactive"
+    if view == "city" and subgraph.number_of_nodes() <= MAX_CITY_NODES:
+        drawn = "whole city on one canvas"
+    else:
+        drawn = "aggregated" if subgraph.number_of_nodes() > max_nodes else "interactive"
     click.echo(f"wrote {out} ({subgraph.number_of_nodes()} nodes, {subgraph.number_of_edges()} relationships, {drawn})")
     for note in subgraph.graph.get("notes", []):
         click.echo(f"note: {note}")

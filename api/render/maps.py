@@ -3,6 +3,12 @@
 The renderer draws what it is given: :func:`analysis.views.build_view` chooses the nodes, the
 communities, the recommendations and the meetings; :func:`render_view` draws such a view.
 
+The whole-city view (``city``: every organisation, about 9,000 at city scale) is drawn by its own
+page (``templates/city.html.j2``): positions are computed here (each community laid out on its
+own with igraph's Fruchterman–Reingold, the communities packed as discs), and the browser draws
+them on a plain 2D canvas that reuses its last picture while it is zoomed or panned and redraws
+fully when the interaction stops; it never runs physics.
+
 :func:`render_view` lays the view out with igraph (physics off, so the page is usable at once)
 and writes one HTML page that inlines the vis-network JS/CSS shipped in the pyvis wheel, passes
 every data-derived string through an autoescaping Jinja environment (``|tojson`` into an inert
@@ -60,6 +66,7 @@ from graph.schema import KINDS, RELATIONSHIP_TYPES, TIERS
 from graph.store import GraphStore
 
 __all__ = [
+    "MAX_CITY_NODES",
     "MapRenderError",
     "check_offline",
     "export_view",
@@ -119,6 +126,12 @@ _REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:)?//", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*['"]?\s*(?:[a-z][a-z0-9+.\-]*:)?//|@import""", re.IGNORECASE)
 _URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "data", "background", "srcset",
                    "xlink:href", "manifest", "cite", "longdesc", "ping", "content"}
+
+
+#: Above this many organisations the whole-city view is drawn aggregated too (the page would pass 30 MB).
+MAX_CITY_NODES = 60_000
+
+_CITY_SPACING = 24.0  # world units between neighbouring nodes of the whole-city view
 
 
 class MapRenderError(InnonetError, RuntimeError):
@@ -339,6 +352,200 @@ def _overview_payload(aggregated: nx.Graph, seed: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
+# the whole city at once
+
+
+def _seeded_layout(graph: ig.Graph, seed: int, **kwargs: Any) -> list[tuple[float, float]]:
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        return [(float(x), float(y)) for x, y in graph.layout_fruchterman_reingold(**kwargs)]
+    finally:
+        ig.set_random_number_generator(random)
+
+
+def _disc(coords: list[tuple[float, float]], radius: float) -> list[tuple[float, float]]:
+    """Coordinates centred on 0 and scaled so the farthest lies ``radius`` from the centre."""
+    cx = sum(x for x, _ in coords) / len(coords)
+    cy = sum(y for _, y in coords) / len(coords)
+    far = max(math.hypot(x - cx, y - cy) for x, y in coords) or 1.0
+    return [((x - cx) / far * radius, (y - cy) / far * radius) for x, y in coords]
+
+
+def _pack(centres: list[tuple[float, float]], radii: list[float], gap: float) -> list[tuple[float, float]]:
+    """Push discs apart until none overlaps (their layout's neighbourhoods kept as far as possible)."""
+    import numpy as np
+
+    points = np.asarray(centres, dtype=float)
+    reach = np.asarray(radii, dtype=float) + gap / 2
+    if len(points) < 2:
+        return [(0.0, 0.0)] * len(points)
+    points -= points.mean(axis=0)
+    # start from the layout scaled so the discs' total area fits a circle about twice its size
+    span = np.abs(points).max() or 1.0
+    points *= math.sqrt(2.0 * float((reach ** 2).sum())) / span
+    jitter = np.random.default_rng(0)
+    for _ in range(400):
+        delta = points[:, None, :] - points[None, :, :]
+        distance = np.hypot(delta[..., 0], delta[..., 1])
+        need = reach[:, None] + reach[None, :]
+        overlap = need - distance
+        np.fill_diagonal(overlap, 0.0)
+        if overlap.max() <= 0.5:
+            break
+        overlap = np.clip(overlap, 0.0, None)
+        same = distance < 1e-6
+        np.fill_diagonal(same, False)
+        if same.any():
+            points += jitter.normal(0.0, 1.0, points.shape) * same.any(axis=1)[:, None]
+            continue
+        np.fill_diagonal(distance, 1.0)
+        weight = reach ** 2
+        share = weight[None, :] / (weight[:, None] + weight[None, :])  # the smaller disc moves more
+        push = (delta / distance[..., None]) * (overlap * share)[..., None]
+        points += push.sum(axis=1) * 0.6
+    return [(float(x), float(y)) for x, y in points]
+
+
+def _city_layout(graph: nx.MultiDiGraph, seed: int, spacing: float = _CITY_SPACING
+                 ) -> tuple[dict[Any, tuple[float, float]], list[dict[str, Any]]]:
+    """Positions of every node, each community laid out on its own and the communities packed as discs.
+
+    Returns the positions (world units, about ``spacing`` between neighbours) and one entry per
+    drawn cluster: ``community`` (-1 for the organisations without ties), ``members`` (node ids),
+    ``x``, ``y`` (centre) and ``r`` (radius), biggest first.
+    """
+    nodes = list(graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = {(min(index[s], index[t]), max(index[s], index[t])) for s, t in graph.edges() if s != t}
+    tied = {i for pair in pairs for i in pair}
+    by_community: dict[int, list[Any]] = {}
+    loose: list[Any] = []
+    for node in nodes:
+        community = int(graph.nodes[node].get("community", -1))
+        if index[node] not in tied or community < 0:
+            loose.append(node)
+        else:
+            by_community.setdefault(community, []).append(node)
+    clusters = sorted(by_community.items(), key=lambda item: (-len(item[1]), item[0]))
+    cluster_of = {node: k for k, (_, members) in enumerate(clusters) for node in members}
+    local: list[list[tuple[float, float]]] = []
+    radii: list[float] = []
+    for _, members in clusters:
+        radius = spacing * (0.6 * math.sqrt(len(members)) + 0.5)
+        if len(members) == 1:
+            local.append([(0.0, 0.0)])
+        else:
+            own = {node: i for i, node in enumerate(members)}
+            edges = sorted({(min(own[s], own[t]), max(own[s], own[t])) for s, t in graph.subgraph(members).edges()
+                            if s != t})
+            sub = ig.Graph(n=len(members), edges=edges, directed=False)
+            coords = _seeded_layout(sub, seed, niter=300, grid="auto" if len(members) > 1000 else "nogrid")
+            local.append(_disc(coords, radius))
+        radii.append(radius)
+    between: Counter[tuple[int, int]] = Counter()
+    for a, b in pairs:
+        ka, kb = cluster_of.get(nodes[a]), cluster_of.get(nodes[b])
+        if ka is not None and kb is not None and ka != kb:
+            between[(min(ka, kb), max(ka, kb))] += 1
+    if clusters:
+        summary = ig.Graph(n=len(clusters), edges=list(between), directed=False)
+        weights = [math.log1p(w) for w in between.values()] or None
+        centres = _pack(_seeded_layout(summary, seed, niter=500, weights=weights), radii, gap=spacing * 2)
+    else:
+        centres = []
+    positions: dict[Any, tuple[float, float]] = {}
+    discs: list[dict[str, Any]] = []
+    for (community, members), coords, (cx, cy), radius in zip(clusters, local, centres, radii, strict=True):
+        for node, (x, y) in zip(members, coords, strict=True):
+            positions[node] = (round(cx + x, 1), round(cy + y, 1))
+        discs.append({"community": community, "members": members, "x": round(cx, 1), "y": round(cy, 1),
+                      "r": round(radius, 1)})
+    if loose:  # no ties: in rows under the drawing, sorted so a town's organisations sit together
+        loose.sort(key=lambda n: (str(graph.nodes[n].get("town") or "~"), _kind(graph, n), str(n)))
+        left = min((cx - r for (cx, _), r in zip(centres, radii, strict=True)), default=0.0)
+        right = max((cx + r for (cx, _), r in zip(centres, radii, strict=True)), default=0.0)
+        top = max((cy + r for (_, cy), r in zip(centres, radii, strict=True)), default=0.0) + spacing * 4
+        per_row = max(int((right - left) // spacing), int(math.sqrt(len(loose))), 1)
+        step = spacing * 0.8
+        rows = math.ceil(len(loose) / per_row)
+        for j, node in enumerate(loose):
+            row, column = divmod(j, per_row)
+            positions[node] = (round(left + column * step, 1), round(top + row * step, 1))
+        width = (min(per_row, len(loose)) - 1) * step
+        discs.append({"community": -1, "members": loose, "x": round(left + width / 2, 1),
+                      "y": round(top + (rows - 1) * step / 2, 1), "r": round(max(width, (rows - 1) * step) / 2, 1)})
+    return positions, discs
+
+
+def _city_payload(graph: nx.MultiDiGraph, seed: int) -> dict[str, Any]:
+    """The whole-city page's data: columns of numbers and names (compact), ties as index pairs."""
+    positions, discs = _city_layout(graph, seed)
+    nodes = [node for disc in discs for node in disc["members"]]  # cluster by cluster: search lists group them
+    index = {node: i for i, node in enumerate(nodes)}
+    palette: list[str] = []
+    colour_index: dict[str, int] = {}
+
+    def colour(value: str) -> int:
+        if value not in colour_index:
+            colour_index[value] = len(palette)
+            palette.append(value)
+        return colour_index[value]
+
+    tables: dict[str, dict[str, int]] = {"town": {}, "tier": {}, "industry": {}, "kind": {}}
+
+    def code(table: str, value: Any) -> int:
+        if not value:
+            return -1
+        return tables[table].setdefault(str(value), len(tables[table]))
+
+    sizes = _sizes({n: float(graph.nodes[n].get("centrality", 0.0)) for n in nodes}, 3.0, 16.0)
+    disc_colour: dict[Any, int] = {}
+    groups = []
+    for k, disc in enumerate(discs):
+        members = disc["members"]
+        if disc["community"] < 0:
+            hue = "#9e9e9e"
+            label = f"无合作关系的机构 organisations without ties ({len(members)})"
+        else:
+            hue = _GROUP_PALETTE[k % len(_GROUP_PALETTE)]
+            top = max(members, key=lambda n: float(graph.nodes[n].get("centrality", 0.0)))
+            label = f"社区 {disc['community']} · {graph.nodes[top].get('name', top)} ({len(members)})"
+        disc_colour.update(dict.fromkeys(members, colour(hue)))
+        groups.append({"id": disc["community"], "label": label, "x": disc["x"], "y": disc["y"], "r": disc["r"],
+                       "members": len(members), "color": hue})
+    columns: dict[str, list[Any]] = {key: [] for key in ("ids", "names", "x", "y", "r", "cc", "ct", "kind", "town",
+                                                         "tier", "industry", "com", "tal", "par", "imp")}
+    for node in nodes:
+        attrs = graph.nodes[node]
+        hue, _ = _node_style(attrs)
+        x, y = positions[node]
+        community = int(attrs.get("community", -1))
+        columns["ids"].append(str(node))
+        columns["names"].append(str(attrs.get("name", node)))
+        columns["x"].append(x)
+        columns["y"].append(y)
+        columns["r"].append(sizes[node])
+        columns["cc"].append(disc_colour[node])
+        columns["ct"].append(colour(hue))
+        columns["kind"].append(code("kind", attrs.get("kind")))
+        columns["town"].append(code("town", attrs.get("town")))
+        columns["tier"].append(code("tier", attrs.get("tier")))
+        columns["industry"].append(code("industry", attrs.get("industry")))
+        columns["com"].append(community)
+        columns["tal"].append(int(attrs.get("talents", 0)))
+        columns["par"].append(int(attrs.get("partners", 0)))
+        columns["imp"].append(round(float(attrs.get("centrality", 0.0)), 7))
+    ties = sorted({(min(index[s], index[t]), max(index[s], index[t])) for s, t in graph.edges() if s != t})
+    kinds = {name: _kind_zh(name) for name in tables["kind"]}
+    return {
+        **columns, "edges": [i for pair in ties for i in pair], "palette": palette, "groups": groups,
+        "towns": list(tables["town"]), "tiers": list(tables["tier"]), "industries": list(tables["industry"]),
+        "kinds": list(tables["kind"]), "kindNames": [kinds[k] for k in tables["kind"]],
+        "shapes": [_KIND_STYLE.get(k, ("", "dot"))[1] for k in tables["kind"]],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # HTML
 
 
@@ -471,6 +678,12 @@ def render_view(
 def _render_graph(graph: nx.MultiDiGraph, *, out: Any, title: str | None, max_nodes: int, seed: int) -> str:
     notes = list(graph.graph.get("notes", []))
     view = str(graph.graph.get("view", ""))
+    if view == "city":
+        if graph.number_of_nodes() <= MAX_CITY_NODES:
+            return _render_city(graph, out=out, title=title, seed=seed)
+        notes.insert(0, Note("city_too_big", f"机构过多 ({graph.number_of_nodes()}), 全市视图改为聚合显示",
+                             f"{graph.number_of_nodes()} organisations are too many for the whole-city view; "
+                             "drawn aggregated"))
     fold = view in TALENTS_FOLDED
     types = _EdgeTypes()
     overview = None
@@ -510,11 +723,40 @@ def _render_graph(graph: nx.MultiDiGraph, *, out: Any, title: str | None, max_no
     return _write(_with_csp(text), out)
 
 
-def _with_csp(text: str) -> str:
+def _render_city(graph: nx.MultiDiGraph, *, out: Any, title: str | None, seed: int) -> str:
+    """The whole-city page: every organisation on a 2D canvas (``templates/city.html.j2``)."""
+    notes = list(graph.graph.get("notes", []))
+    city = _city_payload(graph, seed)
+    page_title = title if title is not None else str(graph.graph.get("title", "宜兴创新网络"))
+    types = _EdgeTypes()
+    for rel_type in sorted({_edge_type(a) for _, _, a in graph.edges(data=True)}):
+        types(rel_type)
+    legend = _legend(graph, types.legend())
+    pairs = len(city["edges"]) // 2
+    data = {
+        "view": "city", "title": page_title, "city": city, "legend": legend, "notes": [str(n) for n in notes],
+        "foldTalents": True, "schedule": [],
+        "source": f"innonet · city · {graph.number_of_nodes()} 机构 organisations · {graph.number_of_edges()} 关系 ties",
+    }
+    text = _environment().get_template("city.html.j2").render(
+        title=page_title, csp_placeholder=_CSP_PLACEHOLDER, labels_js=_labels_js(), draw_js=_city_draw_js(), data=data,
+        legend=legend, notes=notes, node_count=graph.number_of_nodes(), tie_count=pairs,
+        group_count=len(city["groups"]),
+    )
+    return _write(_with_csp(text, workers=True), out)
+
+
+def _with_csp(text: str, *, workers: bool = False) -> str:
+    """The page with its Content-Security-Policy: only its own scripts and styles (by hash).
+
+    ``workers`` also allows workers made from the page's own text (``blob:``): the whole-city map
+    draws in one.
+    """
     scripts = [_csp_hash(body) for body in _SCRIPT_BLOCK.findall(text)]
     styles = [_csp_hash(body) for body in _STYLE_BLOCK.findall(text)]
     policy = (f"default-src 'none'; script-src {' '.join(scripts)}; style-src {' '.join(styles)}; "
-              "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+              "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'"
+              + ("; worker-src blob:" if workers else ""))
     text = text.replace(_CSP_PLACEHOLDER, policy, 1)
     check_offline(text)
     return text
@@ -526,6 +768,11 @@ def _write(text: str, out: Any) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return text
+
+
+@lru_cache(maxsize=1)
+def _city_draw_js() -> str:
+    return (_TEMPLATE_DIR / "city_draw.js").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

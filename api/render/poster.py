@@ -97,6 +97,8 @@ def poster_page(map_html: str, *, paper: str = "A3", orientation: str = "landsca
     if found is None:
         raise MapRenderError("this is not an innonet map page (no map data); render one with `innonet map --out FILE`")
     data = json.loads(found.group(1))
+    if "city" in data:
+        data = _city_as_group(data)
     if kind != "map" and not data.get("schedule"):
         raise MapRenderError("agenda and table-plan posters need an event map with planned meetings "
                              "(`innonet map --view event --id EVENT`)")
@@ -114,6 +116,21 @@ def poster_page(map_html: str, *, paper: str = "A3", orientation: str = "landsca
         opts={"kind": kind, "start": start, "minutes": int(minutes)},
     )
     return _with_csp(text)
+
+
+def _city_as_group(data: dict[str, Any]) -> dict[str, Any]:
+    """The whole-city page's columns as the one group a poster draws (same positions; colours by tier and kind,
+    as the poster's legend says; smaller discs, since the whole city shares the sheet)."""
+    city = data["city"]
+    nodes = [{"id": city["ids"][i], "label": city["names"][i], "x": city["x"][i], "y": city["y"][i],
+              "size": round(city["r"][i] * 0.6, 2), "color": city["palette"][city["ct"][i]], "shape": city["shapes"][city["kind"][i]],
+              "kind": city["kinds"][city["kind"][i]], "imp": city["imp"][i], "talents": city["tal"][i]}
+             for i in range(len(city["ids"]))]
+    ties = city["edges"]
+    edges = [[city["ids"][ties[k]], city["ids"][ties[k + 1]], 0] for k in range(0, len(ties), 2)]
+    rest = {key: value for key, value in data.items() if key != "city"}
+    return {**rest, "groups": {"all": {"label": "", "nodes": nodes, "edges": edges}}, "overview": None,
+            "edgeTypes": [{"type": "TIE", "label": "关系 ties", "color": "#9a9a9a", "dashed": False}]}
 
 
 def _page_file(html_path_or_str: str | os.PathLike[str], scratch: Path) -> Path:

@@ -221,6 +221,38 @@ def test_big_views_are_aggregated_with_their_groups_in_the_same_file(tmp_path: P
     assert list(tmp_path.iterdir()) == [tmp_path / "eco.html"]  # one file
 
 
+def test_city_view_draws_every_organisation_on_one_canvas_page(tmp_path: Path) -> None:
+    graph = network(firms=120, universities=8)
+    view = build_view(graph, "city")
+    assert "t0" not in view and {k for _, k in view.nodes(data="kind")} <= {"Enterprise", "University", "Fund",
+                                                                           "ServiceAgency"}
+    page = render_view(view, out=tmp_path / "city.html", max_nodes=10)  # max_nodes does not aggregate the city
+    check_offline(page)
+    data = page_data(page)
+    city = data["city"]
+    assert data["view"] == "city" and "vis.Network" not in page and "overview" not in data
+    assert sorted(city["ids"]) == sorted(map(str, view.nodes))
+    assert city["tal"][city["ids"].index("u0")] == 1  # the talent is counted on its university
+    pairs = {frozenset((s, t)) for s, t in view.edges() if s != t}
+    assert len(city["edges"]) == 2 * len(pairs)
+    assert {frozenset((city["ids"][a], city["ids"][b])) for a, b in zip(city["edges"][::2], city["edges"][1::2],
+                                                                         strict=True)} == pairs
+    # positions: every node placed, no two in the same spot, each community inside its own disc
+    points = list(zip(city["x"], city["y"], strict=True))
+    assert len(set(points)) == len(points)
+    discs = [g for g in city["groups"] if g["id"] >= 0]
+    for g in discs:
+        members = [i for i, c in enumerate(city["com"]) if c == g["id"]]
+        assert all(((city["x"][i] - g["x"]) ** 2 + (city["y"][i] - g["y"]) ** 2) ** 0.5 <= g["r"] + 1 for i in members)
+    for a in discs:
+        for b in discs:
+            if a is not b:
+                assert ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** 0.5 >= a["r"] + b["r"] - 1
+    assert "worker-src blob:" in page  # the full pictures are drawn by a worker made from the page's own text
+    assert HOSTILE not in page  # e0's name travels as JSON, escaped
+    assert list(tmp_path.iterdir()) == [tmp_path / "city.html"]
+
+
 def test_strongest_ties_keep_each_groups_best() -> None:
     from analysis.views import strongest_ties
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -232,3 +233,116 @@ def test_event_map_draws_attendees_and_the_planned_meetings(browser: Any, tmp_pa
                   browser=browser)
     render_poster(path, pdf=tmp_path / "tables.pdf", paper="A4", orientation="portrait", kind="tables", browser=browser)
     assert (tmp_path / "tables.pdf").stat().st_size > 1000
+
+
+# ---- the whole city at once ------------------------------------------------------------------
+
+def city_network(organisations: int = 9000, seed: int = 11) -> nx.MultiDiGraph:
+    """About ``organisations`` firms, institutes, funds and agencies (firms clustered around institutes)."""
+    rng = random.Random(seed)
+    graph = nx.MultiDiGraph()
+    universities, funds, agencies = organisations * 7 // 100, organisations // 100, organisations // 100
+    firms = organisations - universities - funds - agencies
+    for i in range(universities):
+        graph.add_node(f"u{i}", kind="University", name=f"第{i}研究院")
+    for i in range(funds):
+        graph.add_node(f"f{i}", kind="Fund", name=f"产业基金{i}")
+    for i in range(agencies):
+        graph.add_node(f"s{i}", kind="ServiceAgency", name=f"服务机构{i}")
+    for i in range(firms):
+        graph.add_node(f"e{i}", kind="Enterprise", name=f"宜兴{i}号科技有限公司", tier=rng.choice((*TIERS, None)),
+                       town=rng.choice(("丁蜀镇", "和桥镇", "官林镇")))
+        home = i * universities // firms
+        for _ in range(2):
+            graph.add_edge(f"e{i}", f"u{home if rng.random() < 0.8 else rng.randrange(universities)}",
+                           type="COLLABORATES_WITH")
+        if rng.random() < 0.1:
+            graph.add_edge(f"f{rng.randrange(funds)}", f"e{i}", type="INVESTS_IN")
+    graph.nodes["e0"]["name"] = HOSTILE
+    graph.nodes["e7"]["name"] = "宜兴市精陶新材料有限公司"
+    graph.add_node("t0", kind="Talent", name="张专家")
+    graph.add_edge("t0", "u0", type="AFFILIATED_WITH")
+    return graph
+
+
+#: rAF timestamps of every frame, from now until __rec is false (measures the page's frames, not the script's)
+RECORD_FRAMES = """() => { window.__frames = []; window.__rec = true;
+  const loop = (t) => { if (!window.__rec) { return; } window.__frames.push(t); requestAnimationFrame(loop); };
+  requestAnimationFrame(loop); }"""
+
+
+def settled(page: Any, timeout_s: float = 30.0) -> None:
+    """Wait until the whole-city page has drawn the full picture of its current view."""
+    page.wait_for_timeout(250)
+    for _ in range(int(timeout_s * 10)):
+        if not page.evaluate("innonetMap.busy()"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the whole-city map never finished its picture")
+
+
+@pytest.fixture(scope="module")
+def city_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[nx.MultiDiGraph, Path]:
+    view = build_view(city_network(), "city")
+    path = tmp_path_factory.mktemp("maps") / "city.html"
+    render_view(view, out=path)
+    return view, path
+
+
+def test_whole_city_view_zooms_smoothly_offline_and_finds_a_firm(browser: Any, city_map: Any) -> None:
+    view, path = city_map
+    assert 8500 < view.number_of_nodes() < 9500 and "t0" not in view
+    opened = Opened(browser, path)
+    try:
+        page = opened.page
+        assert page.evaluate("innonetMap.current()") == "city"
+        assert page.evaluate("innonetMap.drawsInWorker()")  # Debian Chromium has OffscreenCanvas
+        settled(page)
+        assert page.evaluate("innonetMap.lastFrame().nodes") == view.number_of_nodes()  # all of them on screen
+        assert page.evaluate("innonetMap.overlappingLabels()") == 0
+        assert len(page.evaluate("innonetMap.labels()")) > 30
+        # a scripted wheel zoom: real wheel events, every frame's rAF timestamp recorded
+        box = page.locator("#city").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        before = page.evaluate("innonetMap.view().s")
+        page.evaluate(RECORD_FRAMES)
+        for burst in range(4):  # zoom, pause (the full picture is redrawn), zoom again
+            for _ in range(8):
+                page.mouse.wheel(0, -50)
+                page.wait_for_timeout(16)
+            page.wait_for_timeout(300)
+        page.evaluate("window.__rec = false")
+        frames = page.evaluate("window.__frames")
+        gaps = sorted(b - a for a, b in itertools.pairwise(frames))
+        assert len(gaps) > 60 and page.evaluate("innonetMap.view().s") > before * 3
+        assert gaps[len(gaps) // 2] <= 50 and gaps[int(len(gaps) * 0.95)] <= 50, gaps[-10:]
+        settled(page)
+        assert 0 < page.evaluate("innonetMap.lastFrame().nodes") < view.number_of_nodes()
+        assert page.evaluate("innonetMap.overlappingLabels()") == 0
+        # search: a firm by part of its name, shown as text, then centred, selected and labelled
+        page.fill("#search", "<img")
+        assert page.locator("#results li").first.inner_text().startswith(HOSTILE)
+        page.fill("#search", "精陶新材料")
+        assert page.locator("#results li").count() == 1
+        page.locator("#results li").first.click()
+        settled(page)
+        assert page.evaluate("innonetMap.selected()") == "e7"
+        labels = page.evaluate("innonetMap.labels()")
+        assert labels[0]["id"] == "e7" and labels[0]["text"].startswith("宜兴市精陶新材料有限公司")
+        assert "宜兴市精陶新材料有限公司" in page.locator("#info").inner_text()
+        assert page.evaluate("innonetMap.overlappingLabels()") == 0
+        assert page.evaluate("window.__xss") is None
+        assert opened.errors == [] and opened.requests == [path.as_uri()]
+        assert not [c for c in opened.console if "Content Security Policy" in c or c.startswith("error")]
+    finally:
+        opened.page.close()
+
+
+def test_whole_city_poster_prints_every_organisation(browser: Any, city_map: Any, tmp_path: Path) -> None:
+    _, path = city_map
+    pdf = tmp_path / "city.pdf"
+    assert render_poster(path, pdf=pdf, paper="A2", orientation="landscape", browser=browser) == [pdf]
+    body = pdf.read_bytes()
+    width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", body).groups())
+    assert abs(width - 594 / 25.4 * 72) < 2 and abs(height - 420 / 25.4 * 72) < 2
+    assert b"/Subtype /Image" not in body and b"/Subtype/Image" not in body

@@ -23,7 +23,7 @@ def _contains(page: str, text: str) -> bool:
 
 @pytest.mark.parametrize(("path", "params"), [
     ("/maps/ecosystem", {}), ("/maps/ego", {"id": "u1"}), ("/maps/community", {"community": 0}),
-    ("/maps/ecosystem", {"town": "丁蜀镇"}),
+    ("/maps/ecosystem", {"town": "丁蜀镇"}), ("/maps/city", {}),
 ])
 def test_views_render_offline_pages(client, path, params):
     response = client("viewer").get(path, params=params)
