@@ -31,6 +31,7 @@ import pandas as pd
 from analysis.engine import DEFAULT_PIVOTS, ORGANISATION_KINDS, IGraphAdapter, collaboration_edges
 from analysis.periods import Period, month_span
 from graph.errors import SchemaError
+from graph.projection import year_of
 from graph.schema import TIERS, canonical_tier
 from graph.store import GraphStore
 
@@ -125,15 +126,7 @@ class Snapshot:
         return Snapshot(new_nodes.astype(object), new_rels.astype(object), self.as_of, period=self.period)
 
 
-def _year_of(value: Any) -> int | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    match = _YEAR.match(str(value))
-    return int(match.group(1)) if match else None
+_year_of = year_of  # the one year parser (graph.projection.year_of)
 
 
 def _year_column(values: pd.Series) -> pd.Series:

@@ -24,26 +24,44 @@ import pandas as pd
 from graph.schema import check_kind, check_type
 from graph.store import GraphStore
 
-__all__ = ["start_year", "to_networkx"]
+__all__ = ["start_year", "to_networkx", "year_of"]
 
 _YEAR = re.compile(r"^\s*(\d{4})")
 
 
 def start_year(props: dict[str, Any]) -> int | None:
-    """The year a node came into being: its ``year`` property, else the year of ``founded``.
+    """The year a node or relationship counts from — the one rule every analysis uses: its ``year``, else
+    the year of its ``date`` (``2024-05``, ``2024年5月``), else the year of ``founded``.
 
-    >>> start_year({"founded": "2012-05-01"}), start_year({"year": 2020}), start_year({})
-    (2012, 2020, None)
+    :func:`analysis.periods.counts_from` refines the same order to the month when ``date`` names one.
+
+    >>> start_year({"founded": "2012-05-01"}), start_year({"year": 2020}), start_year({"date": "2024-05"})
+    (2012, 2020, 2024)
+    >>> start_year({"year": 2021.0, "founded": "2001"}), start_year({})
+    (2021, None)
     """
-    year = props.get("year")
-    if isinstance(year, int) and not isinstance(year, bool):
-        return year
-    founded = props.get("founded")
-    if isinstance(founded, str):
-        match = _YEAR.match(founded)
-        if match:
-            return int(match.group(1))
+    for key in ("year", "date", "founded"):
+        year = year_of(props.get(key))
+        if year is not None:
+            return year
     return None
+
+
+def year_of(value: Any) -> int | None:
+    """A year from a year (``2021``, ``2021.0``), a date text (``2021-05-01``, ``2021年5月``) or a date.
+
+    >>> year_of(2021), year_of(2021.0), year_of("2021年5月"), year_of(float("nan")), year_of(True)
+    (2021, 2021, 2021, None, None)
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if hasattr(value, "year") and not isinstance(value, (str, int, float)):
+        return int(value.year)
+    if isinstance(value, (int, float)) or hasattr(value, "is_integer"):
+        number = float(value)
+        return int(number) if number == number and number.is_integer() else None
+    match = _YEAR.match(str(value))
+    return int(match.group(1)) if match else None
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:

@@ -101,7 +101,7 @@ class PairingData:
         self.edges = frame[keep].reset_index(drop=True)
         # a relationship without a year takes its dated end's year (project, event)
         node_year = np.array(
-            [_start(y, f) for y, f in zip(_col(nodes, "year"), _col(nodes, "founded"))], dtype=float
+            [_start(y, f, d) for y, f, d in zip(_col(nodes, "year"), _col(nodes, "founded"), _col(nodes, "date"))], dtype=float
         )
         undated = np.isnan(self.edges["year"].to_numpy())
         if undated.any():

@@ -8,9 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
-from graph.projection import start_year
+from graph.projection import start_year, year_of
 
 __all__: list[str] = []  # helpers for the other pairing modules
 
@@ -61,22 +59,13 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _year(value: Any) -> float:
-    if isinstance(value, bool) or value is None:
-        return math.nan
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return math.nan if math.isnan(float(value)) else float(value)
-    if isinstance(value, str):
-        match = re.match(r"^\s*(\d{4})", value)
-        if match:
-            return float(match.group(1))
-    return math.nan
+    """:func:`graph.projection.year_of` as a float (NaN unknown), for numpy arrays."""
+    found = year_of(value)
+    return float(found) if found is not None else math.nan
 
 
-def _start(year: Any, founded: Any) -> float:
-    """A node's start year as a float (NaN unknown), after :func:`graph.projection.start_year`."""
-    value = _year(year)
-    if not math.isnan(value):
-        return value
-    found = start_year({"founded": founded}) if isinstance(founded, str) else None
+def _start(year: Any, founded: Any, date: Any = None) -> float:
+    """A node's start year as a float (NaN unknown): :func:`graph.projection.start_year`, the one rule."""
+    found = start_year({"year": year, "date": date, "founded": founded})
     return float(found) if found is not None else math.nan
 
