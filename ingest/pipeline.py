@@ -26,7 +26,9 @@ Re-ingesting the same files gives the same buckets and changes nothing in the st
 appears for a record known by its name-id, the record migrates to the USCC id (relationships re-pointed,
 ``report.migrations``).  Derived data are recomputed from everything in the store: the Enterprise's
 ``tier`` / ``tier_year`` (highest rung reached, never lowered by an older row) and COLLABORATES_WITH
-(key ``projects``, basis 联合项目) between every enterprise and university on the same project.
+(key ``projects``, basis 联合项目) between every enterprise and university on the same project, with the
+``year`` of their first joint project and its ``date`` when the project has one (so a monthly report
+sees the new collaboration in its month).
 
 >>> import tempfile, pathlib
 >>> from graph import SQLiteStore
@@ -1166,14 +1168,19 @@ def _derive_collaborations(stage: _Stage, store: GraphStore) -> None:
         pairs.update((f, u) for f in firms for u in universities)
     for firm, university in pairs:
         joint = projects_of[firm] & projects_of[university]
-        years = []
+        starts: list[tuple[int, str]] = []  # (year, the project's date when it falls in that year, else "")
         for project in joint:
             pair_years = [y for y in (members[project].get(firm), members[project].get(university))
                           if isinstance(y, int)]
             if pair_years:
-                years.append(max(pair_years))
+                year = max(pair_years)
+                date = stage.index.props.get(project, {}).get("date")
+                dated = isinstance(date, str) and date[:4] == str(year)
+                starts.append((year, date if dated else ""))
+        # the first joint project; a dated one before a year-only one of the same year (known by that month)
+        first = min(starts, key=lambda s: (s[0], s[1] or "9999")) if starts else (None, "")
         stage.rel("COLLABORATES_WITH", firm, university, COLLABORATION_KEY, {
-            "year": min(years) if years else None, "last_year": max(years) if years else None,
+            "year": first[0], "date": first[1] or None, "last_year": max(s[0] for s in starts) if starts else None,
             "weight": float(len(joint)), "basis": "联合项目"})
 
 
@@ -1256,7 +1263,7 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
             raise IngestError(
                 f"cannot tell which table {where} is from its headers ({', '.join(columns[:8])}); "
-                "pass --table organisations|talents|tiers|relationships|participations|events or a --mapping file"
+                "pass --table organisations|talents|tiers|relationships|participations|events|targets or a --mapping file"
             )
         table = best[1]
     renames: dict[str, str] = {}
