@@ -31,6 +31,7 @@ from graph.store import GraphStore
 
 __all__ = [
     "CAPACITY_RULES",
+    "GAP_LISTS",
     "SERVICE_TYPES",
     "SRDI_RULES",
     "finance_gaps",
@@ -38,6 +39,7 @@ __all__ = [
     "high_tech_rd_threshold",
     "isolated_innovators",
     "promotion_readiness",
+    "ranked_gaps",
     "service_gaps",
     "srdi_innovation_score",
     "supply_demand_mismatch",
@@ -551,3 +553,59 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
                               na_position="last")
     frame["priority"] = np.arange(1, len(frame) + 1)
     return frame[columns].reset_index(drop=True)
+
+
+#: The per-firm gap lists :func:`ranked_gaps` gathers: key, title (Chinese / English), the function.
+GAP_LISTS: tuple[tuple[str, str], ...] = (
+    ("readiness", "晋级准备 promotion readiness (actions 3, 4)"),
+    ("isolated", "孤立创新企业 isolated innovators (actions 7, 10)"),
+    ("finance", "金融缺口 finance gaps (action 12)"),
+)
+
+
+def ranked_gaps(source: GraphStore | Snapshot, period: object = None, town: str | None = None,
+                top: int | None = None, ready_only: bool = True) -> pd.DataFrame:
+    """The per-firm gap lists as the 月报 shows them: each ranked by its priority within each town, top N per town.
+
+    Parameters
+    ----------
+    period : Period or str, optional
+        Read the store as it stood at the end of this month / quarter / year (``"2025-Q3"``).
+    town : str, optional
+        Only this town's rows.
+    top : int, optional
+        Rows per town of each list (default: all).
+    ready_only : bool
+        The readiness list holds only the firms that meet every criterion (the ones to mobilise now).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``list`` (:data:`GAP_LISTS` title), ``town``, ``priority`` (1 = first within the town and list),
+        ``city_priority`` (the list's own, city-wide), ``enterprise_id``, ``name``, ``tier``, ``reason``;
+        by list, town, priority.
+    """
+    snap = load_snapshot(source, period=period)
+    readiness = promotion_readiness(snap)
+    tables = {
+        "readiness": readiness[readiness["ready"]] if ready_only else readiness,
+        "isolated": isolated_innovators(snap),
+        "finance": finance_gaps(snap),
+    }
+    columns = ["list", "town", "priority", "city_priority", "enterprise_id", "name", "tier", "reason"]
+    parts = []
+    for order, (key, title) in enumerate(GAP_LISTS):
+        frame = tables[key]
+        if town is not None:
+            frame = frame[frame["town"] == town]
+        frame = frame.sort_values("priority", kind="stable").rename(columns={"priority": "city_priority"})
+        frame = frame.assign(list=title, _order=order,
+                             priority=frame.groupby("town").cumcount().to_numpy() + 1)
+        if top is not None:
+            frame = frame[frame["priority"] <= top]
+        parts.append(frame)
+    if not any(len(p) for p in parts):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out = out.sort_values(["_order", "town", "priority"], kind="stable")
+    return out[columns].reset_index(drop=True)

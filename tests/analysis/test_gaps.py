@@ -70,3 +70,14 @@ def test_isolated_needs_two_signals(eco_store) -> None:
     # e5: R&D intensity 5.5 % and one invention patent (two signals); a single signal is not enough
     assert "e5" in gaps.isolated_innovators(eco_store)["enterprise_id"].tolist()
     assert "e5" not in gaps.isolated_innovators(eco_store, min_signals=3)["enterprise_id"].tolist()
+
+
+def test_ranked_gaps_top_per_town(eco_store) -> None:
+    every = gaps.ranked_gaps(eco_store, ready_only=False)
+    top = gaps.ranked_gaps(eco_store, top=1, ready_only=False)
+    assert (top.groupby(["list", "town"]).size() == 1).all()
+    for (_, _), rows in every.groupby(["list", "town"]):
+        assert rows["priority"].tolist() == list(range(1, len(rows) + 1))
+        assert rows["city_priority"].is_monotonic_increasing  # the list's own order, kept within the town
+    gaocheng = gaps.ranked_gaps(eco_store, town="高塍镇", period="2023", ready_only=False)
+    assert set(gaocheng["town"]) == {"高塍镇"} and "e2" in set(gaocheng["enterprise_id"])
