@@ -31,13 +31,17 @@ from graph.store import GraphStore
 
 __all__ = [
     "CAPACITY_RULES",
+    "GAP_LISTS",
     "SERVICE_TYPES",
+    "SRDI_RULES",
     "finance_gaps",
     "high_constraint",
     "high_tech_rd_threshold",
     "isolated_innovators",
     "promotion_readiness",
+    "ranked_gaps",
     "service_gaps",
+    "srdi_innovation_score",
     "supply_demand_mismatch",
     "towns_without_university",
     "weak_bridges",
@@ -336,6 +340,58 @@ def _rd_thresholds(revenue: pd.Series) -> np.ndarray:
     return np.where(np.isnan(values), 5.0, banded)
 
 
+#: The 专精特新 rules :func:`promotion_readiness` scores; each from the source named in its docstring.
+SRDI_RULES: dict[str, float] = {
+    "years": 2, "rd_spend": 100.0, "rd_intensity": 3.0, "revenue": 1000.0, "financing": 2000.0,
+    "large_employees": 1000, "large_revenue": 40000.0, "score_max": 35.0, "pass_share": 0.6,
+    "direct_rd": 1000.0, "direct_financing": 6000.0,
+}
+
+#: 研发机构级别 points (附件2 指标12): 国家级 10, 省级 8, 设区市级 (无锡市级) 4, 市级以下 (宜兴市级) 2.
+_PLATFORM_POINTS = {"国家级": 10.0, "省级": 8.0, "无锡市级": 4.0, "市级": 2.0}
+
+
+def _banded(values: pd.Series, bands: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Points of the first band (threshold, points) a value reaches; 0 below every band, NaN stays NaN."""
+    array = values.to_numpy(dtype=float)
+    out = np.zeros(len(array))
+    for threshold, points in bands:  # ascending: a higher band overrides a lower one
+        out = np.where(array >= threshold, points, out)
+    return np.where(np.isnan(array), np.nan, out)
+
+
+def srdi_innovation_score(firms: pd.DataFrame) -> np.ndarray:
+    """The 创新能力 part (35 of 100 points) of the 专精特新 evaluation (工信部企业〔2022〕63号 附件2 指标9-12).
+
+    ``firms`` as :func:`analysis.ecosystem.enterprises`, plus ``_platform_points`` (see
+    :data:`_PLATFORM_POINTS`; 0 without a platform).  Per indicator:
+
+    * 有效知识产权 (10): I类 (invention patent) ≥ 1 → 8 (自主研发 I类; 高价值 cannot be told, so never 10);
+      only II类 (utility model / design patents) → 2; none → 0;
+    * 上年度研发费用 (10): ≥ 500 万元 or ≥ 10 % → 10; 400 / 8 % → 8; 300 / 6 % → 6; 200 / 4 % → 4;
+      100 / 3 % → 2 (the better of the two bands);
+    * 研发人员占比 (5): ≥ 20 % → 5; ≥ 10 % → 3; ≥ 5 % → 1 (科技人员 share as its proxy);
+    * 研发机构级别 (10): 国家级 10, 省级 8, 设区市级 4, 市级以下 2, none 0.
+
+    NaN when neither R&D spending nor patents are known.
+
+    >>> frame = pd.DataFrame({"rd_spend": [450.0, 60.0], "rd_intensity": [4.5, 3.0], "invention_patents": [1, 0],
+    ...                       "patents": [6, 2], "st_share": [22.0, 8.0], "_platform_points": [8.0, 0.0]})
+    >>> srdi_innovation_score(frame).tolist()
+    [29.0, 5.0]
+    """
+    ip = np.where(firms["invention_patents"].fillna(0) >= 1, 8.0, np.where(firms["patents"].fillna(0) >= 1, 2.0, 0.0))
+    spend = _banded(firms["rd_spend"], ((100, 2), (200, 4), (300, 6), (400, 8), (500, 10)))
+    share = _banded(firms["rd_intensity"], ((3, 2), (4, 4), (6, 6), (8, 8), (10, 10)))
+    rd = np.fmax(spend, share)
+    staff = np.nan_to_num(_banded(firms["st_share"], ((5, 1), (10, 3), (20, 5))))
+    platform = (firms["_platform_points"] if "_platform_points" in firms.columns
+                else pd.Series(0.0, index=firms.index)).fillna(0).to_numpy(dtype=float)
+    unknown = firms["rd_spend"].isna().to_numpy() & firms["patents"].isna().to_numpy() \
+        & firms["invention_patents"].isna().to_numpy()
+    return np.where(unknown, np.nan, ip + np.nan_to_num(rd) + staff + platform)
+
+
 def _state(condition: pd.Series | np.ndarray, value: pd.Series | np.ndarray) -> np.ndarray:
     """1.0 where met, 0.0 where not, NaN where the input ``value`` is missing."""
     return np.where(pd.isna(np.asarray(value, dtype=float)), np.nan, np.asarray(condition, dtype=float))
@@ -364,14 +420,25 @@ def _criteria(firms: pd.DataFrame) -> list[tuple[str, np.ndarray, list[tuple[np.
         (label("拥有自主知识产权"), label("owns core IP"), _state(owned_ip >= 1, owned_ip)),
     ]
     age = firms["_age"] if "_age" in firms.columns else pd.Series(np.nan, index=firms.index)
+    financing = firms["_financing"] if "_financing" in firms.columns else pd.Series(0.0, index=firms.index)
+    employees = firms["employees"]
+    large = (employees >= SRDI_RULES["large_employees"]) & (revenue >= SRDI_RULES["large_revenue"])
+    sized = employees.where(employees.notna(), revenue)
+    score = srdi_innovation_score(firms)
+    points = np.array([f"{v:.0f}" if v == v else "?" for v in score], dtype=object) if n else np.array([], dtype=object)
+    direct = (firms["rd_spend"] >= SRDI_RULES["direct_rd"]) | (financing >= SRDI_RULES["direct_financing"])
+    pass_mark = SRDI_RULES["pass_share"] * SRDI_RULES["score_max"]
     specialised = [
-        (label("营业收入≥1000万元"), label("revenue >= 10 M yuan"), _state(revenue >= 1000, revenue)),
+        (label("中小企业(非大型企业)"), label("an SME (not a large firm)"), _state(~large, sized)),
+        (label("经营满2年"), label("operating >= 2 years"), _state(age >= SRDI_RULES["years"], age)),
         (label("研发费用≥100万元"), label("R&D spending >= 1 M yuan"),
-         _state(firms["rd_spend"] >= 100, firms["rd_spend"])),
-        (label("研发强度≥3%"), label("R&D intensity >= 3%"), _state(rd >= 3, rd)),
-        (label("经营满2年"), label("operating >= 2 years"), _state(age >= 2, age)),
-        (label("I类知识产权(发明专利)≥2件"), label(">= 2 invention patents (class I IP)"),
-         _state(firms["invention_patents"] >= 2, firms["invention_patents"])),
+         _state(firms["rd_spend"] >= SRDI_RULES["rd_spend"], firms["rd_spend"])),
+        (label("研发强度≥3%"), label("R&D intensity >= 3%"), _state(rd >= SRDI_RULES["rd_intensity"], rd)),
+        (label("营业收入≥1000万元或近2年股权融资≥2000万元"), label("revenue >= 10 M yuan or >= 20 M yuan equity in 2 years"),
+         _state((revenue >= SRDI_RULES["revenue"]) | (financing >= SRDI_RULES["financing"]),
+                revenue.where(revenue.notna() | (financing <= 0), financing))),
+        ("创新能力得分≥21/35(现" + points + "分)", "innovation score >= 21/35 (now " + points + ")",
+         _state((score >= pass_mark) | direct, score)),
     ]
     return [(TIERS[1], rank <= 1, high_tech), (TIERS[2], rank == 2, specialised)]
 
@@ -383,14 +450,29 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
     第十一条: R&D intensity by revenue band (5 % below 5000 万元, 4 % to 20000 万元, 3 % above),
     high-tech revenue ≥ 60 %, S&T staff ≥ 10 %, owned IP (≥ 1 patent).
 
-    高新技术企业 → 专精特新, from the Ministry of Industry and Information Technology's
-    《优质中小企业梯度培育管理暂行办法》(工信部企业〔2022〕63号) 附件2 专精特新中小企业认定标准, which
-    Jiangsu applies (江苏省工业和信息化厅 implementing rules): operating ≥ 2 years in its niche;
-    last year's R&D spending ≥ 100 万元 and ≥ 3 % of revenue; revenue ≥ 1000 万元 (the
-    alternative of ≥ 2000 万元 equity financing is not scored: the store holds no financing
-    totals); and, for the 创新能力 part of the 60-point 专/精/特/新 score the store cannot compute,
-    ≥ 2 invention patents (I类知识产权) as its proxy.  Higher rungs depend on valuation and
-    listing data the store does not hold and are not scored.
+    高新技术企业 → 专精特新 (the 省级 专精特新中小企业 Jiangsu recognises), from the Ministry of Industry and
+    Information Technology's 《优质中小企业梯度培育管理暂行办法》(工信部企业〔2022〕63号) 附件2
+    专精特新中小企业认定标准, which 江苏省工业和信息化厅 applies as written (the province sets only the 15
+    特色化 points of the evaluation).  All six must hold (:data:`SRDI_RULES`):
+
+    1. a 中小企业 by 《中小企业划型标准规定》(工信部联企业〔2011〕300号, 工业): large = ≥ 1000 employees
+       **and** ≥ 40000 万元 revenue;
+    2. 从事特定细分市场 ≥ 2 years (标准(一); years since founding as its proxy);
+    3. last year's R&D spending ≥ 100 万元 (标准(二));
+    4. ... and ≥ 3 % of revenue (标准(二));
+    5. revenue ≥ 1000 万元, or < 1000 万元 with ≥ 2000 万元 equity financing in the last two years
+       (标准(三); the INVESTS_IN amounts of this and last year);
+    6. 评价得分 ≥ 60 of 100 (标准(四)).  The store holds the 创新能力 indicators (35 points, scored by
+       :func:`srdi_innovation_score`) but not the 专业化 / 精细化 / 特色化 ones (主营业务收入占比 and growth,
+       数字化, 质量, 净利润率, 资产负债率: 65 points); the pass mark is applied pro rata, 60 % of 35 = 21
+       points.  标准(四)'s direct routes the store can see also pass: 近两年研发费用均值 ≥ 1000 万元 (last
+       year's R&D as its proxy) or ≥ 6000 万元 equity financing in two years.
+
+    Why a score and not thresholds alone: the thresholds (1)-(5) are what every 高企 already meets (its own
+    rules demand 3-5 % R&D), so they cannot separate the few that will be recognised; the city has far fewer
+    专精特新 than 高企 (Yixing around 2024: 318 provincial 专精特新 and 56 小巨人, against its 高企 —
+    ``reference/yixing-facts.md``).  Higher rungs depend on valuation and listing data the store does not
+    hold and are not scored.
 
     Priority (``priority`` 1 = first): ready firms first, then fewest criteria missing, then
     the biggest by revenue (a bigger firm's application is likelier to succeed) — never the USCC.
@@ -409,7 +491,19 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
     """
     snap = load_snapshot(source)
     firms = enterprises(snap)
-    firms = firms.assign(_age=snap.as_of - firms["founded_year"])
+    levels = enterprise_flags(snap)["platform_level"].reindex(firms["enterprise_id"])
+    invests = snap.rels("INVESTS_IN")
+    recent = pd.Series(dtype=float)
+    if len(invests) and {"amount", "year"} <= set(invests.columns):  # 近2年新增股权融资 (万元)
+        years = pd.to_numeric(invests["year"], errors="coerce")
+        chosen = invests[(years >= snap.as_of - 1).to_numpy()]
+        recent = pd.to_numeric(chosen["amount"], errors="coerce").groupby(chosen["target"].to_numpy()).sum()
+    firms = firms.assign(
+        _age=snap.as_of - firms["founded_year"],
+        _financing=firms["enterprise_id"].map(recent).fillna(0.0).astype(float).to_numpy(),
+        _platform_points=[max((_PLATFORM_POINTS.get(level, 2.0) for level in ls), default=0.0)
+                          if isinstance(ls, list) else 0.0 for ls in levels],
+    )
     parts = []
     for next_tier, applies, criteria in _criteria(firms):
         states = np.column_stack([state for *_, state in criteria])[applies]
@@ -459,3 +553,59 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
                               na_position="last")
     frame["priority"] = np.arange(1, len(frame) + 1)
     return frame[columns].reset_index(drop=True)
+
+
+#: The per-firm gap lists :func:`ranked_gaps` gathers: key, title (Chinese / English), the function.
+GAP_LISTS: tuple[tuple[str, str], ...] = (
+    ("readiness", "晋级准备 promotion readiness (actions 3, 4)"),
+    ("isolated", "孤立创新企业 isolated innovators (actions 7, 10)"),
+    ("finance", "金融缺口 finance gaps (action 12)"),
+)
+
+
+def ranked_gaps(source: GraphStore | Snapshot, period: object = None, town: str | None = None,
+                top: int | None = None, ready_only: bool = True) -> pd.DataFrame:
+    """The per-firm gap lists as the 月报 shows them: each ranked by its priority within each town, top N per town.
+
+    Parameters
+    ----------
+    period : Period or str, optional
+        Read the store as it stood at the end of this month / quarter / year (``"2025-Q3"``).
+    town : str, optional
+        Only this town's rows.
+    top : int, optional
+        Rows per town of each list (default: all).
+    ready_only : bool
+        The readiness list holds only the firms that meet every criterion (the ones to mobilise now).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``list`` (:data:`GAP_LISTS` title), ``town``, ``priority`` (1 = first within the town and list),
+        ``city_priority`` (the list's own, city-wide), ``enterprise_id``, ``name``, ``tier``, ``reason``;
+        by list, town, priority.
+    """
+    snap = load_snapshot(source, period=period)
+    readiness = promotion_readiness(snap)
+    tables = {
+        "readiness": readiness[readiness["ready"]] if ready_only else readiness,
+        "isolated": isolated_innovators(snap),
+        "finance": finance_gaps(snap),
+    }
+    columns = ["list", "town", "priority", "city_priority", "enterprise_id", "name", "tier", "reason"]
+    parts = []
+    for order, (key, title) in enumerate(GAP_LISTS):
+        frame = tables[key]
+        if town is not None:
+            frame = frame[frame["town"] == town]
+        frame = frame.sort_values("priority", kind="stable").rename(columns={"priority": "city_priority"})
+        frame = frame.assign(list=title, _order=order,
+                             priority=frame.groupby("town").cumcount().to_numpy() + 1)
+        if top is not None:
+            frame = frame[frame["priority"] <= top]
+        parts.append(frame)
+    if not any(len(p) for p in parts):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out = out.sort_values(["_order", "town", "priority"], kind="stable")
+    return out[columns].reset_index(drop=True)

@@ -3,7 +3,8 @@
 Targets are ``Target`` nodes (``graph.schema``), one per place (a town, or 全市), period (a
 year ``2025`` or a quarter ``2025-Q3``) and indicator, loaded with ``innonet ingest`` from the
 bureau's own 目标任务分解 workbook (long: 镇街 / 年度 / 季度 / 指标 / 目标值; or wide: one column
-per indicator).  The indicator is kept as written; :func:`match_indicator` maps it onto one of
+per indicator; either with 全年 / 一季度 … under a merged group header, a 合计 row read as 全市, quarter
+targets given per quarter summed to cumulative: see :mod:`ingest.pipeline`).  The indicator is kept as written; :func:`match_indicator` maps it onto one of
 :data:`analysis.indicators.INDICATORS` (its name, a short name the bureau uses, or the action number).
 
 How a target is read at the end of a reporting period ``P`` (all by :class:`analysis.periods.Period`):

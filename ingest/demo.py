@@ -819,7 +819,8 @@ def _facts(world: _World, rank: np.ndarray, rng: np.random.Generator) -> pd.Data
     """Revenue, R&D, staff and patents consistent with the tier a firm reached."""
     n = world.scale.enterprises
     c = world.capability
-    median = np.array([3000.0, 1500.0, 8000.0, 25000.0, 40000.0, 150000.0])[rank]
+    # 高企 are mostly small and mid-sized (median revenue about 5000 万元); 专精特新 and above are bigger
+    median = np.array([3000.0, 1500.0, 5000.0, 25000.0, 40000.0, 150000.0])[rank]
     revenue = median * np.exp(0.45 * c + rng.normal(0, 0.6, size=n))
     revenue = np.where(rank == 1, np.minimum(revenue, 19000.0), revenue)
     hte = rank >= 2
@@ -829,10 +830,11 @@ def _facts(world: _World, rank: np.ndarray, rng: np.random.Generator) -> pd.Data
     rd_share = np.where(lapsed, threshold * rng.uniform(0.5, 0.95, size=n), rd_share)
     per_head = rng.uniform(60, 160, size=n)
     employees = np.maximum(5, np.round(revenue / per_head)).astype(np.int64)
-    staff_share = np.where(hte, rng.uniform(0.11, 0.35, size=n), rng.uniform(0.05, 0.30, size=n))
+    staff_share = np.where(hte, rng.uniform(0.11, 0.28, size=n), rng.uniform(0.05, 0.30, size=n))
     st_staff = np.maximum(1, np.round(employees * staff_share)).astype(np.int64)
     patents = rng.poisson(np.array([4, 6, 18, 45, 60, 120])[rank] * np.exp(0.3 * c)).astype(np.int64)
-    invention = rng.binomial(patents, np.clip(0.15 + 0.05 * rank + 0.05 * c, 0.02, 0.8)).astype(np.int64)
+    # most patents of tech SMEs and 高企 are utility models (II类); invention patents (I类) grow with the rung
+    invention = rng.binomial(patents, np.clip(0.05 * rank + 0.03 * c, 0.02, 0.8)).astype(np.int64)
     hightech_share = np.where(hte, rng.uniform(60, 95, size=n), rng.uniform(15, 75, size=n))
     return pd.DataFrame({
         "revenue": np.round(revenue, 1), "rd_spend": np.round(revenue * rd_share, 1),

@@ -26,7 +26,9 @@ Re-ingesting the same files gives the same buckets and changes nothing in the st
 appears for a record known by its name-id, the record migrates to the USCC id (relationships re-pointed,
 ``report.migrations``).  Derived data are recomputed from everything in the store: the Enterprise's
 ``tier`` / ``tier_year`` (highest rung reached, never lowered by an older row) and COLLABORATES_WITH
-(key ``projects``, basis 联合项目) between every enterprise and university on the same project.
+(key ``projects``, basis 联合项目) between every enterprise and university on the same project, with the
+``year`` of their first joint project and its ``date`` when the project has one (so a monthly report
+sees the new collaboration in its month).
 
 >>> import tempfile, pathlib
 >>> from graph import SQLiteStore
@@ -44,8 +46,10 @@ appears for a record known by its name-id, the record migrates to the USCC id (r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
+import itertools
 import json
 import logging
 import math
@@ -1017,11 +1021,14 @@ _QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3
 _PERIOD_TEXT = re.compile(r"(20\d\d)\s*(?:年|年度)?\s*(?:[-/ ]?\s*(?:第?\s*([1-4一二三四])\s*季度?|[Qq]([1-4])))?")
 
 
-def _target_period(row: dict[str, Any], sheet: _Sheet) -> str:
-    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度, else from the sheet or file name (2025年度目标…)."""
+def _target_period(row: dict[str, Any], sheet: _Sheet, part: str | int | None = None, header: str = "") -> str:
+    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度, else from the column's header (2025年目标), the sheet
+    name, the file name or the title above the table (2025年度目标任务分解表); ``part`` (a column's 全年 / 一季度)
+    overrides the 季度."""
     text = clean_text(row.get("period")) if not is_blank(row.get("period")) else None
     if text is None:
-        for where in (sheet.raw.sheet, os.path.basename(sheet.raw.path)):
+        target_headers = [c for c in row if c.startswith("target:")]
+        for where in (header, *target_headers, sheet.raw.sheet, os.path.basename(sheet.raw.path), sheet.raw.title):
             if re.search(r"20\d\d", where or ""):
                 text = where
                 break
@@ -1041,32 +1048,144 @@ def _target_period(row: dict[str, Any], sheet: _Sheet) -> str:
             quarter = words.rstrip(".0")
         else:
             raise _Reject("quarter", raw_quarter, f"{raw_quarter!r} is not a quarter; write 1-4 or 第三季度")
+    if part is not None:
+        return match.group(1) + ("" if part == "year" else f"-Q{part}")
     return match.group(1) + (f"-Q{_QUARTER_WORDS[quarter]}" if quarter else "")
+
+
+def _target_unit(header: str) -> str | None:
+    """The unit a target's header names in brackets: 目标值(家) → 家, 基金投资金额(亿元) → 亿元."""
+    match = re.search(r"\((家|户|个|项|件|人|人次|次|场|%|亿元|万元|千元|百万元|元)\)",
+                      unicodedata.normalize("NFKC", str(header)))
+    return match.group(1) if match else None
+
+
+_PART_WORDS = {"全年": "year", "年度": "year", "全年目标": "year", "年度目标": "year", "上半年": 2}
+_MONTHS_TO_PART = {3: 1, 6: 2, 9: 3, 12: "year"}
+
+
+def _period_part(header: str) -> tuple[str, str | int | None]:
+    """A header split into its base and its part of the year: ``("新认定高企(家)", 3)`` for
+    ``新认定高企(家)/三季度``; ``"year"`` for 全年; None when the header names no part.
+
+    >>> _period_part("2025年目标/第一季度"), _period_part("指标/全年"), _period_part("目标值")
+    (('2025年目标', 1), ('指标', 'year'), ('目标值', None))
+    """
+    base, _, last = header.strip().rpartition("/")
+    if not base:
+        return header.strip(), None
+    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", last))
+    if word in _PART_WORDS:
+        return base, _PART_WORDS[word]
+    quarter = re.fullmatch(r"第?([1-4一二三四])季度|[Qq]([1-4])", word)
+    if quarter:
+        return base, _QUARTER_WORDS[quarter.group(1) or quarter.group(2)]
+    months = re.fullmatch(r"1[-~至到](\d{1,2})月", word)
+    if months and int(months.group(1)) in _MONTHS_TO_PART:
+        return base, _MONTHS_TO_PART[int(months.group(1))]
+    return header.strip(), None
+
+
+def _cumulative_quarters(values: list[tuple[str, float, str | int | None, str | None]]
+                         ) -> list[tuple[str, float, str | int | None, str | None]]:
+    """Quarter targets as the module reads them: cumulative to the quarter's end (累计到季末).
+
+    A row may give them per quarter instead (一季度 1, 二季度 1, 三季度 1, 四季度 1 under 全年 4): when an
+    indicator's quarter targets fall somewhere (not cumulative) or all four sum to its 全年 target while the
+    fourth is not the 全年 target, they are increments and are summed up to each quarter.
+
+    >>> [v for _, v, _, _ in _cumulative_quarters([("a", 4.0, "year", None)] + [("a", 1.0, q, None) for q in range(1, 5)])]
+    [4.0, 1.0, 2.0, 3.0, 4.0]
+    >>> [v for _, v, _, _ in _cumulative_quarters([("a", 4.0, "year", None)] + [("a", v, q, None) for q, v in
+    ...                                            zip(range(1, 5), (0.0, 1.0, 3.0, 4.0))])]
+    [4.0, 0.0, 1.0, 3.0, 4.0]
+    """
+    out = list(values)
+    by_indicator: dict[str, list[int]] = defaultdict(list)
+    for position, (indicator, _value, part, _unit) in enumerate(values):
+        if isinstance(part, int):
+            by_indicator[indicator].append(position)
+    for indicator, positions in by_indicator.items():
+        positions.sort(key=lambda p: values[p][2])  # type: ignore[arg-type, return-value]
+        quarters = [values[p][1] for p in positions]
+        year = next((v for i, v, part, _ in values if i == indicator and part == "year"), None)
+        rising = all(a <= b for a, b in itertools.pairwise(quarters))
+        parts = [values[p][2] for p in positions]
+        complete = parts == [1, 2, 3, 4]
+        cumulative = rising and not (complete and year is not None and math.isclose(sum(quarters), year)
+                                     and not math.isclose(quarters[-1], year))
+        if cumulative or not complete:
+            continue
+        total = 0.0
+        for position in positions:
+            total += values[position][1]
+            name, _value, part, unit = values[position]
+            out[position] = (name, total, part, unit)
+    return out
+
+
+def _city_totals(raw: RawSheet, renames: dict[str, str]) -> RawSheet:
+    """A targets sheet's 合计 row is the city's target (全市), unless the sheet has a 全市 row of its own."""
+    if not raw.totals:
+        return raw
+    place = next((c for c, f in renames.items() if f == "place"), None)
+    indicator = next((c for c, f in renames.items() if f == "indicator"), None)
+    if place is not None and raw.frame[place].map(lambda v: clean_name(v) in _CITY_WORDS if not is_blank(v)
+                                                  else False).any():
+        return raw
+    rows, numbers = [], []
+    for number, cells in raw.totals:
+        if indicator is not None and is_blank(cells.get(indicator)):
+            continue  # a long table's grand total over every indicator: no target
+        rows.append({**{c: cells.get(c) for c in raw.frame.columns}, **({place: "全市"} if place else {})})
+        numbers.append(number)
+    if not rows:
+        return raw
+    added = pd.DataFrame(rows, columns=raw.frame.columns, dtype=object)
+    return dataclasses.replace(
+        raw, frame=pd.concat([raw.frame, added], ignore_index=True), row_numbers=[*raw.row_numbers, *numbers],
+        skipped=[s for s in raw.skipped if s.row not in numbers], totals=[])
 
 
 def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
             ) -> tuple[str, Any]:
     place = _get(row, "place", clean_name) or "全市"
     place = "全市" if place in _CITY_WORDS else place
-    period = _target_period(row, sheet)
-    if "indicator" in row:  # long layout: one row per place and indicator
-        cells = [(_required(row, "indicator"), row.get("target"))]
-    else:  # wide layout: one column per indicator (a 合计 column or blank cell is no target)
-        cells = [(column.removeprefix("indicator:"), value) for column, value in row.items()
-                 if column.startswith("indicator:") and not is_blank(value)]
-    written = 0
-    for indicator, raw in cells:
-        try:
-            value = parse_float(raw)
+    # (indicator, cell, the column's part of the year: None = as the row or sheet says, "year" or a quarter 1-4,
+    #  the unit the header names)
+    cells: list[tuple[str, Any, str | int | None, str | None]] = []
+    if "indicator" in row:  # long layout: one row per place and indicator, one or more target columns
+        indicator = _required(row, "indicator")
+        if not is_blank(row.get("target")):
+            cells.append((indicator, row.get("target"), None, sheet.units.get("target")))
+        for column, value in row.items():
+            if column.startswith("target:") and not is_blank(value):
+                cells.append((indicator, value, _period_part(column)[1], _target_unit(column)))
+        if not cells:
+            raise _Reject("target", None, f"the target for {indicator!r} is missing")
+    else:  # wide layout: one column per indicator (and part of the year); a blank cell is no target
+        for column, value in row.items():
+            if column.startswith("indicator:") and not is_blank(value):
+                base, part = _period_part(column.removeprefix("indicator:"))
+                cells.append((base, value, part, _target_unit(base)))
+    values = []
+    for indicator, raw, part, unit in cells:
+        try:  # a money target in 亿元 / 元 is kept in 万元, the unit of the indicators
+            value = parse_amount(raw, unit=unit) if header_unit(f"({unit})") else parse_float(raw)
+            unit = "万元" if header_unit(f"({unit})") else unit
         except (TypeError, ValueError):
             raise _Reject("target", raw, f"target {raw!r} for {indicator!r} is not a number") from None
         if value is None:
             raise _Reject("target", raw, f"the target for {indicator!r} is missing")
-        action = _get(row, "action", parse_int)
+        values.append((indicator, value, part, unit))
+    written = 0
+    action = _get(row, "action", parse_int)
+    for indicator, value, part, unit in _cumulative_quarters(values):
+        period = _target_period(row, sheet, part, indicator)
         target_id = f"target:{place}:{period}:{indicator}"
         stage.node(target_id, "Target", {"name": f"{place} {period} {indicator}", "town": place, "period": period,
                                          "indicator": indicator, "action": action, "value": value,
-                                         "unit": _get(row, "unit"), "data_source": sheet.label})
+                                         "unit": _get(row, "unit") or unit, "data_source": sheet.label})
         if place != "全市":
             stage.context("Town", place)
         written += 1
@@ -1126,14 +1245,19 @@ def _derive_collaborations(stage: _Stage, store: GraphStore) -> None:
         pairs.update((f, u) for f in firms for u in universities)
     for firm, university in pairs:
         joint = projects_of[firm] & projects_of[university]
-        years = []
+        starts: list[tuple[int, str]] = []  # (year, the project's date when it falls in that year, else "")
         for project in joint:
             pair_years = [y for y in (members[project].get(firm), members[project].get(university))
                           if isinstance(y, int)]
             if pair_years:
-                years.append(max(pair_years))
+                year = max(pair_years)
+                date = stage.index.props.get(project, {}).get("date")
+                dated = isinstance(date, str) and date[:4] == str(year)
+                starts.append((year, date if dated else ""))
+        # the first joint project; a dated one before a year-only one of the same year (known by that month)
+        first = min(starts, key=lambda s: (s[0], s[1] or "9999")) if starts else (None, "")
         stage.rel("COLLABORATES_WITH", firm, university, COLLABORATION_KEY, {
-            "year": min(years) if years else None, "last_year": max(years) if years else None,
+            "year": first[0], "date": first[1] or None, "last_year": max(s[0] for s in starts) if starts else None,
             "weight": float(len(joint)), "basis": "联合项目"})
 
 
@@ -1216,7 +1340,7 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             where = f"{raw.path!r}" + (f" sheet {raw.sheet!r}" if raw.sheet else "")
             raise IngestError(
                 f"cannot tell which table {where} is from its headers ({', '.join(columns[:8])}); "
-                "pass --table organisations|talents|tiers|relationships|participations|events or a --mapping file"
+                "pass --table organisations|talents|tiers|relationships|participations|events|targets or a --mapping file"
             )
         table = best[1]
     renames: dict[str, str] = {}
@@ -1249,8 +1373,19 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             if not re.fullmatch(r"column\d+|合计|总计|备注|说明", column.strip()):
                 renames[column] = f"indicator:{column.strip()}"
                 ignored.remove(column)
+    elif table == "targets":  # long, the targets under a merged group: 2025年目标 over 全年 / 一季度 / …
+        for column in [c for c in ignored if not (c in mapping and not mapping[c])]:
+            base, part = _period_part(column)
+            if part is not None and (field_for_header(base, table) == "target" or re.search(r"目标|任务", base)):
+                renames[column] = f"target:{column.strip()}"
+                ignored.remove(column)
+    if table == "targets":
+        raw = _city_totals(raw, renames)
     frame = raw.frame[list(renames)].rename(columns=renames)
     units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
+    if table == "targets":  # 目标值(家): the unit of every target of the sheet
+        units.update({target: unit for column, target in renames.items()
+                      if target == "target" and (unit := _target_unit(column))})
     return _Sheet(raw, table, frame, ignored, units)
 
 

@@ -188,6 +188,10 @@ class RawSheet:
         Positions in ``frame`` of rows holding a CellError or FormulaWithoutValue.
     header_rows : int
         How many rows the header spans.
+    totals : list of (int, dict)
+        The row number and cells (column name → cell) of each row skipped as a total.
+    title : str
+        The text of the rows above the header (titles, units), joined by spaces.
     """
 
     path: str
@@ -199,6 +203,10 @@ class RawSheet:
     skipped: list[SkippedRow] = field(default_factory=list)
     problem_rows: list[int] = field(default_factory=list)
     header_rows: int = 1
+    #: (row number, cells) of the rows skipped as totals (合计): a targets sheet reads its 合计 row as the city's
+    totals: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    #: the text of the rows above the header (a title such as 2025年度目标任务分解表)
+    title: str = ""
 
 
 def _fail(path: str | os.PathLike[str], reason: str) -> IngestError:
@@ -331,6 +339,14 @@ def _header_index(rows: list[list[object]], non_empty: list[int], extra: frozens
     return non_empty[0]
 
 
+#: A part of a year under a merged group header (2025年目标 over 全年 / 一季度 / … ; 1-6月; 上半年).
+PERIOD_PART = re.compile(r"^(全年|年度|全年目标|年度目标|(第)?[一二三四1-4]季度|[Qq][1-4]|上半年|下半年|1[-~至到]\d{1,2}月)$")
+
+
+def _is_period_part(cell: object) -> bool:
+    return isinstance(cell, str) and PERIOD_PART.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))) is not None
+
+
 def _is_subheader(upper: list[object], lower: list[object], extra: frozenset[str]) -> bool:
     """True when ``lower`` names the parts of ``upper``'s groups (and is no data row)."""
     named = 0
@@ -342,6 +358,9 @@ def _is_subheader(upper: list[object], lower: list[object], extra: frozenset[str
         above = upper[position] if position < len(upper) else None
         if not _blank(above) and _text(above) == cell.strip():
             continue  # a vertically merged header cell, filled down
+        if _is_period_part(cell):  # 全年 / 一季度 … under a group (also under a known one: 目标值 over quarters)
+            named += 1
+            continue
         if not _blank(above) and _is_known(above, extra):
             return False  # a value under a header: a data row
         if not _is_known(cell, extra):
@@ -353,13 +372,13 @@ def _is_subheader(upper: list[object], lower: list[object], extra: frozenset[str
 def _combine(upper: list[object], lower: list[object], extra: frozenset[str]) -> list[object]:
     width = max(len(upper), len(lower))
     out: list[object] = []
-    group = ""
+    group, group_known = "", False
     for position in range(width):
         top = _text(upper[position]) if position < len(upper) else ""
         bottom = _text(lower[position]) if position < len(lower) else ""
         if top:
-            group = "" if _is_known(top, extra) else top
-        elif bottom and group:
+            group, group_known = top, _is_known(top, extra)
+        elif bottom and group and (not group_known or _is_period_part(bottom)):
             top = group  # a horizontally merged group label over this column
         if not bottom or bottom == top:
             out.append(top or None)
@@ -470,6 +489,7 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
     skipped: list[SkippedRow] = []
     since_total: list[list[object]] = []  # data rows since the last total (a subtotal's rows)
     above: list[list[object]] = []  # every data row (a grand total's rows)
+    totals: list[tuple[int, dict[str, object]]] = []
     for i in following:
         if i <= last_header:
             continue
@@ -480,6 +500,8 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
             reason = "合计行（等于上方各列之和） / total row (equals the column sums)"
         if reason is not None:
             skipped.append(SkippedRow(i + 1, reason, " | ".join(_text(c) for c in row if c is not None)[:200]))
+            if reason.startswith("合计行"):
+                totals.append((i + 1, dict(zip(names, row + [None] * (width - len(row))))))
             since_total = []
             continue
         keep.append(i)
@@ -493,7 +515,8 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
     problems = [p for p, i in enumerate(keep) if any(c.__class__ in _PROBLEMS for c in cells[i])] \
         if _has_problems(cells) else []
     return RawSheet(path, sheet, frame, header_index + 1, encoding, [i + 1 for i in keep], skipped, problems,
-                    last_header - header_index + 1)
+                    last_header - header_index + 1, totals,
+                    " ".join(_text(c) for i in non_empty if i < header_index for c in cells[i] if not _blank(c)))
 
 
 _PROBLEMS = (CellError, FormulaWithoutValue)

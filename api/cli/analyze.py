@@ -45,7 +45,7 @@ def write_pdf(html: Path, pdf: Path) -> Path:
     """Print ``html`` to ``pdf`` (A4, its print stylesheet) with the system Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from api.poster import CHROMIUM_ARGS, chromium_path
+    from api.render.poster import CHROMIUM_ARGS, chromium_path
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))

@@ -10,6 +10,7 @@ import click
 from api.cli.common import store_from_settings
 from api.render.export import write_ingest_report, write_review_file
 from graph.errors import IngestError
+from ingest.fields import TABLE_ORDER
 from ingest.pipeline import ingest_files
 
 __all__ = ["ingest"]
@@ -23,9 +24,9 @@ _NOT_DATA = (".json", ".yaml", ".yml", ".md")
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--kind", help="Node kind for an organisations file without a 类型 column (企业, 高校, 基金, 平台 …).")
-@click.option("--table", type=click.Choice(["organisations", "talents", "tiers", "relationships",
-                                            "participations", "events"]),
-              help="Table type for every file (default: recognised from the headers).")
+@click.option("--table", type=click.Choice(list(TABLE_ORDER)),
+              help="Table type for every file (default: recognised from the headers); targets = the "
+                   "目标任务分解 workbook.")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
               help='JSON/YAML file {"source header": "field"} for headers innonet does not know.')
 @click.option("--sheet", help="Only this sheet of each workbook.")
@@ -40,7 +41,7 @@ _NOT_DATA = (".json", ".yaml", ".yml", ".md")
 def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping: str | None, sheet: str | None,
            accept_review: str | None, report_path: str, review_path: str | None, as_json: bool,
            progress: bool) -> None:
-    """Load CSV/XLSX files (organisations, talents, tiers, relationships, participations, events) (导入数据).
+    """Load CSV/XLSX files (organisations, talents, tiers, relationships, participations, events, targets) (导入数据).
 
     Every row is accounted for: written, merged (into which record), rejected (row, field, reason) or held
     for review (a fuzzy name match).  An unreadable file stops the whole call before anything is written.

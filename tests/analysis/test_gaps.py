@@ -45,9 +45,16 @@ def test_promotion_readiness(eco_store) -> None:
     table = gaps.promotion_readiness(eco_store).set_index("enterprise_id")
     assert bool(table.loc["e5", "ready"]) and table.loc["e5", "next_tier"] == "高新技术企业"
     assert "e4" not in table.index  # lacks more than one criterion
-    assert "e3" not in table.index  # 专精特新: R&D intensity 2 % and one invention patent (MIIT asks 3 % and I类 IP)
+    # 专精特新 (MIIT 2022 附件2): e3 spends 1000 万元 on R&D (标准(四)'s direct route) but only 2 % of revenue
+    assert not table.loc["e3", "ready"] and table.loc["e3", "lacks"].startswith("研发强度≥3%")
+    # e1, e2: every threshold met, but the 创新能力 score (35 points) is under the pro-rata pass mark of 21
+    for firm, points in (("e1", 19), ("e2", 17)):
+        assert not table.loc[firm, "ready"] and f"创新能力得分≥21/35(现{points}分)" in table.loc[firm, "lacks"]
+    eco_store.upsert_nodes("Enterprise", [{"id": "e2", "employees": 1200, "revenue": 45000.0, "rd_spend": 2000.0}])
     wider = gaps.promotion_readiness(eco_store, max_missing=2).set_index("enterprise_id")
-    assert not wider.loc["e3", "ready"] and "研发强度" in wider.loc["e3", "lacks"] and "发明专利" in wider.loc["e3", "lacks"]
+    assert "中小企业" in wider.loc["e2", "lacks"]  # a large firm (>= 1000 staff and >= 4 亿元) is no SME
+    assert wider["priority"].tolist() == list(range(1, len(wider) + 1))
+    assert bool(wider["ready"].iloc[0])  # ready firms first, by priority
     assert wider["priority"].tolist() == list(range(1, len(wider) + 1))
     assert bool(wider["ready"].iloc[0])  # ready firms first, by priority
 
@@ -63,3 +70,14 @@ def test_isolated_needs_two_signals(eco_store) -> None:
     # e5: R&D intensity 5.5 % and one invention patent (two signals); a single signal is not enough
     assert "e5" in gaps.isolated_innovators(eco_store)["enterprise_id"].tolist()
     assert "e5" not in gaps.isolated_innovators(eco_store, min_signals=3)["enterprise_id"].tolist()
+
+
+def test_ranked_gaps_top_per_town(eco_store) -> None:
+    every = gaps.ranked_gaps(eco_store, ready_only=False)
+    top = gaps.ranked_gaps(eco_store, top=1, ready_only=False)
+    assert (top.groupby(["list", "town"]).size() == 1).all()
+    for (_, _), rows in every.groupby(["list", "town"]):
+        assert rows["priority"].tolist() == list(range(1, len(rows) + 1))
+        assert rows["city_priority"].is_monotonic_increasing  # the list's own order, kept within the town
+    gaocheng = gaps.ranked_gaps(eco_store, town="高塍镇", period="2023", ready_only=False)
+    assert set(gaocheng["town"]) == {"高塍镇"} and "e2" in set(gaocheng["enterprise_id"])

@@ -79,3 +79,68 @@ def test_match_indicator() -> None:
     assert match_indicator("有效期内高新技术企业数") == "有效期内高企 / valid high-tech firms"
     assert match_indicator("12") == "基金投资金额 / investment amount"
     assert match_indicator("颜色") is None
+
+
+def _merged_header_workbook(path):
+    """As a bureau lays it out: a title, a units line, two header rows (each indicator merged over 全年 and the
+    four quarters; 序号 / 镇街 / 备注 merged down), a 合计 row; 2023 appears only in the title."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "目标分解"
+    sheet.append(["2023年度宜兴市创新型企业培育目标任务分解表"])
+    sheet.merge_cells("A1:M1")
+    sheet.append(["填报单位:宜兴市科学技术局", *[None] * 11, "单位:家"])
+    sheet.append(["序号", "镇(街道、园区)", "新认定高新技术企业(家)", *[None] * 4, "新增专精特新企业(家)", *[None] * 4,
+                  "备注"])
+    sheet.append([None, None, *["全年", "一季度", "二季度", "三季度", "四季度"] * 2, None])
+    for cells in ("A3:A4", "B3:B4", "C3:G3", "H3:L3", "M3:M4"):
+        sheet.merge_cells(cells)
+    # 高企: cumulative quarter targets (四季度 = 全年); 专精特新: per-quarter targets that add up to 全年
+    sheet.append([1, "丁蜀镇", 2, 0, 0, 1, 2, 2, 0, 1, 0, 1, None])
+    sheet.append([2, "高塍镇", 3, 0, 1, 2, 3, 1, 0, 0, 1, 0, None])
+    sheet.append([3, "官林镇", 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, "新设"])
+    sheet.append(["合计", None, 6, 0, 1, 3, 6, 4, 0, 1, 1, 2, None])
+    sheet.merge_cells("A8:B8")
+    long = book.create_sheet("按指标")
+    long.append(["宜兴市2023年科技型中小企业入库目标"])
+    long.append(["序号", "镇街", "指标名称", "计量单位", "2023年目标", None, None, None, None])
+    long.append([None, None, None, None, "全年", "一季度", "二季度", "三季度", "四季度"])
+    for cells in ("A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:I2"):
+        long.merge_cells(cells)
+    long.append([1, "丁蜀镇", "科技型中小企业入库", "家", 2, 1, 1, 2, 2])
+    long.append([2, "高塍镇", "科技型中小企业入库", "家", 2, 0, 1, 1, 2])
+    long.append([3, "官林镇", "科技型中小企业入库", "家", 3, 1, 2, 2, 3])
+    long.append(["合计", None, None, None, 7, 2, 4, 5, 7])
+    book.save(path)
+    return path
+
+
+def test_merged_two_row_headers_totals_and_quarters(eco_store, tmp_path) -> None:
+    report = ingest_files(eco_store, [_merged_header_workbook(tmp_path / "目标任务分解(2023).xlsx")])
+    assert report.totals()["rejected"] == 0, report.to_dict()
+    table = target_table(eco_store)
+    assert table["indicator"].notna().all() and set(table["unit"]) == {"家"}
+    keyed = table.set_index(["town", "period", "indicator"])["target"]
+    high_tech, srdi = match_indicator("高企"), match_indicator("专精特新")
+    sme = match_indicator("科技型中小企业")
+    assert keyed[("全市", "2023", high_tech)] == 6  # the 合计 row is the city's target
+    assert keyed[("高塍镇", "2023-Q3", high_tech)] == 2  # cumulative quarter targets as written
+    assert [keyed[("丁蜀镇", f"2023-Q{q}", srdi)] for q in range(1, 5)] == [0, 1, 1, 2]  # per quarter → cumulative
+    assert keyed[("丁蜀镇", "2023", sme)] == 2 and keyed[("官林镇", "2023-Q2", sme)] == 2
+    assert ("全市", "2023", sme) not in keyed.index  # a long table's 合计 over its rows names no indicator
+    progress = target_progress(eco_store, "2023-Q3")
+    values = indicators(eco_store, period="2023-Q3")
+    for row in progress.itertuples(index=False):
+        assert row.status == "ok"
+        place = "all" if row.town == "全市" else row.town
+        ytd = values[(values["indicator"] == row.indicator) & (values["town"] == place)]["ytd"]
+        actual = float(ytd.iloc[0]) if len(ytd) else 0.0
+        assert row.actual == actual and row.completion == pytest.approx(actual / row.target if row.target else
+                                                                        float("nan"), nan_ok=True)
+        expected = 0.75 if row.target_period == "2023" else 1.0
+        assert row.elapsed == expected
+    for _, rows in progress[progress["town"] != "全市"].groupby(["indicator", "target_period"]):
+        ranked = rows.dropna(subset=["completion"]).sort_values("rank")
+        assert ranked["completion"].is_monotonic_decreasing
+        assert ranked["rank"].iloc[0] == 1 if len(ranked) else True
+    assert set(town_ranking(progress)["town"]) == {"丁蜀镇", "高塍镇", "官林镇"}

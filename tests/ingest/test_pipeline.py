@@ -175,6 +175,26 @@ def test_collaborations_are_recomputed_from_all_participations(sqlite_store, csv
     assert before[1].equals(snapshot(sqlite_store)[1])
 
 
+def test_derived_collaboration_carries_the_first_joint_projects_date(sqlite_store, csv_file):
+    orgs = csv_file([["单位名称", "类型", "统一社会信用代码"], ["宜兴甲科技有限公司", "企业", FIRM],
+                     ["江南大学", "高校", UNI], ["宜兴乙科技有限公司", "企业", FIRM2]], name="o.csv")
+    header = ["项目编号", "承担单位", "角色", "立项日期"]
+    projects = csv_file([header, ["P1", FIRM, "牵头", "2025-08-15"], ["P1", "江南大学", "参与", "2025-08-15"],
+                         ["P0", FIRM, "牵头", "2023-03-01"], ["P0", "江南大学", "参与", "2023-03-01"]], name="p.csv")
+    year_only = csv_file([["项目编号", "承担单位", "角色", "立项年份"], ["P2", FIRM2, "牵头", "2025"],
+                          ["P2", "江南大学", "参与", "2025"]], name="y.csv")
+    ingest_files(sqlite_store, [orgs, projects, year_only])
+    collaborations = sqlite_store.relationships("COLLABORATES_WITH").set_index("source")
+    assert (collaborations.loc[FIRM, "year"], collaborations.loc[FIRM, "date"]) == (2023, "2023-03-01")
+    assert collaborations.loc[FIRM, "last_year"] == 2025
+    assert collaborations.loc[FIRM2, "year"] == 2025 and pd.isna(collaborations.loc[FIRM2, "date"])  # year only
+    from analysis.indicators import indicators  # a monthly report sees the new collaboration in its month
+
+    march = indicators(sqlite_store, period="2023-03")
+    row = march[(march["indicator"].str.startswith("新增产学研合作")) & (march["town"] == "all")].iloc[0]
+    assert row["value"] == 1.0
+
+
 def test_relationships_table_resolves_and_rejects(sqlite_store, csv_file):
     orgs = csv_file([["机构名称", "类型", "统一社会信用代码"], ["宜兴甲科技有限公司", "企业", FIRM],
                      ["宜兴新动能基金", "基金", ""], ["宜兴市科学技术局", "部门", ""]], name="o.csv")
