@@ -213,3 +213,89 @@ def test_an_unknown_id_is_a_page_with_suggestions(browser_client: Callable[..., 
     assert "宜兴市精陶科技有限公司" in missing.text
     nothing = client.get("/web/org", params={"id": "完全不存在的单位名称"})
     assert nothing.status_code == 404 and "没有找到" in nothing.text
+
+
+def _event(client: TestClient, name: str = "2022环保对接会") -> tuple[str, str]:
+    token = csrf_of(client.get("/web/events").text)
+    created = client.post("/web/events", data={"csrf": token, "name": name, "date": "2022-05-18", "town": "丁蜀镇"},
+                          follow_redirects=False)
+    assert created.status_code == 303
+    return created.headers["location"], token
+
+
+def test_a_matchmaker_plans_an_event_from_an_uploaded_list_and_records_outcomes(
+        browser_client: Callable[..., TestClient], sqlite_store: SQLiteStore) -> None:
+    client = browser_client("matchmaker")
+    url, token = _event(client)
+    event_id = url.split("id=")[1].replace("%3A", ":")
+    signups = ("单位名称,联系人\n宜兴企业1,张\n宜兴企业2,李\n宜兴企业3,王\n宜兴企业5,周\n大学1,赵\n大学2,钱\n大学3,孙\n"
+               "宜兴企业99999,某\n大学,某\n").encode("gb18030")  # a GB18030 CSV, as such lists arrive
+    uploaded = client.post("/web/event/signup", data={"csrf": token, "id": event_id},
+                           files={"file": ("报名.csv", signups, "text/csv")})
+    assert uploaded.status_code == 200 and "已加入 7 位参会方" in uploaded.text
+    assert "宜兴企业99999" in uploaded.text and 'name="pick_1"' in uploaded.text  # unknown and ambiguous, listed
+    fixed = client.post("/web/event/fix", data={"csrf": token, "id": event_id, "text_0": "宜兴企业99999",
+                                                "fix_0": "宜兴企业7", "text_1": "大学", "pick_1": "u04"})
+    assert "已加入 2 位参会方" in fixed.text
+    attended = set(sqlite_store.neighbours(event_id, type="ATTENDED")["id"])
+    assert {"e001", "e002", "e003", "e005", "e007", "u01", "u02", "u03", "u04"} <= attended
+    planned = client.post("/web/event/plan", data={"csrf": token, "id": event_id, "slots": 3, "max_meetings": 2,
+                                                   "tables": 2, "min_score": 0, "start": "09:30", "minutes": 15},
+                          follow_redirects=False)
+    assert planned.status_code == 303, planned.text
+    page = client.get(url).text
+    assert "09:30–09:45" in page and 'name="outcome_0"' in page
+    meetings = page.count('name="outcome_')
+    assert 1 <= meetings <= 6  # two tables in each of three slots
+    assert client.post("/web/event/outcomes", data={"id": event_id, "outcome_0": "signed"}).status_code == 403
+    client.post("/web/event/outcomes", data={"csrf": token, "id": event_id, "outcome_0": "signed",
+                                             "outcome_1": "none"})
+    met = sqlite_store.relationships("MET")
+    met = met[met["event"] == event_id]
+    assert sorted(met["outcome"]) == (["none", "signed"] if meetings > 1 else ["signed"])
+    assert set(met["key"]) == {event_id.removeprefix("event:")}
+    page = client.get(url).text
+    assert "50%" in page or meetings == 1
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/web/event/agenda.xlsx", params={"id": event_id}).content))
+    assert workbook.sheetnames == ["按时段", "按单位", "参会名单"]
+    assert workbook["按时段"]["B1"].value == "时间 / time" and workbook["按时段"]["B2"].value == "09:30–09:45"
+    event_map = client.get("/web/event/map.html", params={"id": event_id})
+    assert event_map.status_code == 200 and "PROPOSED_MEETING" in event_map.text
+    listing = client.get("/web/events").text
+    assert "2022环保对接会" in listing
+
+
+def test_maps_and_reports_pages_for_each_role(browser_client: Callable[..., TestClient], tmp_path) -> None:
+    viewer = browser_client("viewer")
+    assert "竹海全景" in viewer.get("/web/maps").text
+    ecosystem = viewer.get("/web/maps/view", params={"view": "ecosystem"})
+    assert ecosystem.status_code == 200 and "王小明" not in ecosystem.text
+    ego = viewer.get("/web/maps/view", params={"view": "ego", "id": "江南大学"})
+    assert ego.status_code == 200 and "王小明" not in ego.text and "matchmakers only" in ego.text
+    saved = viewer.get("/web/maps/view", params={"view": "city", "download": "1"})
+    assert saved.headers["content-disposition"] == 'attachment; filename="map-city.html"'
+    assert viewer.get("/web/maps/view", params={"view": "ego"}).status_code == 422
+    matchmaker = browser_client("matchmaker")
+    assert "王小明" in matchmaker.get("/web/maps/view", params={"view": "ego", "id": "江南大学"}).text
+    reports = viewer.get("/web/reports")
+    assert reports.status_code == 200 and "run-report" not in reports.text
+    assert viewer.post("/web/reports/run", data={"csrf": csrf_of(reports.text)}).status_code == 403
+    assert viewer.get("/web/reports/file", params={"name": "../../etc/passwd"}).status_code == 404
+
+
+def test_an_admin_runs_the_report_again(browser_client: Callable[..., TestClient], web_app: FastAPI, tmp_path) -> None:
+    web_app.state.web_report_dir = str(tmp_path / "reports")
+    admin = browser_client("admin")
+    page = admin.get("/web/reports").text
+    assert "run-report" in page
+    started = admin.post("/web/reports/run", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    assert started.status_code == 303
+    deadline = time.monotonic() + 240
+    while web_app.state.web_report_job["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    job = web_app.state.web_report_job
+    assert job["state"] == "done", job
+    page = admin.get("/web/reports").text
+    assert "analysis.xlsx" in page and "report.docx" in page and "已完成" in page
+    download = admin.get("/web/reports/file", params={"name": "report.docx"})
+    assert download.status_code == 200 and download.content[:2] == b"PK"

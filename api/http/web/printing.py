@@ -7,23 +7,30 @@ from pathlib import Path
 
 from api.render.poster import CHROMIUM_ARGS, chromium_path
 
-__all__ = ["html_to_pdf"]
+__all__ = ["file_to_pdf", "html_to_pdf"]
+
+
+def file_to_pdf(path: Path) -> bytes:
+    """The PDF (A4, backgrounds printed) of the page in ``path``; only files next to it may load (its charts),
+    every other request is aborted."""
+    from playwright.sync_api import sync_playwright
+
+    folder = path.resolve().parent.as_uri() + "/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route, request: route.continue_() if request.url.startswith(folder)
+                       else route.abort())
+            page.goto(path.resolve().as_uri())
+            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        finally:
+            browser.close()
 
 
 def html_to_pdf(html: str) -> bytes:
-    """The PDF (A4, backgrounds printed) of ``html``; every request other than the page itself is aborted."""
-    from playwright.sync_api import sync_playwright
-
+    """The PDF of a self-contained page ``html`` (nothing else may load)."""
     with tempfile.TemporaryDirectory(prefix="innonet-web-pdf-") as folder:
         path = Path(folder) / "page.html"
         path.write_text(html, encoding="utf-8")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
-            try:
-                page = browser.new_page()
-                page.route("**/*", lambda route, request: route.continue_() if request.url == path.as_uri()
-                           else route.abort())
-                page.goto(path.as_uri())
-                return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-            finally:
-                browser.close()
+        return file_to_pdf(path)

@@ -3,6 +3,10 @@
   "use strict";
   function attach(input) {
     var url = input.getAttribute("data-suggest");
+    var fill = input.hasAttribute("data-fill");  // pick a name into the form instead of opening its page
+    function choose(row) {
+      if (fill) { input.value = row.name; close(); } else { window.location.assign(row.url); }
+    }
     var box = document.createElement("ul");
     box.className = "suggest";
     box.setAttribute("role", "listbox");
@@ -31,7 +35,7 @@
         place.className = "muted";
         place.textContent = row.place || "";
         li.appendChild(name); li.appendChild(kind); li.appendChild(place);
-        li.addEventListener("mousedown", function (event) { event.preventDefault(); window.location.assign(row.url); });
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(row); });
         box.appendChild(li);
       });
       box.hidden = rows.length === 0;
@@ -50,7 +54,7 @@
       if (box.hidden) { return; }
       if (event.key === "ArrowDown") { active = Math.min(active + 1, items.length - 1); mark(); event.preventDefault(); }
       else if (event.key === "ArrowUp") { active = Math.max(active - 1, 0); mark(); event.preventDefault(); }
-      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); window.location.assign(items[active].url); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active]); }
       else if (event.key === "Escape") { close(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
