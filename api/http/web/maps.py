@@ -48,7 +48,7 @@ def maps_page(request: Request, session: Session = Depends(require("viewer")),  
 
 
 def _draw(session: Session, store: GraphStore, cache: AppCache, view: str, id: str | None, tier: str | None,
-          town: str | None, industry: str | None, community: int | None, title: str | None) -> str:
+          town: str | None, industry: str | None, community: str | None, title: str | None) -> str:
     if view not in VIEWS:
         raise SchemaError(f"没有这种地图 / unknown view {view!r}; use one of {', '.join(VIEWS)}")
     centre = None
@@ -57,7 +57,11 @@ def _draw(session: Session, store: GraphStore, cache: AppCache, view: str, id: s
         centre = resolve_for(session.principal, store, cache, id, kinds=kinds).id
     if view in ("ego", "event") and centre is None:
         raise SchemaError("这种地图需要填写中心单位或活动 / this view needs an organisation or event in the centre")
-    if view == "community" and community is None:
+    try:
+        community_number = int(community) if community and community.strip() else None
+    except ValueError:
+        raise SchemaError(f"社群编号应为数字 / the community {community!r} is not a number") from None
+    if view == "community" and community_number is None:
         raise SchemaError("社群地图需要社群编号 / the community view needs a community number")
     recommender = None
     if view == "ego" and session.can("matchmaker"):
@@ -66,7 +70,7 @@ def _draw(session: Session, store: GraphStore, cache: AppCache, view: str, id: s
         except (InsufficientDataError, InnonetError):
             recommender = None
     return map_html(session, store, cache, view, title=title or None, recommender=recommender, id=centre,
-                    tier=tier or None, town=town or None, industry=industry or None, community=community)
+                    tier=tier or None, town=town or None, industry=industry or None, community=community_number)
 
 
 Text = Annotated[str | None, Query(max_length=300)]
@@ -78,7 +82,7 @@ def _filename(view: str, suffix: str) -> str:
 
 @router.get("/maps/view")
 def open_map(view: Annotated[str, Query(max_length=20)] = "ecosystem", id: Text = None, tier: Text = None,
-             town: Text = None, industry: Text = None, community: Annotated[int | None, Query(ge=0)] = None,
+             town: Text = None, industry: Text = None, community: Annotated[str | None, Query(max_length=10)] = None,
              title: Text = None, download: bool = False,
              session: Session = Depends(require("viewer")),  # noqa: B008
              store: GraphStore = Depends(get_store), cache: AppCache = Depends(get_cache)) -> Response:  # noqa: B008
@@ -92,7 +96,7 @@ def open_map(view: Annotated[str, Query(max_length=20)] = "ecosystem", id: Text 
 
 @router.get("/maps/poster")
 async def map_poster(view: Annotated[str, Query(max_length=20)] = "ecosystem", id: Text = None, tier: Text = None,
-                     town: Text = None, industry: Text = None, community: Annotated[int | None, Query(ge=0)] = None,
+                     town: Text = None, industry: Text = None, community: Annotated[str | None, Query(max_length=10)] = None,
                      title: Text = None, fmt: Annotated[str, Query(pattern="^(pdf|png)$")] = "pdf",
                      paper: Annotated[str, Query(pattern="^(A4|A3|A2|A1)$")] = "A3",
                      session: Session = Depends(require("viewer")),  # noqa: B008
