@@ -302,3 +302,17 @@ def test_maps_page_opens_a_map_and_reports_page_lists_files(browser: Any, server
         visit.clean()
     finally:
         visit.close()
+
+
+def test_profile_pdf_and_map_poster_downloads(server: Any, browser: Any) -> None:
+    import httpx
+
+    base, _ = server
+    with httpx.Client(base_url=base, timeout=300) as http:
+        form = http.get("/web/signin").text
+        token = form.split('name="csrf" value="')[1].split('"')[0]
+        http.post("/web/signin", data={"key": KEYS["matchmaker"], "csrf": token})
+        pdf = http.get("/web/org/profile.pdf", params={"id": "e001"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        png = http.get("/web/maps/poster", params={"view": "city", "fmt": "png", "paper": "A4"})
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
