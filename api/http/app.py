@@ -30,6 +30,7 @@ from api.http.common import start_recommender
 from api.http.errors import install_error_handlers, problem
 from api.http.routes import ecosystem, entities, exports, gaps, health, indicators, ingest, maps, pairings, schedule
 from api.http.security import ApiSettings, AuthLimiter, KeyRing
+from api.http.web import install as install_web
 from graph.connect import open_store
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -191,4 +192,5 @@ def create_app(
     _install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)  # the web workbench: pages under /web, its static files under /web/static
     return app
