@@ -41,25 +41,6 @@ def analyze(out: str, period: str | None, year: int | None, town: str | None, co
         raise click.BadParameter(str(exc)) from None
 
 
-def write_pdf(html: Path, pdf: Path) -> Path:
-    """Print ``html`` to ``pdf`` (A4, its print stylesheet) with the system Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    from api.render.poster import CHROMIUM_ARGS, chromium_path
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route, request: route.continue_() if request.url.startswith("file:")
-                       else route.abort())
-            page.goto(html.resolve().as_uri())
-            page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
-        finally:
-            browser.close()
-    return pdf
-
-
 def run_and_write(store, directory: Path, *, year: int | None = None, town: str | None = None,
                   with_map: bool = True, period: str | None = None, compare: str | None = None, top: int = 5,
                   with_pdf: bool = False) -> None:
@@ -68,32 +49,23 @@ def run_and_write(store, directory: Path, *, year: int | None = None, town: str 
     ``innonet analyze`` and ``innonet demo`` both call this.
     """
     from analysis.report import run_analysis
-    from api.render.report import write_charts, write_docx, write_report, write_workbook
+    from api.render.report import write_report_files
 
     compare_to = True if compare == "previous" else compare
     result = run_analysis(store, year=year, town=town, period=period, compare=compare_to, top=top)
-    click.echo(f"wrote {write_workbook(result, directory / 'analysis.xlsx')}")
-    html = write_report(result, directory / "report.html")
-    click.echo(f"wrote {html}")
-    charts = write_charts(result, directory / "charts")
-    click.echo(f"wrote {len(charts)} charts in {directory / 'charts'}")
-    click.echo(f"wrote {write_docx(result, directory / 'report.docx', charts)}")
-    if with_pdf:
-        try:
-            click.echo(f"wrote {write_pdf(html, directory / 'report.pdf')}")
-        except Exception as exc:  # no Chromium: the other files stand
-            click.echo(f"report.pdf not written: {str(exc).splitlines()[0]}", err=True)
+    written = write_report_files(result, directory, store=store, with_pdf=with_pdf, with_map=with_map)
+    for name, path in written["files"].items():
+        if name != "report.docx":
+            click.echo(f"wrote {path}")
+    click.echo(f"wrote {len(written['charts'])} charts in {directory / 'charts'}")
+    click.echo(f"wrote {written['files']['report.docx']}")
+    for note in written["notes"]:
+        click.echo(note, err=True)
     if result.compared_with is not None:
         click.echo(f"compared with {result.compared_with} ({result.compare_origin}): "
                    f"{len(result.tables['changes'])} changes")
     click.echo(f"{result.title}: data to {result.period.end if result.period else result.year}; "
                f"compute {sum(result.timings.values()):.2f} s")
-    if with_map:
-        from api.render.maps import render_map
-
-        filters = {"town": town} if town else {}
-        render_map(store, "ecosystem", out=directory / "map.html", **filters)
-        click.echo(f"wrote {directory / 'map.html'}")
 
 
 COMMANDS.append(analyze)

@@ -35,9 +35,10 @@ from analysis.targets import CITY
 from api.render import writer as writer_module
 from api.render.writer import Sheet
 from graph.schema import TIERS
+from graph.store import GraphStore
 
 __all__ = ["GAP_LISTS", "SHEETS", "chart_figures", "workbook_sheets", "write_charts", "write_docx", "write_report",
-           "write_workbook"]
+           "write_report_files", "write_workbook"]
 
 #: Table key → sheet name (Chinese with English; Excel allows 31 characters).
 SHEETS: dict[str, str] = {
@@ -437,3 +438,39 @@ def write_docx(result: AnalysisResult, path: str | Path, charts: list[Path] | No
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def write_report_files(result: AnalysisResult, directory: str | Path, *, store: GraphStore | None = None,
+                       with_pdf: bool = True, with_map: bool = True) -> dict[str, Any]:
+    """Write every file of a report into ``directory``: ``analysis.xlsx``, ``report.html``, ``charts/*.png``,
+    ``report.docx``, ``report.pdf`` (Chromium; skipped with a note when it cannot print) and ``map.html`` (the
+    town's or the city's map, when ``store`` is given).  ``innonet analyze``, ``innonet demo`` and the web
+    reports page all call this.
+
+    Returns
+    -------
+    dict
+        ``files`` (name → path), ``charts`` (paths) and ``notes`` (what was not written, and why).
+    """
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {"analysis.xlsx": write_workbook(result, folder / "analysis.xlsx")}
+    files["report.html"] = write_report(result, folder / "report.html")
+    charts = write_charts(result, folder / "charts")
+    files["report.docx"] = write_docx(result, folder / "report.docx", charts)
+    notes: list[str] = []
+    if with_pdf:
+        from api.render.printing import file_to_pdf
+
+        try:
+            (folder / "report.pdf").write_bytes(file_to_pdf(files["report.html"]))
+            files["report.pdf"] = folder / "report.pdf"
+        except Exception as exc:  # no Chromium here: the other files stand
+            notes.append(f"report.pdf 未生成 / not written: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+    if with_map and store is not None:
+        from api.render.maps import render_map
+
+        filters = {"town": result.town} if result.town else {}
+        render_map(store, "ecosystem", out=folder / "map.html", **filters)
+        files["map.html"] = folder / "map.html"
+    return {"files": files, "charts": charts, "notes": notes}

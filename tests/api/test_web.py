@@ -44,6 +44,7 @@ def browser_client(web_app: FastAPI) -> Iterator[Callable[..., TestClient]]:
     def make(role: str | None = "matchmaker", base_url: str = "http://testserver") -> TestClient:
         client = TestClient(web_app, base_url=base_url, raise_server_exceptions=True)
         client.__enter__()
+        web_app.state.cache.wait_idle()  # the start-up fit of the recommender (a background thread)
         opened.append(client)
         if role is not None:
             response = sign_in(client, KEYS[role])

@@ -23,8 +23,8 @@ from api.http.cache import AppCache
 from api.http.common import cached_table, fitted_recommender, name_index
 from api.http.deps import get_cache, get_store, store_for
 from api.http.web.common import PREFIX, PageRoute, kind_zh, page, require, templates
-from api.http.web.printing import html_to_pdf
 from api.http.web.session import Session
+from api.render.printing import html_to_pdf
 from api.render.writer import Sheet, workbook_bytes
 from graph.errors import InnonetError, NotFoundError
 from graph.schema import KINDS, RELATIONSHIP_TYPES

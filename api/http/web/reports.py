@@ -22,7 +22,6 @@ from api.http.cache import AppCache
 from api.http.common import cached_table
 from api.http.deps import get_cache, get_store
 from api.http.web.common import PREFIX, PageRoute, page, require
-from api.http.web.printing import file_to_pdf
 from api.http.web.session import Session, check_csrf
 from graph.errors import NotFoundError
 from graph.store import GraphStore
@@ -50,22 +49,15 @@ def report_dir(request: Request) -> Path:
 
 def run_report(store: GraphStore, folder: Path, job: dict[str, Any]) -> None:
     """Run the analysis and write its files into ``folder`` (as ``innonet analyze`` does), reporting into ``job``."""
-    from analysis.report import run_analysis, write_charts, write_docx, write_report, write_workbook
-    from api.render.maps import render_map
+    from analysis.report import run_analysis
+    from api.render.report import write_report_files
 
     started = time.perf_counter()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         result = run_analysis(store)
-        write_workbook(result, folder / "analysis.xlsx")
-        html = write_report(result, folder / "report.html")
-        charts = write_charts(result, folder / "charts")
-        write_docx(result, folder / "report.docx", charts)
-        try:
-            (folder / "report.pdf").write_bytes(file_to_pdf(html))
-        except Exception as exc:  # no Chromium: the other files stand
-            job["message"] = f"report.pdf 未生成 / not written: {str(exc).splitlines()[0]}"
-        render_map(store, "ecosystem", out=folder / "map.html")
+        written = write_report_files(result, folder, store=store)
+        if written["notes"]:
+            job["message"] = "; ".join(written["notes"])
         job.update(state="done", title=result.title)
     except Exception as exc:
         job.update(state="failed", message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

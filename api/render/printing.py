@@ -1,4 +1,8 @@
-"""Print a self-contained HTML page to PDF with the system Chromium (no request leaves the machine)."""
+"""Print a self-contained HTML page to an A4 PDF with the system Chromium (no request leaves the machine).
+
+The one place pages are printed: the report (``innonet analyze``, the web reports page) and the web
+workbench's one-page profiles.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def file_to_pdf(path: Path) -> bytes:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a self-contained page ``html`` (nothing else may load)."""
-    with tempfile.TemporaryDirectory(prefix="innonet-web-pdf-") as folder:
+    with tempfile.TemporaryDirectory(prefix="innonet-pdf-") as folder:
         path = Path(folder) / "page.html"
         path.write_text(html, encoding="utf-8")
         return file_to_pdf(path)
