@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,17 +12,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.pairing.text import _start, _year
-from graph.errors import InnonetError, NotFoundError, SchemaError
+from graph.errors import InsufficientDataError, SchemaError
 from graph.store import GraphStore
 
 __all__ = ["TARGET_KINDS", "InsufficientDataError", "PairingData", "partner_links", "resolve_entity"]
 
 #: Kinds a recommendation can be for, from an enterprise's side.
 TARGET_KINDS: tuple[str, ...] = ("University", "Talent")
-
-
-class InsufficientDataError(InnonetError, ValueError):
-    """The data hold too few dated links to learn pairing weights from."""
 
 
 
@@ -278,14 +273,15 @@ def partner_links(source: GraphStore | nx.Graph | PairingData, kind: str = "Univ
 
 
 def resolve_entity(source: GraphStore | nx.Graph | PairingData, text: str) -> str:
-    """The node id meant by ``text``: an id, a USCC, or an exact name / alias.
+    """The node id meant by ``text``, through the one resolver (:func:`graph.lookup.resolve`: id > USCC >
+    学校标识码 > name > alias > forgiving match).
 
     Raises
     ------
-    NotFoundError
-        Nothing matches (the message suggests names that contain ``text``).
-    SchemaError
-        The name is shared by several nodes (the message lists their ids).
+    graph.errors.NameNotFoundError
+        Nothing matches (the message suggests close names).
+    graph.errors.AmbiguousNameError
+        Several records fit (the message lists them).
 
     Examples
     --------
@@ -294,25 +290,11 @@ def resolve_entity(source: GraphStore | nx.Graph | PairingData, text: str) -> st
     >>> resolve_entity(g, "江南大学"), resolve_entity(g, "12100000466007597c"), resolve_entity(g, "u1")
     ('u1', 'u1', 'u1')
     """
-    data = PairingData.load(source)
-    text = str(text).strip()
-    if text in data.pos:
-        return text
-    upper = unicodedata.normalize("NFKC", text).upper()
-    uscc = data.props.get("uscc")
-    if uscc is not None:
-        hits = [data.ids[i] for i, v in enumerate(uscc) if isinstance(v, str) and v.upper() == upper]
-        if hits:
-            return str(hits[0])
-    wanted = unicodedata.normalize("NFKC", text)
-    aliases = data.props.get("aliases") or [None] * len(data.ids)
-    hits = [str(data.ids[i]) for i, name in enumerate(data.names)
-            if unicodedata.normalize("NFKC", str(name)) == wanted
-            or (isinstance(aliases[i], list) and wanted in aliases[i])]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise SchemaError(f"the name {text!r} is shared by {len(hits)} nodes ({', '.join(hits[:5])}); use an id or USCC")
-    close = [str(n) for n in data.names if wanted and wanted in str(n)][:5]
-    hint = f"; did you mean: {', '.join(close)}" if close else "; give an id, USCC or the exact name"
-    raise NotFoundError(f"no organisation or person matches {text!r}{hint}")
+    from graph.lookup import resolve
+
+    if isinstance(source, PairingData):
+        nodes = pd.DataFrame({"id": source.ids, "kind": source.kinds, "name": source.names,
+                              **{key: source.props[key] for key in ("uscc", "aliases", "moe_code")
+                                 if key in source.props}})
+        return str(resolve(nodes, text).id)
+    return str(resolve(source, text).id)
