@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hit-rates": ("pairing", "hit_rates",
         "Per event: meetings held and how many led to signed / follow-up (对接成效)."),
     "ingest": ("ingest", "ingest",
-        "Load CSV/XLSX files (organisations, talents, tiers, relationships, participations, events) (导入数据)."),
+        "Load CSV/XLSX files (organisations, talents, tiers, relationships, participations, events, targets) (导入数据)."),
     "map": ("maps", "map_command",
         "Draw the network as one offline HTML map, with optional posters and exports (网络地图)."),
     "recommend": ("pairing", "recommend",
