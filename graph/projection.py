@@ -64,12 +64,29 @@ def year_of(value: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+class _FramesStore:
+    """The two read methods :func:`to_networkx` needs, over frames already read."""
+
+    def __init__(self, nodes: pd.DataFrame, relationships: pd.DataFrame) -> None:
+        self._nodes, self._relationships = nodes, relationships
+
+    def nodes(self, kind: str | None = None) -> pd.DataFrame:
+        if kind is None or "kind" not in self._nodes.columns:
+            return self._nodes
+        return self._nodes[self._nodes["kind"] == kind]
+
+    def relationships(self, type: str | None = None) -> pd.DataFrame:
+        if type is None or "type" not in self._relationships.columns:
+            return self._relationships
+        return self._relationships[self._relationships["type"] == type]
+
+
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and v != v)}
 
 
 def to_networkx(
-    store: GraphStore,
+    store: GraphStore | Any,
     kinds: Iterable[str] | None = None,
     types: Iterable[str] | None = None,
     until_year: int | None = None,
@@ -81,6 +98,10 @@ def to_networkx(
 
     Parameters
     ----------
+    store : GraphStore, or frames already read
+        A store, or anything holding its two frames as ``nodes`` and ``relationships`` attributes (the
+        read model :class:`analysis.ecosystem.Snapshot`), so a caller that has read the store once need
+        not read it again.
     kinds, types : iterable of str, optional
         Only these node kinds / relationship types (edges need both ends kept).
     until_year : int, optional
@@ -91,6 +112,8 @@ def to_networkx(
     kinds = None if kinds is None else [check_kind(k).name for k in kinds]
     types = None if types is None else [check_type(t).name for t in types]
     graph = nx.MultiDiGraph()
+    if not isinstance(store, GraphStore) and isinstance(getattr(store, "nodes", None), pd.DataFrame):
+        store = _FramesStore(store.nodes, store.relationships)
     frames = [store.nodes(kind=k) for k in kinds] if kinds is not None else [store.nodes()]
     for frame in frames:
         for record in frame.to_dict(orient="records"):

@@ -102,7 +102,9 @@ def page(frame: pd.DataFrame, limit: int, offset: int) -> dict[str, Any]:
 
 
 def analysis_snapshot(principal: Principal, store: GraphStore, cache: Any) -> Any:
-    """The store read once into an :class:`analysis.ecosystem.Snapshot`, cached per masking.
+    """The store read once into an :class:`analysis.ecosystem.Snapshot`, cached per masking level: the one
+    read model of the API.  The analyses, the name index, the map graph and the entity search all start from
+    it, so a change of the store is read once per masking level.
 
     Viewers get a snapshot of the masked view, so no analysis can return a talent's name.
     """
@@ -196,7 +198,7 @@ def name_index(principal: Principal, store: GraphStore, cache: AppCache) -> Any:
     from graph.lookup import NameIndex
 
     masked = not principal.sees_personal_data
-    return cache.get(("names", masked), lambda: NameIndex.from_nodes(store_for(principal, store).nodes()))
+    return cache.get(("names", masked), lambda: NameIndex.from_nodes(analysis_snapshot(principal, store, cache).nodes))
 
 
 def resolve_for(principal: Principal, store: GraphStore, cache: AppCache, text: str,

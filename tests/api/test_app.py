@@ -327,3 +327,31 @@ def test_default_data_version_follows_counts():
     before = probe()
     inner.upsert_nodes("University", [{"id": "u1", "name": "江南大学"}])
     assert probe() != before and probe() == probe()
+
+
+def test_one_read_model_per_masking_level(tmp_path):
+    """The analyses, the name index, the map graph and the entity search all start from the cached snapshot:
+    a viewer's round of requests reads the whole node table once (issue: one read model)."""
+    from fastapi.testclient import TestClient
+
+    from tests.api.conftest import API_KEYS, fill_small_network
+
+    reads: list[str] = []
+
+    class CountingStore(SQLiteStore):
+        def nodes(self, kind=None, ids=None):
+            if kind is None and ids is None:
+                reads.append("nodes")
+            return super().nodes(kind=kind, ids=ids)
+
+    store = CountingStore(tmp_path / "count.db")
+    fill_small_network(store)
+    app = create_app(store=store, keyring=KeyRing([("viewer", API_KEYS["viewer"])]))
+    with TestClient(app) as viewer:
+        viewer.headers["X-API-Key"] = API_KEYS["viewer"]
+        app.state.cache.wait_idle()
+        reads.clear()
+        for path, params in [("/entities", {"q": "精陶"}), ("/entities", {"town": "丁蜀镇"}), ("/maps/ecosystem", {}),
+                             ("/ecosystem/summary", {}), ("/gaps/isolated_innovators", {}), ("/entities", {"q": "江南"})]:
+            assert viewer.get(path, params=params).status_code == 200, path
+    assert reads == ["nodes"], reads

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.http.cache import AppCache
-from api.http.common import KindName, Page, TierName, json_records, name_index, page
+from api.http.common import KindName, Page, TierName, analysis_snapshot, json_records, name_index, page
 from api.http.deps import admin, get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import MaskedStore, Principal
@@ -134,16 +134,15 @@ def search_entities(
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def _snapshot(store: GraphStore, cache: AppCache, masked: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Nodes and the place/industry links, cached per masking."""
+def _snapshot(principal: Principal, store: GraphStore, cache: AppCache) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes and the place/industry links, from the API's one read model (cached per masking)."""
+    masked = not principal.sees_personal_data
 
     def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-        view = MaskedStore(store) if masked else store
-        nodes = view.nodes()
-        links = pd.concat(
-            [store.relationships(type="LOCATED_IN"), store.relationships(type="IN_INDUSTRY")], ignore_index=True
-        )
-        return nodes, links
+        snap = analysis_snapshot(principal, store, cache)
+        rels = snap.relationships
+        links = rels[rels["type"].isin(["LOCATED_IN", "IN_INDUSTRY"])] if "type" in rels.columns else rels
+        return snap.nodes, links.reset_index(drop=True)
 
     return cache.get(("entities", masked), build)
 
@@ -167,7 +166,7 @@ def list_entities(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Entities matching the filters, best match first (``score`` 0–100 when ``q`` is given)."""
-    nodes, links = _snapshot(store, cache, masked=not principal.sees_personal_data)
+    nodes, links = _snapshot(principal, store, cache)
     found = search_entities(
         nodes, links, kind=kind.value if kind else None, q=q, town=town, industry=industry,
         tier=tier.value if tier else None, index=name_index(principal, store, cache) if q else None,

@@ -27,8 +27,8 @@ from fastapi.responses import HTMLResponse
 from analysis.pairing import InsufficientDataError, PairingRecommender
 from analysis.views import DEFAULT_MAX_MEETINGS, DEFAULT_SLOTS, VIEWS, Note, build_view
 from api.http.cache import AppCache
-from api.http.common import TierName, cached_recommender, resolve_for
-from api.http.deps import get_cache, get_store, store_for, viewer
+from api.http.common import TierName, analysis_snapshot, cached_recommender, resolve_for
+from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
 from api.render.maps import render_view
@@ -91,7 +91,7 @@ def network_map(
 ) -> HTMLResponse:
     """The page (vis-network inlined, no outside requests)."""
     masked = not principal.sees_personal_data
-    graph: nx.MultiDiGraph = cache.get(("graph", masked), lambda: to_networkx(store_for(principal, store)))
+    graph: nx.MultiDiGraph = cache.get(("graph", masked), lambda: to_networkx(analysis_snapshot(principal, store, cache)))
     centre = resolve_for(principal, store, cache, id).id if id is not None else None
     planned = slots is not None or max_meetings is not None
     if planned and view.value != "event":

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.views import Note, build_view
 from api.http.cache import AppCache
-from api.http.deps import store_for
+from api.http.common import analysis_snapshot
 from api.http.web.session import Session
 from api.render.maps import render_view
 from api.render.poster import render_poster
@@ -29,7 +29,7 @@ _VIEWER_NOTE = Note("matchmakers_only", "推荐对接方和对接日程仅对对
 def network_graph(session: Session, store: GraphStore, cache: AppCache) -> nx.MultiDiGraph:
     """The whole network as the caller may see it (the same cache entry the maps API uses)."""
     masked = not session.principal.sees_personal_data
-    return cache.get(("graph", masked), lambda: to_networkx(store_for(session.principal, store)))
+    return cache.get(("graph", masked), lambda: to_networkx(analysis_snapshot(session.principal, store, cache)))
 
 
 def _no_recommendations() -> pd.DataFrame:
