@@ -334,3 +334,62 @@ def test_a_csv_with_100000_columns(tmp_path):
     started = time.perf_counter()
     [sheet] = read_table(path, limits=Limits(max_columns=200_000))  # header handling is linear
     assert len(sheet.frame.columns) == 100_000 and time.perf_counter() - started < 20
+
+
+def _signed_firm_list(path):
+    """A town's firm list with what sits under it on paper: a count, dates alone in any column, seals, a sentence."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "名单"
+    sheet.append(["统一社会信用代码", "企业名称", "所属镇", "成立日期", "营业收入(万元)"])
+    for i in range(3):
+        sheet.append([CODES[i], f"宜兴市新街{'一二三'[i]}号科技有限公司", "新街街道", f"201{i}-05-01", 100 + i])
+    sheet.append([None, "共 3 家"])
+    sheet.append(["2025年1月15日"])  # a date alone in column A
+    sheet.append([None, "负责人：赵六", None, "分管领导签字："])
+    sheet.append([None, None, None, dt.datetime(2025, 1, 15)])  # a date cell alone in the date column
+    sheet.append([None, None, None, None, "2025.01.15"])  # a date as text alone in column E
+    sheet.append([None, "（单位盖章）"])
+    sheet.append([None, "(盖章)"])
+    sheet.append([None, "单位（盖章）"])
+    sheet.append([None, "以上数据仅供参考"])
+    workbook.save(path)
+    return path
+
+
+def test_signatures_seals_dates_and_a_sentence_under_a_firm_list_are_skipped(sqlite_store, tmp_path):
+    report = ingest_files(sqlite_store, [_signed_firm_list(tmp_path / "v.xlsx")])
+    _invariant(report)
+    assert report.rejections.empty
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:3])
+    assert report.files[0]["skipped"] == 9
+    reasons = report.skipped.set_index("row").reason
+    assert list(reasons.index) == list(range(5, 14))
+    assert reasons[5] == "计数行 / count row"
+    for row in (6, 7, 8, 9, 10, 11, 12):
+        assert reasons[row] == "签名或日期行 / signature or date line"
+    assert reasons[13] == "注释行 / note"
+
+
+def test_a_date_alone_in_the_last_column_of_a_bom_csv_is_skipped(sqlite_store, tmp_path):
+    rows = [["序号", "企业名称", "统一社会信用代码", "营业收入(万元)"],
+            *[[i + 1, f"宜兴市周铁{'一二三'[i]}环保科技有限公司", CODES[i], 200 + i] for i in range(3)],
+            ["", "", "制表：王五", ""], ["", "", "", "2025.1.10"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "zt.csv", rows, encoding="utf-8-sig")])
+    _invariant(report)
+    assert report.rejections.empty and report.totals()["written"] == 3
+    assert list(report.skipped.row) == [5, 6]
+
+
+def test_a_one_cell_firm_list_and_a_firm_known_by_name_at_the_foot_are_kept(sqlite_store, tmp_path):
+    one_cell = write_csv(tmp_path / "names.csv", [["企业名称"], ["宜兴甲科技有限公司"], ["宜兴乙陶瓷厂"],
+                                                 ["张渚茶场"], ["以上数据仅供参考"], ["2025年1月15日"]])
+    footed = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码", "所属镇"],
+                                               ["宜兴丙科技有限公司", CODES[2], "丁蜀镇"],
+                                               ["宜兴丁环保设备有限公司", "", ""], ["宜兴市张渚茶叶专业合作社", "", ""]])
+    report = ingest_files(sqlite_store, [one_cell, footed])
+    _invariant(report)
+    assert report.rejections.empty
+    assert sorted(sqlite_store.nodes("Enterprise").name) == sorted(
+        ["宜兴甲科技有限公司", "宜兴乙陶瓷厂", "张渚茶场", "宜兴丙科技有限公司", "宜兴丁环保设备有限公司", "宜兴市张渚茶叶专业合作社"])
+    assert list(report.skipped.reason) == ["注释行 / note", "签名或日期行 / signature or date line"]
