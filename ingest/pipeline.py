@@ -95,6 +95,7 @@ from ingest.normalise import (
     parse_int,
     parse_list,
     parse_outcome,
+    parse_partial_date,
     parse_percent,
     parse_year,
 )
@@ -512,8 +513,9 @@ def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_te
 
 @cache
 def _founded_from(earliest: int) -> Callable[[Any], str | None]:
-    """``parse_date`` for a 成立日期 plausible from ``earliest`` (one object per year, so results are memoised)."""
-    return partial(parse_date, earliest=earliest)
+    """``parse_partial_date`` for a 成立日期 plausible from ``earliest``: as precise as the cell (``2019``,
+    ``2023-05``, ``2023-05-17``); one object per year, so results are memoised."""
+    return partial(parse_partial_date, earliest=earliest)
 
 
 _parse_year_plausible = partial(parse_year, earliest=_EARLIEST_YEAR)
@@ -532,7 +534,7 @@ def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = cle
     return value
 
 
-_BARE_YEAR = re.compile(r"\d{4}\s*(年度?)?")
+_BARE_YEAR = re.compile(r"\d{4}(\.0+)?\s*(年度?)?")  # 2023, 2023年度, 2023.0 (a CSV written by pandas)
 _MONTH_ONLY = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?")
 
 
@@ -577,7 +579,7 @@ def _non_negative(value: float | None, name: str) -> None:
 
 
 _ORG_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "founded": parse_date, "revenue": parse_amount, "rd_spend": parse_amount, "size": parse_amount,
+    "founded": parse_partial_date, "revenue": parse_amount, "rd_spend": parse_amount, "size": parse_amount,
     "hightech_revenue_share": parse_percent, "employees": parse_int, "st_staff": parse_int,
     "patents": parse_int, "invention_patents": parse_int, "keywords": parse_list, "focus": parse_list,
     "service_types": parse_list, "aliases": parse_list, "year": parse_year,
@@ -772,7 +774,7 @@ def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: 
 
 
 def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: Any, earliest: int) -> None:
-    if value.__class__ is float or isinstance(value, dt.date):
+    if value.__class__ is float or value.__class__ is str or isinstance(value, dt.date):
         note = date_note(value, earliest)
         if note is not None:
             stage.note(sheet, number, column, value, note)

@@ -21,6 +21,7 @@ from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
 from .conftest import write_csv, write_xlsx
 
 CODES = [uscc.with_check_digit(f"91320282MA1T{i:04d}0") for i in range(1, 9)]
+MORE = [uscc.with_check_digit(f"91320282MA1U{i:04d}0") for i in range(1, 9)]
 
 
 def _invariant(report):
@@ -112,8 +113,8 @@ def test_dates_typed_as_numbers_and_percent_cells(store, tmp_path):
     report = ingest_files(store, [path])
     _invariant(report)
     firms = store.nodes("Enterprise").set_index("uscc")
-    assert firms.loc[CODES[0], "founded"] == "2023-05-01"
-    assert firms.loc[CODES[1], "founded"] == "2019-01-01"
+    assert firms.loc[CODES[0], "founded"] == "2023-05"  # 2023.5: May, no day
+    assert firms.loc[CODES[1], "founded"] == "2019"  # 2019.1: January or October, the year only
     assert firms.loc[CODES[2], "founded"] == "2015-03-02"
     assert firms.loc[CODES[0], "hightech_revenue_share"] == 100.0
     assert firms.loc[CODES[1], "hightech_revenue_share"] == 65.0
@@ -393,3 +394,42 @@ def test_a_one_cell_firm_list_and_a_firm_known_by_name_at_the_foot_are_kept(sqli
     assert sorted(sqlite_store.nodes("Enterprise").name) == sorted(
         ["宜兴甲科技有限公司", "宜兴乙陶瓷厂", "张渚茶场", "宜兴丙科技有限公司", "宜兴丁环保设备有限公司", "宜兴市张渚茶叶专业合作社"])
     assert list(report.skipped.reason) == ["注释行 / note", "签名或日期行 / signature or date line"]
+
+
+def test_founding_dates_keep_the_precision_of_the_cell_and_year_columns_read_2021_0(store, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["统一社会信用代码", "企业名称", "成立日期", "高新技术企业认定年份"])
+    values = [(2023.5, 2021), (2022.12, "2022.0"), (2019.1, 2019), ("2019.10", "2020.0"), (2015, 2018),
+              (dt.datetime(2016, 3, 8), 2020), ("2018年6月", "2021.00"), ("2019", "2021年")]
+    for i, (founded, year) in enumerate(values):
+        sheet.append([CODES[i], f"宜兴市张渚{'一二三四五六七八'[i]}号茶业有限公司", founded, year])
+    sheet["C6"].number_format = "yyyy-mm-dd"  # the year 2015 typed into a date cell shows 1905-07-07
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    rows = [["企业名称", "统一社会信用代码", "成立日期", "高新技术企业认定年份"],
+            ["宜兴市宜城甲软件有限公司", MORE[0], "2019.1", "2021.0"], ["宜兴市宜城乙软件有限公司", MORE[1], "2020.00", "2020.00"]]
+    csv_path = write_csv(tmp_path / "pandas.csv", rows)
+    report = ingest_files(store, [path])
+    _invariant(report)
+    assert report.rejections.empty
+    founded = store.nodes("Enterprise").set_index("uscc").founded
+    assert [founded[c] for c in CODES[:8]] == ["2023-05", "2022-12", "2019", "2019-10", "2015", "2016-03-08",
+                                               "2018-06", "2019"]
+    tiers = store.relationships("REACHED_TIER").set_index("source").year
+    assert [tiers[c] for c in CODES[:8]] == [2021, 2022, 2019, 2020, 2018, 2020, 2021, 2021]
+    report = ingest_files(store, [csv_path])
+    _invariant(report)
+    assert report.rejections.empty
+    founded = store.nodes("Enterprise").set_index("uscc").founded
+    assert (founded[MORE[0]], founded[MORE[1]]) == ("2019", "2020")
+    assert any("月份不明确" in n for n in report.notes.note)
+    assert store.relationships("REACHED_TIER").set_index("source").year[MORE[0]] == 2021
+
+
+def test_what_reads_founded_downstream_takes_a_year_or_a_month():
+    from analysis.periods import counts_from
+    from graph.projection import start_year
+
+    assert [start_year({"founded": f}) for f in ("2019", "2023-05", "2016-03-08")] == [2019, 2023, 2016]
+    assert [str(counts_from(f, f)) for f in ("2019", "2023-05", "2016-03-08")] == ["2019", "2023-05", "2016-03"]
