@@ -103,7 +103,7 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -113,6 +113,13 @@ MERGE_COLUMNS = ["file", "sheet", "row", "name", "merged_into", "rule"]
 REVIEW_COLUMNS = ["file", "sheet", "row", "name", "candidate_id", "candidate_name", "score", "decision", "uscc",
                   "candidate_uscc", "reason"]
 MIGRATION_COLUMNS = ["old_id", "new_id", "name"]
+#: why a row was merged, as the 合并 merged sheet says it (``中文 / english``)
+MERGE_RULES = {
+    "duplicate": "重复行（本次已读入同一记录） / duplicate",
+    "name": "同名（已有记录） / name",
+    "name-variant": "名称写法不同（有限公司/有限责任公司等） / name variant",
+    "review": "人工审核决定合并 / review decision",
+}
 SKIPPED_COLUMNS = ["file", "sheet", "row", "reason", "text"]
 NOTE_COLUMNS = ["file", "sheet", "row", "field", "value", "note"]
 _COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
@@ -217,6 +224,11 @@ _DETAIL_ZH = {"file": "文件", "sheet": "工作表", "row": "行号", "field": 
               "text": "内容", "note": "提示"}
 
 
+_REVIEW_ZH = {unicodedata.normalize("NFKC", _DETAIL_ZH[c]): c for c in REVIEW_COLUMNS if c in _DETAIL_ZH}
+#: the review file's headers as written, so the reader finds its header row
+_REVIEW_HEADERS = frozenset([*REVIEW_COLUMNS, *(f"{_DETAIL_ZH[c]} / {c}" for c in REVIEW_COLUMNS if c in _DETAIL_ZH)])
+
+
 def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns}, columns=columns)
 
@@ -280,10 +292,10 @@ def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str
     """
     if path is None:
         return {}
-    sheets = read_table(path)
+    sheets = read_table(path, known_headers=_REVIEW_HEADERS)
     decisions: dict[tuple[str, str], str] = {}
     for raw in sheets:
-        columns = {_plain(c): c for c in raw.frame.columns}
+        columns = {_review_field(c): c for c in raw.frame.columns}
         needed = ("name", "candidate_id", "decision")
         if not all(n in columns for n in needed):
             raise IngestError(
@@ -304,9 +316,15 @@ def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str
     return decisions
 
 
-def _plain(header: object) -> str:
-    text = str(header)
-    return text.split("/")[-1].strip().lower() if "/" in text else text.strip().lower()
+def _review_field(header: object) -> str:
+    """The review column a header names: ``name``, ``名称 / name`` and ``名称`` are all ``name``;
+    ``决定 (merge/separate) / decision`` is ``decision``."""
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    english = text.rsplit("/", 1)[-1].strip().lower()
+    if english in REVIEW_COLUMNS:
+        return english
+    chinese = text.split(" / ")[0].strip()
+    return _REVIEW_ZH.get(chinese, text.lower())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -452,7 +470,7 @@ class _Stage:
     def merged(self, sheet: _Sheet, row: int, name: Any, into: str, rule: str) -> None:
         sheet.counts["merged"] += 1
         self.merges.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "name": name,
-                            "merged_into": into, "rule": rule})
+                            "merged_into": into, "rule": MERGE_RULES.get(rule, rule)})
 
     def hold(self, sheet: _Sheet, row: int, exc: _Hold) -> None:
         sheet.counts["held_for_review"] += 1
@@ -767,8 +785,8 @@ def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: 
     if decision == "separate":
         if rule == "id" and holder is None:
             return code, "uscc", False
-        raise _Reject("uscc", code, "one USCC identifies one organisation (review decided: separate); correct "
-                                    "the USCC in the file")
+        raise _Reject("uscc", code, "统一社会信用代码已属于另一单位（审核决定：不合并），请核对文件中的代码 / one USCC "
+                                    "identifies one organisation (review decided: separate); correct the USCC in the file")
     raise _Hold(name, (candidate, str(candidate_props.get("name", candidate)), 0.0), reason,
                 uscc=code, candidate_uscc=candidate_props.get("uscc"))
 
