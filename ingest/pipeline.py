@@ -1601,19 +1601,27 @@ def _tell(stage: _Stage) -> None:
                     "those fields are missing; open and save the file in Excel or WPS", where, count, count)
 
 
+def _plain_number(value: Any) -> float | None:
+    """A plain number cell (``0.8``, ``"0.8"``) as a float; None for anything else (``"80%"``, text, NaN)."""
+    if value.__class__ in (int, float):
+        return None if value != value or not math.isfinite(value) else float(value)
+    if isinstance(value, str) and not value.strip().endswith("%"):
+        try:
+            number = float(unicodedata.normalize("NFKC", value).replace(",", "").strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
 def _percent_flags(item: _Sheet) -> set[int]:
     """Positions of plain numbers <= 1 in a (%) column whose other values are > 1 (0.65 among 65, 70: check it)."""
     if "hightech_revenue_share" not in item.frame.columns:
         return set()
     small, large = [], False
     for position, value in enumerate(item.frame["hightech_revenue_share"]):
-        number = value if value.__class__ in (int, float) else None
-        if isinstance(value, str) and not value.strip().endswith("%"):
-            try:
-                number = float(value.replace(",", ""))
-            except ValueError:
-                number = None
-        if number is None or number != number:
+        number = _plain_number(value)
+        if number is None:
             continue
         if number > 1:
             large = True
@@ -1649,6 +1657,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
                         unit="row", leave=False)
     for position in iterator:
         row, number = records[position], numbers[position]
+        if position in flags:  # 0.8 among 65, 70: kept as given (0.8 %), not turned into 80, and noted below
+            row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -1665,9 +1675,11 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         else:
             item.counts["written"] += 1
         if position in flags:
-            stage.note(item, number, "hightech_revenue_share", row.get("hightech_revenue_share"),
-                       "占比列中其他值都大于 1，此值 ≤ 1，请核对是否为百分数 / a value <= 1 among values > 1 in a (%) "
-                       "column: check whether it is a fraction or a percent")
+            value = records[position].get("hightech_revenue_share")
+            stage.note(item, number, "hightech_revenue_share", value,
+                       f"占比列中其他值都大于 1，此值按原样保留为 {_plain_number(value):g}%，请核对是否应为 "
+                       f"{_plain_number(value) * 100:g}% / a value <= 1 among values > 1 in a (%) column: kept as given "
+                       f"({_plain_number(value):g} %); check whether it is a fraction ({_plain_number(value) * 100:g} %)")
 
 
 def _in_given_order(sheets: list[_Sheet], paths: list[str]) -> list[_Sheet]:

@@ -433,3 +433,23 @@ def test_what_reads_founded_downstream_takes_a_year_or_a_month():
 
     assert [start_year({"founded": f}) for f in ("2019", "2023-05", "2016-03-08")] == [2019, 2023, 2016]
     assert [str(counts_from(f, f)) for f in ("2019", "2023-05", "2016-03-08")] == ["2019", "2023-05", "2016-03"]
+
+
+def test_a_fraction_among_percents_is_kept_as_given_and_flagged(store, tmp_path):
+    rows = [["企业名称", "统一社会信用代码", "高新技术产品收入占比(%)"], ["宜兴甲科技有限公司", CODES[0], 65],
+            ["宜兴乙科技有限公司", CODES[1], 70.5], ["宜兴丙科技有限公司", CODES[2], 0.8]]
+    report = ingest_files(store, [write_csv(tmp_path / "share.csv", rows)])
+    _invariant(report)
+    shares = store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
+    assert (shares[CODES[0]], shares[CODES[1]], shares[CODES[2]]) == (65.0, 70.5, 0.8)
+    [note] = report.notes.note
+    assert "按原样保留为 0.8%" in note and "kept as given" in note and report.notes.row[0] == 4
+
+
+@pytest.mark.parametrize("header", ["所在镇", "所在镇/街道", "所属镇街", "镇(街道)", "所在镇（街道）"])
+def test_town_header_variants(sqlite_store, tmp_path, header):
+    rows = [["企业名称", "统一社会信用代码", header], ["宜兴甲科技有限公司", CODES[0], "丁蜀镇"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "towns.csv", rows)])
+    assert report.files[0]["ignored_columns"] == []
+    assert sqlite_store.nodes("Enterprise").town.tolist() == ["丁蜀镇"]
+    assert sqlite_store.counts()["relationships"] == {"LOCATED_IN": 1}
