@@ -488,6 +488,8 @@ def _trailer(rows: list[list[object]], keep: list[int]) -> list[tuple[int, str]]
     def filled(row: list[object]) -> list[object]:
         return [c for c in row if c is not None and not _blank(c)]
 
+    if not keep or len(filled(rows[keep[-1]])) != 1:
+        return []  # the common case: the last row is a record (checked before counting every row's cells)
     counts = [len(filled(rows[i])) for i in keep]
     several = sum(1 for n in counts if n >= 2)
     one_cell_table = several * 2 < len(counts)
