@@ -5,8 +5,8 @@ brackets and letters become half-width; whitespace removed; lower case).  A
 header with a unit in brackets, e.g. ``研发投入(万元)``, also matches its alias
 without the bracket.  Anything else can be mapped with ``--mapping FILE``.
 
->>> field_for_header("所属镇（街道、园区）", "organisations")
-'town'
+>>> field_for_header("所属镇（街道、园区）", "organisations"), field_for_header("所在镇/街道", "organisations")
+('town', 'town')
 >>> field_for_header(" 研发投入(万元) ", "organisations")
 'rd_spend'
 >>> field_for_header("USCC", "organisations")
@@ -41,7 +41,8 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "moe_code": ["学校标识码", "学校代码", "标识码", "moe_code"],
     "category": ["类别", "单位类别", "院校类别", "category"],
     "town": ["所属镇(街道、园区)", "所属镇(街道)", "所属镇街", "所属镇", "镇街", "镇(街道)", "所在镇街",
-             "所属园区", "town"],
+             "所在镇", "所在镇(街道)", "所在镇/街道", "所在镇(街道、园区)", "所属镇/街道", "所在街道", "所属街道",
+             "镇/街道", "镇街道", "镇(街道、园区)", "所属园区", "town"],
     "industry": ["所属行业", "行业", "产业", "所属产业", "行业类别", "industry"],
     "founded": ["成立日期", "成立时间", "注册日期", "建校时间", "founded", "established"],
     "revenue": ["营业收入(万元)", "营业收入", "营收(万元)", "主营业务收入(万元)", "revenue"],

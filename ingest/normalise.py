@@ -41,6 +41,7 @@ __all__ = [
     "parse_int",
     "parse_list",
     "parse_outcome",
+    "parse_partial_date",
     "parse_percent",
     "parse_year",
 ]
@@ -350,6 +351,60 @@ def parse_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> 
     raise ValueError(f"{value!r} is not a date; write e.g. 2023-05-01, 2023年5月1日, 2023/5/1 or 2023年5月")
 
 
+_AMBIGUOUS_TEXT = re.compile(r"^(\d{4})\.1$")  # 2019.1 as text: a number exported from Excel (2019.10?)
+_WHOLE_YEAR_TEXT = re.compile(r"^(\d{4})(\.0+)?\s*(年度?)?$")  # 2021, 2021年, 2021.0 (a CSV written by pandas)
+
+
+def parse_partial_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> str | None:
+    """A date as precise as the cell is: ``YYYY-MM-DD``, ``YYYY-MM`` for a month without a day, ``YYYY`` for a
+    year alone — a year is not the 1st of January (the field a 成立日期 goes to).
+
+    ``2023.5`` is May 2023 and ``2022.12`` December 2022; ``2019.1`` (a number, or that text) may be January or
+    October (Excel drops the 0 of 2019.10), so it keeps the year only; ``2021.0`` is the year 2021.  A
+    date-formatted cell showing 1905-07-07 holds the number 2015: the year 2015.  Otherwise as
+    :func:`parse_date` (which it uses for full dates).
+
+    >>> parse_partial_date(2019), parse_partial_date(2019.1), parse_partial_date(2023.5), parse_partial_date(2022.12)
+    ('2019', '2019', '2023-05', '2022-12')
+    >>> parse_partial_date("2018年6月"), parse_partial_date("2020.00"), parse_partial_date(dt.date(2016, 3, 8))
+    ('2018-06', '2020', '2016-03-08')
+    >>> parse_partial_date(dt.datetime(1905, 7, 7), earliest=1950)
+    '2015'
+    """
+    if is_blank(value):
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    if isinstance(value, (dt.datetime, dt.date)):
+        date = value.date() if isinstance(value, dt.datetime) else value
+        if date.year < earliest and date.year < 1910 and date >= _EXCEL_EPOCH:
+            return parse_partial_date(round(_serial(value), 6), earliest, latest)
+        return parse_date(value, earliest, latest)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and 1000 <= value < 10000:
+        if float(value).is_integer():
+            return str(_check_range(int(value), value, earliest, latest))
+        year, month, ambiguous = _year_month(value, value)
+        _check_range(year, value, earliest, latest)
+        return str(year) if ambiguous else f"{year}-{month:02d}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and float(value).is_integer() and 100000 <= value <= 999999:
+        value = str(int(value))  # 202305: a month
+    if isinstance(value, str):
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+        whole = _WHOLE_YEAR_TEXT.match(text) or _AMBIGUOUS_TEXT.match(text)
+        if whole:
+            return str(_check_range(int(whole.group(1)), value, earliest, latest))
+        for pattern in _DATE_PATTERNS[1], _DATE_PATTERNS[3]:  # a month without a day
+            match = pattern.match(text)
+            if match:
+                year, month = _check_range(int(match["y"]), value, earliest, latest), int(match["m"])
+                if not 1 <= month <= 12:
+                    raise ValueError(f"{value!r} is not a valid date (month {month})")
+                return f"{year}-{month:02d}"
+    return parse_date(value, earliest, latest)
+
+
 def date_note(value: Any, earliest: int = MIN_YEAR) -> str | None:
     """What the report should say about how a date or year cell was read, or None.
 
@@ -366,6 +421,10 @@ def date_note(value: Any, earliest: int = MIN_YEAR) -> str | None:
         if ambiguous:
             return (f"月份不明确（可能是1月或10月），只取年份 {year} / month ambiguous (January or October): "
                     f"kept the year {year}")
+    if isinstance(value, str) and _AMBIGUOUS_TEXT.match(unicodedata.normalize("NFKC", value).strip()):
+        year = int(value.strip()[:4])
+        return (f"月份不明确（可能是1月或10月），只取年份 {year} / month ambiguous (January or October): "
+                f"kept the year {year}")
     if isinstance(value, (dt.datetime, dt.date)) and value.year < earliest and value.year < 1910:
         number = round(_serial(value), 6)
         return (f"日期格式单元格中的 {value:%Y-%m-%d} 实为数字 {number:g}，按年份读取 / the date-formatted cell "
@@ -377,8 +436,8 @@ def parse_year(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> 
     """A year from a year, a year.month number (2022.12), a date in any form :func:`parse_date` reads, or
     ``"2021年度"``; outside ``earliest``–``latest`` it is rejected.
 
-    >>> parse_year(2019.0), parse_year("2020年度"), parse_year("2018-09-30"), parse_year(2022.12)
-    (2019, 2020, 2018, 2022)
+    >>> parse_year(2019.0), parse_year("2020年度"), parse_year("2018-09-30"), parse_year(2022.12), parse_year("2021.0")
+    (2019, 2020, 2018, 2022, 2021)
     """
     if is_blank(value):
         return None
@@ -390,7 +449,7 @@ def parse_year(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> 
         return _check_range(year, value, earliest, latest)
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
-        match = re.fullmatch(r"(\d{4})\s*(年度?)?", text)
+        match = re.fullmatch(r"(\d{4})(?:\.0+)?\s*(年度?)?", text)  # 2021.0: a year column written by pandas
         if match:
             return _check_range(int(match.group(1)), value, earliest, latest)
     date = parse_date(value, earliest, latest)

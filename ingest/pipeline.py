@@ -95,6 +95,7 @@ from ingest.normalise import (
     parse_int,
     parse_list,
     parse_outcome,
+    parse_partial_date,
     parse_percent,
     parse_year,
 )
@@ -102,7 +103,7 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -112,6 +113,13 @@ MERGE_COLUMNS = ["file", "sheet", "row", "name", "merged_into", "rule"]
 REVIEW_COLUMNS = ["file", "sheet", "row", "name", "candidate_id", "candidate_name", "score", "decision", "uscc",
                   "candidate_uscc", "reason"]
 MIGRATION_COLUMNS = ["old_id", "new_id", "name"]
+#: why a row was merged, as the 合并 merged sheet says it (``中文 / english``)
+MERGE_RULES = {
+    "duplicate": "重复行（本次已读入同一记录） / duplicate",
+    "name": "同名（已有记录） / name",
+    "name-variant": "名称写法不同（有限公司/有限责任公司等） / name variant",
+    "review": "人工审核决定合并 / review decision",
+}
 SKIPPED_COLUMNS = ["file", "sheet", "row", "reason", "text"]
 NOTE_COLUMNS = ["file", "sheet", "row", "field", "value", "note"]
 _COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
@@ -216,6 +224,11 @@ _DETAIL_ZH = {"file": "文件", "sheet": "工作表", "row": "行号", "field": 
               "text": "内容", "note": "提示"}
 
 
+_REVIEW_ZH = {unicodedata.normalize("NFKC", _DETAIL_ZH[c]): c for c in REVIEW_COLUMNS if c in _DETAIL_ZH}
+#: the review file's headers as written, so the reader finds its header row
+_REVIEW_HEADERS = frozenset([*REVIEW_COLUMNS, *(f"{_DETAIL_ZH[c]} / {c}" for c in REVIEW_COLUMNS if c in _DETAIL_ZH)])
+
+
 def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns}, columns=columns)
 
@@ -279,10 +292,10 @@ def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str
     """
     if path is None:
         return {}
-    sheets = read_table(path)
+    sheets = read_table(path, known_headers=_REVIEW_HEADERS)
     decisions: dict[tuple[str, str], str] = {}
     for raw in sheets:
-        columns = {_plain(c): c for c in raw.frame.columns}
+        columns = {_review_field(c): c for c in raw.frame.columns}
         needed = ("name", "candidate_id", "decision")
         if not all(n in columns for n in needed):
             raise IngestError(
@@ -303,9 +316,15 @@ def load_review_decisions(path: str | os.PathLike[str] | None) -> dict[tuple[str
     return decisions
 
 
-def _plain(header: object) -> str:
-    text = str(header)
-    return text.split("/")[-1].strip().lower() if "/" in text else text.strip().lower()
+def _review_field(header: object) -> str:
+    """The review column a header names: ``name``, ``名称 / name`` and ``名称`` are all ``name``;
+    ``决定 (merge/separate) / decision`` is ``decision``."""
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    english = text.rsplit("/", 1)[-1].strip().lower()
+    if english in REVIEW_COLUMNS:
+        return english
+    chinese = text.split(" / ")[0].strip()
+    return _REVIEW_ZH.get(chinese, text.lower())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -451,7 +470,7 @@ class _Stage:
     def merged(self, sheet: _Sheet, row: int, name: Any, into: str, rule: str) -> None:
         sheet.counts["merged"] += 1
         self.merges.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "name": name,
-                            "merged_into": into, "rule": rule})
+                            "merged_into": into, "rule": MERGE_RULES.get(rule, rule)})
 
     def hold(self, sheet: _Sheet, row: int, exc: _Hold) -> None:
         sheet.counts["held_for_review"] += 1
@@ -512,8 +531,9 @@ def _get(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = clean_te
 
 @cache
 def _founded_from(earliest: int) -> Callable[[Any], str | None]:
-    """``parse_date`` for a 成立日期 plausible from ``earliest`` (one object per year, so results are memoised)."""
-    return partial(parse_date, earliest=earliest)
+    """``parse_partial_date`` for a 成立日期 plausible from ``earliest``: as precise as the cell (``2019``,
+    ``2023-05``, ``2023-05-17``); one object per year, so results are memoised."""
+    return partial(parse_partial_date, earliest=earliest)
 
 
 _parse_year_plausible = partial(parse_year, earliest=_EARLIEST_YEAR)
@@ -532,7 +552,7 @@ def _required(row: dict[str, Any], name: str, parser: Callable[[Any], Any] = cle
     return value
 
 
-_BARE_YEAR = re.compile(r"\d{4}\s*(年度?)?")
+_BARE_YEAR = re.compile(r"\d{4}(\.0+)?\s*(年度?)?")  # 2023, 2023年度, 2023.0 (a CSV written by pandas)
 _MONTH_ONLY = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?")
 
 
@@ -577,7 +597,7 @@ def _non_negative(value: float | None, name: str) -> None:
 
 
 _ORG_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "founded": parse_date, "revenue": parse_amount, "rd_spend": parse_amount, "size": parse_amount,
+    "founded": parse_partial_date, "revenue": parse_amount, "rd_spend": parse_amount, "size": parse_amount,
     "hightech_revenue_share": parse_percent, "employees": parse_int, "st_staff": parse_int,
     "patents": parse_int, "invention_patents": parse_int, "keywords": parse_list, "focus": parse_list,
     "service_types": parse_list, "aliases": parse_list, "year": parse_year,
@@ -765,14 +785,14 @@ def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: 
     if decision == "separate":
         if rule == "id" and holder is None:
             return code, "uscc", False
-        raise _Reject("uscc", code, "one USCC identifies one organisation (review decided: separate); correct "
-                                    "the USCC in the file")
+        raise _Reject("uscc", code, "统一社会信用代码已属于另一单位（审核决定：不合并），请核对文件中的代码 / one USCC "
+                                    "identifies one organisation (review decided: separate); correct the USCC in the file")
     raise _Hold(name, (candidate, str(candidate_props.get("name", candidate)), 0.0), reason,
                 uscc=code, candidate_uscc=candidate_props.get("uscc"))
 
 
 def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: Any, earliest: int) -> None:
-    if value.__class__ is float or isinstance(value, dt.date):
+    if value.__class__ is float or value.__class__ is str or isinstance(value, dt.date):
         note = date_note(value, earliest)
         if note is not None:
             stage.note(sheet, number, column, value, note)
@@ -1581,19 +1601,27 @@ def _tell(stage: _Stage) -> None:
                     "those fields are missing; open and save the file in Excel or WPS", where, count, count)
 
 
+def _plain_number(value: Any) -> float | None:
+    """A plain number cell (``0.8``, ``"0.8"``) as a float; None for anything else (``"80%"``, text, NaN)."""
+    if value.__class__ in (int, float):
+        return None if value != value or not math.isfinite(value) else float(value)
+    if isinstance(value, str) and not value.strip().endswith("%"):
+        try:
+            number = float(unicodedata.normalize("NFKC", value).replace(",", "").strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
 def _percent_flags(item: _Sheet) -> set[int]:
     """Positions of plain numbers <= 1 in a (%) column whose other values are > 1 (0.65 among 65, 70: check it)."""
     if "hightech_revenue_share" not in item.frame.columns:
         return set()
     small, large = [], False
     for position, value in enumerate(item.frame["hightech_revenue_share"]):
-        number = value if value.__class__ in (int, float) else None
-        if isinstance(value, str) and not value.strip().endswith("%"):
-            try:
-                number = float(value.replace(",", ""))
-            except ValueError:
-                number = None
-        if number is None or number != number:
+        number = _plain_number(value)
+        if number is None:
             continue
         if number > 1:
             large = True
@@ -1629,6 +1657,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
                         unit="row", leave=False)
     for position in iterator:
         row, number = records[position], numbers[position]
+        if position in flags:  # 0.8 among 65, 70: kept as given (0.8 %), not turned into 80, and noted below
+            row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -1645,9 +1675,11 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         else:
             item.counts["written"] += 1
         if position in flags:
-            stage.note(item, number, "hightech_revenue_share", row.get("hightech_revenue_share"),
-                       "占比列中其他值都大于 1，此值 ≤ 1，请核对是否为百分数 / a value <= 1 among values > 1 in a (%) "
-                       "column: check whether it is a fraction or a percent")
+            value = records[position].get("hightech_revenue_share")
+            stage.note(item, number, "hightech_revenue_share", value,
+                       f"占比列中其他值都大于 1，此值按原样保留为 {_plain_number(value):g}%，请核对是否应为 "
+                       f"{_plain_number(value) * 100:g}% / a value <= 1 among values > 1 in a (%) column: kept as given "
+                       f"({_plain_number(value):g} %); check whether it is a fraction ({_plain_number(value) * 100:g} %)")
 
 
 def _in_given_order(sheets: list[_Sheet], paths: list[str]) -> list[_Sheet]:

@@ -24,8 +24,10 @@ The header is the first of the first ten rows in which at least two cells are kn
 above the table is skipped), else the first row with as many distinct text cells as a header has.  A row
 under it that only names parts of merged groups (主要经济指标 over 营业收入(万元) / 研发投入(万元)) is combined
 with it: ``主要经济指标/营业收入(万元)``.  Rows that total, subtotal or count (合计, 小计, ``3家``, a row equal to the
-column sums), notes (注, 备注, 说明, 填报说明) and signatures or dates under the table are not data: they are
-listed in :attr:`RawSheet.skipped` with the reason.  Blank rows are dropped; a blank row never ends a table.
+column sums), notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
+the rows at the foot of the table with one filled cell that is a date (2025年1月15日, 2025.1.10, a date cell, in
+any column) or a sentence (以上数据仅供参考) where the records fill several cells — a one-cell list of names and a
+firm known only by its name (…有限公司) stay records.  They are listed in :attr:`RawSheet.skipped` with the reason.  Blank rows are dropped; a blank row never ends a table.
 
 Any file that cannot be read at all raises :class:`graph.errors.IngestError`: one line, in Chinese and English,
 naming the file as the user gave it.
@@ -409,7 +411,10 @@ _NOTE = re.compile(r"^(注|备注|说明|填报说明|填表说明|附注|数据
                    re.IGNORECASE)
 _SIGN = re.compile(r"^(填报人|填表人|制表人?|审核人?|审核|复核人?|负责人|单位负责人|分管领导|联系人|联系电话|电话|手机|"
                    r"填报日期|填表日期|制表日期|日期|填报单位|单位(盖章)?|签字|签名|盖章|\(盖章\)|（盖章）)\s*[:：]")
-_FIRST = frozenset("合小总共累全注备说填附数资制审复负分联电手日单签盖(（TtSsNn")
+#: a seal or signature placeholder alone in a cell: （单位盖章）, (盖章), 单位（盖章）, 签字盖章, (签名)
+_SEAL = re.compile(r"^\(?(填报单位|单位|公司|企业|单位负责人|负责人)?\(?(盖章|公章|签章|签字|签名|签字盖章|签字\(盖章\)|盖章处|签字处)"
+                   r"\)?[:：]?$")
+_FIRST = frozenset("合小总共累全注备说填附数资制审复负分联电手日单签盖公企(（TtSsNn")
 _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -431,9 +436,77 @@ def _not_data(row: list[object]) -> str | None:
             return "计数行 / count row"
         if _NOTE.match(text):
             return "注释行 / note"
-        if _SIGN.match(text):
+        if _SIGN.match(text) or _SEAL.match(text):
             return "签名或日期行 / signature or date line"
     return None
+
+
+_SIGNED = "签名或日期行 / signature or date line"
+_NOTE_ROW = "注释行 / note"
+_DATE_TEXT = re.compile(r"^(\d{4}\s*[年./\-]\s*\d{1,2}\s*[月./\-]\s*\d{1,2}\s*日?|\d{4}\s*年\s*\d{1,2}\s*月"
+                        r"|[〇零一二三四五六七八九○]{4}年[一二三四五六七八九十]{1,2}月([一二三四五六七八九十]{1,3}日)?)$")
+#: how an organisation's (or a Latin) name ends: a one-cell row ending so at the foot of a table is a record
+_NAME_END = re.compile(r"(公司|厂|场|店|部|社|行|所|院|校|中心|大学|学院|集团|协会|商会|联合会|基金|站|局|委员会|馆|室|队|处|园|坊|"
+                       r"合伙\)|企业|银行|医院|事务所|工作室|平台|实验室|基地|研究会|学会|联盟|办|镇|街道|村|\))$"
+                       r"|(ltd\.?|limited|inc\.?|llc|gmbh|co\.?|corp\.?|university|institute|college|cent(er|re)|lab|"
+                       r"group|fund)$", re.IGNORECASE)
+#: how a sentence under a table starts (以上数据仅供参考, 本表…, 如有疑问…)
+_NOTE_START = re.compile(r"^(以上|上述|本表|此表|表中|如有|如需|请|特此|其中|各单位|数据|注意|温馨提示|统计口径|口径)")
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
+_IDENTIFIER = re.compile(r"^[0-9A-Z]{15,20}$")
+
+
+def _date_alone(cell: object) -> bool:
+    """True for a date cell, or a date written as text (2025年1月15日, 2025.1.10, 2025-01-15)."""
+    if isinstance(cell, (dt.date, dt.datetime)):
+        return True
+    return isinstance(cell, str) and _DATE_TEXT.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))) is not None
+
+
+def _free_text(cell: object, one_cell_table: bool) -> bool:
+    """True when ``cell``, alone in a row at the foot of the table, is a note rather than a record: text that is no
+    identifier, no number and no name (a sentence, or words that start a note).  In a table whose rows have one
+    cell (a list of names) only words that start a note count."""
+    if not isinstance(cell, str):
+        return False
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+    if not text or _NUMERIC.match(text.replace(",", "")) or _IDENTIFIER.match(text.upper()):
+        return False
+    if _NAME_END.search(text.rstrip("。.")) and not _SENTENCE.search(text[:-1]):
+        return False  # 宜兴市某某科技有限公司: a firm known only by its name
+    if _NOTE_START.match(text):
+        return True
+    if one_cell_table:
+        return False
+    return bool(_SENTENCE.search(text)) or len(text) >= 5  # longer than a person's name
+
+
+def _trailer(rows: list[list[object]], keep: list[int]) -> list[tuple[int, str]]:
+    """The rows at the foot of the table (after its last record) that are signatures, dates or notes: each has one
+    filled cell — a date (2025年1月15日 in any column, a date cell), a seal (（单位盖章）) or, in a table whose records
+    fill several cells, a sentence (以上数据仅供参考).  Returns (position in ``keep``, reason), last first."""
+    def filled(row: list[object]) -> list[object]:
+        return [c for c in row if c is not None and not _blank(c)]
+
+    if not keep or len(filled(rows[keep[-1]])) != 1:
+        return []  # the common case: the last row is a record (checked before counting every row's cells)
+    counts = [len(filled(rows[i])) for i in keep]
+    several = sum(1 for n in counts if n >= 2)
+    one_cell_table = several * 2 < len(counts)
+    out: list[tuple[int, str]] = []
+    for position in range(len(keep) - 1, -1, -1):
+        if counts[position] != 1:
+            break
+        [cell] = filled(rows[keep[position]])
+        if _date_alone(cell):
+            out.append((position, _SIGNED))
+        elif _free_text(cell, one_cell_table):
+            out.append((position, _NOTE_ROW))
+        else:
+            break
+    if len(out) == len(keep):
+        return []  # nothing but such rows: not a table with a foot
+    return out
 
 
 def _number(cell: object) -> float | None:
@@ -507,6 +580,14 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
         keep.append(i)
         since_total.append(row)
         above.append(row)
+    trailer = _trailer(cells, keep)
+    if trailer:
+        for position, reason in trailer:
+            i = keep[position]
+            skipped.append(SkippedRow(i + 1, reason, " | ".join(_text(c) for c in cells[i] if c is not None)[:200]))
+        dropped = {position for position, _ in trailer}
+        keep = [i for position, i in enumerate(keep) if position not in dropped]
+        skipped.sort(key=lambda s: s.row)
     data = [cells[i] + [None] * (width - len(cells[i])) if len(cells[i]) < width else cells[i] for i in keep]
     frame = pd.DataFrame(data, columns=names, dtype=object) if data else pd.DataFrame(columns=names, dtype=object)
     # keep only columns with a header or a value

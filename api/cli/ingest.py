@@ -80,7 +80,9 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
     if len(notes):
         click.echo(f"notes ({len(notes)}, all in the report's 提示 notes sheet):")
         for row in notes.head(10).to_dict(orient="records"):
-            where = f"{row.get('file', '')} row {row.get('row', '')}".strip()
+            number = row.get("row")
+            known = number is not None and number == number  # a note about a whole column has no row (None / NaN)
+            where = f"{row.get('file', '')}" + (f" row {int(number)}" if known else "")
             click.echo(f"  {where}: {row.get('note') or row.get('text') or row.get('reason')}")
     click.echo(f"report: {report_path}")
     if len(report.reviews):

@@ -110,13 +110,15 @@ def write_ingest_report(report: Any, path: str | os.PathLike[str]) -> Path:
 
 def write_review_file(report: Any, path: str | os.PathLike[str]) -> Path | None:
     """Write the rows held for review (``.xlsx``, else CSV) for the analyst to fill the ``decision`` column
-    (merge / separate); None when nothing is held.  Headers stay the English field names that
-    ``innonet ingest --accept-review`` reads back."""
+    (merge / separate; 合并 / 不合并); None when nothing is held.  Headers are ``"中文 / english"`` (名称 / name,
+    候选 id / candidate_id, 决定 (merge/separate) / decision …), which ``innonet ingest --accept-review`` reads
+    back."""
     if not len(report.reviews):
         return None
+    name, frame, labels = next(sheet for sheet in report.sheets() if sheet[0].endswith("review"))
     target = Path(path)
     if target.suffix.lower() in (".xlsx", ".xlsm"):
-        write_workbook(target, [Sheet("review", report.reviews)])
+        write_workbook(target, [Sheet(name, frame, labels)])
     else:
-        write_csv(target, report.reviews)
+        write_csv(target, frame, labels)
     return target

@@ -67,3 +67,60 @@ def test_review_file_is_written_next_to_the_report(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 held for review" in result.output
     assert (tmp_path / "out" / "ingest_review.xlsx").exists()
+
+
+def _fill_decision(path, decision):
+    """Fill the decision column of a review workbook the way an analyst does in Excel (headers as written)."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    headers = [cell.value for cell in sheet[1]]
+    assert "决定 (merge/separate) / decision" in headers and "候选 id / candidate_id" in headers
+    assert "名称 / name" in headers
+    column = headers.index("决定 (merge/separate) / decision") + 1
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, column, decision)
+    workbook.save(path)
+
+
+def test_a_bilingual_review_file_round_trips_through_accept_review(runner, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("企业名称\n宜兴市华通环保水处理科技有限公司\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("企业名称,所属镇\n宜兴市华通环保水处里科技有限公司,高塍镇\n", encoding="utf-8")
+    assert runner.invoke(cli, ["ingest", str(first)]).exit_code == 0
+    result = runner.invoke(cli, ["ingest", str(second)])
+    assert result.exit_code == 0 and "1 held for review" in result.output
+    review = tmp_path / "ingest_review.xlsx"
+    _fill_decision(review, "合并")
+    result = runner.invoke(cli, ["ingest", str(second), "--accept-review", str(review)])
+    assert result.exit_code == 0, result.output
+    assert "0 held for review" in result.output and "1 merged" in result.output
+    merged = openpyxl.load_workbook(tmp_path / "ingest_report.xlsx")["合并 merged"]
+    assert merged.cell(2, 6).value == "人工审核决定合并 / review decision"
+
+
+def test_a_separate_decision_on_a_uscc_conflict_says_why_in_chinese(runner, tmp_path):
+    from graph import uscc
+
+    code = uscc.with_check_digit("91320282MA1W00010")
+    first = tmp_path / "a.csv"
+    first.write_text(f"企业名称,统一社会信用代码\n宜兴甲科技有限公司,{code}\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text(f"企业名称,统一社会信用代码\n无锡乙电缆有限公司,{code}\n", encoding="utf-8")
+    assert runner.invoke(cli, ["ingest", str(first)]).exit_code == 0
+    assert "1 held for review" in runner.invoke(cli, ["ingest", str(second)]).output
+    _fill_decision(tmp_path / "ingest_review.xlsx", "separate")
+    result = runner.invoke(cli, ["ingest", str(second), "--accept-review", str(tmp_path / "ingest_review.xlsx")])
+    assert result.exit_code == 0 and "1 rejected" in result.output
+    rejected = openpyxl.load_workbook(tmp_path / "ingest_report.xlsx")["拒绝 rejected"]
+    reason = rejected.cell(2, 6).value
+    assert reason.startswith("统一社会信用代码已属于另一单位") and "无效" not in reason
+    assert "review decided: separate" in reason
+
+
+def test_a_note_without_a_row_does_not_say_row_none(runner, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("编号,企业名称\n1,宜兴甲科技有限公司\n2,宜兴乙科技有限公司\n", encoding="utf-8")
+    result = runner.invoke(cli, ["ingest", str(path)])
+    assert result.exit_code == 0 and "row number (1..N)" in result.output
+    assert "row None" not in result.output and "row nan" not in result.output

@@ -6,7 +6,7 @@ import pytest
 from api.render.export import write_ingest_report, write_review_file
 from graph import uscc
 from graph.errors import IngestError, SchemaError
-from ingest.pipeline import COLLABORATION_KEY, IngestReport, ingest_files
+from ingest.pipeline import COLLABORATION_KEY, MERGE_RULES, IngestReport, ingest_files
 
 from .conftest import example_paths, snapshot
 
@@ -76,7 +76,7 @@ def test_rows_are_accounted_for_with_reasons(sqlite_store, csv_file):
     assert reasons.loc[4, "field"] == "uscc" and "check digit" in reasons.loc[4, "reason"]
     assert reasons.loc[5, "field"] == "name"
     assert reasons.loc[6, "field"] == "revenue" and "negative" in reasons.loc[6, "reason"]
-    assert report.merges.loc[0, "merged_into"] == FIRM and report.merges.loc[0, "rule"] == "duplicate"
+    assert report.merges.loc[0, "merged_into"] == FIRM and report.merges.loc[0, "rule"] == "重复行（本次已读入同一记录） / duplicate"
     firm = sqlite_store.nodes(ids=[FIRM]).iloc[0]
     assert firm["name"] == "宜兴华通环保科技有限公司" and firm["aliases"] == ["宜兴华通环保科技有限责任公司"]
 
@@ -117,11 +117,11 @@ def test_fuzzy_matches_are_held_then_decided(sqlite_store, csv_file, tmp_path):
     assert report.reviews.loc[0, "score"] >= 90
     assert len(sqlite_store.nodes("Enterprise")) == 1
     decided = pd.read_excel(review, dtype=object, engine="openpyxl")
-    decided["decision"] = "merge"
+    decided["决定 (merge/separate) / decision"] = "merge"  # the header as written: 中文 / english
     decided.to_excel(tmp_path / "decided.xlsx", index=False)
     merged = ingest_files(sqlite_store, [typo], accept_review=tmp_path / "decided.xlsx")
     # the first row merges by the decision; the second then matches the alias it left
-    assert merged.files[0]["merged"] == 2 and list(merged.merges.rule) == ["review", "name"]
+    assert merged.files[0]["merged"] == 2 and list(merged.merges.rule) == [MERGE_RULES["review"], MERGE_RULES["name"]]
     firm = sqlite_store.nodes("Enterprise").iloc[0]
     assert firm["aliases"] == ["宜兴市华通环保水处里科技有限公司"] and firm["town"] == "高塍镇"
     fresh = csv_file([["企业名称"], ["宜兴市华通环保水处里科技有限公司"]], name="c.csv")

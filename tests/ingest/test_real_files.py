@@ -21,6 +21,7 @@ from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
 from .conftest import write_csv, write_xlsx
 
 CODES = [uscc.with_check_digit(f"91320282MA1T{i:04d}0") for i in range(1, 9)]
+MORE = [uscc.with_check_digit(f"91320282MA1U{i:04d}0") for i in range(1, 9)]
 
 
 def _invariant(report):
@@ -112,8 +113,8 @@ def test_dates_typed_as_numbers_and_percent_cells(store, tmp_path):
     report = ingest_files(store, [path])
     _invariant(report)
     firms = store.nodes("Enterprise").set_index("uscc")
-    assert firms.loc[CODES[0], "founded"] == "2023-05-01"
-    assert firms.loc[CODES[1], "founded"] == "2019-01-01"
+    assert firms.loc[CODES[0], "founded"] == "2023-05"  # 2023.5: May, no day
+    assert firms.loc[CODES[1], "founded"] == "2019"  # 2019.1: January or October, the year only
     assert firms.loc[CODES[2], "founded"] == "2015-03-02"
     assert firms.loc[CODES[0], "hightech_revenue_share"] == 100.0
     assert firms.loc[CODES[1], "hightech_revenue_share"] == 65.0
@@ -334,3 +335,121 @@ def test_a_csv_with_100000_columns(tmp_path):
     started = time.perf_counter()
     [sheet] = read_table(path, limits=Limits(max_columns=200_000))  # header handling is linear
     assert len(sheet.frame.columns) == 100_000 and time.perf_counter() - started < 20
+
+
+def _signed_firm_list(path):
+    """A town's firm list with what sits under it on paper: a count, dates alone in any column, seals, a sentence."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "名单"
+    sheet.append(["统一社会信用代码", "企业名称", "所属镇", "成立日期", "营业收入(万元)"])
+    for i in range(3):
+        sheet.append([CODES[i], f"宜兴市新街{'一二三'[i]}号科技有限公司", "新街街道", f"201{i}-05-01", 100 + i])
+    sheet.append([None, "共 3 家"])
+    sheet.append(["2025年1月15日"])  # a date alone in column A
+    sheet.append([None, "负责人：赵六", None, "分管领导签字："])
+    sheet.append([None, None, None, dt.datetime(2025, 1, 15)])  # a date cell alone in the date column
+    sheet.append([None, None, None, None, "2025.01.15"])  # a date as text alone in column E
+    sheet.append([None, "（单位盖章）"])
+    sheet.append([None, "(盖章)"])
+    sheet.append([None, "单位（盖章）"])
+    sheet.append([None, "以上数据仅供参考"])
+    workbook.save(path)
+    return path
+
+
+def test_signatures_seals_dates_and_a_sentence_under_a_firm_list_are_skipped(sqlite_store, tmp_path):
+    report = ingest_files(sqlite_store, [_signed_firm_list(tmp_path / "v.xlsx")])
+    _invariant(report)
+    assert report.rejections.empty
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:3])
+    assert report.files[0]["skipped"] == 9
+    reasons = report.skipped.set_index("row").reason
+    assert list(reasons.index) == list(range(5, 14))
+    assert reasons[5] == "计数行 / count row"
+    for row in (6, 7, 8, 9, 10, 11, 12):
+        assert reasons[row] == "签名或日期行 / signature or date line"
+    assert reasons[13] == "注释行 / note"
+
+
+def test_a_date_alone_in_the_last_column_of_a_bom_csv_is_skipped(sqlite_store, tmp_path):
+    rows = [["序号", "企业名称", "统一社会信用代码", "营业收入(万元)"],
+            *[[i + 1, f"宜兴市周铁{'一二三'[i]}环保科技有限公司", CODES[i], 200 + i] for i in range(3)],
+            ["", "", "制表：王五", ""], ["", "", "", "2025.1.10"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "zt.csv", rows, encoding="utf-8-sig")])
+    _invariant(report)
+    assert report.rejections.empty and report.totals()["written"] == 3
+    assert list(report.skipped.row) == [5, 6]
+
+
+def test_a_one_cell_firm_list_and_a_firm_known_by_name_at_the_foot_are_kept(sqlite_store, tmp_path):
+    one_cell = write_csv(tmp_path / "names.csv", [["企业名称"], ["宜兴甲科技有限公司"], ["宜兴乙陶瓷厂"],
+                                                 ["张渚茶场"], ["以上数据仅供参考"], ["2025年1月15日"]])
+    footed = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码", "所属镇"],
+                                               ["宜兴丙科技有限公司", CODES[2], "丁蜀镇"],
+                                               ["宜兴丁环保设备有限公司", "", ""], ["宜兴市张渚茶叶专业合作社", "", ""]])
+    report = ingest_files(sqlite_store, [one_cell, footed])
+    _invariant(report)
+    assert report.rejections.empty
+    assert sorted(sqlite_store.nodes("Enterprise").name) == sorted(
+        ["宜兴甲科技有限公司", "宜兴乙陶瓷厂", "张渚茶场", "宜兴丙科技有限公司", "宜兴丁环保设备有限公司", "宜兴市张渚茶叶专业合作社"])
+    assert list(report.skipped.reason) == ["注释行 / note", "签名或日期行 / signature or date line"]
+
+
+def test_founding_dates_keep_the_precision_of_the_cell_and_year_columns_read_2021_0(store, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["统一社会信用代码", "企业名称", "成立日期", "高新技术企业认定年份"])
+    values = [(2023.5, 2021), (2022.12, "2022.0"), (2019.1, 2019), ("2019.10", "2020.0"), (2015, 2018),
+              (dt.datetime(2016, 3, 8), 2020), ("2018年6月", "2021.00"), ("2019", "2021年")]
+    for i, (founded, year) in enumerate(values):
+        sheet.append([CODES[i], f"宜兴市张渚{'一二三四五六七八'[i]}号茶业有限公司", founded, year])
+    sheet["C6"].number_format = "yyyy-mm-dd"  # the year 2015 typed into a date cell shows 1905-07-07
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    rows = [["企业名称", "统一社会信用代码", "成立日期", "高新技术企业认定年份"],
+            ["宜兴市宜城甲软件有限公司", MORE[0], "2019.1", "2021.0"], ["宜兴市宜城乙软件有限公司", MORE[1], "2020.00", "2020.00"]]
+    csv_path = write_csv(tmp_path / "pandas.csv", rows)
+    report = ingest_files(store, [path])
+    _invariant(report)
+    assert report.rejections.empty
+    founded = store.nodes("Enterprise").set_index("uscc").founded
+    assert [founded[c] for c in CODES[:8]] == ["2023-05", "2022-12", "2019", "2019-10", "2015", "2016-03-08",
+                                               "2018-06", "2019"]
+    tiers = store.relationships("REACHED_TIER").set_index("source").year
+    assert [tiers[c] for c in CODES[:8]] == [2021, 2022, 2019, 2020, 2018, 2020, 2021, 2021]
+    report = ingest_files(store, [csv_path])
+    _invariant(report)
+    assert report.rejections.empty
+    founded = store.nodes("Enterprise").set_index("uscc").founded
+    assert (founded[MORE[0]], founded[MORE[1]]) == ("2019", "2020")
+    assert any("月份不明确" in n for n in report.notes.note)
+    assert store.relationships("REACHED_TIER").set_index("source").year[MORE[0]] == 2021
+
+
+def test_what_reads_founded_downstream_takes_a_year_or_a_month():
+    from analysis.periods import counts_from
+    from graph.projection import start_year
+
+    assert [start_year({"founded": f}) for f in ("2019", "2023-05", "2016-03-08")] == [2019, 2023, 2016]
+    assert [str(counts_from(f, f)) for f in ("2019", "2023-05", "2016-03-08")] == ["2019", "2023-05", "2016-03"]
+
+
+def test_a_fraction_among_percents_is_kept_as_given_and_flagged(store, tmp_path):
+    rows = [["企业名称", "统一社会信用代码", "高新技术产品收入占比(%)"], ["宜兴甲科技有限公司", CODES[0], 65],
+            ["宜兴乙科技有限公司", CODES[1], 70.5], ["宜兴丙科技有限公司", CODES[2], 0.8]]
+    report = ingest_files(store, [write_csv(tmp_path / "share.csv", rows)])
+    _invariant(report)
+    shares = store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
+    assert (shares[CODES[0]], shares[CODES[1]], shares[CODES[2]]) == (65.0, 70.5, 0.8)
+    [note] = report.notes.note
+    assert "按原样保留为 0.8%" in note and "kept as given" in note and report.notes.row[0] == 4
+
+
+@pytest.mark.parametrize("header", ["所在镇", "所在镇/街道", "所属镇街", "镇(街道)", "所在镇（街道）"])
+def test_town_header_variants(sqlite_store, tmp_path, header):
+    rows = [["企业名称", "统一社会信用代码", header], ["宜兴甲科技有限公司", CODES[0], "丁蜀镇"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "towns.csv", rows)])
+    assert report.files[0]["ignored_columns"] == []
+    assert sqlite_store.nodes("Enterprise").town.tolist() == ["丁蜀镇"]
+    assert sqlite_store.counts()["relationships"] == {"LOCATED_IN": 1}
