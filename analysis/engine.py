@@ -36,6 +36,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from graph.errors import SchemaError
+from graph.schema import CORE_KINDS
 
 __all__ = [
     "LINK_SCORE_METHODS",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 #: Node kinds of the organisation network that communities and centralities run on.
-ORGANISATION_KINDS: tuple[str, ...] = ("Enterprise", "University", "Talent", "Fund", "ServiceAgency")
+ORGANISATION_KINDS: tuple[str, ...] = CORE_KINDS  # the network: organisations and talents (graph.schema)
 
 #: Relationship types that tie organisations (and talents) directly to each other.
 ORGANISATION_TYPES: tuple[str, ...] = (

@@ -460,12 +460,8 @@ def _add_recommendations(view_graph: nx.MultiDiGraph, full: nx.MultiDiGraph, sou
 
 def _recommend(source: Any, full: nx.MultiDiGraph, centre: Any, notes: list[Note],
                recommender: Any = None) -> pd.DataFrame | None:
-    try:
-        from analysis.pairing import PairingRecommender
-    except ImportError:
-        notes.append(Note("no_recommender", "未绘制推荐: 配对模块不可用",
-                          "no recommendations drawn: analysis.pairing is not available"))
-        return None
+    from analysis.pairing import PairingRecommender
+
     try:
         if recommender is None:
             recommender = PairingRecommender().fit(source if isinstance(source, GraphStore) else full)
@@ -488,12 +484,8 @@ def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slo
                           f"高校院所 {kinds['University']}, 专家 {kinds['Talent']})",
                           "no meetings planned: the event needs attending firms and universities or experts"))
         return None
-    try:
-        from analysis.pairing import PairingRecommender, schedule_meetings
-    except ImportError:
-        notes.append(Note("no_meetings", "未生成对接日程: 配对模块不可用",
-                          "no meetings planned: analysis.pairing is not available"))
-        return None
+    from analysis.pairing import PairingRecommender, schedule_meetings
+
     try:
         if recommender is None:
             recommender = PairingRecommender().fit(source if isinstance(source, GraphStore) else full)

@@ -28,6 +28,7 @@ __all__ = [
     "HIGH_TECH_CERTIFICATE_YEARS",
     "KINDS",
     "MEETING_OUTCOMES",
+    "ORGANISATION_KINDS",
     "RELATIONSHIP_TYPES",
     "TIERS",
     "TIER_ALIASES",
@@ -419,6 +420,13 @@ RELATIONSHIP_TYPES: dict[str, RelationshipType] = {
         ),
     ]
 }
+
+#: Organisations (they have a 统一社会信用代码 or a 学校标识码): firms, universities and institutes, funds,
+#: service agencies.  The one definition; the ingest, the analyses and the web pages use it.
+ORGANISATION_KINDS: tuple[str, ...] = ("Enterprise", "University", "Fund", "ServiceAgency")
+
+#: The five kinds the bureau counts (DESIGN.md "Domain model"): the organisations and the talents.
+CORE_KINDS: tuple[str, ...] = ("Enterprise", "University", "Talent", "Fund", "ServiceAgency")
 
 #: The 梯次培育 ladder, in order; rank = position + 1.
 TIERS: tuple[str, ...] = ("科技型中小企业", "高新技术企业", "专精特新", "准独角兽", "科技上市企业")

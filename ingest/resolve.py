@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 
 from graph import uscc as uscc_module
 from graph.errors import InvalidUSCCError
+from graph.schema import ORGANISATION_KINDS
 from graph.store import GraphStore
 from ingest.normalise import clean_name, clean_text, name_key
 
@@ -33,7 +34,7 @@ __all__ = ["FUZZY_THRESHOLD", "ORG_KINDS", "EntityIndex", "external_id", "relate
 
 #: rapidfuzz ratio (0-100) from which two different names of one kind are held for review
 FUZZY_THRESHOLD = 90.0
-ORG_KINDS: tuple[str, ...] = ("Enterprise", "University", "Fund", "ServiceAgency")
+ORG_KINDS: tuple[str, ...] = ORGANISATION_KINDS  # graph.schema: the one definition
 _MOE = re.compile(r"^\d{10}$")
 _PLACE = re.compile(r"^(中国|江苏省?|无锡市?|宜兴市?)+")
 #: rapidfuzz ratio (0-100) below which two names of one USCC are unrelated (held for review, never merged)

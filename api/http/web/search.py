@@ -19,6 +19,7 @@ from api.http.web.common import PREFIX, SECURITY_HEADERS, PageRoute, kind_zh, pa
 from api.http.web.session import Session
 from graph.errors import AmbiguousNameError, NameNotFoundError
 from graph.lookup import MATCHED_BY
+from graph.schema import CORE_KINDS
 from graph.store import GraphStore
 
 __all__ = ["CORE_KINDS", "router"]
@@ -26,7 +27,6 @@ __all__ = ["CORE_KINDS", "router"]
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 
 #: What the box finds: the five kinds the bureau counts.
-CORE_KINDS = ("Enterprise", "University", "Talent", "Fund", "ServiceAgency")
 _SUGGESTIONS = 8
 
 
