@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Evaluate pairing against the baselines: accuracy, coverage, top share, novelty (评估)."),
     "export": ("store", "export",
         "Export the network for Gephi (GraphML, GEXF), as nodes.csv + edges.csv, or as one workbook (导出)."),
+    "find": ("find", "find",
+        "Which firm, institute or person TEXT means (short names, 宜兴 for 宜兴市, typos forgiven) (查找)."),
     "hit-rates": ("pairing", "hit_rates",
         "Per event: meetings held and how many led to signed / follow-up (对接成效)."),
     "ingest": ("ingest", "ingest",

@@ -107,7 +107,7 @@ def setup_matplotlib(font: str = CJK_FONT) -> str:
     """Make every matplotlib chart draw Chinese with ``font``; returns the font file used.
 
     Inside a Jupyter kernel the inline backend is restored if a library switched to Agg
-    (``api.render.report`` does, for its SVG charts), so charts still show in the notebook.
+    (a library may), so charts still show in the notebook.
 
     Raises
     ------

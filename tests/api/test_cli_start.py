@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from api.cli import COMMANDS, cli, load_command
 
-MODULES = ["analyze", "demo", "ingest", "maps", "pairing", "serve", "store"]
+MODULES = ["analyze", "demo", "find", "ingest", "maps", "pairing", "serve", "store"]
 
 
 def test_registry_equals_what_the_modules_define():

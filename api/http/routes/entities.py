@@ -19,9 +19,10 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from api.http.cache import AppCache
-from api.http.common import KindName, Page, TierName, analysis_snapshot, json_records, name_index, page
+from api.http.common import KindName, Page, TierName, analysis_snapshot, json_records, name_index, page, resolve_for
 from api.http.deps import admin, get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import MaskedStore, Principal
@@ -172,6 +173,37 @@ def list_entities(
         tier=tier.value if tier else None, index=name_index(principal, store, cache) if q else None,
     )
     return page(found, limit, offset)
+
+
+class Resolved(BaseModel):
+    """What a typed name means (:func:`graph.lookup.resolve`)."""
+
+    id: str
+    name: str | None = None
+    kind: str
+    matched_by: str = Field(description="id, uscc, moe_code, name, alias, variant, contains or typo")
+    score: float
+    description: str = Field(description="One line saying what was used and how it matched (中文 / English)")
+
+
+@router.get(
+    "/resolve",
+    response_model=Resolved,
+    responses=problem_responses(404, 409),
+    summary="Which record a typed name means (the resolver every command and page uses)",
+)
+def resolve_name(
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Name, short name, alias, USCC, 学校标识码 or id")] = ...,
+    kind: Annotated[list[KindName] | None, Query(description="Only these node kinds (repeatable)")] = None,
+) -> dict[str, Any]:
+    """The one record ``q`` means; 404 with close names as ``candidates``, 409 with the ``candidates`` when
+    several fit.  Viewers resolve against masked talent names."""
+    found = resolve_for(principal, store, cache, q, kinds=tuple(k.value for k in kind) if kind else None)
+    return {"id": str(found.id), "name": found.name, "kind": found.kind, "matched_by": found.matched_by,
+            "score": float(found.score), "description": found.describe()}
 
 
 @router.get(
