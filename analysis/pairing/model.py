@@ -185,7 +185,38 @@ class PairingRecommender(BaseEstimator):
         self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
         self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
+        self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
         return self
+
+    def _score_quantiles(self, kind: str, rng: np.random.Generator, sample: int = 512) -> np.ndarray:
+        """Scores (0–1) at the percentiles 0, 1, …, 100 of all possible new pairs (firm × ``kind``) at the cut-off."""
+        firms = np.flatnonzero(self.exists_["Enterprise"])
+        if len(firms) > sample:
+            firms = np.sort(rng.choice(firms, size=sample, replace=False))
+        ok = self.exists_[kind]
+        if len(firms) == 0 or not ok.any():
+            return np.linspace(0.0, 1.0, 101)
+        scores = self.score_grid(firms, kind, probability=True)
+        keep = ok[None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
+        values = scores[keep] if keep.any() else scores.ravel()
+        return np.quantile(values, np.linspace(0.0, 1.0, 101))
+
+    def match_index(self, scores: np.ndarray, kind: str = "University") -> np.ndarray:
+        """Scores (0–1) as a 0–100 match index: the share of all possible new pairs that score lower.
+
+        A match index of 87 means the pair is a better match than 87 % of the firm × partner pairs
+        that could be proposed at the cut-off.
+        """
+        self._check_fitted()
+        quantiles = self.score_quantiles_[kind]
+        index = np.interp(np.asarray(scores, dtype=float), quantiles, np.linspace(0.0, 100.0, len(quantiles)))
+        return np.clip(np.floor(index), 0, 100).astype(np.int64)
+
+    def score_at_index(self, index: float, kind: str = "University") -> float:
+        """The score (0–1) at match index ``index``: e.g. 50 → the median score of all possible new pairs."""
+        self._check_fitted()
+        quantiles = self.score_quantiles_[kind]
+        return float(np.interp(index, np.linspace(0.0, 100.0, len(quantiles)), quantiles))
 
     def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -221,16 +252,17 @@ class PairingRecommender(BaseEstimator):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(store) first")
 
     def score_grid(self, firm_positions: np.ndarray, kind: str = "University",
-                   target_positions: np.ndarray | None = None) -> np.ndarray:
-        """Model scores (logit) of firms × targets, by local positions; shape (n_firms, n_targets).
+                   target_positions: np.ndarray | None = None, probability: bool = False) -> np.ndarray:
+        """Model scores (logit; 0–1 with ``probability``) of firms × targets, by local positions.
 
-        For the evaluation: the caller masks existing partners itself.
+        Shape (n_firms, n_targets).  For the evaluation: the caller masks existing partners itself.
         """
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
         grid = snap.grid(np.asarray(firm_positions), target_positions)
         flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
-        return model.decision_function(flat).reshape(grid.shape[:2])
+        logits = model.decision_function(flat).reshape(grid.shape[:2])
+        return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
         """Top ``k`` new partners of ``kind`` for every enterprise (batch, no reasons).

@@ -334,11 +334,12 @@ def test_event_view_plans_the_meetings_itself(dated: nx.MultiDiGraph) -> None:
     assert meetings and all(s in firms and t in {"u0", "u1", "u2"} for s, t, _ in meetings)
     assert all(d["slot"] in {"1", "2", "3"} and 0 < d["score"] <= 1 and "Why:" in d["explanation"]
                for _, _, d in meetings)
-    # nobody double-booked, nobody over capacity, and 3 institutes x 3 slots cover all 8 firms
+    # nobody double-booked, nobody over capacity; no pair below the median score is booked, so
+    # a firm whose every match is poor may go without a meeting
     booked = [(n, d["slot"]) for s, t, d in meetings for n in (s, t)]
     assert len(booked) == len(set(booked))
     assert max(Counter(n for s, t, _ in meetings for n in (s, t)).values()) <= 3
-    assert {s for s, _, _ in meetings} == firms
+    assert len({s for s, _, _ in meetings}) >= 4
     assert set(view) == {"ev9"} | firms | {"u0", "u1", "u2"}
     assert any("planned by the pairing model" in note.en for note in view.graph["notes"])
     # one slot, one meeting each: at most 3 meetings (one per institute)
