@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData
+from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData, _result_columns
 from analysis.pairing.features import (
     _SIGNAL_COLUMNS,
     FEATURE_NAMES,
@@ -403,9 +403,10 @@ class PairingRecommender(BaseEstimator):
             firms, others = np.full(len(top), firm), top
         else:
             firms, others = top, np.full(len(top), target)
-        reasons = self._reasons(target_kind, grid[top], firms, others)
+        index = self.match_index(scores[top], target_kind)
+        reasons = self._reasons(target_kind, grid[top], firms, others, index)
         columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
-                   "province", "industry", "existing"]
+                   "province", "country", "industry", "affiliation", "title", "existing"]
         table = np.empty((len(top), len(columns) - 1), dtype=object)
         for j, name in enumerate(columns[1:]):
             if name in columns_of:
@@ -419,15 +420,18 @@ class PairingRecommender(BaseEstimator):
         frame = pd.DataFrame(table, columns=columns[1:], dtype=object, copy=False)
         frame.insert(0, "rank", np.arange(1, len(top) + 1, dtype=np.int64))
         frame["score"] = np.round(scores[top], 4).astype(float)
+        frame.insert(5, "match_index", index)
         return frame
 
     # ---- reasons ------------------------------------------------------------------------
-    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray
-                 ) -> list[tuple[str, list[dict[str, Any]]]]:
+    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray,
+                 index: np.ndarray | None = None) -> list[tuple[str, list[dict[str, Any]]]]:
         """Explanation and reasons of each (firm, target) pair whose ``features`` are given.
 
         A signal's contribution is occlusion in logit units: the score minus the score with
-        that signal's features set to their mean over negative training pairs.
+        that signal's features set to their mean over negative training pairs.  The explanation
+        starts with the match index (0–100) and its meaning and quotes only evidence of signals
+        that raise the score (never one that argues against the match).
         """
         if len(features) == 0:
             return []
@@ -465,11 +469,15 @@ class PairingRecommender(BaseEstimator):
                 })
             reason_list.sort(key=lambda r: -r["contribution"])
             shown = [r for r in reason_list if r["contribution"] > 0 and r["evidence"]][:3]
-            if not shown:
-                shown = [r for r in reason_list if r["evidence"]][:1]
-            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合评分"
-            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "overall score"
-            out.append((f"推荐理由:{zh} | Why: {en}", reason_list))
+            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合各项因素"
+            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "all factors together"
+            head_zh, head_en = "", ""
+            if index is not None:
+                value = int(index[row])
+                head_zh = f"匹配指数{value}(优于{value}%的可能组合)。"
+                head_en = f"Match index {value} (a better match than {value}% of possible pairs). "
+            who_zh, who_en = lookup.expert(target) if kind == "Talent" else ("", "")
+            out.append((f"{head_zh}{who_zh}推荐理由:{zh} | {head_en}{who_en}Why: {en}", reason_list))
         return out
 
 
@@ -506,21 +514,6 @@ def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:
     scaler, logistic = steps
     return _Linear(columns, scaler.mean_, scaler.scale_, logistic.coef_[0].astype(np.float64),
                    float(logistic.intercept_[0]))
-
-
-def _result_columns(data: PairingData, kind: str) -> dict[str, np.ndarray]:
-    """Per node of ``kind`` (local order): id, name and the text properties a result row shows."""
-    members = data.members(kind)
-    out: dict[str, np.ndarray] = {}
-    for name, column in (("id", data.ids[members]), ("name", data.names[members])):
-        out[name] = np.asarray(column, dtype=object)
-    for name in ("category", "town", "city", "province", "industry"):
-        values = data.props.get(name)
-        column = np.empty(len(members), dtype=object)
-        if values is not None:
-            column[:] = [v if isinstance(v, str) else None for v in (values[p] for p in members)]
-        out[name] = column
-    return out
 
 
 def _str(column: list[Any] | None, position: int) -> str | None:

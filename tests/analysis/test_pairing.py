@@ -81,7 +81,8 @@ def test_fit_sets_attributes(fitted: PairingRecommender) -> None:
 
 def test_recommends_same_topic_universities_with_reasons(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
     recs = fitted.recommend("e000", k=3)
-    assert list(recs.columns[:7]) == ["rank", "id", "name", "kind", "score", "explanation", "reasons"]
+    assert list(recs.columns[:8]) == ["rank", "id", "name", "kind", "score", "match_index", "explanation", "reasons"]
+    assert recs["explanation"].str.startswith("匹配指数").all() and (recs["match_index"].between(0, 100)).all()
     assert list(recs["rank"]) == [1, 2, 3]
     # e000 works on 膜材料: universities 0, 4, 8 share that topic; those it had no link with by 2020 come first
     partners = {t for _, t, d in world.out_edges("e000", data=True) if d["year"] <= 2020}
@@ -231,3 +232,26 @@ def test_gbm_model_gives_reasons_too(world: nx.MultiDiGraph) -> None:
     assert (recs["score"].diff().dropna() <= 0).all()
     reverse = rec.recommend("u01", k=3)
     assert set(reverse["kind"]) == {"Enterprise"} and reverse["explanation"].str.contains("Why:").all()
+
+
+def test_reasons_people_can_forward() -> None:
+    """Match index with its meaning, no jargon, the year said once, nothing that argues against, experts' 单位 / 职称."""
+    g = small_world(n_firms=60)
+    g.add_node("t9", kind="Talent", name="王工", title="教授")
+    g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
+    g.add_node("ev1", kind="Event", name="2019年产学研对接会", year=2019)
+    g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
+    rec = PairingRecommender().fit(g, until_year=2020)
+    recs = rec.recommend("e000", k=12, include_existing=True)
+    for text, reasons, index in zip(recs["explanation"], recs["reasons"], recs["match_index"]):
+        assert text.startswith(f"匹配指数{index}(优于{index}%的可能组合)")
+        assert "2019年2019年" not in text and "平均梯次" not in text and "mean tier" not in text
+        for reason in reasons:  # a signal that lowers the score is never quoted
+            if reason["contribution"] <= 0 and reason["evidence_zh"]:
+                assert reason["evidence_zh"] not in text
+    meeting = next(r for r in recs.set_index("id").loc["u08", "reasons"] if r["signal"] == "meetings")
+    assert meeting["evidence_zh"].count("2019") == 1
+    experts = rec.recommend("e000", k=3, kind="Talent")
+    row = experts.set_index("id").loc["t9"]
+    assert row["affiliation"] == "大学8" and row["title"] == "教授"
+    assert "专家王工(大学8·教授)" in row["explanation"]
