@@ -34,6 +34,9 @@ _SIGNAL_EN = {
 
 
 
+_COUNTRY_ZH = {"CN": "中国"}
+
+
 def _csr_rows(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
     """``indptr, indices`` of ``matrix`` as CSR with sorted indices (rows → column positions).
 
@@ -204,11 +207,12 @@ class _Lookup:
 
     def _location(self, firm: int, target: int) -> tuple[str, str]:
         for level, zh, en in (("town", "同在", "both in"), ("city", "同在", "same city:"),
-                              ("province", "同省", "same province:")):
+                              ("province", "同省", "same province:"), ("country", "同在", "same country:")):
             left, right = self.static.place_names[level]
             shared = sorted(left[firm] & right[target])
             if shared:
-                return f"{zh}{shared[0]}", f"{en} {shared[0]}"
+                place = shared[0].split(":")[-1]
+                return f"{zh}{_COUNTRY_ZH.get(place, place)}", f"{en} {place}"
         return "", ""
 
     def _popularity(self, firm: int, target: int) -> tuple[str, str]:

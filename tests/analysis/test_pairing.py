@@ -255,3 +255,32 @@ def test_reasons_people_can_forward() -> None:
     row = experts.set_index("id").loc["t9"]
     assert row["affiliation"] == "大学8" and row["title"] == "教授"
     assert "专家王工(大学8·教授)" in row["explanation"]
+
+
+def test_location_from_country_columns_and_uscc() -> None:
+    from analysis.pairing.data import PairingData
+    from analysis.pairing.features import FEATURE_NAMES, _Snapshot, _Static
+    from graph.uscc import with_check_digit
+    from ingest.fields import field_for_header
+
+    assert field_for_header("国家", "organisations") == "country"
+    assert field_for_header("country", "organisations") == "country"
+    g = nx.MultiDiGraph()
+    g.add_node("PIC1", kind="Enterprise", name="UK firm", country="UK")
+    g.add_node(with_check_digit("91320282MA1XXXXX0"), kind="Enterprise", name="宜兴甲")  # USCC only
+    g.add_node("u-uk", kind="University", name="UK uni", country="UK", city="Leeds")
+    g.add_node("u-js", kind="University", name="江南大学", province="江苏省", city="无锡市")
+    g.add_node("u-de", kind="University", name="DE uni", country="DE", city="Leeds")
+    data = PairingData.load(g)
+    snap = _Snapshot(_Static(data, "University"), 2020)
+    grid = snap.grid(np.arange(2))
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    unis = {str(u): i for i, u in enumerate(data.ids[data.members("University")])}
+    firms = {str(f): i for i, f in enumerate(data.ids[data.members("Enterprise")])}
+    uk, yixing = firms["PIC1"], firms[with_check_digit("91320282MA1XXXXX0")]
+    assert grid[uk, unis["u-uk"], column["same_country"]] == 1 and grid[uk, unis["u-de"], column["same_country"]] == 0
+    assert grid[uk, unis["u-js"], column["same_country"]] == 0
+    # the USCC gives CN, 江苏 and 宜兴 / 无锡: same country, province and city as 江南大学
+    for feature in ("same_country", "same_province", "same_city"):
+        assert grid[yixing, unis["u-js"], column[feature]] == 1, feature
+    assert grid[yixing, unis["u-uk"], column["same_country"]] == 0
