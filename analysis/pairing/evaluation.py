@@ -353,6 +353,7 @@ def evaluate_pairing(
             rows.append({"variant": variant, "signals": list(signals),
                          **{key: metrics[key] for key in ("p_at_k", "r_at_k", "mrr", "ndcg")}})
         result["ablation"] = rows
+    result["selection"] = recommender.selection_
     result["cutoff_year"] = int(cutoff_year)
     result["k"] = int(k)
     result["seconds"] = round(time.perf_counter() - started, 2)

@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -50,6 +51,11 @@ class PairingRecommender(BaseEstimator):
         Fewer positives than this for a target kind → that kind borrows the
         University model (same features).
     random_state : int
+    validate : bool
+        Choose the signals and the model form by an inner temporal validation: the last year
+        before the cut-off is held out inside the training data (see ``selection_``).
+    validation_firms : int
+        Most held-out firms the inner validation ranks (a seeded sample beyond that).
 
     Attributes
     ----------
@@ -62,6 +68,14 @@ class PairingRecommender(BaseEstimator):
         Target kind → the feature snapshot at ``year_``.
     training_ : pandas.DataFrame
         Per target kind: ``kind, snapshot, positives, negatives``.
+    signals_ : tuple of str
+        The signals kept (by the inner validation: a signal whose removal does not lower the
+        held-out accuracy gets no weight).
+    selection_ : dict or None
+        The inner validation's report: ``inner_year``, ``validation_firms``, ``signals`` (kept),
+        ``dropped``, ``objective_without`` (nDCG@10 without each signal), ``blend`` (the chosen
+        weights of feature model, RP³ score and popularity penalty) and ``candidates`` (every blend
+        tried with its P@10, MRR and nDCG@10); None without validation or with too little history.
 
     Examples
     --------
@@ -80,6 +94,8 @@ class PairingRecommender(BaseEstimator):
         snapshots: int = 3,
         min_positives: int = 20,
         random_state: int = 0,
+        validate: bool = True,
+        validation_firms: int = 1500,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -87,6 +103,8 @@ class PairingRecommender(BaseEstimator):
         self.snapshots = snapshots
         self.min_positives = min_positives
         self.random_state = random_state
+        self.validate = validate
+        self.validation_firms = validation_firms
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -136,43 +154,13 @@ class PairingRecommender(BaseEstimator):
                 "ingest collaborations or project participations with their year"
             )
         rng = np.random.default_rng(self.random_state)
-        models: dict[str, Pipeline] = {}
-        snaps: dict[str, _Snapshot] = {}
-        stats: list[dict[str, Any]] = []
-        references: dict[str, np.ndarray] = {}
-        for target in TARGET_KINDS:
-            if data.count(target) == 0:
-                continue
-            static = _Static(data, target)
-            X_parts, y_parts = [], []
-            for back in range(1, self.snapshots + 1):
-                snap_year = year - back
-                snap = _Snapshot(static, snap_year)
-                X, y = self._training_rows(data, target, snap, year, rng)
-                stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
-                              "negatives": int(len(y) - y.sum())})
-                if len(y):
-                    X_parts.append(X)
-                    y_parts.append(y)
-            snaps[target] = _Snapshot(static, year)
-            snaps[target].keep_grid()
-            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(columns)), np.float32)
-            y = np.concatenate(y_parts) if y_parts else np.zeros(0)
-            if y.sum() >= self.min_positives and (y == 0).sum() > 0:
-                pipeline = self._make_model()
-                pipeline.fit(X[:, columns], y)
-                models[target] = pipeline
-                references[target] = X[y == 0].mean(axis=0)
-        if "University" not in models:
-            raise InsufficientDataError(
-                f"fewer than {self.min_positives} new enterprise–university links in the {self.snapshots} years "
-                f"up to {int(year)}; there is not enough history to learn pairing weights — ingest more dated "
-                "collaborations / project participations, or use an earlier until_year"
-            )
-        for target in snaps:
-            if target not in models:  # too few talent links: borrow the university weights
-                models[target] = models["University"]
-                references[target] = references["University"]
+        statics = {t: _Static(data, t) for t in TARGET_KINDS if data.count(t) > 0}
+        self.selection_ = None
+        self.blend_ = {t: _Blend() for t in statics}
+        self.signals_ = self._signals()
+        if self.validate:
+            columns = self._inner_validation(data, statics, year, columns, rng)
+        models, snaps, references, stats = self._fit_core(data, statics, year, columns, rng, keep=True)
         self.data_ = data
         self.year_ = year
         self.columns_ = columns
@@ -218,6 +206,108 @@ class PairingRecommender(BaseEstimator):
         quantiles = self.score_quantiles_[kind]
         return float(np.interp(index, np.linspace(0.0, 100.0, len(quantiles)), quantiles))
 
+    def _fit_core(self, data: PairingData, statics: dict[str, _Static], year: float, columns: np.ndarray,
+                  rng: np.random.Generator, keep: bool = False
+                  ) -> tuple[dict[str, Pipeline], dict[str, _Snapshot], dict[str, np.ndarray], list[dict[str, Any]]]:
+        """Learn the feature weights from the ``snapshots`` years before ``year`` (links up to ``year``)."""
+        models: dict[str, Pipeline] = {}
+        snaps: dict[str, _Snapshot] = {}
+        stats: list[dict[str, Any]] = []
+        references: dict[str, np.ndarray] = {}
+        for target, static in statics.items():
+            X_parts, y_parts = [], []
+            for back in range(1, self.snapshots + 1):
+                snap_year = year - back
+                snap = _Snapshot(static, snap_year)
+                X, y = self._training_rows(data, target, snap, year, rng)
+                stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
+                              "negatives": int(len(y) - y.sum())})
+                if len(y):
+                    X_parts.append(X)
+                    y_parts.append(y)
+            snaps[target] = _Snapshot(static, year)
+            if keep:
+                snaps[target].keep_grid()
+            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(FEATURE_NAMES)), np.float32)
+            y = np.concatenate(y_parts) if y_parts else np.zeros(0)
+            if y.sum() >= self.min_positives and (y == 0).sum() > 0:
+                pipeline = self._make_model()
+                pipeline.fit(X[:, columns], y)
+                models[target] = pipeline
+                references[target] = X[y == 0].mean(axis=0)
+        if "University" not in models:
+            raise InsufficientDataError(
+                f"fewer than {self.min_positives} new enterprise–university links in the {self.snapshots} years "
+                f"up to {int(year)}; there is not enough history to learn pairing weights — ingest more dated "
+                "collaborations / project participations, or use an earlier until_year"
+            )
+        for target in snaps:
+            if target not in models:  # too few talent links: borrow the university weights
+                models[target] = models["University"]
+                references[target] = references["University"]
+        return models, snaps, references, stats
+
+    def _inner_validation(self, data: PairingData, statics: dict[str, _Static], year: float, columns: np.ndarray,
+                          rng: np.random.Generator) -> np.ndarray:
+        """Choose signals and model form on the last year before ``year``, held out inside the training data.
+
+        Fits on data up to ``year - 1``, ranks the partners the firms gained in ``year`` and keeps
+        (1) the signals whose removal lowers the validation accuracy, and (2) the blend of the feature
+        model with an RP³ item-similarity score and a popularity penalty that ranks best — of the
+        blends within 1 % of the best accuracy, the one with the largest popularity penalty (more
+        personal lists for the same accuracy).  Sets ``selection_`` and ``blend_``; returns the columns.
+        """
+        inner = year - 1
+        try:
+            models, snaps, references, _ = self._fit_core(data, {"University": statics["University"]}, inner,
+                                                          columns, rng)
+        except InsufficientDataError:
+            return columns
+        firms, known, new = _held_out(data, inner, year)
+        if len(firms) < 10:
+            return columns
+        if len(firms) > self.validation_firms:
+            firms = np.sort(rng.choice(firms, size=self.validation_firms, replace=False))
+            known, new = _held_out(data, inner, year, firms)[1:]
+        ok = data.exists_by("University", inner)
+        candidates = ok[None, :] & ~(known.toarray() > 0)
+        relevant = new.toarray() > 0
+        grid = snaps["University"].grid(firms)
+        flat = grid.reshape(-1, grid.shape[-1])
+        model = models["University"]
+        logits = model.decision_function(flat[:, columns]).reshape(grid.shape[:2])
+        signals = list(self._signals())
+        report: dict[str, Any] = {"inner_year": int(inner), "validation_firms": len(firms)}
+        base = _objective(logits, candidates, relevant)
+        linear = _linear(model, columns)
+        kept = list(signals)
+        if linear is not None and len(signals) > 1:
+            contributions = linear.contributions(flat, references["University"], signals)
+            without = {}
+            for i, signal in enumerate(signals):
+                score = _objective(logits - contributions[i].reshape(logits.shape), candidates, relevant)
+                without[signal] = round(score["objective"], 4)
+                if score["objective"] >= base["objective"]:
+                    kept.remove(signal)
+            report["objective_without"] = without
+            if not kept:
+                kept = list(signals)
+        report["signals"] = kept
+        report["dropped"] = [s for s in signals if s not in kept]
+        if kept != signals:  # the blend is chosen with the model the final fit will have
+            kept_columns = _columns_of(kept)
+            models, snaps, references, _ = self._fit_core(data, {"University": statics["University"]}, inner,
+                                                          kept_columns, rng)
+            logits = models["University"].decision_function(flat[:, kept_columns]).reshape(grid.shape[:2])
+            columns = kept_columns
+        blend, table = _choose_blend(logits, grid, candidates, relevant)
+        report["blend"] = blend.as_dict()
+        report["candidates"] = table
+        self.selection_ = report
+        self.blend_["University"] = blend
+        self.signals_ = tuple(kept)
+        return columns
+
     def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         links = data.links(target)
@@ -261,7 +351,7 @@ class PairingRecommender(BaseEstimator):
         snap, model = self.snapshots_[kind], self.models_[kind]
         grid = snap.grid(np.asarray(firm_positions), target_positions)
         flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
-        logits = model.decision_function(flat).reshape(grid.shape[:2])
+        logits = self.blend_[kind].apply(model.decision_function(flat).reshape(grid.shape[:2]), grid)
         return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
@@ -376,6 +466,7 @@ class PairingRecommender(BaseEstimator):
             logits = linear.decision(grid)
         else:
             logits = model.decision_function(grid[:, self.columns_])
+        logits = self.blend_[target_kind].apply(logits, grid)
         scores = 1.0 / (1.0 + np.exp(-logits))
         members = data.members(candidate_kind)
         keep = self.exists_[candidate_kind].copy()
@@ -436,7 +527,7 @@ class PairingRecommender(BaseEstimator):
         if len(features) == 0:
             return []
         reference = self.references_[kind]
-        signals = self._signals()
+        signals = self.signals_
         linear = self.linear_[kind]
         if linear is not None:
             contributions = linear.contributions(features, reference, signals)
@@ -479,6 +570,105 @@ class PairingRecommender(BaseEstimator):
             who_zh, who_en = lookup.expert(target) if kind == "Talent" else ("", "")
             out.append((f"{head_zh}{who_zh}推荐理由:{zh} | {head_en}{who_en}Why: {en}", reason_list))
         return out
+
+
+_RA = FEATURE_NAMES.index("resource_allocation")
+_POP = FEATURE_NAMES.index("partner_degree")
+
+
+@dataclass
+class _Blend:
+    """The ranking score: ``alpha`` × feature-model logit + spread × (``rp3`` × z(log RP³) − ``popularity`` × z(log degree)).
+
+    RP³ here is the three-step random walk firm → partner → firm → partner with resource allocation
+    (the ``resource_allocation`` feature); the popularity term is the partner's log number of partner
+    firms, so a positive ``popularity`` debiases the ranking towards less famous partners.
+    ``(1, 0, 0)`` is the feature model alone.
+    """
+
+    alpha: float = 1.0
+    rp3: float = 0.0
+    popularity: float = 0.0
+    spread: float = 1.0
+    rp3_mean: float = 0.0
+    rp3_std: float = 1.0
+    pop_mean: float = 0.0
+    pop_std: float = 1.0
+
+    def apply(self, logits: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Blended scores of rows whose feature-model ``logits`` and ``features`` (…, n_features) are given."""
+        if self.alpha == 1.0 and self.rp3 == 0.0 and self.popularity == 0.0:
+            return logits
+        out = self.alpha * logits
+        if self.rp3:
+            out = out + self.spread * self.rp3 * (np.log(features[..., _RA] + 1e-6) - self.rp3_mean) / self.rp3_std
+        if self.popularity:
+            out = out - self.spread * self.popularity * (features[..., _POP] - self.pop_mean) / self.pop_std
+        return out
+
+    def as_dict(self) -> dict[str, float]:
+        return {"feature_model": self.alpha, "rp3": self.rp3, "popularity_penalty": self.popularity}
+
+
+def _columns_of(signals: Sequence[str]) -> np.ndarray:
+    used = {f for s in signals for f in FEATURES[s]}
+    return np.array([i for i, f in enumerate(FEATURE_NAMES) if f in used], dtype=np.int64)
+
+
+def _held_out(data: PairingData, inner: float, year: float, firms: np.ndarray | None = None
+              ) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
+    """Firms existing by ``inner`` that gained partners (existing by ``inner``) in (inner, year]; known and new."""
+    links = data.links("University")
+    n_e, n_u = data.count("Enterprise"), data.count("University")
+    firm_ok, uni_ok = data.exists_by("Enterprise", inner), data.exists_by("University", inner)
+    known = data.matrix(links, "e", "t", (n_e, n_u), until=inner)
+    y, e, t = links["year"].to_numpy(), links["e"].to_numpy(), links["t"].to_numpy()
+    later = ~np.isnan(y) & (y > inner) & (y <= year) & uni_ok[t] & firm_ok[e]
+    new = sp.csr_matrix((np.ones(int(later.sum())), (e[later], t[later])), shape=(n_e, n_u))
+    new.data[:] = 1.0
+    new = sp.csr_matrix(new - new.multiply(known))
+    new.eliminate_zeros()
+    if firms is None:
+        firms = np.flatnonzero(np.asarray(new.sum(axis=1)).ravel() > 0)
+    return firms, sp.csr_matrix(known[firms]), sp.csr_matrix(new[firms])
+
+
+def _objective(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10) -> dict[str, float]:
+    """Validation accuracy: P@k, MRR and their objective nDCG@k."""
+    from analysis.pairing.evaluation import ranking_metrics  # evaluation imports this module
+
+    metrics = ranking_metrics(scores, candidates, relevant, k)
+    return {"p_at_k": metrics["p_at_k"], "mrr": metrics["mrr"], "objective": metrics["ndcg"]}
+
+
+#: The blends the inner validation tries: feature-model weight, RP³ weight, popularity penalty.
+_BLENDS: tuple[tuple[float, float, float], ...] = tuple(
+    (alpha, rp3, pop)
+    for alpha in (1.0, 0.0)
+    for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0)
+    for pop in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75)
+    if alpha or rp3
+)
+
+
+def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray
+                  ) -> tuple[_Blend, list[dict[str, float]]]:
+    """The best blend on the held-out year (see :meth:`PairingRecommender._inner_validation`)."""
+    rp3 = np.log(grid[..., _RA] + 1e-6)[candidates]
+    pop = grid[..., _POP][candidates]
+    spread = float(np.std(logits[candidates])) or 1.0
+    stats = {"spread": spread, "rp3_mean": float(rp3.mean()), "rp3_std": float(rp3.std()) or 1.0,
+             "pop_mean": float(pop.mean()), "pop_std": float(pop.std()) or 1.0}
+    rows = []
+    for alpha, w, lam in _BLENDS:
+        blend = _Blend(alpha, w, lam, **stats)
+        score = _objective(blend.apply(logits, grid), candidates, relevant)
+        rows.append({"feature_model": alpha, "rp3": w, "popularity_penalty": lam,
+                     **{key: round(value, 4) for key, value in score.items()}})
+    best = max(r["objective"] for r in rows)
+    eligible = [r for r in rows if r["objective"] >= 0.99 * best]
+    chosen = max(eligible, key=lambda r: (r["popularity_penalty"], r["objective"]))
+    return _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats), rows
 
 
 @dataclass

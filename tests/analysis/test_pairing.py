@@ -67,7 +67,7 @@ def test_not_fitted_and_unknown_id(fitted: PairingRecommender) -> None:
 def test_init_only_stores_parameters() -> None:
     rec = PairingRecommender(model="gbm", negatives=5)
     assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
-                         "random_state": 0}
+                         "random_state": 0, "validate": True, "validation_firms": 1500}
     assert not hasattr(rec, "models_")
 
 
@@ -92,7 +92,7 @@ def test_recommends_same_topic_universities_with_reasons(world: nx.MultiDiGraph,
     assert top["id"] in {"u00", "u04", "u08"}
     assert "膜材料" in top["explanation"] and "Why:" in top["explanation"]
     signals = {r["signal"] for r in top["reasons"]}
-    assert signals == set(SIGNALS)
+    assert signals == set(fitted.signals_) and "content" in signals  # the signals the inner validation kept
     content = next(r for r in top["reasons"] if r["signal"] == "content")
     assert "膜材料" in content["evidence"] and content["contribution"] > 0
     assert (recs["score"].diff().dropna() <= 0).all()
@@ -149,7 +149,7 @@ def test_talent_bridge_and_meeting_evidence() -> None:
     g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
     g.add_node("ev1", kind="Event", name="2019产学研对接会", year=2019)
     g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
-    rec = PairingRecommender().fit(g, until_year=2020)
+    rec = PairingRecommender(validate=False).fit(g, until_year=2020)  # every signal, to see its evidence
     recs = rec.recommend("e000", k=12, include_existing=True)
     row = recs.set_index("id").loc["u08"]
     by_signal = {r["signal"]: r for r in row["reasons"]}
@@ -213,7 +213,8 @@ def test_fast_scores_and_contributions_match_the_sklearn_pipeline(fitted: Pairin
     assert np.allclose(fitted.linear_["University"].decision(grid), expected, atol=1e-9)
     local = {i: n for n, i in enumerate(fitted.data_.ids[fitted.data_.members("University")])}
     rows = [local[i] for i in recs["id"]]
-    assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-expected[rows])), 4))
+    blended = fitted.blend_["University"].apply(expected, grid)  # the inner validation's blend
+    assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-blended[rows])), 4))
     reference = fitted.references_["University"]
     for row, reasons in zip(rows, recs["reasons"]):
         for reason in reasons:
@@ -241,7 +242,7 @@ def test_reasons_people_can_forward() -> None:
     g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
     g.add_node("ev1", kind="Event", name="2019年产学研对接会", year=2019)
     g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
-    rec = PairingRecommender().fit(g, until_year=2020)
+    rec = PairingRecommender(validate=False).fit(g, until_year=2020)  # every signal, to see its evidence
     recs = rec.recommend("e000", k=12, include_existing=True)
     for text, reasons, index in zip(recs["explanation"], recs["reasons"], recs["match_index"]):
         assert text.startswith(f"匹配指数{index}(优于{index}%的可能组合)")
@@ -284,3 +285,14 @@ def test_location_from_country_columns_and_uscc() -> None:
     for feature in ("same_country", "same_province", "same_city"):
         assert grid[yixing, unis["u-js"], column[feature]] == 1, feature
     assert grid[yixing, unis["u-uk"], column["same_country"]] == 0
+
+
+def test_inner_validation_reports_what_it_kept(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    report = fitted.selection_
+    assert report is not None and report["inner_year"] == fitted.year_ - 1
+    assert set(report["signals"]) | set(report["dropped"]) == set(SIGNALS)
+    assert tuple(report["signals"]) == fitted.signals_
+    assert set(report["blend"]) == {"feature_model", "rp3", "popularity_penalty"}
+    assert len(report["candidates"]) > 10
+    plain = PairingRecommender(validate=False).fit(world)
+    assert plain.selection_ is None and plain.signals_ == SIGNALS
