@@ -252,10 +252,10 @@ class PairingRecommender(BaseEstimator):
         """Choose signals and model form on the last year before ``year``, held out inside the training data.
 
         Fits on data up to ``year - 1``, ranks the partners the firms gained in ``year`` and keeps
-        (1) the signals whose removal lowers the validation accuracy, and (2) the blend of the feature
-        model with an RP³ item-similarity score and a popularity penalty that ranks best — of the
-        blends within 1 % of the best accuracy, the one with the largest popularity penalty (more
-        personal lists for the same accuracy).  Sets ``selection_`` and ``blend_``; returns the columns.
+        (1) the signals whose removal lowers the validation accuracy (nDCG@10), and (2) the blend of the
+        feature model with an RP³ item-similarity score and a popularity penalty that ranks best — of
+        blends that tie, the one with the largest popularity penalty (more personal lists for the same
+        accuracy).  Sets ``selection_`` and ``blend_``; returns the columns.
         """
         inner = year - 1
         try:
@@ -279,6 +279,7 @@ class PairingRecommender(BaseEstimator):
         signals = list(self._signals())
         report: dict[str, Any] = {"inner_year": int(inner), "validation_firms": len(firms)}
         base = _objective(logits, candidates, relevant)
+        report["objective"] = round(base["objective"], 4)
         linear = _linear(model, columns)
         kept = list(signals)
         if linear is not None and len(signals) > 1:
@@ -355,7 +356,7 @@ class PairingRecommender(BaseEstimator):
         return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
-        """Top ``k`` new partners of ``kind`` for every enterprise (batch, no reasons).
+        """Top ``k`` new partners of ``kind`` for every enterprise that exists by the cut-off (batch, no reasons).
 
         Returns
         -------
@@ -366,12 +367,13 @@ class PairingRecommender(BaseEstimator):
         if kind not in self.snapshots_:
             raise SchemaError(f"no {kind!r} model; use one of: {', '.join(self.snapshots_)}")
         data, snap = self.data_, self.snapshots_[kind]
-        n_firms, n_targets = snap.static.n_firms, snap.static.n_targets
+        n_targets = snap.static.n_targets
         take = min(k, n_targets)
         ok = data.exists_by(kind, self.year_)
+        existing_firms = np.flatnonzero(self.exists_["Enterprise"])  # only firms that exist by the cut-off
         firm_parts, target_parts, score_parts = [], [], []
-        for start in range(0, n_firms, chunk):
-            block = np.arange(start, min(start + chunk, n_firms))
+        for start in range(0, len(existing_firms), chunk):
+            block = existing_firms[start : start + chunk]
             logits = self.score_grid(block, kind)
             logits[snap.A[block].toarray() > 0] = -np.inf
             logits[:, ~ok] = -np.inf
@@ -645,7 +647,7 @@ def _objective(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray,
 _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
     (alpha, rp3, pop)
     for alpha in (1.0, 0.0)
-    for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0)
+    for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
     for pop in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75)
     if alpha or rp3
 )
@@ -666,7 +668,7 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
         rows.append({"feature_model": alpha, "rp3": w, "popularity_penalty": lam,
                      **{key: round(value, 4) for key, value in score.items()}})
     best = max(r["objective"] for r in rows)
-    eligible = [r for r in rows if r["objective"] >= 0.99 * best]
+    eligible = [r for r in rows if r["objective"] >= best - 1e-9]
     chosen = max(eligible, key=lambda r: (r["popularity_penalty"], r["objective"]))
     return _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats), rows
 

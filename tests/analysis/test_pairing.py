@@ -296,3 +296,12 @@ def test_inner_validation_reports_what_it_kept(world: nx.MultiDiGraph, fitted: P
     assert len(report["candidates"]) > 10
     plain = PairingRecommender(validate=False).fit(world)
     assert plain.selection_ is None and plain.signals_ == SIGNALS
+
+
+def test_recommend_all_lists_only_firms_that_exist_by_the_cutoff(world: nx.MultiDiGraph) -> None:
+    g = world.copy()
+    g.add_node("e-late", kind="Enterprise", name="后来者", keywords=["膜材料"], founded="2024-01-01")
+    rec = PairingRecommender().fit(g, until_year=2020)
+    lists = rec.recommend_all(k=3)
+    assert "e-late" not in set(lists["enterprise_id"])
+    assert lists.groupby("enterprise_id").size().max() <= 3 and (lists["rank"] >= 1).all()
