@@ -332,6 +332,8 @@ class _Snapshot:
 
     #: Feature grids up to this many bytes are computed once and kept (fast single calls).
     cache_bytes: int = 512 * 2**20
+    #: The features :meth:`grid` computes (None: all); the others are left at 0 (signals the fit dropped).
+    needed: frozenset[str] | None = None
 
     def grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
         """Features of every pair in ``e_idx`` × ``t_idx``: array (len(e), len(t), n_features)."""
@@ -404,31 +406,36 @@ class _Snapshot:
         tier_e = row(self.tier_e)
         mean_tier = col(self.mean_tier_t)
         features = {
-            "content_cosine": prod(self.X_e, self.X_t_T),
-            "content_peer": prod(self.X_e, self.X_peer_T),
-            "industry_share": prod(static.industry, self.ind_T),
-            "three_path": np.log1p(prod(Ae, self.C3)),
-            "resource_allocation": prod(Ae, self.Cra),
-            "talent_bridge": np.log1p(pick(self.bridge)),
-            "firm_network": np.log1p(prod(self.F, self.firm_network_right)),
-            "same_town": np.minimum(prod(*static.places["town"]), 1.0),
-            "same_city": np.minimum(prod(*static.places["city"]), 1.0),
-            "same_province": np.minimum(prod(*static.places["province"]), 1.0),
-            "same_country": np.minimum(prod(*static.places["country"]), 1.0),
-            "partner_degree": col(np.log1p(self.deg_t)),
-            "partner_recent": col(np.log1p(self.recent_t)),
-            "partner_size": col(np.log1p(self.size_t)),
-            "firm_degree": row(np.log1p(self.deg_e)),
-            "firm_tier": tier_e,
-            "partner_mean_tier": mean_tier,
-            "tier_gap": np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
-            "met_before": np.minimum(pick(self.met_any), 3.0),
-            "met_signed": np.minimum(pick(self.met_signed), 1.0),
-            "met_followup": np.minimum(pick(self.met_follow), 1.0),
-            "partner_meeting_success": col(self.meet_success_t),
+            "content_cosine": lambda: prod(self.X_e, self.X_t_T),
+            "content_peer": lambda: prod(self.X_e, self.X_peer_T),
+            "industry_share": lambda: prod(static.industry, self.ind_T),
+            "three_path": lambda: np.log1p(prod(Ae, self.C3)),
+            "resource_allocation": lambda: prod(Ae, self.Cra),
+            "talent_bridge": lambda: np.log1p(pick(self.bridge)),
+            "firm_network": lambda: np.log1p(prod(self.F, self.firm_network_right)),
+            "same_town": lambda: np.minimum(prod(*static.places["town"]), 1.0),
+            "same_city": lambda: np.minimum(prod(*static.places["city"]), 1.0),
+            "same_province": lambda: np.minimum(prod(*static.places["province"]), 1.0),
+            "same_country": lambda: np.minimum(prod(*static.places["country"]), 1.0),
+            "partner_degree": lambda: col(np.log1p(self.deg_t)),
+            "partner_recent": lambda: col(np.log1p(self.recent_t)),
+            "partner_size": lambda: col(np.log1p(self.size_t)),
+            "firm_degree": lambda: row(np.log1p(self.deg_e)),
+            "firm_tier": lambda: tier_e,
+            "partner_mean_tier": lambda: mean_tier,
+            "tier_gap": lambda: np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
+            "met_before": lambda: np.minimum(pick(self.met_any), 3.0),
+            "met_signed": lambda: np.minimum(pick(self.met_signed), 1.0),
+            "met_followup": lambda: np.minimum(pick(self.met_follow), 1.0),
+            "partner_meeting_success": lambda: col(self.meet_success_t),
         }
         names = [f for s in SIGNALS for f in FEATURES[s]]
-        return np.stack([features[f] for f in names], axis=-1).astype(np.float32)
+        needed = self.needed
+        out = np.zeros((*shape, len(names)), dtype=np.float32)
+        for i, name in enumerate(names):
+            if needed is None or name in needed:
+                out[..., i] = features[name]()
+        return out
 
 
 def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 256) -> np.ndarray:

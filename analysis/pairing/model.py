@@ -214,11 +214,15 @@ class PairingRecommender(BaseEstimator):
         snaps: dict[str, _Snapshot] = {}
         stats: list[dict[str, Any]] = []
         references: dict[str, np.ndarray] = {}
+        # only the features the model (and the blend) reads are computed; dropped signals stay 0
+        needed = (None if len(columns) == len(FEATURE_NAMES) else
+                  frozenset(FEATURE_NAMES[c] for c in columns) | {FEATURE_NAMES[_RA], FEATURE_NAMES[_POP]})
         for target, static in statics.items():
             X_parts, y_parts = [], []
             for back in range(1, self.snapshots + 1):
                 snap_year = year - back
                 snap = _Snapshot(static, snap_year)
+                snap.needed = needed
                 X, y = self._training_rows(data, target, snap, year, rng)
                 stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
                               "negatives": int(len(y) - y.sum())})
@@ -226,6 +230,7 @@ class PairingRecommender(BaseEstimator):
                     X_parts.append(X)
                     y_parts.append(y)
             snaps[target] = _Snapshot(static, year)
+            snaps[target].needed = needed
             if keep:
                 snaps[target].keep_grid()
             X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(FEATURE_NAMES)), np.float32)
@@ -351,8 +356,10 @@ class PairingRecommender(BaseEstimator):
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
         grid = snap.grid(np.asarray(firm_positions), target_positions)
-        flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
-        logits = self.blend_[kind].apply(model.decision_function(flat).reshape(grid.shape[:2]), grid)
+        flat = grid.reshape(-1, grid.shape[-1])
+        linear = self.linear_.get(kind)
+        raw = linear.decision(flat) if linear is not None else model.decision_function(flat[:, self.columns_])
+        logits = self.blend_[kind].apply(raw.reshape(grid.shape[:2]), grid)
         return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
