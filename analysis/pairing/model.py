@@ -668,10 +668,12 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
     spread = float(np.std(logits[candidates])) or 1.0
     stats = {"spread": spread, "rp3_mean": float(rp3.mean()), "rp3_std": float(rp3.std()) or 1.0,
              "pop_mean": float(pop.mean()), "pop_std": float(pop.std()) or 1.0}
+    # the z-scores once; each blend is then a weighted sum (what _Blend.apply computes)
+    z_rp3 = (np.log(grid[..., _RA] + 1e-6) - stats["rp3_mean"]) / stats["rp3_std"]
+    z_pop = (grid[..., _POP] - stats["pop_mean"]) / stats["pop_std"]
     rows = []
     for alpha, w, lam in _BLENDS:
-        blend = _Blend(alpha, w, lam, **stats)
-        score = _objective(blend.apply(logits, grid), candidates, relevant)
+        score = _objective(alpha * logits + spread * (w * z_rp3 - lam * z_pop), candidates, relevant)
         rows.append({"feature_model": alpha, "rp3": w, "popularity_penalty": lam,
                      **{key: round(value, 4) for key, value in score.items()}})
     best = max(r["objective"] for r in rows)
