@@ -253,8 +253,10 @@ class _Lookup:
         event_name = str(data.names[data.pos[event]]) if isinstance(event, str) and event in data.pos \
             else (event if isinstance(event, str) else "")
         outcome = outcome if isinstance(outcome, str) else "none"
+        if outcome not in ("signed", "follow-up"):
+            return "", ""  # a meeting that led nowhere is no reason to meet again
         year = "" if math.isnan(year_value) else f"{int(year_value)}"
-        outcome_zh = {"signed": "已签约", "follow-up": "待跟进", "none": "未达成合作"}.get(outcome, outcome)
+        outcome_zh = {"signed": "已签约", "follow-up": "待跟进"}[outcome]
         # the year once: an event called "2025年…对接会" already says it
         when = "" if not year or year in event_name else f"{year}年"
         when_en = "" if not year or year in event_name else f" in {year}"

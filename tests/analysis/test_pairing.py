@@ -252,6 +252,7 @@ def test_reasons_people_can_forward() -> None:
                 assert reason["evidence_zh"] not in text
     meeting = next(r for r in recs.set_index("id").loc["u08", "reasons"] if r["signal"] == "meetings")
     assert meeting["evidence_zh"].count("2019") == 1
+    assert not recs["explanation"].str.contains("未达成|outcome: none").any()  # a meeting that led nowhere
     experts = rec.recommend("e000", k=3, kind="Talent")
     row = experts.set_index("id").loc["t9"]
     assert row["affiliation"] == "大学8" and row["title"] == "教授"
