@@ -103,6 +103,9 @@ _USCC = _p("str", "统一社会信用代码 / unified social credit code (GB 321
 _ALIASES = _p("list", "曾用名与别名 / former names and name variants seen at ingest")
 _KEYWORDS = _p("list", "技术领域、主营产品或研究方向 / technical fields, products or research strengths")
 _TOWN = _p("str", "所属镇(街道、园区) / town, street or park")
+_COUNTRY = _p("str", "国家或地区 (ISO 两位代码, CN; 中国企业缺省时取自统一社会信用代码) / country code")
+_PROVINCE = _p("str", "所在省份 (缺省时取自统一社会信用代码的行政区划) / province")
+_CITY = _p("str", "所在城市 (缺省时取自统一社会信用代码的行政区划) / city")
 _SOURCE = _p("str", "数据来源 / source file or system")
 
 KINDS: dict[str, NodeKind] = {
@@ -115,6 +118,9 @@ KINDS: dict[str, NodeKind] = {
             "uscc": _USCC,
             "aliases": _ALIASES,
             "town": _TOWN,
+            "country": _COUNTRY,
+            "province": _PROVINCE,
+            "city": _CITY,
             "industry": _p("str", "所属行业 / industry"),
             "founded": _p("str", "成立日期 / founding date (ISO 8601)"),
             "revenue": _p("float", "营业收入 / revenue", "万元"),
@@ -143,8 +149,9 @@ KINDS: dict[str, NodeKind] = {
             "uscc": _USCC,
             "moe_code": _p("str", "学校标识码 (10 digits, Ministry of Education)"),
             "aliases": _ALIASES,
-            "city": _p("str", "所在城市 / city"),
-            "province": _p("str", "所在省份 / province"),
+            "country": _COUNTRY,
+            "province": _PROVINCE,
+            "city": _CITY,
             "town": _TOWN,
             "level": _p("str", "层次 (双一流, 985, 211, 省属…) / standing"),
             "keywords": _KEYWORDS,
@@ -179,6 +186,9 @@ KINDS: dict[str, NodeKind] = {
             "uscc": _USCC,
             "aliases": _ALIASES,
             "manager": _p("str", "管理人 / fund manager"),
+            "country": _COUNTRY,
+            "province": _PROVINCE,
+            "city": _CITY,
             "fund_type": _p("str", "类型: 政府引导基金 / 产业基金 / 创投 / type"),
             "size": _p("float", "规模 / fund size", "万元"),
             "focus": _p("list", "投资方向 / focus industries"),
@@ -196,6 +206,9 @@ KINDS: dict[str, NodeKind] = {
             "uscc": _USCC,
             "aliases": _ALIASES,
             "town": _TOWN,
+            "country": _COUNTRY,
+            "province": _PROVINCE,
+            "city": _CITY,
             "service_types": _p(
                 "list", "服务类型: 知识产权 / 科技咨询 / 技术转移 / 检验检测 / 财税管理 / service types"
             ),

@@ -28,6 +28,7 @@ __all__ = [
     "check_digit",
     "decode",
     "is_valid",
+    "location",
     "normalise",
     "validate",
     "with_check_digit",
@@ -180,3 +181,26 @@ def decode(code: object) -> dict[str, str]:
         "check_digit": text[17],
         "is_yixing": "yes" if division == YIXING_DIVISION else "no",
     }
+
+
+def location(code: object) -> dict[str, str]:
+    """``country``, ``province``, ``city`` and ``prefecture`` of the registering division of a USCC.
+
+    The country is ``CN`` for every valid code; the province comes from the division's first two
+    digits; the city is the most specific 市 / 县 of the division (县级市 such as 宜兴市) and the
+    prefecture the 地级市 above it (无锡市), where the division is known; unknown parts and an invalid
+    code give empty strings.
+
+    >>> location(with_check_digit("91320282MA1XXXXX0"))
+    {'country': 'CN', 'province': '江苏省', 'city': '宜兴市', 'prefecture': '无锡市'}
+    >>> location("not a code")["country"]
+    ''
+    """
+    if not is_valid(code):
+        return {"country": "", "province": "", "city": "", "prefecture": ""}
+    parts = decode(code)
+    province = parts["province"] if parts["province"] != "中华人民共和国" else ""
+    rest = parts["division_name"].removeprefix(province)
+    cities = [c for c in re.findall(r"[^省市区县]+[市县]", rest) if not c.endswith("市辖区")]
+    return {"country": "CN", "province": province, "city": cities[-1] if cities else "",
+            "prefecture": cities[0] if len(cities) > 1 else ""}

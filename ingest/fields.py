@@ -54,6 +54,7 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "patents": ["有效专利数", "专利数", "有效专利", "知识产权数", "patents"],
     "invention_patents": ["发明专利数", "发明专利", "有效发明专利", "invention_patents"],
     "keywords": ["技术领域", "主营产品", "研究方向", "优势学科", "主要技术", "关键词", "keywords", "strengths"],
+    "country": ["国家", "国别", "所在国家", "国家/地区", "国家(地区)", "country"],
     "city": ["所在城市", "城市", "所在地", "city"],
     "province": ["所在省份", "省份", "省", "province"],
     "level": ["层次", "办学层次", "级别", "平台级别", "平台等级", "level"],

@@ -602,7 +602,7 @@ _ORG_PARSERS: dict[str, Callable[[Any], Any]] = {
     "patents": parse_int, "invention_patents": parse_int, "keywords": parse_list, "focus": parse_list,
     "service_types": parse_list, "aliases": parse_list, "year": parse_year,
 }
-_ORG_TEXT = ("category", "city", "province", "level", "manager", "fund_type", "platform_type", "chain",
+_ORG_TEXT = ("category", "country", "city", "province", "level", "manager", "fund_type", "platform_type", "chain",
              "town_type")
 _TIER_COLUMNS = (("tech_sme_year", "科技型中小企业"), ("hte_year", "高新技术企业"), ("srdi", "专精特新"),
                  ("quasi_unicorn_year", "准独角兽"), ("listed_year", "科技上市企业"))

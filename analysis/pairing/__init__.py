@@ -57,21 +57,26 @@ from analysis.pairing.features import FEATURE_NAMES, FEATURES, SIGNALS
 from analysis.pairing.model import PairingRecommender
 from analysis.pairing.schedule import (
     AGENDA_COLUMNS,
+    AGENDA_ZH,
     SCHEDULE_COLUMNS,
+    SCHEDULE_ZH,
     event_attendees,
     event_hit_rates,
     event_hit_rates_from_frame,
+    event_start,
     schedule_meetings,
-    write_schedule_excel,
+    signed_pairs,
 )
 
 __all__ = [
     "AGENDA_COLUMNS",
+    "AGENDA_ZH",
     "BASELINES",
     "DIVERSITY",
     "FEATURES",
     "FEATURE_NAMES",
     "SCHEDULE_COLUMNS",
+    "SCHEDULE_ZH",
     "SIGNALS",
     "TARGET_KINDS",
     "InsufficientDataError",
@@ -85,9 +90,10 @@ __all__ = [
     "event_attendees",
     "event_hit_rates",
     "event_hit_rates_from_frame",
+    "event_start",
     "partner_links",
     "ranking_metrics",
     "resolve_entity",
     "schedule_meetings",
-    "write_schedule_excel",
+    "signed_pairs",
 ]

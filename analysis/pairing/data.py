@@ -298,3 +298,28 @@ def resolve_entity(source: GraphStore | nx.Graph | PairingData, text: str) -> st
                                  if key in source.props}})
         return str(resolve(nodes, text).id)
     return str(resolve(source, text).id)
+
+
+def _result_columns(data: PairingData, kind: str) -> dict[str, np.ndarray]:
+    """Per node of ``kind`` (local order): id, name and the text properties a result row shows."""
+    members = data.members(kind)
+    out: dict[str, np.ndarray] = {}
+    for name, column in (("id", data.ids[members]), ("name", data.names[members])):
+        out[name] = np.asarray(column, dtype=object)
+    for name in ("category", "town", "city", "province", "country", "industry", "affiliation", "title"):
+        values = data.props.get(name)
+        column = np.empty(len(members), dtype=object)
+        if values is not None:
+            column[:] = [v if isinstance(v, str) and v.strip() else None for v in (values[p] for p in members)]
+        out[name] = column
+    if kind == "Talent":  # 单位: the affiliation as given, else the organisation the expert belongs to
+        missing = np.array([v is None for v in out["affiliation"]], dtype=bool)
+        for types, talent_end in ((["AFFILIATED_WITH"], "src"), (["EMPLOYS"], "dst")):
+            edges = data.edges[data.edges["type"].isin(types)]
+            org_end = "dst" if talent_end == "src" else "src"
+            for talent, org in zip(edges[talent_end].to_numpy(), edges[org_end].to_numpy()):
+                if data.kinds[talent] == "Talent" and data.kinds[org] in ("University", "Enterprise"):
+                    local = data.local[talent]
+                    if missing[local] and out["affiliation"][local] is None:
+                        out["affiliation"][local] = str(data.names[org])
+    return out

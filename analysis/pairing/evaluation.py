@@ -95,17 +95,20 @@ def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.nda
     n = scores.shape[0]
     if n == 0:
         return {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0, "firms": 0}
-    masked = np.where(candidates, scores.astype(float), -np.inf)
-    order = np.argsort(-masked, axis=1, kind="stable")
-    hits = np.take_along_axis(relevant & candidates, order, axis=1)
-    n_relevant = hits.sum(axis=1)
-    top = hits[:, :k]
-    p_at_k = top.sum(axis=1) / k
-    r_at_k = top.sum(axis=1) / np.maximum(n_relevant, 1)
-    first = np.argmax(hits, axis=1)
+    masked = _tie_broken(scores, candidates)
+    relevant = relevant & candidates
+    top = _top_columns(masked, k)
+    hits_top = np.take_along_axis(relevant, top, axis=1) & np.isfinite(np.take_along_axis(masked, top, axis=1))
+    n_relevant = relevant.sum(axis=1)
+    top_hits = hits_top.sum(axis=1)
+    p_at_k = top_hits / k
+    r_at_k = top_hits / np.maximum(n_relevant, 1)
+    # rank of the first relevant item: how many score above the best relevant one (ties are broken)
+    best = np.where(relevant, masked, -np.inf).max(axis=1, initial=-np.inf)
+    first = (masked > best[:, None]).sum(axis=1)
     mrr = np.where(n_relevant > 0, 1.0 / (first + 1), 0.0)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (top * discounts[: top.shape[1]]).sum(axis=1)
+    dcg = (hits_top * discounts[: hits_top.shape[1]]).sum(axis=1)
     ideal = np.cumsum(discounts)[np.minimum(n_relevant, k) - 1]
     ndcg = np.where(n_relevant > 0, dcg / np.where(n_relevant > 0, ideal, 1.0), 0.0)
     return {
@@ -187,11 +190,31 @@ def baseline_scores(data: PairingData, cutoff_year: int, firms: np.ndarray) -> d
     return _Baselines(data, cutoff_year).scores(firms)
 
 
+def _tie_broken(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Scores (float64) with ties broken by column order (an earlier column ranks first); -inf off the candidates.
+
+    The tie-break subtracts ``column × ε`` with ε far below any real difference of scores (1e-12 of
+    their largest magnitude per column), so whole-number scores (counts) keep their exact order.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    finite = values[np.isfinite(values) & candidates]
+    scale = max(1.0, float(np.abs(finite).max(initial=0.0)))
+    eps = 1e-12 * scale
+    return np.where(candidates, values - np.arange(values.shape[1]) * eps, -np.inf)
+
+
+def _top_columns(masked: np.ndarray, k: int) -> np.ndarray:
+    """Column positions of the ``k`` best entries of each row of ``masked``, best first (partial sort)."""
+    k = min(k, masked.shape[1])
+    part = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(masked, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
 def _top_k(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
     """Column positions of the best ``k`` candidates per row (ties in column order); -1 pads short rows."""
-    masked = np.where(candidates, scores.astype(float), -np.inf)
-    order = np.argsort(-masked, axis=1, kind="stable")[:, :k]
-    return np.where(np.take_along_axis(candidates, order, axis=1), order, -1)
+    top = _top_columns(_tie_broken(scores, candidates), k)
+    return np.where(np.take_along_axis(candidates, top, axis=1), top, -1)
 
 
 class _Diversity:
@@ -353,6 +376,7 @@ def evaluate_pairing(
             rows.append({"variant": variant, "signals": list(signals),
                          **{key: metrics[key] for key in ("p_at_k", "r_at_k", "mrr", "ndcg")}})
         result["ablation"] = rows
+    result["selection"] = recommender.selection_
     result["cutoff_year"] = int(cutoff_year)
     result["k"] = int(k)
     result["seconds"] = round(time.perf_counter() - started, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +11,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analysis.pairing.data import PairingData
-from analysis.pairing.text import _as_list, _phrase_tokens, _place, _year
+from analysis.pairing.text import _as_list, _country, _phrase_tokens, _place, _year
 from graph.errors import SchemaError
 from graph.schema import tier_rank
-from graph.uscc import decode, is_valid
+from graph.uscc import location
 
 __all__ = ["FEATURES", "FEATURE_NAMES", "SIGNALS"]
 
@@ -26,7 +25,7 @@ SIGNALS: tuple[str, ...] = ("content", "graph", "location", "popularity", "tier"
 FEATURES: dict[str, tuple[str, ...]] = {
     "content": ("content_cosine", "content_peer", "industry_share"),
     "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network"),
-    "location": ("same_town", "same_city", "same_province"),
+    "location": ("same_town", "same_city", "same_province", "same_country"),
     "popularity": ("partner_degree", "partner_recent", "partner_size", "firm_degree"),
     "tier": ("firm_tier", "partner_mean_tier", "tier_gap"),
     "meetings": ("met_before", "met_signed", "met_followup", "partner_meeting_success"),
@@ -88,27 +87,42 @@ def _texts(data: PairingData, target: str) -> _Texts:
     return _Texts(matrix[:n_firms], matrix[n_firms:], firm_phrases, target_phrases)
 
 
+#: Place levels of the location signal, finest first.
+_PLACE_LEVELS: tuple[str, ...] = ("town", "city", "province", "country")
+
+
 def _places(data: PairingData, kind: str) -> dict[str, list[set[str]]]:
-    """Per node of ``kind``: sets of place names at town, city and province level."""
+    """Per node of ``kind``: sets of place names at town, city, province and country level.
+
+    From the node's ``town`` / ``county`` / ``city`` / ``province`` / ``country`` and LOCATED_IN; a
+    Chinese organisation's country, province and city also come from its USCC's division code
+    (:func:`graph.uscc.location`) when the record has none.
+    """
     n = data.count(kind)
-    town, city, province = data.prop(kind, "town"), data.prop(kind, "city"), data.prop(kind, "province")
-    county, uscc = data.prop(kind, "county"), data.prop(kind, "uscc")
-    out: dict[str, list[set[str]]] = {"town": [set() for _ in range(n)], "city": [set() for _ in range(n)],
-                                      "province": [set() for _ in range(n)]}
+    columns = {name: data.prop(kind, name) for name in ("town", "county", "city", "province", "country", "uscc")}
+    out: dict[str, list[set[str]]] = {level: [set() for _ in range(n)] for level in _PLACE_LEVELS}
+    ids = data.ids[data.members(kind)]
     for i in range(n):
-        for level, value in (("town", town[i]), ("city", city[i]), ("city", county[i]), ("province", province[i])):
-            name = _place(value)
+        for level, column in (("town", "town"), ("city", "county"), ("city", "city"), ("province", "province")):
+            name = _place(columns[column][i])
             if name:
                 out[level][i].add(name)
-        code = uscc[i] if isinstance(uscc[i], str) else (data.ids[data.members(kind)[i]] if kind != "Talent" else None)
-        if isinstance(code, str) and len(code) == 18 and is_valid(code):
-            parts = decode(code)
-            if parts["province"]:
-                out["province"][i].add(_place(parts["province"]) or parts["province"])
-            for piece in re.findall(r"[^省市区县]+[市县]", parts["division_name"].replace(parts["province"], "")):
-                name = _place(piece)
-                if name and not name.endswith("市辖区"):
-                    out["city"][i].add(name)
+        country = _country(columns["country"][i])
+        code = columns["uscc"][i] if isinstance(columns["uscc"][i], str) else (ids[i] if kind != "Talent" else None)
+        registered = location(code) if isinstance(code, str) and len(code) == 18 else None
+        if registered and registered["country"]:
+            country = country or registered["country"]
+            for level, part in (("province", "province"), ("city", "city"), ("city", "prefecture")):
+                if registered[part]:
+                    out[level][i].add(_place(registered[part]) or registered[part])
+        if country is None and (out["province"][i] or out["city"][i]) and kind != "Talent":
+            country = "CN"  # a province or city given without a country: this deployment is Chinese
+        if country:
+            out["country"][i].add(country)
+        # a province and a city are only the same place within one country
+        if country and country != "CN":
+            out["province"][i] = {f"{country}:{p}" for p in out["province"][i]}
+            out["city"][i] = {f"{country}:{c}" for c in out["city"][i]}
     located = data.typed(["LOCATED_IN"], kind, "Town")
     for row in located.itertuples():
         out["town"][int(row.s)].add(_place(str(data.names[row.dst])) or str(data.names[row.dst]))
@@ -138,7 +152,7 @@ class _Static:
             target_places = _places(data, target)
         self.places: dict[str, tuple[sp.csr_matrix, sp.csr_matrix]] = {}
         self.place_names: dict[str, tuple[list[set[str]], list[set[str]]]] = {}
-        for level in ("town", "city", "province"):
+        for level in _PLACE_LEVELS:
             vocabulary: dict[str, int] = {}
             left = _place_matrix(firm_places[level], vocabulary)
             right = _place_matrix(target_places[level], vocabulary)
@@ -189,7 +203,7 @@ class _Static:
     def _talent_places(self) -> dict[str, list[set[str]]]:
         data = self.data
         n = data.count("Talent")
-        out: dict[str, list[set[str]]] = {lvl: [set() for _ in range(n)] for lvl in ("town", "city", "province")}
+        out: dict[str, list[set[str]]] = {lvl: [set() for _ in range(n)] for lvl in _PLACE_LEVELS}
         for kind in ("University", "Enterprise"):
             places = _places(data, kind)
             ties = pd.concat([
@@ -318,6 +332,8 @@ class _Snapshot:
 
     #: Feature grids up to this many bytes are computed once and kept (fast single calls).
     cache_bytes: int = 512 * 2**20
+    #: The features :meth:`grid` computes (None: all); the others are left at 0 (signals the fit dropped).
+    needed: frozenset[str] | None = None
 
     def grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
         """Features of every pair in ``e_idx`` × ``t_idx``: array (len(e), len(t), n_features)."""
@@ -390,30 +406,36 @@ class _Snapshot:
         tier_e = row(self.tier_e)
         mean_tier = col(self.mean_tier_t)
         features = {
-            "content_cosine": prod(self.X_e, self.X_t_T),
-            "content_peer": prod(self.X_e, self.X_peer_T),
-            "industry_share": prod(static.industry, self.ind_T),
-            "three_path": np.log1p(prod(Ae, self.C3)),
-            "resource_allocation": prod(Ae, self.Cra),
-            "talent_bridge": np.log1p(pick(self.bridge)),
-            "firm_network": np.log1p(prod(self.F, self.firm_network_right)),
-            "same_town": np.minimum(prod(*static.places["town"]), 1.0),
-            "same_city": np.minimum(prod(*static.places["city"]), 1.0),
-            "same_province": np.minimum(prod(*static.places["province"]), 1.0),
-            "partner_degree": col(np.log1p(self.deg_t)),
-            "partner_recent": col(np.log1p(self.recent_t)),
-            "partner_size": col(np.log1p(self.size_t)),
-            "firm_degree": row(np.log1p(self.deg_e)),
-            "firm_tier": tier_e,
-            "partner_mean_tier": mean_tier,
-            "tier_gap": np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
-            "met_before": np.minimum(pick(self.met_any), 3.0),
-            "met_signed": np.minimum(pick(self.met_signed), 1.0),
-            "met_followup": np.minimum(pick(self.met_follow), 1.0),
-            "partner_meeting_success": col(self.meet_success_t),
+            "content_cosine": lambda: prod(self.X_e, self.X_t_T),
+            "content_peer": lambda: prod(self.X_e, self.X_peer_T),
+            "industry_share": lambda: prod(static.industry, self.ind_T),
+            "three_path": lambda: np.log1p(prod(Ae, self.C3)),
+            "resource_allocation": lambda: prod(Ae, self.Cra),
+            "talent_bridge": lambda: np.log1p(pick(self.bridge)),
+            "firm_network": lambda: np.log1p(prod(self.F, self.firm_network_right)),
+            "same_town": lambda: np.minimum(prod(*static.places["town"]), 1.0),
+            "same_city": lambda: np.minimum(prod(*static.places["city"]), 1.0),
+            "same_province": lambda: np.minimum(prod(*static.places["province"]), 1.0),
+            "same_country": lambda: np.minimum(prod(*static.places["country"]), 1.0),
+            "partner_degree": lambda: col(np.log1p(self.deg_t)),
+            "partner_recent": lambda: col(np.log1p(self.recent_t)),
+            "partner_size": lambda: col(np.log1p(self.size_t)),
+            "firm_degree": lambda: row(np.log1p(self.deg_e)),
+            "firm_tier": lambda: tier_e,
+            "partner_mean_tier": lambda: mean_tier,
+            "tier_gap": lambda: np.where((tier_e > 0) & (mean_tier > 0), np.abs(tier_e - mean_tier), 0.0),
+            "met_before": lambda: np.minimum(pick(self.met_any), 3.0),
+            "met_signed": lambda: np.minimum(pick(self.met_signed), 1.0),
+            "met_followup": lambda: np.minimum(pick(self.met_follow), 1.0),
+            "partner_meeting_success": lambda: col(self.meet_success_t),
         }
         names = [f for s in SIGNALS for f in FEATURES[s]]
-        return np.stack([features[f] for f in names], axis=-1).astype(np.float32)
+        needed = self.needed
+        out = np.zeros((*shape, len(names)), dtype=np.float32)
+        for i, name in enumerate(names):
+            if needed is None or name in needed:
+                out[..., i] = features[name]()
+        return out
 
 
 def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 256) -> np.ndarray:

@@ -10,13 +10,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData
+from analysis.pairing.data import TARGET_KINDS, InsufficientDataError, PairingData, _result_columns
 from analysis.pairing.features import (
     _SIGNAL_COLUMNS,
     FEATURE_NAMES,
@@ -50,6 +51,11 @@ class PairingRecommender(BaseEstimator):
         Fewer positives than this for a target kind → that kind borrows the
         University model (same features).
     random_state : int
+    validate : bool
+        Choose the signals and the model form by an inner temporal validation: the last year
+        before the cut-off is held out inside the training data (see ``selection_``).
+    validation_firms : int
+        Most held-out firms the inner validation ranks (a seeded sample beyond that).
 
     Attributes
     ----------
@@ -62,6 +68,14 @@ class PairingRecommender(BaseEstimator):
         Target kind → the feature snapshot at ``year_``.
     training_ : pandas.DataFrame
         Per target kind: ``kind, snapshot, positives, negatives``.
+    signals_ : tuple of str
+        The signals kept (by the inner validation: a signal whose removal does not lower the
+        held-out accuracy gets no weight).
+    selection_ : dict or None
+        The inner validation's report: ``inner_year``, ``validation_firms``, ``signals`` (kept),
+        ``dropped``, ``objective_without`` (nDCG@10 without each signal), ``blend`` (the chosen
+        weights of feature model, RP³ score and popularity penalty) and ``candidates`` (every blend
+        tried with its P@10, MRR and nDCG@10); None without validation or with too little history.
 
     Examples
     --------
@@ -80,6 +94,8 @@ class PairingRecommender(BaseEstimator):
         snapshots: int = 3,
         min_positives: int = 20,
         random_state: int = 0,
+        validate: bool = True,
+        validation_firms: int = 1500,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -87,6 +103,8 @@ class PairingRecommender(BaseEstimator):
         self.snapshots = snapshots
         self.min_positives = min_positives
         self.random_state = random_state
+        self.validate = validate
+        self.validation_firms = validation_firms
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -136,18 +154,75 @@ class PairingRecommender(BaseEstimator):
                 "ingest collaborations or project participations with their year"
             )
         rng = np.random.default_rng(self.random_state)
+        statics = {t: _Static(data, t) for t in TARGET_KINDS if data.count(t) > 0}
+        self.selection_ = None
+        self.blend_ = {t: _Blend() for t in statics}
+        self.signals_ = self._signals()
+        if self.validate:
+            columns = self._inner_validation(data, statics, year, columns, rng)
+        models, snaps, references, stats = self._fit_core(data, statics, year, columns, rng, keep=True)
+        self.data_ = data
+        self.year_ = year
+        self.columns_ = columns
+        self.models_ = models
+        self.snapshots_ = snaps
+        self.references_ = references
+        # what one recommend call needs, indexed once (the hot path uses no pandas, no sparse indexing)
+        self.lookups_ = {target: _Lookup(snap) for target, snap in snaps.items()}
+        self.linear_ = {target: _linear(model, columns) for target, model in models.items()}
+        self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
+        self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
+        self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
+        self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
+        return self
+
+    def _score_quantiles(self, kind: str, rng: np.random.Generator, sample: int = 512) -> np.ndarray:
+        """Scores (0–1) at the percentiles 0, 1, …, 100 of all possible new pairs (firm × ``kind``) at the cut-off."""
+        firms = np.flatnonzero(self.exists_["Enterprise"])
+        if len(firms) > sample:
+            firms = np.sort(rng.choice(firms, size=sample, replace=False))
+        ok = self.exists_[kind]
+        if len(firms) == 0 or not ok.any():
+            return np.linspace(0.0, 1.0, 101)
+        scores = self.score_grid(firms, kind, probability=True)
+        keep = ok[None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
+        values = scores[keep] if keep.any() else scores.ravel()
+        return np.quantile(values, np.linspace(0.0, 1.0, 101))
+
+    def match_index(self, scores: np.ndarray, kind: str = "University") -> np.ndarray:
+        """Scores (0–1) as a 0–100 match index: the share of all possible new pairs that score lower.
+
+        A match index of 87 means the pair is a better match than 87 % of the firm × partner pairs
+        that could be proposed at the cut-off.
+        """
+        self._check_fitted()
+        quantiles = self.score_quantiles_[kind]
+        index = np.interp(np.asarray(scores, dtype=float), quantiles, np.linspace(0.0, 100.0, len(quantiles)))
+        return np.clip(np.floor(index), 0, 100).astype(np.int64)
+
+    def score_at_index(self, index: float, kind: str = "University") -> float:
+        """The score (0–1) at match index ``index``: e.g. 50 → the median score of all possible new pairs."""
+        self._check_fitted()
+        quantiles = self.score_quantiles_[kind]
+        return float(np.interp(index, np.linspace(0.0, 100.0, len(quantiles)), quantiles))
+
+    def _fit_core(self, data: PairingData, statics: dict[str, _Static], year: float, columns: np.ndarray,
+                  rng: np.random.Generator, keep: bool = False
+                  ) -> tuple[dict[str, Pipeline], dict[str, _Snapshot], dict[str, np.ndarray], list[dict[str, Any]]]:
+        """Learn the feature weights from the ``snapshots`` years before ``year`` (links up to ``year``)."""
         models: dict[str, Pipeline] = {}
         snaps: dict[str, _Snapshot] = {}
         stats: list[dict[str, Any]] = []
         references: dict[str, np.ndarray] = {}
-        for target in TARGET_KINDS:
-            if data.count(target) == 0:
-                continue
-            static = _Static(data, target)
+        # only the features the model (and the blend) reads are computed; dropped signals stay 0
+        needed = (None if len(columns) == len(FEATURE_NAMES) else
+                  frozenset(FEATURE_NAMES[c] for c in columns) | {FEATURE_NAMES[_RA], FEATURE_NAMES[_POP]})
+        for target, static in statics.items():
             X_parts, y_parts = [], []
             for back in range(1, self.snapshots + 1):
                 snap_year = year - back
                 snap = _Snapshot(static, snap_year)
+                snap.needed = needed
                 X, y = self._training_rows(data, target, snap, year, rng)
                 stats.append({"kind": target, "snapshot": int(snap_year), "positives": int(y.sum()),
                               "negatives": int(len(y) - y.sum())})
@@ -155,8 +230,10 @@ class PairingRecommender(BaseEstimator):
                     X_parts.append(X)
                     y_parts.append(y)
             snaps[target] = _Snapshot(static, year)
-            snaps[target].keep_grid()
-            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(columns)), np.float32)
+            snaps[target].needed = needed
+            if keep:
+                snaps[target].keep_grid()
+            X = np.concatenate(X_parts) if X_parts else np.zeros((0, len(FEATURE_NAMES)), np.float32)
             y = np.concatenate(y_parts) if y_parts else np.zeros(0)
             if y.sum() >= self.min_positives and (y == 0).sum() > 0:
                 pipeline = self._make_model()
@@ -173,19 +250,69 @@ class PairingRecommender(BaseEstimator):
             if target not in models:  # too few talent links: borrow the university weights
                 models[target] = models["University"]
                 references[target] = references["University"]
-        self.data_ = data
-        self.year_ = year
-        self.columns_ = columns
-        self.models_ = models
-        self.snapshots_ = snaps
-        self.references_ = references
-        # what one recommend call needs, indexed once (the hot path uses no pandas, no sparse indexing)
-        self.lookups_ = {target: _Lookup(snap) for target, snap in snaps.items()}
-        self.linear_ = {target: _linear(model, columns) for target, model in models.items()}
-        self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
-        self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
-        self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
-        return self
+        return models, snaps, references, stats
+
+    def _inner_validation(self, data: PairingData, statics: dict[str, _Static], year: float, columns: np.ndarray,
+                          rng: np.random.Generator) -> np.ndarray:
+        """Choose signals and model form on the last year before ``year``, held out inside the training data.
+
+        Fits on data up to ``year - 1``, ranks the partners the firms gained in ``year`` and keeps
+        (1) the signals whose removal lowers the validation accuracy (nDCG@10), and (2) the blend of the
+        feature model with an RP³ item-similarity score and a popularity penalty that ranks best — of
+        blends that tie, the one with the largest popularity penalty (more personal lists for the same
+        accuracy).  Sets ``selection_`` and ``blend_``; returns the columns.
+        """
+        inner = year - 1
+        try:
+            models, snaps, references, _ = self._fit_core(data, {"University": statics["University"]}, inner,
+                                                          columns, rng)
+        except InsufficientDataError:
+            return columns
+        firms, known, new = _held_out(data, inner, year)
+        if len(firms) < 10:
+            return columns
+        if len(firms) > self.validation_firms:
+            firms = np.sort(rng.choice(firms, size=self.validation_firms, replace=False))
+            known, new = _held_out(data, inner, year, firms)[1:]
+        ok = data.exists_by("University", inner)
+        candidates = ok[None, :] & ~(known.toarray() > 0)
+        relevant = new.toarray() > 0
+        grid = snaps["University"].grid(firms)
+        flat = grid.reshape(-1, grid.shape[-1])
+        model = models["University"]
+        logits = model.decision_function(flat[:, columns]).reshape(grid.shape[:2])
+        signals = list(self._signals())
+        report: dict[str, Any] = {"inner_year": int(inner), "validation_firms": len(firms)}
+        base = _objective(logits, candidates, relevant)
+        report["objective"] = round(base["objective"], 4)
+        linear = _linear(model, columns)
+        kept = list(signals)
+        if linear is not None and len(signals) > 1:
+            contributions = linear.contributions(flat, references["University"], signals)
+            without = {}
+            for i, signal in enumerate(signals):
+                score = _objective(logits - contributions[i].reshape(logits.shape), candidates, relevant)
+                without[signal] = round(score["objective"], 4)
+                if score["objective"] >= base["objective"]:
+                    kept.remove(signal)
+            report["objective_without"] = without
+            if not kept:
+                kept = list(signals)
+        report["signals"] = kept
+        report["dropped"] = [s for s in signals if s not in kept]
+        if kept != signals:  # the blend is chosen with the model the final fit will have
+            kept_columns = _columns_of(kept)
+            models, snaps, references, _ = self._fit_core(data, {"University": statics["University"]}, inner,
+                                                          kept_columns, rng)
+            logits = models["University"].decision_function(flat[:, kept_columns]).reshape(grid.shape[:2])
+            columns = kept_columns
+        blend, table = _choose_blend(logits, grid, candidates, relevant)
+        report["blend"] = blend.as_dict()
+        report["candidates"] = table
+        self.selection_ = report
+        self.blend_["University"] = blend
+        self.signals_ = tuple(kept)
+        return columns
 
     def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -221,19 +348,22 @@ class PairingRecommender(BaseEstimator):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(store) first")
 
     def score_grid(self, firm_positions: np.ndarray, kind: str = "University",
-                   target_positions: np.ndarray | None = None) -> np.ndarray:
-        """Model scores (logit) of firms × targets, by local positions; shape (n_firms, n_targets).
+                   target_positions: np.ndarray | None = None, probability: bool = False) -> np.ndarray:
+        """Model scores (logit; 0–1 with ``probability``) of firms × targets, by local positions.
 
-        For the evaluation: the caller masks existing partners itself.
+        Shape (n_firms, n_targets).  For the evaluation: the caller masks existing partners itself.
         """
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
         grid = snap.grid(np.asarray(firm_positions), target_positions)
-        flat = grid.reshape(-1, grid.shape[-1])[:, self.columns_]
-        return model.decision_function(flat).reshape(grid.shape[:2])
+        flat = grid.reshape(-1, grid.shape[-1])
+        linear = self.linear_.get(kind)
+        raw = linear.decision(flat) if linear is not None else model.decision_function(flat[:, self.columns_])
+        logits = self.blend_[kind].apply(raw.reshape(grid.shape[:2]), grid)
+        return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
-        """Top ``k`` new partners of ``kind`` for every enterprise (batch, no reasons).
+        """Top ``k`` new partners of ``kind`` for every enterprise that exists by the cut-off (batch, no reasons).
 
         Returns
         -------
@@ -244,12 +374,13 @@ class PairingRecommender(BaseEstimator):
         if kind not in self.snapshots_:
             raise SchemaError(f"no {kind!r} model; use one of: {', '.join(self.snapshots_)}")
         data, snap = self.data_, self.snapshots_[kind]
-        n_firms, n_targets = snap.static.n_firms, snap.static.n_targets
+        n_targets = snap.static.n_targets
         take = min(k, n_targets)
         ok = data.exists_by(kind, self.year_)
+        existing_firms = np.flatnonzero(self.exists_["Enterprise"])  # only firms that exist by the cut-off
         firm_parts, target_parts, score_parts = [], [], []
-        for start in range(0, n_firms, chunk):
-            block = np.arange(start, min(start + chunk, n_firms))
+        for start in range(0, len(existing_firms), chunk):
+            block = existing_firms[start : start + chunk]
             logits = self.score_grid(block, kind)
             logits[snap.A[block].toarray() > 0] = -np.inf
             logits[:, ~ok] = -np.inf
@@ -344,6 +475,7 @@ class PairingRecommender(BaseEstimator):
             logits = linear.decision(grid)
         else:
             logits = model.decision_function(grid[:, self.columns_])
+        logits = self.blend_[target_kind].apply(logits, grid)
         scores = 1.0 / (1.0 + np.exp(-logits))
         members = data.members(candidate_kind)
         keep = self.exists_[candidate_kind].copy()
@@ -371,9 +503,10 @@ class PairingRecommender(BaseEstimator):
             firms, others = np.full(len(top), firm), top
         else:
             firms, others = top, np.full(len(top), target)
-        reasons = self._reasons(target_kind, grid[top], firms, others)
+        index = self.match_index(scores[top], target_kind)
+        reasons = self._reasons(target_kind, grid[top], firms, others, index)
         columns = ["rank", "id", "name", "kind", "score", "explanation", "reasons", "category", "town", "city",
-                   "province", "industry", "existing"]
+                   "province", "country", "industry", "affiliation", "title", "existing"]
         table = np.empty((len(top), len(columns) - 1), dtype=object)
         for j, name in enumerate(columns[1:]):
             if name in columns_of:
@@ -387,20 +520,23 @@ class PairingRecommender(BaseEstimator):
         frame = pd.DataFrame(table, columns=columns[1:], dtype=object, copy=False)
         frame.insert(0, "rank", np.arange(1, len(top) + 1, dtype=np.int64))
         frame["score"] = np.round(scores[top], 4).astype(float)
+        frame.insert(5, "match_index", index)
         return frame
 
     # ---- reasons ------------------------------------------------------------------------
-    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray
-                 ) -> list[tuple[str, list[dict[str, Any]]]]:
+    def _reasons(self, kind: str, features: np.ndarray, firms: np.ndarray, targets: np.ndarray,
+                 index: np.ndarray | None = None) -> list[tuple[str, list[dict[str, Any]]]]:
         """Explanation and reasons of each (firm, target) pair whose ``features`` are given.
 
         A signal's contribution is occlusion in logit units: the score minus the score with
-        that signal's features set to their mean over negative training pairs.
+        that signal's features set to their mean over negative training pairs.  The explanation
+        starts with the match index (0–100) and its meaning and quotes only evidence of signals
+        that raise the score (never one that argues against the match).
         """
         if len(features) == 0:
             return []
         reference = self.references_[kind]
-        signals = self._signals()
+        signals = self.signals_
         linear = self.linear_[kind]
         if linear is not None:
             contributions = linear.contributions(features, reference, signals)
@@ -433,12 +569,117 @@ class PairingRecommender(BaseEstimator):
                 })
             reason_list.sort(key=lambda r: -r["contribution"])
             shown = [r for r in reason_list if r["contribution"] > 0 and r["evidence"]][:3]
-            if not shown:
-                shown = [r for r in reason_list if r["evidence"]][:1]
-            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合评分"
-            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "overall score"
-            out.append((f"推荐理由:{zh} | Why: {en}", reason_list))
+            zh = ";".join(f"{_SIGNAL_ZH[r['signal']]}({r['evidence_zh']})" for r in shown) or "综合各项因素"
+            en = "; ".join(f"{_SIGNAL_EN[r['signal']]} ({r['evidence']})" for r in shown) or "all factors together"
+            head_zh, head_en = "", ""
+            if index is not None:
+                value = int(index[row])
+                head_zh = f"匹配指数{value}(优于{value}%的可能组合)。"
+                head_en = f"Match index {value} (a better match than {value}% of possible pairs). "
+            who_zh, who_en = lookup.expert(target) if kind == "Talent" else ("", "")
+            out.append((f"{head_zh}{who_zh}推荐理由:{zh} | {head_en}{who_en}Why: {en}", reason_list))
         return out
+
+
+_RA = FEATURE_NAMES.index("resource_allocation")
+_POP = FEATURE_NAMES.index("partner_degree")
+
+
+@dataclass
+class _Blend:
+    """The ranking score: ``alpha`` × feature-model logit + spread × (``rp3`` × z(log RP³) − ``popularity`` × z(log degree)).
+
+    RP³ here is the three-step random walk firm → partner → firm → partner with resource allocation
+    (the ``resource_allocation`` feature); the popularity term is the partner's log number of partner
+    firms, so a positive ``popularity`` debiases the ranking towards less famous partners.
+    ``(1, 0, 0)`` is the feature model alone.
+    """
+
+    alpha: float = 1.0
+    rp3: float = 0.0
+    popularity: float = 0.0
+    spread: float = 1.0
+    rp3_mean: float = 0.0
+    rp3_std: float = 1.0
+    pop_mean: float = 0.0
+    pop_std: float = 1.0
+
+    def apply(self, logits: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """Blended scores of rows whose feature-model ``logits`` and ``features`` (…, n_features) are given."""
+        if self.alpha == 1.0 and self.rp3 == 0.0 and self.popularity == 0.0:
+            return logits
+        out = self.alpha * logits
+        if self.rp3:
+            out = out + self.spread * self.rp3 * (np.log(features[..., _RA] + 1e-6) - self.rp3_mean) / self.rp3_std
+        if self.popularity:
+            out = out - self.spread * self.popularity * (features[..., _POP] - self.pop_mean) / self.pop_std
+        return out
+
+    def as_dict(self) -> dict[str, float]:
+        return {"feature_model": self.alpha, "rp3": self.rp3, "popularity_penalty": self.popularity}
+
+
+def _columns_of(signals: Sequence[str]) -> np.ndarray:
+    used = {f for s in signals for f in FEATURES[s]}
+    return np.array([i for i, f in enumerate(FEATURE_NAMES) if f in used], dtype=np.int64)
+
+
+def _held_out(data: PairingData, inner: float, year: float, firms: np.ndarray | None = None
+              ) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
+    """Firms existing by ``inner`` that gained partners (existing by ``inner``) in (inner, year]; known and new."""
+    links = data.links("University")
+    n_e, n_u = data.count("Enterprise"), data.count("University")
+    firm_ok, uni_ok = data.exists_by("Enterprise", inner), data.exists_by("University", inner)
+    known = data.matrix(links, "e", "t", (n_e, n_u), until=inner)
+    y, e, t = links["year"].to_numpy(), links["e"].to_numpy(), links["t"].to_numpy()
+    later = ~np.isnan(y) & (y > inner) & (y <= year) & uni_ok[t] & firm_ok[e]
+    new = sp.csr_matrix((np.ones(int(later.sum())), (e[later], t[later])), shape=(n_e, n_u))
+    new.data[:] = 1.0
+    new = sp.csr_matrix(new - new.multiply(known))
+    new.eliminate_zeros()
+    if firms is None:
+        firms = np.flatnonzero(np.asarray(new.sum(axis=1)).ravel() > 0)
+    return firms, sp.csr_matrix(known[firms]), sp.csr_matrix(new[firms])
+
+
+def _objective(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10) -> dict[str, float]:
+    """Validation accuracy: P@k, MRR and their objective nDCG@k."""
+    from analysis.pairing.evaluation import ranking_metrics  # evaluation imports this module
+
+    metrics = ranking_metrics(scores, candidates, relevant, k)
+    return {"p_at_k": metrics["p_at_k"], "mrr": metrics["mrr"], "objective": metrics["ndcg"]}
+
+
+#: The blends the inner validation tries: feature-model weight, RP³ weight, popularity penalty.
+_BLENDS: tuple[tuple[float, float, float], ...] = tuple(
+    (alpha, rp3, pop)
+    for alpha in (1.0, 0.0)
+    for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+    for pop in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75)
+    if alpha or rp3
+)
+
+
+def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray
+                  ) -> tuple[_Blend, list[dict[str, float]]]:
+    """The best blend on the held-out year (see :meth:`PairingRecommender._inner_validation`)."""
+    rp3 = np.log(grid[..., _RA] + 1e-6)[candidates]
+    pop = grid[..., _POP][candidates]
+    spread = float(np.std(logits[candidates])) or 1.0
+    stats = {"spread": spread, "rp3_mean": float(rp3.mean()), "rp3_std": float(rp3.std()) or 1.0,
+             "pop_mean": float(pop.mean()), "pop_std": float(pop.std()) or 1.0}
+    # the z-scores once; each blend is then a weighted sum (what _Blend.apply computes)
+    z_rp3 = (np.log(grid[..., _RA] + 1e-6) - stats["rp3_mean"]) / stats["rp3_std"]
+    z_pop = (grid[..., _POP] - stats["pop_mean"]) / stats["pop_std"]
+    rows = []
+    for alpha, w, lam in _BLENDS:
+        score = _objective(alpha * logits + spread * (w * z_rp3 - lam * z_pop), candidates, relevant)
+        rows.append({"feature_model": alpha, "rp3": w, "popularity_penalty": lam,
+                     **{key: round(value, 4) for key, value in score.items()}})
+    best = max(r["objective"] for r in rows)
+    eligible = [r for r in rows if r["objective"] >= best - 1e-9]
+    chosen = max(eligible, key=lambda r: (r["popularity_penalty"], r["objective"]))
+    return _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats), rows
 
 
 @dataclass
@@ -474,21 +715,6 @@ def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:
     scaler, logistic = steps
     return _Linear(columns, scaler.mean_, scaler.scale_, logistic.coef_[0].astype(np.float64),
                    float(logistic.intercept_[0]))
-
-
-def _result_columns(data: PairingData, kind: str) -> dict[str, np.ndarray]:
-    """Per node of ``kind`` (local order): id, name and the text properties a result row shows."""
-    members = data.members(kind)
-    out: dict[str, np.ndarray] = {}
-    for name, column in (("id", data.ids[members]), ("name", data.names[members])):
-        out[name] = np.asarray(column, dtype=object)
-    for name in ("category", "town", "city", "province", "industry"):
-        values = data.props.get(name)
-        column = np.empty(len(members), dtype=object)
-        if values is not None:
-            column[:] = [v if isinstance(v, str) else None for v in (values[p] for p in members)]
-        out[name] = column
-    return out
 
 
 def _str(column: list[Any] | None, position: int) -> str | None:

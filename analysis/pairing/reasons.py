@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from analysis.pairing.data import _result_columns
 from analysis.pairing.features import _RECENT_YEARS, _Snapshot
 from analysis.pairing.text import _phrase_tokens
 from graph.schema import TIERS
@@ -31,6 +32,9 @@ _SIGNAL_EN = {
     "meetings": "met at an event before",
 }
 
+
+
+_COUNTRY_ZH = {"CN": "中国"}
 
 
 def _csr_rows(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +92,10 @@ class _Lookup:
             tu = static.talent_uni
             self.target_talents = _pairs(tu["org"].to_numpy(), tu["talent"].to_numpy(), (n_t, n_talents))
         self.names = {k: data.names[data.members(k)].tolist() for k in ("Enterprise", kind, "Talent")}
+        self.experts: list[tuple[str | None, str | None]] = []
+        if kind == "Talent":
+            columns = _result_columns(data, "Talent")
+            self.experts = list(zip(columns["affiliation"].tolist(), columns["title"].tolist()))
         self.target_tokens = [set(_phrase_tokens(p)) for p in static.texts.target_phrases]
         self._firm_tokens: dict[int, list[tuple[str, set[str]]]] = {}
         industry_ptr, industry_idx = _csr_rows(static.industry)
@@ -199,11 +207,12 @@ class _Lookup:
 
     def _location(self, firm: int, target: int) -> tuple[str, str]:
         for level, zh, en in (("town", "同在", "both in"), ("city", "同在", "same city:"),
-                              ("province", "同省", "same province:")):
+                              ("province", "同省", "same province:"), ("country", "同在", "same country:")):
             left, right = self.static.place_names[level]
             shared = sorted(left[firm] & right[target])
             if shared:
-                return f"{zh}{shared[0]}", f"{en} {shared[0]}"
+                place = shared[0].split(":")[-1]
+                return f"{zh}{_COUNTRY_ZH.get(place, place)}", f"{en} {place}"
         return "", ""
 
     def _popularity(self, firm: int, target: int) -> tuple[str, str]:
@@ -214,14 +223,26 @@ class _Lookup:
         return (f"{who}已与{n}家企业合作(近{_RECENT_YEARS}年新增{recent}家)",
                 f"{who} has worked with {n} firms ({recent} new in the last {_RECENT_YEARS} years)")
 
+    def expert(self, target: int) -> tuple[str, str]:
+        """``"王工(江南大学·教授)。"``: the expert's 单位 and 职称, when known (empty otherwise)."""
+        if not self.experts:
+            return "", ""
+        affiliation, title = self.experts[target]
+        known = [v for v in (affiliation, title) if v]
+        if not known:
+            return "", ""
+        who = self._target_name(target)
+        return f"专家{who}({'·'.join(known)})。", f"Expert {who} ({', '.join(known)}). "
+
     def _tier(self, firm: int, target: int) -> tuple[str, str]:
+        """Only when the firm's rung is the one the partner's firms usually stand on (a fit, never a gap)."""
         tier, mean = self.tier_e[firm], self.mean_tier_t[target]
-        if tier <= 0 or mean <= 0:
+        if tier <= 0 or mean <= 0 or abs(tier - mean) >= 1.0:
             return "", ""
         name = TIERS[int(tier) - 1]
         firm_name, who = str(self.names["Enterprise"][firm]), self._target_name(target)
-        return (f"{firm_name}为{name},{who}合作企业平均梯次{mean:.1f}",
-                f"{firm_name} is {name}; {who}'s partner firms' mean tier is {mean:.1f}")
+        return (f"{firm_name}为{name},{who}的合作企业多在同一梯次",
+                f"{firm_name} is a {name}, like most of {who}'s partner firms")
 
     def _meetings(self, firm: int, target: int) -> tuple[str, str]:
         last = self.last_meeting.get((firm, target))
@@ -232,7 +253,13 @@ class _Lookup:
         event_name = str(data.names[data.pos[event]]) if isinstance(event, str) and event in data.pos \
             else (event if isinstance(event, str) else "")
         outcome = outcome if isinstance(outcome, str) else "none"
+        if outcome not in ("signed", "follow-up"):
+            return "", ""  # a meeting that led nowhere is no reason to meet again
         year = "" if math.isnan(year_value) else f"{int(year_value)}"
-        outcome_zh = {"signed": "已签约", "follow-up": "待跟进", "none": "无结果"}.get(outcome, outcome)
-        return (f"{year}年{event_name}对接,结果:{outcome_zh}".strip(),
-                f"met {('at ' + event_name) if event_name else ''} {year}, outcome: {outcome}".replace("  ", " "))
+        outcome_zh = {"signed": "已签约", "follow-up": "待跟进"}[outcome]
+        # the year once: an event called "2025年…对接会" already says it
+        when = "" if not year or year in event_name else f"{year}年"
+        when_en = "" if not year or year in event_name else f" in {year}"
+        place = event_name or "对接活动"
+        return (f"{when}在{place}对接过,结果:{outcome_zh}",
+                f"met at {event_name or 'an event'}{when_en}, outcome: {outcome}")

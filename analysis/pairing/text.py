@@ -50,6 +50,21 @@ def _place(value: Any) -> str | None:
     return _PLACE_SUFFIX.sub("", text) or text
 
 
+_CHINA = {"CN", "CHN", "CHINA", "PRC", "中国", "中华人民共和国", "中国大陆"}
+
+
+def _country(value: Any) -> str | None:
+    """Country as an upper-case code (China in any spelling → ``CN``); None when missing.
+
+    >>> _country(" cn"), _country("中国"), _country("UK"), _country(None)
+    ('CN', 'CN', 'UK', None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().upper()
+    return "CN" if text in _CHINA else text
+
+
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value if isinstance(v, str) and v.strip()]

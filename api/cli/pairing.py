@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import click
@@ -13,10 +14,11 @@ from analysis.pairing import (
     evaluate_pairing,
     event_attendees,
     event_hit_rates,
+    event_start,
     schedule_meetings,
-    write_schedule_excel,
 )
 from api.cli.common import echo_frame, resolve_name, store_from_settings
+from api.render.agenda import write_agenda
 from graph.errors import SchemaError
 
 COMMANDS: list[click.Command] = []
@@ -91,28 +93,43 @@ def evaluate(cutoff_year: int, k: int, sample: int | None, seed: int, ablation: 
 @click.option("--max-meetings", type=int, required=True, help="Most meetings per organisation or expert.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schedule to this Excel file.")
 @click.option("--include-existing", is_flag=True, help="Allow meetings with existing partners.")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Book no pair scoring below this (0-1). Default: the median score of all possible pairs.")
+@click.option("--start", "start_text", help="When slot 1 starts: 'YYYY-MM-DD HH:MM' or 'HH:MM' "
+              "(default 09:00 on the Event's date).")
+@click.option("--slot-minutes", type=click.IntRange(1, 480), default=20, show_default=True, help="Length of a slot.")
+@click.option("--tables", type=click.IntRange(1), help="Meeting tables: at most this many meetings at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-slot table as JSON records.")
 def schedule(event_id: str | None, attendees_file: str | None, slots: int, max_meetings: int, out: str | None,
-             include_existing: bool, as_json: bool) -> None:
-    """Plan 1:1 meetings for a matchmaking event (对接会日程)."""
+             include_existing: bool, min_score: float | None, start_text: str | None, slot_minutes: int,
+             tables: int | None, as_json: bool) -> None:
+    """Plan 1:1 meetings for a matchmaking event (对接会日程): times, tables, no pair below the minimum score."""
     if (event_id is None) == (attendees_file is None):
         raise SchemaError("give exactly one of --event EVENT_ID or --attendees FILE")
+    start = _start(start_text)
     with store_from_settings() as store:
         data = PairingData.load(store)
         if event_id:
-            attendees = event_attendees(data, resolve_name(store, event_id, kinds=("Event",)))
+            event_id = resolve_name(store, event_id, kinds=("Event",))
+            attendees = event_attendees(data, event_id)
         else:
             attendees = _attendees_from_file(attendees_file, store)
+    if start is None:
+        start = event_start(data, event_id)
     recommender = PairingRecommender().fit(data)
     table, agenda = schedule_meetings(recommender, attendees, slots, max_meetings,
-                                      include_existing=include_existing)
+                                      include_existing=include_existing, min_score=min_score, start=start,
+                                      slot_minutes=slot_minutes, tables=tables)
     if out:
-        write_schedule_excel(table, agenda, out)
+        write_agenda(out, table, agenda, {"活动 / event": event_id or attendees_file, "时段数 / slots": slots,
+                                          "每段分钟 / slot minutes": slot_minutes,
+                                          "桌数 / tables": tables or "每场一桌 / one per meeting"})
     if as_json:
         click.echo(json.dumps(table.to_dict(orient="records"), ensure_ascii=False, default=str))
         return
     firms = sum(data.kinds[data.pos[a]] == "Enterprise" for a in attendees)
-    click.echo(f"{len(table)} meetings in {slots} slots; {table['enterprise_id'].nunique()} of {firms} firms meet someone")
+    click.echo(f"{len(table)} meetings in {slots} slots; {table['enterprise_id'].nunique()} of {firms} firms meet someone"
+               + (f"; no pair below score {table.attrs['min_score']:.3f}" if table.attrs.get("min_score") else ""))
     echo_frame(table.drop(columns=["explanation"]), max_rows=200)
     if out:
         click.echo(f"wrote {out}")
@@ -135,6 +152,16 @@ def _attendees_from_file(path: str, store: object) -> list[str]:
         raise SchemaError(f"{len(found.problems)} attendee(s) of {path!r} need correcting "
                           f"(请更正后重试 / correct them and run again):\n" + "\n".join(lines))
     return found.ids
+
+
+def _start(text: str | None) -> dt.datetime | dt.time | None:
+    """``--start``: a date and time, or a time of day; None when not given."""
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip()) if len(text.strip()) > 5 else dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise SchemaError(f"--start {text!r} is not a time; write it as '2025-05-20 09:00' or '09:00'") from None
 
 
 @click.command(name="hit-rates")

@@ -133,3 +133,33 @@ def test_sample_is_seeded_and_bounded() -> None:
     b = evaluation_split(data, 2019, sample=10, seed=3)[0]
     assert len(a) == 10 and a.tolist() == b.tolist()
     assert evaluate_pairing(data, 2019, sample=10, seed=3)["model"]["firms"] == 10
+
+
+def test_partial_sort_metrics_equal_the_full_sort() -> None:
+    """ranking_metrics ranks with a partial sort; ties must still go in column order, as a stable full sort does."""
+    import numpy as np
+
+    from analysis.pairing.evaluation import ranking_metrics
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, size=(200, 60)).astype(float)  # many ties
+    candidates = rng.random((200, 60)) < 0.8
+    relevant = candidates & (rng.random((200, 60)) < 0.1)
+
+    def reference(k: int) -> dict[str, float]:
+        masked = np.where(candidates, scores, -np.inf)
+        order = np.argsort(-masked, axis=1, kind="stable")
+        hits = np.take_along_axis(relevant, order, axis=1)
+        n_rel = hits.sum(axis=1)
+        first = np.argmax(hits, axis=1)
+        discounts = 1.0 / np.log2(np.arange(2, k + 2))
+        ideal = np.cumsum(discounts)[np.minimum(n_rel, k) - 1]
+        dcg = (hits[:, :k] * discounts).sum(axis=1)
+        return {"p_at_k": float((hits[:, :k].sum(axis=1) / k).mean()),
+                "mrr": float(np.where(n_rel > 0, 1.0 / (first + 1), 0.0).mean()),
+                "ndcg": float(np.where(n_rel > 0, dcg / np.where(n_rel > 0, ideal, 1.0), 0.0).mean())}
+
+    for k in (1, 5, 10):
+        fast = ranking_metrics(scores, candidates, relevant, k)
+        for key, value in reference(k).items():
+            assert fast[key] == pytest.approx(value, abs=1e-12), (k, key)

@@ -67,7 +67,7 @@ def test_not_fitted_and_unknown_id(fitted: PairingRecommender) -> None:
 def test_init_only_stores_parameters() -> None:
     rec = PairingRecommender(model="gbm", negatives=5)
     assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
-                         "random_state": 0}
+                         "random_state": 0, "validate": True, "validation_firms": 1500}
     assert not hasattr(rec, "models_")
 
 
@@ -81,7 +81,8 @@ def test_fit_sets_attributes(fitted: PairingRecommender) -> None:
 
 def test_recommends_same_topic_universities_with_reasons(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
     recs = fitted.recommend("e000", k=3)
-    assert list(recs.columns[:7]) == ["rank", "id", "name", "kind", "score", "explanation", "reasons"]
+    assert list(recs.columns[:8]) == ["rank", "id", "name", "kind", "score", "match_index", "explanation", "reasons"]
+    assert recs["explanation"].str.startswith("匹配指数").all() and (recs["match_index"].between(0, 100)).all()
     assert list(recs["rank"]) == [1, 2, 3]
     # e000 works on 膜材料: universities 0, 4, 8 share that topic; those it had no link with by 2020 come first
     partners = {t for _, t, d in world.out_edges("e000", data=True) if d["year"] <= 2020}
@@ -91,7 +92,7 @@ def test_recommends_same_topic_universities_with_reasons(world: nx.MultiDiGraph,
     assert top["id"] in {"u00", "u04", "u08"}
     assert "膜材料" in top["explanation"] and "Why:" in top["explanation"]
     signals = {r["signal"] for r in top["reasons"]}
-    assert signals == set(SIGNALS)
+    assert signals == set(fitted.signals_) and "content" in signals  # the signals the inner validation kept
     content = next(r for r in top["reasons"] if r["signal"] == "content")
     assert "膜材料" in content["evidence"] and content["contribution"] > 0
     assert (recs["score"].diff().dropna() <= 0).all()
@@ -148,7 +149,7 @@ def test_talent_bridge_and_meeting_evidence() -> None:
     g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
     g.add_node("ev1", kind="Event", name="2019产学研对接会", year=2019)
     g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
-    rec = PairingRecommender().fit(g, until_year=2020)
+    rec = PairingRecommender(validate=False).fit(g, until_year=2020)  # every signal, to see its evidence
     recs = rec.recommend("e000", k=12, include_existing=True)
     row = recs.set_index("id").loc["u08"]
     by_signal = {r["signal"]: r for r in row["reasons"]}
@@ -212,7 +213,8 @@ def test_fast_scores_and_contributions_match_the_sklearn_pipeline(fitted: Pairin
     assert np.allclose(fitted.linear_["University"].decision(grid), expected, atol=1e-9)
     local = {i: n for n, i in enumerate(fitted.data_.ids[fitted.data_.members("University")])}
     rows = [local[i] for i in recs["id"]]
-    assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-expected[rows])), 4))
+    blended = fitted.blend_["University"].apply(expected, grid)  # the inner validation's blend
+    assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-blended[rows])), 4))
     reference = fitted.references_["University"]
     for row, reasons in zip(rows, recs["reasons"]):
         for reason in reasons:
@@ -231,3 +233,76 @@ def test_gbm_model_gives_reasons_too(world: nx.MultiDiGraph) -> None:
     assert (recs["score"].diff().dropna() <= 0).all()
     reverse = rec.recommend("u01", k=3)
     assert set(reverse["kind"]) == {"Enterprise"} and reverse["explanation"].str.contains("Why:").all()
+
+
+def test_reasons_people_can_forward() -> None:
+    """Match index with its meaning, no jargon, the year said once, nothing that argues against, experts' 单位 / 职称."""
+    g = small_world(n_firms=60)
+    g.add_node("t9", kind="Talent", name="王工", title="教授")
+    g.add_edge("t9", "u08", type="AFFILIATED_WITH", year=2015)
+    g.add_node("ev1", kind="Event", name="2019年产学研对接会", year=2019)
+    g.add_edge("e000", "u08", type="MET", year=2019, event="ev1", outcome="follow-up")
+    rec = PairingRecommender(validate=False).fit(g, until_year=2020)  # every signal, to see its evidence
+    recs = rec.recommend("e000", k=12, include_existing=True)
+    for text, reasons, index in zip(recs["explanation"], recs["reasons"], recs["match_index"]):
+        assert text.startswith(f"匹配指数{index}(优于{index}%的可能组合)")
+        assert "2019年2019年" not in text and "平均梯次" not in text and "mean tier" not in text
+        for reason in reasons:  # a signal that lowers the score is never quoted
+            if reason["contribution"] <= 0 and reason["evidence_zh"]:
+                assert reason["evidence_zh"] not in text
+    meeting = next(r for r in recs.set_index("id").loc["u08", "reasons"] if r["signal"] == "meetings")
+    assert meeting["evidence_zh"].count("2019") == 1
+    assert not recs["explanation"].str.contains("未达成|outcome: none").any()  # a meeting that led nowhere
+    experts = rec.recommend("e000", k=3, kind="Talent")
+    row = experts.set_index("id").loc["t9"]
+    assert row["affiliation"] == "大学8" and row["title"] == "教授"
+    assert "专家王工(大学8·教授)" in row["explanation"]
+
+
+def test_location_from_country_columns_and_uscc() -> None:
+    from analysis.pairing.data import PairingData
+    from analysis.pairing.features import FEATURE_NAMES, _Snapshot, _Static
+    from graph.uscc import with_check_digit
+    from ingest.fields import field_for_header
+
+    assert field_for_header("国家", "organisations") == "country"
+    assert field_for_header("country", "organisations") == "country"
+    g = nx.MultiDiGraph()
+    g.add_node("PIC1", kind="Enterprise", name="UK firm", country="UK")
+    g.add_node(with_check_digit("91320282MA1XXXXX0"), kind="Enterprise", name="宜兴甲")  # USCC only
+    g.add_node("u-uk", kind="University", name="UK uni", country="UK", city="Leeds")
+    g.add_node("u-js", kind="University", name="江南大学", province="江苏省", city="无锡市")
+    g.add_node("u-de", kind="University", name="DE uni", country="DE", city="Leeds")
+    data = PairingData.load(g)
+    snap = _Snapshot(_Static(data, "University"), 2020)
+    grid = snap.grid(np.arange(2))
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    unis = {str(u): i for i, u in enumerate(data.ids[data.members("University")])}
+    firms = {str(f): i for i, f in enumerate(data.ids[data.members("Enterprise")])}
+    uk, yixing = firms["PIC1"], firms[with_check_digit("91320282MA1XXXXX0")]
+    assert grid[uk, unis["u-uk"], column["same_country"]] == 1 and grid[uk, unis["u-de"], column["same_country"]] == 0
+    assert grid[uk, unis["u-js"], column["same_country"]] == 0
+    # the USCC gives CN, 江苏 and 宜兴 / 无锡: same country, province and city as 江南大学
+    for feature in ("same_country", "same_province", "same_city"):
+        assert grid[yixing, unis["u-js"], column[feature]] == 1, feature
+    assert grid[yixing, unis["u-uk"], column["same_country"]] == 0
+
+
+def test_inner_validation_reports_what_it_kept(world: nx.MultiDiGraph, fitted: PairingRecommender) -> None:
+    report = fitted.selection_
+    assert report is not None and report["inner_year"] == fitted.year_ - 1
+    assert set(report["signals"]) | set(report["dropped"]) == set(SIGNALS)
+    assert tuple(report["signals"]) == fitted.signals_
+    assert set(report["blend"]) == {"feature_model", "rp3", "popularity_penalty"}
+    assert len(report["candidates"]) > 10
+    plain = PairingRecommender(validate=False).fit(world)
+    assert plain.selection_ is None and plain.signals_ == SIGNALS
+
+
+def test_recommend_all_lists_only_firms_that_exist_by_the_cutoff(world: nx.MultiDiGraph) -> None:
+    g = world.copy()
+    g.add_node("e-late", kind="Enterprise", name="后来者", keywords=["膜材料"], founded="2024-01-01")
+    rec = PairingRecommender().fit(g, until_year=2020)
+    lists = rec.recommend_all(k=3)
+    assert "e-late" not in set(lists["enterprise_id"])
+    assert lists.groupby("enterprise_id").size().max() <= 3 and (lists["rank"] >= 1).all()

@@ -17,9 +17,10 @@ from analysis.pairing import (
     event_attendees,
     event_hit_rates,
     schedule_meetings,
-    write_schedule_excel,
+    signed_pairs,
 )
 from api.cli import cli
+from api.render.agenda import write_agenda
 from graph import SQLiteStore
 from graph.errors import NotFoundError, SchemaError
 
@@ -62,7 +63,8 @@ def fitted() -> PairingRecommender:
 def test_schedule_respects_slots_capacity_and_covers_every_firm(fitted: PairingRecommender) -> None:
     attendees = event_attendees(fitted.data_, "ev1")
     assert attendees == sorted([f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"])
-    table, agenda = schedule_meetings(fitted, attendees, slots=3, max_meetings=3, include_existing=True)
+    table, agenda = schedule_meetings(fitted, attendees, slots=3, max_meetings=3, include_existing=True,
+                                      min_score=0.0)
     assert list(table.columns) == SCHEDULE_COLUMNS and list(agenda.columns) == AGENDA_COLUMNS
     # 3 universities × 3 slots = 9 meetings at most; 8 firms must each get one
     assert set(table["enterprise_id"]) == {f"e{i:02d}" for i in range(8)}
@@ -81,10 +83,12 @@ def test_schedule_maximises_score_not_greedy(fitted: PairingRecommender) -> None
     from itertools import permutations
 
     firms, unis = ["e00", "e01", "e02"], ["u0", "u1", "u2"]
-    table, _ = schedule_meetings(fitted, firms + unis, slots=1, max_meetings=1, include_existing=True)
+    table, _ = schedule_meetings(fitted, firms + unis, slots=1, max_meetings=1, include_existing=True, min_score=0.0)
     data = fitted.data_
     scores = 1 / (1 + np.exp(-fitted.score_grid(np.array([data.local[data.pos[f]] for f in firms]), "University",
                                                 np.array([data.local[data.pos[u]] for u in unis]))))
+    signed = signed_pairs(data)  # e00–u1 signed at ev1: never booked again
+    scores[[(f, u) in signed for f in firms for u in unis].index(True) // 3, 1] = -10.0
     best = max(sum(scores[i, p[i]] for i in range(3)) for p in permutations(range(3)))
     assert len(table) == 3
     assert table["score"].sum() == pytest.approx(best, abs=1e-3)
@@ -92,8 +96,8 @@ def test_schedule_maximises_score_not_greedy(fitted: PairingRecommender) -> None
 
 def test_more_slots_give_more_meetings(fitted: PairingRecommender) -> None:
     attendees = [f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"]
-    one, _ = schedule_meetings(fitted, attendees, slots=1, max_meetings=5, include_existing=True)
-    four, _ = schedule_meetings(fitted, attendees, slots=4, max_meetings=5, include_existing=True)
+    one, _ = schedule_meetings(fitted, attendees, slots=1, max_meetings=5, include_existing=True, min_score=0.0)
+    four, _ = schedule_meetings(fitted, attendees, slots=4, max_meetings=5, include_existing=True, min_score=0.0)
     assert len(one) == 3 and len(four) > len(one)
 
 
@@ -108,16 +112,50 @@ def test_schedule_errors(fitted: PairingRecommender) -> None:
     assert table.empty and list(table.columns) == SCHEDULE_COLUMNS
 
 
-def test_excel_has_chinese_headers(fitted: PairingRecommender, tmp_path) -> None:
+def test_excel_has_chinese_headers_times_and_tables(fitted: PairingRecommender, tmp_path) -> None:
     table, agenda = schedule_meetings(fitted, [f"e{i:02d}" for i in range(4)] + ["u0", "u1"], slots=2,
-                                      max_meetings=2, include_existing=True)
-    path = write_schedule_excel(table, agenda, tmp_path / "s.xlsx")
+                                      max_meetings=2, include_existing=True, min_score=0.0)
+    path = write_agenda(tmp_path / "s.xlsx", table, agenda)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["按时段", "按单位"]
+    assert book.sheetnames == ["按时段", "按单位", "说明"]
     headers = [c.value for c in book["按时段"][1]]
-    assert headers[:3] == ["时段", "企业编号", "企业"] and "推荐理由" in headers
+    assert headers[:5] == ["时段", "开始", "结束", "桌号", "企业编号"] and "推荐理由" in headers and "匹配指数" in headers
     assert book["按时段"].max_row == len(table) + 1
     assert [c.value for c in book["按单位"][1]][:3] == ["单位编号", "单位", "身份"]
+
+
+def test_times_tables_and_minimum_score(fitted: PairingRecommender) -> None:
+    import datetime as dt
+
+    attendees = [f"e{i:02d}" for i in range(8)] + ["u0", "u1", "u2"]
+    table, agenda = schedule_meetings(fitted, attendees, slots=4, max_meetings=4, include_existing=True,
+                                      min_score=0.0, start=dt.datetime(2025, 5, 20, 9, 0), slot_minutes=15, tables=2)
+    assert table.groupby("slot").size().max() <= 2  # two tables: at most two meetings at once
+    assert set(table["table"]) <= {1, 2}
+    assert not table.duplicated(["slot", "table"]).any()
+    first = table[table["slot"] == 1].iloc[0]
+    assert (first["start"], first["end"]) == ("2025-05-20 09:00", "2025-05-20 09:15")
+    assert set(table[table["slot"] == 3]["start"]) <= {"2025-05-20 09:30"}
+    assert {"start", "end", "table", "match_index"} <= set(agenda.columns)
+    # three partners, three tables: each university keeps its table all event
+    table3, _ = schedule_meetings(fitted, attendees, slots=3, max_meetings=3, include_existing=True, min_score=0.0,
+                                  tables=3)
+    assert (table3.groupby("partner_id")["table"].nunique() == 1).all()
+    assert table3.iloc[0]["start"] == "09:00"
+    # the default minimum is the median score of all possible pairs: nothing below it is booked
+    default, _ = schedule_meetings(fitted, attendees, slots=4, max_meetings=4, include_existing=True)
+    median = fitted.score_at_index(50)
+    assert default.attrs["min_score"] == pytest.approx(median)
+    assert (default["score"] >= median - 1e-4).all() and (default["match_index"] >= 49).all()
+    strict, _ = schedule_meetings(fitted, attendees, slots=4, max_meetings=4, include_existing=True, min_score=0.999)
+    assert strict.empty
+
+
+def test_a_pair_that_signed_is_never_booked_again(fitted: PairingRecommender) -> None:
+    assert ("e00", "u1") in signed_pairs(fitted.data_) and ("e01", "u2") not in signed_pairs(fitted.data_)
+    table, _ = schedule_meetings(fitted, ["e00", "u0", "u1", "u2"], slots=3, max_meetings=3, include_existing=True,
+                                 min_score=0.0)
+    assert len(table) and not ((table["enterprise_id"] == "e00") & (table["partner_id"] == "u1")).any()
 
 
 def test_hit_rates_per_event() -> None:

@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -142,7 +141,13 @@ def test_ego_view_draws_partners_and_recommendations(graph: nx.MultiDiGraph) -> 
 
 
 def test_ego_view_without_a_recommender_says_so(graph: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "analysis.pairing", None)  # the module cannot be imported
+    import analysis.pairing
+    from graph.errors import InsufficientDataError
+
+    def cannot_fit(self, *args, **kwargs):
+        raise InsufficientDataError("no dated links to learn from")
+
+    monkeypatch.setattr(analysis.pairing.PairingRecommender, "fit", cannot_fit)  # too little history
     view = build_view(graph, "ego", id="e5")
     assert not any(d["type"] == RECOMMENDED for _, _, d in view.edges(data=True))
     assert "no recommendations drawn" in str(view.graph["notes"][0])
@@ -366,11 +371,12 @@ def test_event_view_plans_the_meetings_itself(dated: nx.MultiDiGraph) -> None:
     assert meetings and all(s in firms and t in {"u0", "u1", "u2"} for s, t, _ in meetings)
     assert all(d["slot"] in {"1", "2", "3"} and 0 < d["score"] <= 1 and "Why:" in d["explanation"]
                for _, _, d in meetings)
-    # nobody double-booked, nobody over capacity, and 3 institutes x 3 slots cover all 8 firms
+    # nobody double-booked, nobody over capacity; no pair below the median score is booked, so
+    # a firm whose every match is poor may go without a meeting
     booked = [(n, d["slot"]) for s, t, d in meetings for n in (s, t)]
     assert len(booked) == len(set(booked))
     assert max(Counter(n for s, t, _ in meetings for n in (s, t)).values()) <= 3
-    assert {s for s, _, _ in meetings} == firms
+    assert len({s for s, _, _ in meetings}) >= 4
     assert set(view) == {"ev9"} | firms | {"u0", "u1", "u2"}
     assert any("planned by the pairing model" in note.en for note in view.graph["notes"])
     # one slot, one meeting each: at most 3 meetings (one per institute)

@@ -95,17 +95,34 @@ def test_excel_when_accept_asks_for_it(schedule_client):
     assert response.headers["content-type"] == XLSX
     assert 'filename="schedule-ev1.xlsx"' in response.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["按时段", "按单位"]
+    assert book.sheetnames == ["按时段", "按单位", "说明"]
     rows = list(book["按时段"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("时段", "企业编号", "企业")
+    assert rows[0][:7] == ("时段", "开始", "结束", "桌号", "企业编号", "企业", "对接方编号")
     assert len(rows) - 1 == as_json["total"]
-    assert sorted((r[0], r[1], r[3]) for r in rows[1:]) == sorted(
+    assert sorted((r[0], r[4], r[6]) for r in rows[1:]) == sorted(
         (m["slot"], m["enterprise_id"], m["partner_id"]) for m in as_json["meetings"])
     assert len(list(book["按单位"].iter_rows())) - 1 == 2 * as_json["total"]
     book.close()
     # JSON stays the default, and is preferred when the client weighs it higher
     weighted = client.post("/schedule", json=plan, headers={"Accept": f"application/json, {XLSX};q=0.5"})
     assert weighted.headers["content-type"] == "application/json"
+
+
+def test_times_tables_and_minimum_score(schedule_client):
+    client, _app, _store = schedule_client
+    plan = {"event_id": "ev1", "slots": 3, "max_meetings": 3, "start": "2025-05-20T13:30:00", "slot_minutes": 30,
+            "tables": 2, "min_score": 0.0}
+    body = client.post("/schedule", json=plan).json()
+    meetings = body["meetings"]
+    assert body["tables"] == 2 and body["slot_minutes"] == 30 and body["min_score"] == 0.0
+    assert Counter(m["slot"] for m in meetings).most_common(1)[0][1] <= 2
+    assert {(m["slot"], m["start"], m["end"]) for m in meetings} <= {
+        (1, "2025-05-20 13:30", "2025-05-20 14:00"), (2, "2025-05-20 14:00", "2025-05-20 14:30"),
+        (3, "2025-05-20 14:30", "2025-05-20 15:00")}
+    assert all(m["table"] in (1, 2) and 0 <= m["match_index"] <= 100 for m in meetings)
+    default = client.post("/schedule", json={"event_id": "ev1", "slots": 3, "max_meetings": 3}).json()
+    assert default["min_score"] > 0 and all(m["score"] >= default["min_score"] - 1e-4 for m in default["meetings"])
+    assert default["meetings"][0]["start"] == "09:00"  # the event has no date
 
 
 def test_an_event_without_attendees_gives_an_empty_plan(schedule_client):

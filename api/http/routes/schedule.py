@@ -6,8 +6,10 @@ id, a USCC or an exact name, as in ``innonet schedule``.  The meetings are plann
 :func:`analysis.pairing.schedule_meetings` with the app's cached fitted
 :class:`~analysis.pairing.PairingRecommender` (the one ``GET /pairings`` uses), so no request
 refits it.  With ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``
-the answer is the workbook of :func:`analysis.pairing.write_schedule_excel` (sheets 按时段 and
-按单位, Chinese headers).
+the answer is the workbook of :func:`api.render.agenda.agenda_workbook` (sheets 按时段, 按单位 and 说明,
+Chinese headers).  No pair below ``min_score`` is booked (default: the median score of all possible
+pairs), no pair that signed at an earlier event is booked again, and every meeting has a time
+(``start`` + (slot − 1) × ``slot_minutes``) and a table (at most ``tables`` meetings at once).
 
 The work of one request is bounded before it starts: at most :data:`MAX_ATTENDEES` attendees and
 :data:`MAX_CHOICES` (firm, counterpart, slot) choices for the solver, which may spend at most
@@ -16,20 +18,20 @@ The work of one request is bounded before it starts: at most :data:`MAX_ATTENDEE
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from analysis.pairing import event_attendees, schedule_meetings, write_schedule_excel
+from analysis.pairing import event_attendees, event_start, schedule_meetings
 from api.http.cache import AppCache
 from api.http.common import fitted_recommender, json_records, resolve_for
 from api.http.deps import get_cache, get_store, matchmaker
 from api.http.errors import problem_responses
 from api.http.security import Principal
+from api.render.agenda import agenda_workbook
 from graph.errors import SchemaError
 from graph.store import GraphStore
 
@@ -103,6 +105,12 @@ class ScheduleRequest(BaseModel):
     candidates_per_firm: int | None = Field(
         None, ge=1, le=100, description="Best counterparts considered per firm (default max(3 × max_meetings, 10))")
     time_limit: float = Field(20.0, gt=0, le=MAX_SOLVER_SECONDS, description="Seconds the solver may spend")
+    min_score: float | None = Field(
+        None, ge=0, le=1, description="Book no pair scoring below this; default the median score of all possible pairs")
+    start: dt.datetime | None = Field(
+        None, description="When slot 1 starts (default 09:00 on the Event's date, else 09:00 with no date)")
+    slot_minutes: int = Field(20, ge=1, le=480, description="Length of one slot in minutes")
+    tables: int | None = Field(None, ge=1, le=1000, description="Meeting tables: at most this many meetings at once")
 
     @model_validator(mode="after")
     def _one_source(self) -> ScheduleRequest:
@@ -121,12 +129,16 @@ class Meeting(BaseModel):
     """One meeting: a firm and a university / expert in a slot."""
 
     slot: int = Field(description="1-based")
+    start: str = Field(description="'YYYY-MM-DD HH:MM', or 'HH:MM' when the day is unknown")
+    end: str
+    table: int = Field(description="1-based table number")
     enterprise_id: str
     enterprise_name: str
     partner_id: str
     partner_name: str
     partner_kind: str
     score: float = Field(description="Pairing score of the two, 0–1")
+    match_index: int = Field(description="0–100: a better match than this % of all possible pairs")
     explanation: str
 
 
@@ -137,9 +149,13 @@ class AgendaEntry(BaseModel):
     organisation_name: str
     role: str = Field(description="企业 / 高校院所 / 专家")
     slot: int
+    start: str
+    end: str
+    table: int
     counterpart_id: str
     counterpart_name: str
     score: float
+    match_index: int
 
 
 class ScheduleResult(BaseModel):
@@ -149,6 +165,9 @@ class ScheduleResult(BaseModel):
     as_of: int = Field(description="The cut-off year the pairing scores were fitted at")
     slots: int
     max_meetings: int
+    min_score: float | None = Field(description="No pair scoring below this was booked")
+    slot_minutes: int
+    tables: int | None
     enterprises: int = Field(description="Attending firms")
     partners: int = Field(description="Attending universities, institutes and experts")
     firms_met: int = Field(description="Firms with at least one meeting")
@@ -247,12 +266,13 @@ def schedule(
                 body.max_meetings, body.candidates_per_firm)
     table, agenda = schedule_meetings(recommender, attendees, body.slots, body.max_meetings,
                                       candidates_per_firm=body.candidates_per_firm,
-                                      include_existing=body.include_existing, time_limit=body.time_limit)
+                                      include_existing=body.include_existing, time_limit=body.time_limit,
+                                      min_score=body.min_score, start=body.start or event_start(data, event_id),
+                                      slot_minutes=body.slot_minutes, tables=body.tables)
     if wants_excel(request.headers.get("accept")):
-        with tempfile.TemporaryDirectory(prefix="innonet-schedule-") as folder:
-            path = Path(folder) / "schedule.xlsx"
-            write_schedule_excel(table, agenda, path)
-            content = path.read_bytes()
+        content = agenda_workbook(table, agenda, {"活动 / event": event_id or "", "时段数 / slots": body.slots,
+                                                  "每段分钟 / slot minutes": body.slot_minutes,
+                                                  "桌数 / tables": body.tables or "每场一桌 / one per meeting"})
         return Response(content, media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{_filename(event_id)}"'})
     return {
@@ -260,6 +280,9 @@ def schedule(
         "as_of": int(recommender.year_),
         "slots": body.slots,
         "max_meetings": body.max_meetings,
+        "min_score": table.attrs.get("min_score"),
+        "slot_minutes": body.slot_minutes,
+        "tables": body.tables,
         "enterprises": sum(k == "Enterprise" for k in kinds),
         "partners": sum(k in _PARTNER_KINDS for k in kinds),
         "firms_met": int(table["enterprise_id"].nunique()) if len(table) else 0,
