@@ -188,7 +188,7 @@ def test_matchmakers_read_pairing_cards_with_reasons(browser_client: Callable[..
     client = browser_client("matchmaker")
     page = client.get("/web/org", params={"id": "e001"}).text
     assert 'id="pairings"' in page and page.count('class="pair"') >= 3
-    assert "推荐理由" in page and "合作活跃 popularity" in page
+    assert "推荐理由" in page and "匹配指数" in page  # a 0-100 match index with its meaning, not a probability
     assert "王小明" in client.get("/web/org", params={"id": "u1"}).text
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/web/org/profile.xlsx", params={"id": "e001"}).content))
     assert "推荐对接" in workbook.sheetnames
@@ -300,3 +300,13 @@ def test_an_admin_runs_the_report_again(browser_client: Callable[..., TestClient
     assert "analysis.xlsx" in page and "report.docx" in page and "已完成" in page
     download = admin.get("/web/reports/file", params={"name": "report.docx"})
     assert download.status_code == 200 and download.content[:2] == b"PK"
+
+
+def test_wrong_keys_on_the_sign_in_page_are_rate_limited(browser_client: Callable[..., TestClient],
+                                                         web_app: FastAPI) -> None:
+    client = browser_client(None)
+    limit = web_app.state.auth_limiter.per_minute
+    statuses = [sign_in(client, f"wrong-key-{n:04d}-abcdefgh").status_code for n in range(limit + 1)]
+    assert statuses[:limit] == [401] * limit and statuses[-1] == 429  # the API's budget of wrong keys
+    refused = sign_in(client, KEYS["matchmaker"])  # a right key waits too, so guessing cannot go on
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0 and "秒后再试" in refused.text

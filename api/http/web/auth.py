@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.http.security import KeyRing
+from api.http.security import AuthLimiter, KeyRing
 from api.http.web.common import PREFIX, SECURITY_HEADERS, PageRoute, page, require
 from api.http.web.session import (
     Session,
@@ -67,13 +67,26 @@ def signin_form(request: Request, why: str | None = None, next: str | None = Non
     return _signin_page(request, message=_WHY.get(why or ""), next=next)
 
 
+def _too_many(request: Request, wait: int, next: str) -> Response:
+    response = _signin_page(request, 429, next=next,
+                            error=f"错误次数过多，请 {wait} 秒后再试 / too many wrong keys; try again in {wait} s")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @router.post("/signin", response_class=HTMLResponse)
 def signin(request: Request, key: Annotated[str, Form(max_length=500)] = "",
            csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=2000)] = "") -> Response:
     check_csrf(request, csrf, None)
     keyring: KeyRing = request.app.state.keyring
+    limiter: AuthLimiter | None = getattr(request.app.state, "auth_limiter", None)  # the API's: one budget
+    address = request.client.host if request.client is not None else "unknown"
+    if limiter is not None and (wait := limiter.retry_after(address)):
+        return _too_many(request, wait, next)
     role = keyring.role_for(key.strip())
     if role is None:
+        if limiter is not None and (wait := limiter.failed(address)):
+            return _too_many(request, wait, next)
         return _signin_page(request, 401, next=next,
                             error="密钥无效，请向管理员索取 / the key is not valid; ask the administrator for one")
     response = RedirectResponse(_safe_next(next), status_code=303, headers={"Cache-Control": "no-store"})

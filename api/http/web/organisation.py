@@ -231,10 +231,12 @@ def _pairings(store: GraphStore, cache: AppCache, entity_id: str, kind: str) -> 
                             "evidence": reason.get("evidence_zh") or reason.get("evidence") or "",
                             "evidence_en": reason.get("evidence") if reason.get("evidence_zh") else ""})
         score = float(row.get("score") or 0.0)
+        index = row.get("match_index")  # 0-100: better than this share of the possible pairs
+        match = int(round(float(index))) if _present(index) else round(score * 100)
         explanation = [part.strip() for part in str(row.get("explanation") or "").split(" | ", 1)]
         cards.append({"rank": int(row["rank"]), "id": row["id"], "name": row.get("name") or row["id"],
                       "kind": kind_zh(row.get("kind")), "url": org_url(row["id"]), "score": score,
-                      "percent": round(score * 100), "explanation": explanation[0],
+                      "percent": match, "explanation": explanation[0],
                       "explanation_en": explanation[1] if len(explanation) > 1 else "",
                       "reasons": reasons[:4],
                       "place": "·".join(str(row[c]) for c in ("category", "town", "city") if _present(row.get(c)))})
@@ -305,11 +307,11 @@ def _sheets(context: dict[str, Any]) -> list[Sheet]:
                             labels={"list": "清单", "reason": "原因", "priority": "优先级"}))
     if context["cards"]:
         sheets.append(Sheet("推荐对接", pd.DataFrame([
-            {"rank": c["rank"], "name": c["name"], "kind": c["kind"], "score": round(c["score"], 3),
+            {"rank": c["rank"], "name": c["name"], "kind": c["kind"], "match_index": c["percent"],
              "explanation": c["explanation"], "evidence": "; ".join(r["evidence"] for r in c["reasons"])}
             for c in context["cards"]]),
-            labels={"rank": "排名", "name": "推荐对接方", "kind": "类型", "score": "匹配度", "explanation": "推荐理由",
-                    "evidence": "依据"}, formats={"score": "ratio"}))
+            labels={"rank": "排名", "name": "推荐对接方", "kind": "类型", "match_index": "匹配指数 (0-100)",
+                    "explanation": "推荐理由", "evidence": "依据"}, formats={"match_index": "count"}))
     return sheets
 
 
