@@ -232,7 +232,7 @@ def _pairings(store: GraphStore, cache: AppCache, entity_id: str, kind: str) -> 
                             "evidence_en": reason.get("evidence") if reason.get("evidence_zh") else ""})
         score = float(row.get("score") or 0.0)
         index = row.get("match_index")  # 0-100: better than this share of the possible pairs
-        match = int(round(float(index))) if _present(index) else round(score * 100)
+        match = round(float(index)) if _present(index) else round(score * 100)
         explanation = [part.strip() for part in str(row.get("explanation") or "").split(" | ", 1)]
         cards.append({"rank": int(row["rank"]), "id": row["id"], "name": row.get("name") or row["id"],
                       "kind": kind_zh(row.get("kind")), "url": org_url(row["id"]), "score": score,
