@@ -89,7 +89,29 @@ def network_map(
     slots: Annotated[int | None, Query(ge=1, le=48, description=f"event: time slots to plan (default {DEFAULT_SLOTS})")] = None,
     max_meetings: Annotated[int | None, Query(ge=1, le=48, description=f"event: most meetings each (default {DEFAULT_MAX_MEETINGS})")] = None,
 ) -> HTMLResponse:
-    """The page (vis-network inlined, no outside requests)."""
+    """The page (vis-network inlined, no outside requests).
+
+    The overview pages that everyone opens (no centre node) are cached per masking level and filters: after a
+    change of the store the previous page is served at once while the new one is drawn (issue: the API stays
+    up during ingests)."""
+    masked = not principal.sees_personal_data
+    if id is None and view.value in _SHARED_VIEWS and slots is None and max_meetings is None:
+        key = ("map-page", masked, view.value, tier.value if tier else None, town, industry, community, title,
+               max_nodes)
+        page = cache.get(key, lambda: _draw(principal, store, cache, view, None, tier, town, industry, community,
+                                            title, max_nodes, k, slots, max_meetings))
+        return HTMLResponse(page)
+    return HTMLResponse(_draw(principal, store, cache, view, id, tier, town, industry, community, title, max_nodes,
+                              k, slots, max_meetings))
+
+
+#: views whose page depends only on the filters (no centre node, no meeting plan): cached
+_SHARED_VIEWS = frozenset({"ecosystem", "community", "city"})
+
+
+def _draw(principal: Principal, store: GraphStore, cache: AppCache, view: Any, id: str | None, tier: Any,
+          town: str | None, industry: str | None, community: int | None, title: str | None, max_nodes: int, k: int,
+          slots: int | None, max_meetings: int | None) -> str:
     masked = not principal.sees_personal_data
     graph: nx.MultiDiGraph = cache.get(("graph", masked), lambda: to_networkx(analysis_snapshot(principal, store, cache)))
     centre = resolve_for(principal, store, cache, id).id if id is not None else None
@@ -121,7 +143,7 @@ def network_map(
         # an empty frame passed above is not "the recommender returned nothing": say why instead
         subgraph.graph["notes"] = [n for n in subgraph.graph.get("notes", []) if n.code != _EMPTY_NOTE]
     subgraph.graph["notes"] = list(subgraph.graph.get("notes", [])) + notes
-    return HTMLResponse(render_view(subgraph, title=title, max_nodes=max_nodes))
+    return render_view(subgraph, title=title, max_nodes=max_nodes)
 
 
 def _no_recommendations() -> pd.DataFrame:
