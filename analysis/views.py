@@ -39,7 +39,7 @@ import networkx as nx
 import pandas as pd
 
 from analysis.engine import ORGANISATION_KINDS, ORGANISATION_TYPES, IGraphAdapter
-from graph.errors import InnonetError, NotFoundError, SchemaError
+from graph.errors import InnonetError, InvalidArgumentError, NotFoundError, SchemaError
 from graph.projection import to_networkx
 from graph.schema import TIERS, tier_rank
 from graph.store import GraphStore
@@ -332,7 +332,7 @@ def build_view(
         An id, town, industry or community that is not in the network.
     """
     if view not in VIEWS:
-        raise SchemaError(f"unknown map view {view!r}; use one of: {', '.join(VIEWS)}")
+        raise InvalidArgumentError(f"unknown map view {view!r}; use one of: {', '.join(VIEWS)}")
     full = _as_graph(source)
     communities = collaboration_communities(full, seed=seed)
     community_of = dict(zip(communities["id"], communities["community"], strict=True))
@@ -340,13 +340,13 @@ def build_view(
     centre: Any = None
     if view in ("ego", "event"):
         if id is None:
-            raise SchemaError(f"the {view} view needs an id (--id): the {'organisation' if view == 'ego' else 'Event'}"
-                              " in the centre")
+            raise InvalidArgumentError(f"the {view} view needs id: the {'organisation' if view == 'ego' else 'Event'}"
+                                       " in the centre (a name, USCC or id)")
         if id not in full:
-            raise NotFoundError(f"{id!r} is not in the network; look ids up with `innonet stats` or the entities API")
+            raise NotFoundError(f"{id!r} is not in the network; resolve names with graph.lookup.resolve first")
         centre = id
     if view == "community" and community is None:
-        raise SchemaError("the community view needs --community N; the largest communities are: "
+        raise InvalidArgumentError("the community view needs community=N; the largest communities are: "
                           + _available(community_of.values()))
     if community is not None and int(community) not in set(community_of.values()):
         raise NotFoundError(f"community {community!r} does not exist; the largest are (id (members)): "
@@ -376,7 +376,8 @@ def build_view(
             attendees = [n for n in view_graph if n != centre]
             schedule = _plan_meetings(source, full, attendees, slots, max_meetings, recommender, notes)
         elif slots is not None or max_meetings is not None:
-            raise SchemaError("slots / max_meetings plan the meetings; they cannot be combined with a given schedule")
+            raise InvalidArgumentError("slots / max_meetings plan the meetings; they cannot be combined with a given "
+                                       "schedule")
         _add_schedule(view_graph, full, schedule, notes)
         if schedule is not None:
             view_graph.graph["schedule"] = _named_schedule(full, schedule)
@@ -477,7 +478,7 @@ def _plan_meetings(source: Any, full: nx.MultiDiGraph, attendees: list[Any], slo
     slots = DEFAULT_SLOTS if slots is None else int(slots)
     max_meetings = DEFAULT_MAX_MEETINGS if max_meetings is None else int(max_meetings)
     if slots < 1 or max_meetings < 1:
-        raise SchemaError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
+        raise InvalidArgumentError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
     kinds = Counter(_kind(full, n) for n in attendees)
     if not kinds["Enterprise"] or not (kinds["University"] or kinds["Talent"]):
         notes.append(Note("no_meetings", f"未生成对接日程: 需要企业和高校院所/专家同时参加 (企业 {kinds['Enterprise']}, "

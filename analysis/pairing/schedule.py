@@ -42,7 +42,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.pairing.data import PairingData
 from analysis.pairing.model import PairingRecommender
-from graph.errors import NotFoundError, SchemaError
+from graph.errors import InvalidArgumentError, NotFoundError, UnsolvableScheduleError
 from graph.store import GraphStore
 
 __all__ = [
@@ -171,11 +171,11 @@ def schedule_meetings(
     """
     recommender._check_fitted()
     if slots < 1 or max_meetings < 1:
-        raise SchemaError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
+        raise InvalidArgumentError(f"slots and max_meetings must be at least 1, got {slots!r} and {max_meetings!r}")
     if slot_minutes < 1 or (tables is not None and tables < 1):
-        raise SchemaError(f"slot_minutes and tables must be at least 1, got {slot_minutes!r} and {tables!r}")
+        raise InvalidArgumentError(f"slot_minutes and tables must be at least 1, got {slot_minutes!r} and {tables!r}")
     if min_score is not None and not 0.0 <= min_score <= 1.0:
-        raise SchemaError(f"min_score is a score between 0 and 1, got {min_score!r}")
+        raise InvalidArgumentError(f"min_score is a score between 0 and 1, got {min_score!r}")
     data = recommender.data_
     ids = list(dict.fromkeys(attendees))
     unknown = [i for i in ids if i not in data.pos]
@@ -297,8 +297,8 @@ def _solve(pairs: list[tuple[int, int, float, str]], n_firms: int, n_partners: i
     result = milp(cost, constraints=[constraint], integrality=np.ones(n_x + n_firms),
                   bounds=Bounds(0, 1), options={"time_limit": time_limit})
     if result.x is None:
-        raise SchemaError(f"the meeting schedule could not be solved ({result.message}); "
-                          "try fewer attendees or a larger time limit")
+        raise UnsolvableScheduleError(f"the meeting schedule could not be solved ({result.message}); "
+                                      "try fewer attendees or a larger time_limit")
     x = np.round(result.x[:n_x]).reshape(n_pairs, slots)
     out = []
     for pair_index, slot in zip(*np.nonzero(x > 0.5)):

@@ -22,7 +22,7 @@ from analysis.pairing import (
 from api.cli import cli
 from api.render.agenda import write_agenda
 from graph import SQLiteStore
-from graph.errors import NotFoundError, SchemaError
+from graph.errors import InvalidArgumentError, NotFoundError
 
 TOPICS = [["膜材料"], ["电线电缆"], ["紫砂陶瓷"]]
 
@@ -102,7 +102,7 @@ def test_more_slots_give_more_meetings(fitted: PairingRecommender) -> None:
 
 
 def test_schedule_errors(fitted: PairingRecommender) -> None:
-    with pytest.raises(SchemaError, match="at least 1"):
+    with pytest.raises(InvalidArgumentError, match="at least 1"):
         schedule_meetings(fitted, ["e00", "u0"], slots=0, max_meetings=1)
     with pytest.raises(NotFoundError, match="ghost"):
         schedule_meetings(fitted, ["e00", "ghost"], slots=1, max_meetings=1)

@@ -25,7 +25,7 @@ from analysis.views import (
 )
 from api.cli import cli
 from api.render.maps import MapRenderError, check_offline, export_view, render_map, render_view
-from graph.errors import NotFoundError, SchemaError
+from graph.errors import InvalidArgumentError, NotFoundError, SchemaError
 from graph.schema import TIERS
 from graph.sqlite_store import SQLiteStore
 
@@ -99,11 +99,11 @@ def test_filters_keep_matching_firms_and_their_partners(graph: nx.MultiDiGraph) 
 def test_unknown_filter_values_and_views_are_named(graph: nx.MultiDiGraph) -> None:
     with pytest.raises(NotFoundError, match="火星镇"):
         build_view(graph, "ecosystem", town="火星镇")
-    with pytest.raises(SchemaError, match="galaxy"):
+    with pytest.raises(InvalidArgumentError, match="galaxy"):
         build_view(graph, "galaxy")
     with pytest.raises(SchemaError, match="tier"):
         build_view(graph, "ecosystem", tier="独角兽之王")
-    with pytest.raises(SchemaError, match="--community"):
+    with pytest.raises(InvalidArgumentError, match="community=N"):
         build_view(graph, "community")
     with pytest.raises(NotFoundError, match="999"):
         build_view(graph, "community", community=999)
@@ -397,9 +397,9 @@ def test_event_view_reuses_a_fitted_recommender_and_keeps_a_given_schedule(dated
     view = build_view(dated, "event", id="ev9", schedule=given)
     assert [(s, t, d["slot"]) for s, t, d in view.edges(data=True) if d["type"] == PROPOSED_MEETING] == [
         ("e1", "u2", "4")]
-    with pytest.raises(SchemaError, match="schedule"):
+    with pytest.raises(InvalidArgumentError, match="schedule"):
         build_view(dated, "event", id="ev9", schedule=given, slots=2)
-    with pytest.raises(SchemaError, match="at least 1"):
+    with pytest.raises(InvalidArgumentError, match="at least 1"):
         build_view(dated, "event", id="ev9", slots=0)
 
 
