@@ -123,7 +123,8 @@ class PairingData:
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def load(cls, source: GraphStore | nx.Graph | PairingData) -> PairingData:
-        """Read a store, a networkx graph (as :func:`graph.projection.to_networkx` makes) or return ``source``.
+        """Read a store, the read model (:class:`analysis.ecosystem.Snapshot`: its frames, not read again), a
+        networkx graph (as :func:`graph.projection.to_networkx` makes) or return ``source``.
 
         >>> from graph import SQLiteStore
         >>> store = SQLiteStore(":memory:")
@@ -135,6 +136,8 @@ class PairingData:
             return source
         if isinstance(source, GraphStore):
             return cls(source.nodes(), source.relationships())
+        if isinstance(getattr(source, "nodes", None), pd.DataFrame):  # the read model (analysis.ecosystem.Snapshot)
+            return cls(source.nodes, source.relationships)
         if isinstance(source, nx.Graph):
             return cls(*_frames_from_graph(source))
         raise SchemaError(
