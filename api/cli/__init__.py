@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "recommend": ("pairing", "recommend",
         "Whom should ENTITY (id, USCC or name) meet? Ranked partners with reasons (对接推荐)."),
     "schedule": ("pairing", "schedule",
-        "Plan 1:1 meetings for a matchmaking event (对接会日程)."),
+        "Plan 1:1 meetings for a matchmaking event (对接会日程): times, tables, no pair below the minimum score."),
     "schema": ("store", "schema",
         "Print the graph model (node kinds, relationship types, properties) as Markdown (数据模型)."),
     "serve": ("serve", "serve",

@@ -213,7 +213,7 @@ def dated_event_network(seed: int = 5) -> nx.MultiDiGraph:
 def test_event_map_draws_attendees_and_the_planned_meetings(browser: Any, tmp_path: Path) -> None:
     view = build_view(dated_event_network(), "event", id="ev9", slots=3, max_meetings=3)
     meetings = [(s, t) for s, t, d in view.edges(data=True) if d["type"] == "PROPOSED_MEETING"]
-    assert len(meetings) >= 8  # every firm meets someone
+    assert len(meetings) >= 4  # firms meet someone, but no pair below the median score is booked (issue 14)
     path = tmp_path / "event.html"
     render_view(view, out=path)
     opened = Opened(browser, path)

@@ -128,7 +128,7 @@ def _event_context(store: GraphStore, event_id: str) -> dict[str, Any]:
 
 @router.get("/events", response_class=HTMLResponse)
 def events_page(request: Request, session: Session = Depends(require("matchmaker")),  # noqa: B008
-                store: GraphStore = Depends(get_store), cache: AppCache = Depends(get_cache)) -> Response:  # noqa: B008
+                store: GraphStore = Depends(get_store)) -> Response:  # noqa: B008
     def build() -> list[dict[str, Any]]:
         events = store.nodes("Event")
         attended = store.relationships(type="ATTENDED")
@@ -150,7 +150,7 @@ def events_page(request: Request, session: Session = Depends(require("matchmaker
         rows.sort(key=lambda r: (str(r["date"]), r["name"]), reverse=True)
         return rows
 
-    rows = cache.get("web:events", build)
+    rows = build()  # read fresh (events are few): a planner sees the event or the outcomes just saved
     return page(request, "events.html", session=session, events=rows, today=dt.date.today().isoformat())
 
 
