@@ -229,11 +229,11 @@ def test_a_form_without_its_csrf_token_is_refused(browser: Any, server: Any) -> 
 def test_an_expired_session_asks_to_sign_in_again(browser: Any, server: Any) -> None:
     base, app = server
     before = getattr(app.state, "web_session", None)
-    app.state.web_session = SessionSettings(b"e" * 32, seconds=1.0)
+    app.state.web_session = SessionSettings(b"e" * 32, seconds=5.0)  # long enough to sign in on a busy machine
     visit = Visit(browser, base)
     try:
         visit.sign_in("viewer")
-        time.sleep(1.5)
+        time.sleep(5.5)
         visit.go("/web/maps")
         assert "why=expired" in visit.page.url and "会话已过期" in visit.page.content()
     finally:
