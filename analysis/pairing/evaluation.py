@@ -72,7 +72,8 @@ BASELINES: tuple[str, ...] = ("popularity", "three_path", "three_path_popularity
 DIVERSITY: tuple[str, ...] = ("coverage", "top_share", "popularity_percentile")
 
 
-def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10) -> dict[str, float]:
+def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10,
+                    per_firm: bool = False) -> dict[str, Any]:
     """Mean P@k, R@k, MRR and nDCG@k over rows.
 
     Parameters
@@ -84,11 +85,13 @@ def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.nda
     relevant : ndarray of bool, same shape
         The items that count as hits (must be candidates).
     k : int
+    per_firm : bool
+        Also return ``ndcg_per_firm``: each row's nDCG@k (for paired comparisons of two rankings).
 
     Returns
     -------
     dict
-        ``p_at_k, r_at_k, mrr, ndcg, firms``.
+        ``p_at_k, r_at_k, mrr, ndcg, firms`` (and ``ndcg_per_firm`` with ``per_firm``).
     """
     if k < 1:
         raise SchemaError(f"k must be at least 1, got {k!r}")
@@ -111,13 +114,16 @@ def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.nda
     dcg = (hits_top * discounts[: hits_top.shape[1]]).sum(axis=1)
     ideal = np.cumsum(discounts)[np.minimum(n_relevant, k) - 1]
     ndcg = np.where(n_relevant > 0, dcg / np.where(n_relevant > 0, ideal, 1.0), 0.0)
-    return {
+    out: dict[str, Any] = {
         "p_at_k": float(p_at_k.mean()),
         "r_at_k": float(r_at_k.mean()),
         "mrr": float(mrr.mean()),
         "ndcg": float(ndcg.mean()),
         "firms": int(n),
     }
+    if per_firm:
+        out["ndcg_per_firm"] = ndcg
+    return out
 
 
 def evaluation_split(data: PairingData, cutoff_year: int, sample: int | None = None, seed: int = 0

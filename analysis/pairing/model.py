@@ -56,6 +56,9 @@ class PairingRecommender(BaseEstimator):
         before the cut-off is held out inside the training data (see ``selection_``).
     validation_firms : int
         Most held-out firms the inner validation ranks (a seeded sample beyond that).
+    diversity_tolerance : float
+        Share of the best held-out nDCG@10 the inner validation may give up for a popularity penalty
+        (the largest penalty within it is chosen: lists that differ more from firm to firm).
 
     Attributes
     ----------
@@ -76,6 +79,9 @@ class PairingRecommender(BaseEstimator):
         ``dropped``, ``objective_without`` (nDCG@10 without each signal), ``blend`` (the chosen
         weights of feature model, RP³ score and popularity penalty) and ``candidates`` (every blend
         tried with its P@10, MRR and nDCG@10); None without validation or with too little history.
+    cf_ : tuple of (numpy.ndarray, numpy.ndarray) or None
+        Firm and institute factors of the collaborative-filtering term (``implicit`` ALS on the TF-IDF weighted
+        firm × institute matrix up to the cut-off) when the inner validation chose one, else None.
 
     Examples
     --------
@@ -96,6 +102,7 @@ class PairingRecommender(BaseEstimator):
         random_state: int = 0,
         validate: bool = True,
         validation_firms: int = 1500,
+        diversity_tolerance: float = 0.02,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -105,6 +112,7 @@ class PairingRecommender(BaseEstimator):
         self.random_state = random_state
         self.validate = validate
         self.validation_firms = validation_firms
+        self.diversity_tolerance = diversity_tolerance
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -158,6 +166,7 @@ class PairingRecommender(BaseEstimator):
         self.selection_ = None
         self.blend_ = {t: _Blend() for t in statics}
         self.signals_ = self._signals()
+        self.cf_ = None
         if self.validate:
             columns = self._inner_validation(data, statics, year, columns, rng)
         models, snaps, references, stats = self._fit_core(data, statics, year, columns, rng, keep=True)
@@ -171,6 +180,11 @@ class PairingRecommender(BaseEstimator):
         self.lookups_ = {target: _Lookup(snap) for target, snap in snaps.items()}
         self.linear_ = {target: _linear(model, columns) for target, model in models.items()}
         self.exists_ = {k: data.exists_by(k, year) for k in ("Enterprise", *snaps)}
+        blend = self.blend_["University"]
+        if blend.cf:
+            self.cf_ = _cf_factors(data, year, blend.cf_factors, self.random_state)
+            blend.cf_mean, blend.cf_std = _cf_stats(self.cf_, self.exists_["Enterprise"], self.exists_["University"],
+                                                    snaps["University"].A, rng)
         self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
         self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
@@ -258,9 +272,10 @@ class PairingRecommender(BaseEstimator):
 
         Fits on data up to ``year - 1``, ranks the partners the firms gained in ``year`` and keeps
         (1) the signals whose removal lowers the validation accuracy (nDCG@10), and (2) the blend of the
-        feature model with an RP³ item-similarity score and a popularity penalty that ranks best — of
-        blends that tie, the one with the largest popularity penalty (more personal lists for the same
-        accuracy).  Sets ``selection_`` and ``blend_``; returns the columns.
+        feature model with an RP³ item-similarity score and an ``implicit`` ALS score (factors and weight from a
+        small grid) that ranks best, then the largest popularity penalty whose nDCG@10 stays within
+        ``diversity_tolerance`` of the best (more personal lists at almost the same accuracy; see
+        :func:`_choose_blend`).  Sets ``selection_`` and ``blend_``; returns the columns.
         """
         inner = year - 1
         try:
@@ -306,7 +321,11 @@ class PairingRecommender(BaseEstimator):
                                                           kept_columns, rng)
             logits = models["University"].decision_function(flat[:, kept_columns]).reshape(grid.shape[:2])
             columns = kept_columns
-        blend, table = _choose_blend(logits, grid, candidates, relevant)
+        cf = {}
+        for factors in _CF_FACTORS:
+            users, items = _cf_factors(data, inner, factors, self.random_state)
+            cf[factors] = users[firms] @ items.T
+        blend, table = _choose_blend(logits, grid, candidates, relevant, cf, self.diversity_tolerance)
         report["blend"] = blend.as_dict()
         report["candidates"] = table
         self.selection_ = report
@@ -359,7 +378,12 @@ class PairingRecommender(BaseEstimator):
         flat = grid.reshape(-1, grid.shape[-1])
         linear = self.linear_.get(kind)
         raw = linear.decision(flat) if linear is not None else model.decision_function(flat[:, self.columns_])
-        logits = self.blend_[kind].apply(raw.reshape(grid.shape[:2]), grid)
+        cf = None
+        if kind == "University" and self.cf_ is not None:
+            users, items = self.cf_
+            cf = users[np.asarray(firm_positions)] @ (items if target_positions is None
+                                                      else items[np.asarray(target_positions)]).T
+        logits = self.blend_[kind].apply(raw.reshape(grid.shape[:2]), grid, cf)
         return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
@@ -475,7 +499,11 @@ class PairingRecommender(BaseEstimator):
             logits = linear.decision(grid)
         else:
             logits = model.decision_function(grid[:, self.columns_])
-        logits = self.blend_[target_kind].apply(logits, grid)
+        cf = None
+        if target_kind == "University" and self.cf_ is not None:
+            users, items = self.cf_
+            cf = items @ users[firm] if own_kind == "Enterprise" else users @ items[target]
+        logits = self.blend_[target_kind].apply(logits, grid, cf)
         scores = 1.0 / (1.0 + np.exp(-logits))
         members = data.members(candidate_kind)
         keep = self.exists_[candidate_kind].copy()
@@ -587,12 +615,14 @@ _POP = FEATURE_NAMES.index("partner_degree")
 
 @dataclass
 class _Blend:
-    """The ranking score: ``alpha`` × feature-model logit + spread × (``rp3`` × z(log RP³) − ``popularity`` × z(log degree)).
+    """The ranking score: ``alpha`` × feature-model logit + spread × (``rp3`` × z(log RP³) + ``cf`` × z(ALS)
+    − ``popularity`` × z(log degree)).
 
     RP³ here is the three-step random walk firm → partner → firm → partner with resource allocation
     (the ``resource_allocation`` feature); the popularity term is the partner's log number of partner
-    firms, so a positive ``popularity`` debiases the ranking towards less famous partners.
-    ``(1, 0, 0)`` is the feature model alone.
+    firms, so a positive ``popularity`` debiases the ranking towards less famous partners.  The ALS term is the
+    firm · partner factor product of ``implicit`` ALS (``cf_factors`` factors) on the firm × partner matrix
+    (see :func:`_cf_factors`).  ``(1, 0, 0)`` with ``cf = 0`` is the feature model alone.
     """
 
     alpha: float = 1.0
@@ -603,20 +633,32 @@ class _Blend:
     rp3_std: float = 1.0
     pop_mean: float = 0.0
     pop_std: float = 1.0
+    cf: float = 0.0
+    cf_factors: int = 0
+    cf_mean: float = 0.0
+    cf_std: float = 1.0
 
-    def apply(self, logits: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Blended scores of rows whose feature-model ``logits`` and ``features`` (…, n_features) are given."""
-        if self.alpha == 1.0 and self.rp3 == 0.0 and self.popularity == 0.0:
+    def apply(self, logits: np.ndarray, features: np.ndarray, cf: np.ndarray | None = None) -> np.ndarray:
+        """Blended scores of rows whose feature-model ``logits`` and ``features`` (…, n_features) are given.
+
+        ``cf``: the rows' raw ALS scores (firm factors · partner factors); needed when ``self.cf`` is not 0.
+        """
+        if self.alpha == 1.0 and self.rp3 == 0.0 and self.popularity == 0.0 and self.cf == 0.0:
             return logits
         out = self.alpha * logits
         if self.rp3:
             out = out + self.spread * self.rp3 * (np.log(features[..., _RA] + 1e-6) - self.rp3_mean) / self.rp3_std
         if self.popularity:
             out = out - self.spread * self.popularity * (features[..., _POP] - self.pop_mean) / self.pop_std
+        if self.cf:
+            if cf is None:
+                raise SchemaError("this blend has an ALS term; pass the rows' ALS scores")
+            out = out + self.spread * self.cf * (cf - self.cf_mean) / self.cf_std
         return out
 
     def as_dict(self) -> dict[str, float]:
-        return {"feature_model": self.alpha, "rp3": self.rp3, "popularity_penalty": self.popularity}
+        return {"feature_model": self.alpha, "rp3": self.rp3, "popularity_penalty": self.popularity,
+                "als": self.cf, "als_factors": self.cf_factors}
 
 
 def _columns_of(signals: Sequence[str]) -> np.ndarray:
@@ -642,12 +684,22 @@ def _held_out(data: PairingData, inner: float, year: float, firms: np.ndarray | 
     return firms, sp.csr_matrix(known[firms]), sp.csr_matrix(new[firms])
 
 
-def _objective(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10) -> dict[str, float]:
-    """Validation accuracy: P@k, MRR and their objective nDCG@k."""
+def _objective(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10,
+               per_firm: list[np.ndarray] | None = None) -> dict[str, float]:
+    """Validation accuracy: P@k, MRR and their objective nDCG@k (each firm's nDCG@k appended to ``per_firm``)."""
     from analysis.pairing.evaluation import ranking_metrics  # evaluation imports this module
 
-    metrics = ranking_metrics(scores, candidates, relevant, k)
+    metrics = ranking_metrics(scores, candidates, relevant, k, per_firm=per_firm is not None)
+    if per_firm is not None:
+        per_firm.append(metrics["ndcg_per_firm"])
     return {"p_at_k": metrics["p_at_k"], "mrr": metrics["mrr"], "objective": metrics["ndcg"]}
+
+
+def _surely_better(gain: np.ndarray, z: float = 1.645) -> bool:
+    """Whether per-firm gains are positive beyond noise: mean gain above ``z`` standard errors (one-sided 95 %)."""
+    if len(gain) < 2:
+        return False
+    return bool(gain.mean() > z * gain.std(ddof=1) / math.sqrt(len(gain)))
 
 
 #: The blends the inner validation tries: feature-model weight, RP³ weight, popularity penalty.
@@ -660,9 +712,24 @@ _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
 )
 
 
-def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray
+#: ALS factors and weights the inner validation tries on top of the best feature-model / RP³ blend.
+_CF_FACTORS: tuple[int, ...] = (4, 8, 16)
+_CF_WEIGHTS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5)
+#: Popularity penalties tried on top of the most accurate blend (the diversity step).
+_PENALTIES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+
+
+def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray,
+                  cf: dict[int, np.ndarray] | None = None, tolerance: float = 0.0
                   ) -> tuple[_Blend, list[dict[str, float]]]:
-    """The best blend on the held-out year (see :meth:`PairingRecommender._inner_validation`)."""
+    """The blend chosen on the held-out year (see :meth:`PairingRecommender._inner_validation`).
+
+    Three steps: (1) accuracy — the best feature-model / RP³ weights (every :data:`_BLENDS` row is scored and
+    reported; the best without a penalty is taken); (2) the ALS term (``cf``: factors → raw held-out scores) at
+    the weights of :data:`_CF_WEIGHTS`, kept only if its best raises nDCG@10 beyond noise (a one-sided paired
+    test over the held-out firms: mean gain above 1.645 standard errors); (3) diversity — the largest popularity
+    penalty whose nDCG@10 stays within ``tolerance`` (a share) of the best.
+    """
     rp3 = np.log(grid[..., _RA] + 1e-6)[candidates]
     pop = grid[..., _POP][candidates]
     spread = float(np.std(logits[candidates])) or 1.0
@@ -671,15 +738,80 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
     # the z-scores once; each blend is then a weighted sum (what _Blend.apply computes)
     z_rp3 = (np.log(grid[..., _RA] + 1e-6) - stats["rp3_mean"]) / stats["rp3_std"]
     z_pop = (grid[..., _POP] - stats["pop_mean"]) / stats["pop_std"]
-    rows = []
+    z_cf = {}
+    for factors, raw in (cf or {}).items():
+        values = raw[candidates]
+        z_cf[factors] = (raw - float(values.mean())) / (float(values.std()) or 1.0)
+    rows: list[dict[str, float]] = []
+
+    per_firm: list[np.ndarray] = []
+
+    def trial(alpha: float, w: float, lam: float, factors: int = 0, c: float = 0.0) -> dict[str, float]:
+        score = alpha * logits + spread * (w * z_rp3 - lam * z_pop)
+        if c:
+            score = score + spread * c * z_cf[factors]
+        row = {"feature_model": alpha, "rp3": w, "popularity_penalty": lam, "als": c, "als_factors": factors,
+               **{key: round(value, 4) for key, value in _objective(score, candidates, relevant,
+                                                                    per_firm=per_firm).items()}}
+        row["index"] = len(rows)
+        rows.append(row)
+        return row
+
     for alpha, w, lam in _BLENDS:
-        score = _objective(alpha * logits + spread * (w * z_rp3 - lam * z_pop), candidates, relevant)
-        rows.append({"feature_model": alpha, "rp3": w, "popularity_penalty": lam,
-                     **{key: round(value, 4) for key, value in score.items()}})
-    best = max(r["objective"] for r in rows)
-    eligible = [r for r in rows if r["objective"] >= best - 1e-9]
+        trial(alpha, w, lam)
+    best = max((r for r in rows if r["popularity_penalty"] == 0.0), key=lambda r: r["objective"])
+    base = per_firm[int(best["index"])]
+    challenger = best
+    for factors in z_cf:
+        for c in _CF_WEIGHTS:
+            row = trial(best["feature_model"], best["rp3"], 0.0, factors, c)
+            if row["objective"] > challenger["objective"]:
+                challenger = row
+    # the ALS term must beat the blend without it beyond the noise of the held-out firms (paired, per firm)
+    if challenger is not best and _surely_better(per_firm[int(challenger["index"])] - base):
+        best = challenger
+    if best["als"]:
+        for lam in _PENALTIES:
+            trial(best["feature_model"], best["rp3"], lam, int(best["als_factors"]), best["als"])
+    same = ("feature_model", "rp3", "als", "als_factors")
+    floor = best["objective"] * (1.0 - tolerance) - 1e-9
+    eligible = [r for r in rows if all(r[key] == best[key] for key in same) and r["objective"] >= floor]
     chosen = max(eligible, key=lambda r: (r["popularity_penalty"], r["objective"]))
-    return _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats), rows
+    for row in rows:
+        del row["index"]
+    factors = int(chosen["als_factors"])
+    blend = _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats,
+                   cf=chosen["als"], cf_factors=factors)
+    return blend, rows
+
+
+def _cf_factors(data: PairingData, until: float, factors: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Firm and partner factors of ``implicit`` ALS on the TF-IDF weighted firm × university matrix up to ``until``."""
+    from implicit.als import AlternatingLeastSquares
+    from implicit.nearest_neighbours import tfidf_weight
+    from threadpoolctl import threadpool_limits
+
+    shape = (data.count("Enterprise"), data.count("University"))
+    known = data.matrix(data.links("University"), "e", "t", shape, until=until)
+    weighted = sp.csr_matrix(tfidf_weight(known), dtype=np.float32)
+    with threadpool_limits(1, "blas"):  # implicit asks for one BLAS thread (nested BLAS threads only slow it)
+        model = AlternatingLeastSquares(factors=factors, regularization=1.0, iterations=15, random_state=seed,
+                                        num_threads=1, use_gpu=False)
+        model.fit(weighted, show_progress=False)
+    return np.asarray(model.user_factors, dtype=np.float64), np.asarray(model.item_factors, dtype=np.float64)
+
+
+def _cf_stats(cf: tuple[np.ndarray, np.ndarray], firm_ok: np.ndarray, target_ok: np.ndarray, known: sp.csr_matrix,
+              rng: np.random.Generator, sample: int = 1024) -> tuple[float, float]:
+    """Mean and standard deviation of the ALS scores of new pairs (a seeded sample of firms × existing partners)."""
+    firms = np.flatnonzero(firm_ok)
+    if len(firms) > sample:
+        firms = np.sort(rng.choice(firms, size=sample, replace=False))
+    users, items = cf
+    values = (users[firms] @ items.T)[target_ok[None, :] & ~(known[firms].toarray() > 0)]
+    if len(values) == 0:
+        return 0.0, 1.0
+    return float(values.mean()), float(values.std()) or 1.0
 
 
 @dataclass

@@ -67,7 +67,8 @@ def test_not_fitted_and_unknown_id(fitted: PairingRecommender) -> None:
 def test_init_only_stores_parameters() -> None:
     rec = PairingRecommender(model="gbm", negatives=5)
     assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
-                         "random_state": 0, "validate": True, "validation_firms": 1500}
+                         "random_state": 0, "validate": True, "validation_firms": 1500,
+                         "diversity_tolerance": 0.02}
     assert not hasattr(rec, "models_")
 
 
@@ -213,7 +214,8 @@ def test_fast_scores_and_contributions_match_the_sklearn_pipeline(fitted: Pairin
     assert np.allclose(fitted.linear_["University"].decision(grid), expected, atol=1e-9)
     local = {i: n for n, i in enumerate(fitted.data_.ids[fitted.data_.members("University")])}
     rows = [local[i] for i in recs["id"]]
-    blended = fitted.blend_["University"].apply(expected, grid)  # the inner validation's blend
+    cf = None if fitted.cf_ is None else fitted.cf_[1] @ fitted.cf_[0][firm]  # the ALS term, when chosen
+    blended = fitted.blend_["University"].apply(expected, grid, cf)  # the inner validation's blend
     assert np.allclose(recs["score"], np.round(1 / (1 + np.exp(-blended[rows])), 4))
     reference = fitted.references_["University"]
     for row, reasons in zip(rows, recs["reasons"]):
@@ -293,7 +295,7 @@ def test_inner_validation_reports_what_it_kept(world: nx.MultiDiGraph, fitted: P
     assert report is not None and report["inner_year"] == fitted.year_ - 1
     assert set(report["signals"]) | set(report["dropped"]) == set(SIGNALS)
     assert tuple(report["signals"]) == fitted.signals_
-    assert set(report["blend"]) == {"feature_model", "rp3", "popularity_penalty"}
+    assert set(report["blend"]) == {"feature_model", "rp3", "popularity_penalty", "als", "als_factors"}
     assert len(report["candidates"]) > 10
     plain = PairingRecommender(validate=False).fit(world)
     assert plain.selection_ is None and plain.signals_ == SIGNALS
@@ -306,3 +308,45 @@ def test_recommend_all_lists_only_firms_that_exist_by_the_cutoff(world: nx.Multi
     lists = rec.recommend_all(k=3)
     assert "e-late" not in set(lists["enterprise_id"])
     assert lists.groupby("enterprise_id").size().max() <= 3 and (lists["rank"] >= 1).all()
+
+
+def test_als_blend_scores_the_same_in_recommend_and_score_grid(world: nx.MultiDiGraph) -> None:
+    """With an ALS term in the blend, one firm's list and the batch grid give the same scores."""
+    from analysis.pairing.model import _cf_factors, _cf_stats
+
+    rec = PairingRecommender(validate=False).fit(world, until_year=2020)
+    blend = rec.blend_["University"]
+    blend.cf, blend.cf_factors = 0.5, 4
+    rec.cf_ = _cf_factors(rec.data_, rec.year_, 4, 0)
+    blend.cf_mean, blend.cf_std = _cf_stats(rec.cf_, rec.exists_["Enterprise"], rec.exists_["University"],
+                                            rec.snapshots_["University"].A, np.random.default_rng(0))
+    firm = int(rec.data_.local[rec.data_.pos["e005"]])
+    recs = rec.recommend("e005", k=5)
+    grid = rec.score_grid(np.array([firm]), probability=True)[0]
+    local = {i: n for n, i in enumerate(rec.data_.ids[rec.data_.members("University")])}
+    assert np.allclose(recs["score"], np.round(grid[[local[i] for i in recs["id"]]], 4))
+    assert rec.cf_[0].shape[1] == 4 and np.isfinite(rec.cf_[0]).all()
+
+
+def test_choose_blend_takes_the_largest_penalty_within_the_tolerance() -> None:
+    """The diversity step: a popularity penalty is kept while nDCG@10 stays within the tolerance of the best."""
+    from analysis.pairing.features import FEATURE_NAMES
+    from analysis.pairing.model import _POP, _RA, _choose_blend
+
+    rng = np.random.default_rng(0)
+    firms, items = 60, 40
+    relevant = rng.random((firms, items)) < 0.05
+    popularity = np.log1p(rng.integers(1, 50, size=items)).astype(float)
+    logits = relevant * 1.0 + 0.3 * popularity[None, :] + rng.normal(0, 0.5, (firms, items))
+    grid = np.zeros((firms, items, len(FEATURE_NAMES)))
+    grid[..., _RA] = rng.random((firms, items))
+    grid[..., _POP] = popularity[None, :]
+    candidates = np.ones((firms, items), dtype=bool)
+    strict, rows = _choose_blend(logits, grid, candidates, relevant, tolerance=0.0)
+    loose, _ = _choose_blend(logits, grid, candidates, relevant, tolerance=0.5)
+    assert loose.popularity >= strict.popularity
+    best = max(r["objective"] for r in rows if r["popularity_penalty"] == 0)
+    chosen = [r for r in rows if (r["feature_model"], r["rp3"], r["popularity_penalty"]) ==
+              (loose.alpha, loose.rp3, loose.popularity) and r["als"] == 0]
+    assert chosen and chosen[0]["objective"] >= 0.5 * best - 1e-9
+    assert strict.cf == 0.0 and loose.cf == 0.0  # no ALS candidates given
