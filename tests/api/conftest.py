@@ -124,3 +124,20 @@ def fill_pairing_world(store: SQLiteStore, n_firms: int = 60, n_unis: int = 8, s
             linked.add((int(i), j))
             rows.append({"source": f"e{i:03d}", "target": f"u{j:02d}", "year": year})
     store.upsert_relationships("COLLABORATES_WITH", rows)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (one per test module); skips when Chromium is not installed."""
+    from pathlib import Path
+
+    from api.render.poster import CHROMIUM_ARGS, chromium_path
+
+    if not Path(chromium_path()).exists():
+        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install -y chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
+        yield instance
+        instance.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from analysis.views import build_view
 from api.render.maps import render_view
-from api.render.poster import CHROMIUM_ARGS, chromium_path, paper_mm, png_size, render_poster
+from api.render.poster import paper_mm, png_size, render_poster
 from graph.schema import TIERS
 
 pytestmark = pytest.mark.browser
@@ -37,18 +36,6 @@ def network(firms: int = 80, universities: int = 6, seed: int = 3) -> nx.MultiDi
     graph.nodes["e0"]["name"] = HOSTILE
     graph.nodes["e7"]["name"] = "宜兴市精陶新材料有限公司"
     return graph
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install -y chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
-        yield instance
-        instance.close()
 
 
 class Opened:

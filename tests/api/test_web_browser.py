@@ -21,7 +21,6 @@ import uvicorn
 from api.http.app import create_app
 from api.http.security import ApiSettings, KeyRing
 from api.http.web.session import SessionSettings
-from api.render.poster import CHROMIUM_ARGS, chromium_path
 from graph.sqlite_store import SQLiteStore
 from tests.api.test_web import HOSTILE, KEYS, web_world
 
@@ -57,18 +56,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
         instance.should_exit = True
         thread.join(timeout=10)
         store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(chromium_path()).exists():
-        pytest.skip(f"no Chromium at {chromium_path()} (apt-get install -y chromium fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
