@@ -787,9 +787,14 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
 
 def _cf_factors(data: PairingData, until: float, factors: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Firm and partner factors of ``implicit`` ALS on the TF-IDF weighted firm × university matrix up to ``until``."""
-    from implicit.als import AlternatingLeastSquares
-    from implicit.nearest_neighbours import tfidf_weight
+    import warnings
+
     from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings():  # implicit imports tqdm.auto, which warns in a notebook without ipywidgets;
+        warnings.filterwarnings("ignore", message="IProgress not found")  # no progress bar is shown here
+        from implicit.als import AlternatingLeastSquares
+        from implicit.nearest_neighbours import tfidf_weight
 
     shape = (data.count("Enterprise"), data.count("University"))
     known = data.matrix(data.links("University"), "e", "t", shape, until=until)
