@@ -1583,6 +1583,8 @@ def _skipped(stage: _Stage, item: _Sheet) -> None:
         stage.skipped.append({"file": item.raw.path, "sheet": item.raw.sheet, "row": skipped.row,
                               "reason": skipped.reason, "text": skipped.text})
     item.counts["skipped"] = len(item.raw.skipped)
+    for column, text in item.raw.notes:  # what the reader could not settle for a whole column (.xlsb formats)
+        stage.note(item, None, column, None, text)
     for column in item.ignored:
         if column.endswith("(序号/row numbers)"):
             stage.note(item, None, column.split(" (")[0], None,

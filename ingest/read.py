@@ -50,6 +50,7 @@ import io
 import math
 import os
 import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Iterable
@@ -194,6 +195,9 @@ class RawSheet:
         The row number and cells (column name → cell) of each row skipped as a total.
     title : str
         The text of the rows above the header (titles, units), joined by spaces.
+    notes : list of (str, str)
+        Column-wide notes (column name, 中文 / English reason), e.g. that an ``.xlsb`` sheet's number formats cannot
+        be read, so its (%) column relies on the "≤ 1 among values > 1" check.
     """
 
     path: str
@@ -209,6 +213,9 @@ class RawSheet:
     totals: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     #: the text of the rows above the header (a title such as 2025年度目标任务分解表)
     title: str = ""
+    #: (column name, note) the reader could not settle for a whole column (中文 / English): the number formats of
+    #: an ``.xlsb`` sheet, which no reader exposes, under a (%) column
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _fail(path: str | os.PathLike[str], reason: str) -> IngestError:
@@ -869,6 +876,224 @@ def _fill_merged(rows: list[list[object]], ranges: Iterable[tuple[tuple[int, int
 
 
 # ---------------------------------------------------------------------------------------------------------
+# .xls and .ods: what calamine does not say (number formats, formulas without a stored result, error results)
+# ---------------------------------------------------------------------------------------------------------
+#: a header whose column holds shares: 高新技术产品收入占比(%), 占比, 比例, 比重
+_PERCENT_HEADER = re.compile(r"[%％]|占比|比例|比重")
+
+
+def _percent_columns(rows: list[list[object]]) -> set[int]:
+    """0-based columns whose header (in the first rows, where a header may be) names a share: the only columns
+    where a number format changes the value (a percent-formatted 1 is 100 %)."""
+    out = set()
+    for row in rows[:_HEADER_SCAN_ROWS + 2]:
+        for position, cell in enumerate(row):
+            if isinstance(cell, str) and _PERCENT_HEADER.search(cell):
+                out.add(position)
+    return out
+
+
+def _is_percent_format(code: str) -> bool:
+    """True for a number format that shows a percent (``0%``, ``0.00%``), not a quoted or escaped ``%``."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
+
+
+def _xls_percent(data: bytes, wanted: dict[str, set[int]]) -> dict[str, set[tuple[int, int]]]:
+    """(row, column), 1-based, of the numeric percent-formatted cells in the ``wanted`` columns of each sheet of
+    an Excel 97–2003 workbook.
+
+    calamine gives no number formats for ``.xls``; xlrd (the reader pandas uses for ``.xls``) does: with
+    ``formatting_info=True`` each cell has an XF record whose format string is the one Excel shows (``0%``).
+    Only the sheets and columns in ``wanted`` are looked at; a workbook xlrd cannot parse gives no marks (the
+    values stay as calamine read them)."""
+    try:
+        import xlrd
+    except ImportError:  # the values stay as stored; the "≤ 1 among values > 1" check still flags them
+        return {}
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    except Exception:
+        return {}
+    try:
+        percent_xf = set()
+        for position, xf in enumerate(book.xf_list):
+            fmt = book.format_map.get(xf.format_key)
+            if fmt is not None and _is_percent_format(fmt.format_str):
+                percent_xf.add(position)
+        out: dict[str, set[tuple[int, int]]] = {}
+        if not percent_xf:
+            return out
+        names = book.sheet_names()
+        for name, columns in wanted.items():
+            if name not in names:
+                continue
+            sheet = book.sheet_by_name(name)
+            cells = out.setdefault(name, set())
+            for row in range(sheet.nrows):
+                length = sheet.row_len(row)
+                for column in columns:
+                    if column < length and sheet.cell_type(row, column) == xlrd.XL_CELL_NUMBER \
+                            and sheet.cell_xf_index(row, column) in percent_xf:
+                        cells.add((row + 1, column + 1))
+            book.unload_sheet(name)
+        return out
+    except Exception:
+        return {}
+    finally:
+        book.release_resources()
+
+
+#: a FORMULA record (0x0006) whose cached result is "empty" (3) or an error (2): 0xFFFF in the result's last bytes
+_BIFF_SPECIAL_RESULT = re.compile(rb"\x06\x00[\x14-\xff][\x00-\xff][\x00-\xff]{6}[\x02\x03][\x00-\xff]{5}\xff\xff")
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+                0x2A: "#N/A"}
+
+
+def _xls_stream(data: bytes) -> bytes | None:
+    """The BIFF ``Workbook`` stream of an OLE2 file (xlrd's compound-document reader), or None."""
+    try:
+        from xlrd import compdoc
+    except ImportError:
+        return None
+    try:
+        document = compdoc.CompDoc(data, logfile=io.StringIO())
+        for name in ("Workbook", "Book"):
+            mem, base, size = document.locate_named_stream(name)
+            if mem is not None:
+                return bytes(mem[base:base + size])
+    except Exception:
+        return None
+    return None
+
+
+def _xls_formula_marks(data: bytes) -> dict[str, _SheetMarks]:
+    """Formulas without a stored result and formulas whose stored result is an error, per sheet of a BIFF8
+    ``.xls``.
+
+    A FORMULA record carries the last computed result (Microsoft's [MS-XLS] 2.4.127); a program that writes
+    formulas without computing them (xlwt, many exporters) stores the "empty string" result, which calamine
+    reads as an empty cell.  Such a cell becomes :class:`FormulaWithoutValue` (the formula's text is not decoded:
+    ``""``), an error result a :class:`CellError`.  Only a workbook whose stream has such a record is walked."""
+    stream = _xls_stream(data)
+    if stream is None or not _BIFF_SPECIAL_RESULT.search(stream):
+        return {}
+    sheets: dict[int, str] = {}
+    marks: dict[str, _SheetMarks] = {}
+    current: _SheetMarks | None = None
+    position, end = 0, len(stream)
+    biff8 = False
+    while position + 4 <= end:
+        opcode, length = struct.unpack_from("<HH", stream, position)
+        body = position + 4
+        if opcode == 0x0809:  # BOF: the workbook globals, or a sheet at the offset its BOUNDSHEET gave
+            if position == 0:
+                biff8 = length >= 2 and struct.unpack_from("<H", stream, body)[0] == 0x0600
+                if not biff8:
+                    return {}  # BIFF5 and older: sheet names in a code page; formulas are not looked at
+            name = sheets.get(position)
+            current = marks.setdefault(name, _SheetMarks()) if name is not None else None
+        elif opcode == 0x0085 and body + 8 <= end:  # BOUNDSHEET: offset, visibility, type, name
+            offset, kind, count, flags = struct.unpack_from("<IxBBB", stream, body)
+            width = 2 if flags & 1 else 1
+            raw = stream[body + 8: body + 8 + count * width]
+            if kind == 0:
+                sheets[offset] = raw.decode("utf-16-le" if width == 2 else "latin-1", "replace")
+        elif opcode == 0x0006 and current is not None and length >= 20:
+            row, column = struct.unpack_from("<HH", stream, body)
+            result = stream[body + 6: body + 14]
+            if result[6:8] == b"\xff\xff":
+                if result[0] == 3:
+                    current.cells[(row + 1, column + 1)] = FormulaWithoutValue("")
+                elif result[0] == 2:
+                    current.cells[(row + 1, column + 1)] = CellError(_BIFF_ERRORS.get(result[2], "#VALUE!"))
+        position = body + length
+    return {name: found for name, found in marks.items() if found.cells}
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_ODS_FORMULA_CELL = re.compile(rb"<table:table-cell\b[^>]*\btable:formula=[^>]*>")
+
+
+def _inspect_ods(path: str, archive: zipfile.ZipFile, limits: Limits) -> dict[str, _SheetMarks]:
+    """Percent cells, formulas without a stored value and error results of an OpenDocument spreadsheet, per sheet.
+
+    calamine reads an ``.ods`` cell's value but not its type: a ``office:value-type="percentage"`` cell holding
+    1 is 100 %, a ``table:formula`` with no ``office:value-type`` was never computed, and LibreOffice marks a
+    failed formula ``calcext:value-type="error"`` (OpenDocument 1.2 part 1, 19.385 and 19.642).  ``content.xml``
+    is searched for these first; only a document that has one is parsed, streaming, with the standard library's
+    ``iterparse`` (no DOM of the whole document, unlike odfpy).
+    """
+    try:
+        data = archive.read("content.xml")
+    except KeyError:
+        return {}
+    percent = b'value-type="percentage"' in data
+    error = b'calcext:value-type="error"' in data
+    uncached = any(b"value-type=" not in match.group(0) for match in _ODS_FORMULA_CELL.finditer(data)) \
+        if b"table:formula=" in data else False
+    if not (percent or error or uncached):
+        return {}
+    marks: dict[str, _SheetMarks] = {}
+    current: _SheetMarks | None = None
+    row = column = 0
+    row_repeat = 1
+    pending: list[tuple[int, int, object]] = []  # (column, repeat, marker or "%") of the current row
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == f"{_ODS_TABLE}table":
+                    current = marks.setdefault(element.get(f"{_ODS_TABLE}name", ""), _SheetMarks())
+                    row = 0
+                elif tag == f"{_ODS_TABLE}table-row":
+                    column, pending = 0, []
+                    row_repeat = _span_count(element.get(f"{_ODS_TABLE}number-rows-repeated"), limits.max_rows)
+                continue
+            if tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                repeat = _span_count(element.get(f"{_ODS_TABLE}number-columns-repeated"), limits.max_columns)
+                value_type = element.get(f"{_ODS_OFFICE}value-type")
+                formula = element.get(f"{_ODS_TABLE}formula")
+                if element.get(f"{_ODS_CALCEXT}value-type") == "error":
+                    code = "".join(element.itertext()).strip().upper()
+                    pending.append((column, repeat, CellError(code if code in _ERROR_CODES else "#VALUE!")))
+                elif formula is not None and value_type is None:
+                    pending.append((column, repeat, FormulaWithoutValue(re.sub(r"^(of|oooc|msoxl):=?", "", formula))))
+                elif value_type == "percentage":
+                    pending.append((column, repeat, "%"))
+                column += repeat
+                element.clear()
+            elif tag == f"{_ODS_TABLE}table-row":
+                if current is not None and pending:
+                    for copy in range(min(row_repeat, limits.max_rows)):
+                        for at, repeat, marker in pending:
+                            for offset in range(min(repeat, limits.max_columns)):
+                                key = (row + copy + 1, at + offset + 1)
+                                if marker == "%":
+                                    current.percent.add(key)
+                                else:
+                                    current.cells[key] = marker
+                row += row_repeat
+                element.clear()
+    except ElementTree.ParseError as exc:
+        raise _fail(path, f"ODS 工作簿已损坏 / the ODS workbook is damaged (content.xml: {exc}); re-save it") from None
+    return {name: found for name, found in marks.items() if found.cells or found.percent}
+
+
+def _span_count(value: str | None, limit: int) -> int:
+    try:
+        return max(1, min(int(value or 1), limit + 1))
+    except ValueError:
+        return 1
+
+
+_XLSB_FORMATS = ("xlsb 文件的数字格式无法读取：百分比格式的 1 不会自动当作 100%，占比列中 ≤ 1 的值会被标出，请核对 / "
+                 "the number formats of an .xlsb sheet cannot be read: a percent-formatted 1 is not taken as 100 %; "
+                 "values ≤ 1 among values > 1 in this (%) column are flagged for checking")
+
+
+# ---------------------------------------------------------------------------------------------------------
 # workbooks
 # ---------------------------------------------------------------------------------------------------------
 _WORKBOOK_HINT = {
@@ -880,6 +1105,7 @@ _WORKBOOK_HINT = {
 def _read_workbook(path: str, data: bytes, sheet: str | None, extra: frozenset[str], limits: Limits,
                    kind: str) -> list[RawSheet]:
     marks: dict[str, _SheetMarks] = {}
+    xlsb = False
     if kind == "zip":
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
@@ -899,11 +1125,16 @@ def _read_workbook(path: str, data: bytes, sheet: str | None, extra: frozenset[s
                     if not ({"xl/workbook.bin", "content.xml"} & names):
                         raise _fail(path, "这个 zip 文件不是工作簿 / it is a zip file but not an XLSX/ODS workbook; "
                                           "re-save it from Excel or WPS")
+                    if "content.xml" in names and "xl/workbook.bin" not in names:
+                        marks = _inspect_ods(path, archive, limits)
+                    xlsb = "xl/workbook.bin" in names
         except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
             raise _fail(path, f"工作簿已损坏 / it is a damaged XLSX workbook ({type(exc).__name__}); "
                               "re-save it from Excel or WPS") from None
     elif len(data) > limits.max_bytes:
         raise _too_big(path, "", f"{len(data):,} 字节 / bytes", f"{limits.max_bytes:,} bytes")
+    else:
+        marks = _xls_formula_marks(data)
     try:
         import python_calamine
     except ImportError:  # openpyxl is the fallback when python-calamine is not installed
@@ -939,10 +1170,18 @@ def _read_workbook(path: str, data: bytes, sheet: str | None, extra: frozenset[s
         except Exception as exc:
             raise _fail(path, f"工作表 {name!r} 已损坏 / sheet {name!r} is damaged ({type(exc).__name__}); "
                               "re-save the workbook") from None
+        percent_columns = _percent_columns(rows) if kind == "ole" or xlsb else set()
+        if percent_columns and kind == "ole":  # .xls / .et: the number formats through xlrd, these columns only
+            found = _xls_percent(data, {name: percent_columns}).get(name)
+            if found:
+                marks.setdefault(name, _SheetMarks()).percent |= found
         _apply_marks(rows, marks.get(name))
         _fill_merged(rows, merged)
         table = _table(path, name, rows, "", extra)
         if table is not None:
+            if xlsb and percent_columns:
+                table.notes.extend((column, _XLSB_FORMATS) for column in table.frame.columns
+                                   if _PERCENT_HEADER.search(column))
             tables.append(table)
     return tables
 

@@ -453,3 +453,108 @@ def test_town_header_variants(sqlite_store, tmp_path, header):
     assert report.files[0]["ignored_columns"] == []
     assert sqlite_store.nodes("Enterprise").town.tolist() == ["丁蜀镇"]
     assert sqlite_store.counts()["relationships"] == {"LOCATED_IN": 1}
+
+
+def _share_rows():
+    """Header and rows of a firm list with a percent-formatted share (1 is 100 %), a formula without a stored result
+    (研发投入 of the first firm) and a founding date typed as 2023.5."""
+    header = ["企业名称", "统一社会信用代码", "成立日期", "高新技术产品收入占比(%)", "研发投入(万元)"]
+    return header, [("宜兴甲科技有限公司", CODES[0], 2023.5, 1, None), ("宜兴乙科技有限公司", CODES[1], 2019, 0.65, 40)]
+
+
+def _xls_with_percent_and_formula(path):
+    """A real Excel 97-2003 workbook written by xlwt: a ``0%`` style on the share, an uncomputed formula."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("企业")
+    percent = xlwt.easyxf(num_format_str="0%")
+    header, rows = _share_rows()
+    sheet.write(0, 0, "2025年企业名单")
+    for c, value in enumerate(header):
+        sheet.write(1, c, value)
+    for r, (name, code, founded, share, rd_spend) in enumerate(rows, start=2):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, code)
+        sheet.write(r, 2, founded)
+        sheet.write(r, 3, share, percent)
+        sheet.write(r, 4, xlwt.Formula("D3*100") if rd_spend is None else rd_spend)
+    book.save(str(path))
+    return path
+
+
+def _ods_with_percent_and_formula(path):
+    """An OpenDocument spreadsheet written by odfpy the way LibreOffice stores it: a ``percentage`` value type with a
+    percent data style, and a ``table:formula`` cell without a value (never computed)."""
+    pytest.importorskip("odf")
+    from odf.number import Number, PercentageStyle, Text
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    data_style = PercentageStyle(name="N10")
+    data_style.addElement(Number(decimalplaces="0", minintegerdigits="1"))
+    data_style.addElement(Text(text="%"))
+    document.automaticstyles.addElement(data_style)
+    cell_style = Style(name="ce1", family="table-cell", datastylename="N10")
+    document.automaticstyles.addElement(cell_style)
+    table = Table(name="企业")
+
+    def cell(value, kind="string", **extra):
+        if kind == "formula":
+            return TableCell(formula=value)
+        if kind == "string":
+            made = TableCell(valuetype="string")
+        else:
+            made = TableCell(valuetype=kind, value=value, **extra)
+        made.addElement(P(text=f"{value * 100:g}%" if kind == "percentage" else str(value)))
+        return made
+
+    header, rows = _share_rows()
+    for cells in [[cell("2025年企业名单")], [cell(h) for h in header]] + [
+            [cell(name), cell(code), cell(founded, "float"), cell(share, "percentage", stylename=cell_style),
+             cell("of:=[.D3]*100", "formula") if rd_spend is None else cell(rd_spend, "float")]
+            for name, code, founded, share, rd_spend in rows]:
+        row = TableRow()
+        for made in cells:
+            row.addElement(made)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("make", [_xls_with_percent_and_formula, _ods_with_percent_and_formula], ids=["xls", "ods"])
+def test_percent_cells_and_formulas_without_values_beyond_xlsx(store, tmp_path, make, caplog):
+    path = make(tmp_path / ("list.xls" if make is _xls_with_percent_and_formula else "list.ods"))
+    [sheet] = read_table(path)
+    assert sheet.frame["高新技术产品收入占比(%)"].tolist() == ["100%", "65%"]
+    assert isinstance(sheet.frame["研发投入(万元)"].iloc[0], FormulaWithoutValue) and sheet.problem_rows == [0]
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(store, [path])
+    _invariant(report)
+    assert "formula" in caplog.text
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert (firms.loc[CODES[0], "hightech_revenue_share"], firms.loc[CODES[1], "hightech_revenue_share"]) == (100.0, 65.0)
+    assert firms.loc[CODES[0], "founded"] == "2023-05" and firms.loc[CODES[1], "rd_spend"] == 40
+    notes = report.notes.set_index("field")
+    assert notes.loc["rd_spend", "row"] == 3 and "公式没有计算结果" in notes.loc["rd_spend", "note"]
+
+
+def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(store, tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("企业")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "高新技术产品收入占比(%)"]):
+        sheet.write(0, c, value)
+    for r, (name, code, share) in enumerate([("宜兴甲科技有限公司", CODES[0], 65), ("宜兴乙科技有限公司", CODES[1], 1)],
+                                            start=1):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, code)
+        sheet.write(r, 2, share)
+    book.save(str(tmp_path / "plain.xls"))
+    report = ingest_files(store, [tmp_path / "plain.xls"])
+    shares = store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
+    assert (shares[CODES[0]], shares[CODES[1]]) == (65.0, 1.0)  # a plain 1 among 65 stays 1 %, and is flagged
+    assert report.notes.row.tolist() == [3] and "kept as given" in report.notes.note[0]
