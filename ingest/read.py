@@ -27,7 +27,9 @@ with it: ``主要经济指标/营业收入(万元)``.  Rows that total, subtotal
 column sums), notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
 the rows at the foot of the table with one filled cell that is a date (2025年1月15日, 2025.1.10, a date cell, in
 any column) or a sentence (以上数据仅供参考) where the records fill several cells — a one-cell list of names and a
-firm known only by its name (…有限公司) stay records.  They are listed in :attr:`RawSheet.skipped` with the reason.  Blank rows are dropped; a blank row never ends a table.
+firm known only by its name (…有限公司, …厂, 张三个体户) stay records.  A note, signature or date row is told by its text
+*and* by holding no data: a row with a valid 统一社会信用代码 or a number in an amount or count column is a record
+even when a cell of it reads 注：… or 说明：… (a 备注 column).  They are listed in :attr:`RawSheet.skipped` with the reason.  Blank rows are dropped; a blank row never ends a table.
 
 Any file that cannot be read at all raises :class:`graph.errors.IngestError`: one line, in Chinese and English,
 naming the file as the user gave it.
@@ -60,6 +62,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
+from graph import uscc
 from graph.errors import IngestError
 from ingest.fields import TABLES, field_for_header
 
@@ -453,7 +456,7 @@ _NOTE_ROW = "注释行 / note"
 _DATE_TEXT = re.compile(r"^(\d{4}\s*[年./\-]\s*\d{1,2}\s*[月./\-]\s*\d{1,2}\s*日?|\d{4}\s*年\s*\d{1,2}\s*月"
                         r"|[〇零一二三四五六七八九○]{4}年[一二三四五六七八九十]{1,2}月([一二三四五六七八九十]{1,3}日)?)$")
 #: how an organisation's (or a Latin) name ends: a one-cell row ending so at the foot of a table is a record
-_NAME_END = re.compile(r"(公司|厂|场|店|部|社|行|所|院|校|中心|大学|学院|集团|协会|商会|联合会|基金|站|局|委员会|馆|室|队|处|园|坊|"
+_NAME_END = re.compile(r"(公司|厂|场|店|部|社|行|所|院|校|中心|户|门市|大学|学院|集团|协会|商会|联合会|基金|站|局|委员会|馆|室|队|处|园|坊|"
                        r"合伙\)|企业|银行|医院|事务所|工作室|平台|实验室|基地|研究会|学会|联盟|办|镇|街道|村|\))$"
                        r"|(ltd\.?|limited|inc\.?|llc|gmbh|co\.?|corp\.?|university|institute|college|cent(er|re)|lab|"
                        r"group|fund)$", re.IGNORECASE)
@@ -461,6 +464,41 @@ _NAME_END = re.compile(r"(公司|厂|场|店|部|社|行|所|院|校|中心|大�
 _NOTE_START = re.compile(r"^(以上|上述|本表|此表|表中|如有|如需|请|特此|其中|各单位|数据|注意|温馨提示|统计口径|口径)")
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _IDENTIFIER = re.compile(r"^[0-9A-Z]{15,20}$")
+
+
+#: headers of numeric columns that are not amounts or counts: a number under them says nothing about a row being a
+#: record (a signature line puts a phone number there)
+_NOT_AMOUNT = re.compile(r"电话|手机|联系|传真|邮编|邮箱|日期|时间|年份|年度|编号|序号|代码|^id$|^no\.?$", re.IGNORECASE)
+
+
+def _numeric_columns(names: list[str], rows: list[list[object]]) -> set[int]:
+    """Positions of the amount and count columns: at least half of the ``rows`` that fill them hold a number,
+    and the header is no phone, date, year or code (营业收入(万元), 职工总数, column7 …)."""
+    filled: dict[int, int] = {}
+    numbers: dict[int, int] = {}
+    for row in rows:
+        for position, cell in enumerate(row):
+            if cell is None:
+                continue
+            filled[position] = filled.get(position, 0) + 1
+            if _number(cell) is not None:
+                numbers[position] = numbers.get(position, 0) + 1
+    return {position for position, count in numbers.items()
+            if count * 2 >= filled[position] and not (position < len(names) and _NOT_AMOUNT.search(names[position]))}
+
+
+def _holds_data(row: list[object], numeric: set[int]) -> bool:
+    """True when a row holds what only a record holds: a valid 统一社会信用代码 in any cell, or a number in an amount or
+    count column.  A note, signature or date line under a table holds neither (the rule of issue 13: such a row is
+    told by its text *and* by having no data in the other columns)."""
+    for position, cell in enumerate(row):
+        if cell is None:
+            continue
+        if isinstance(cell, str) and len(cell) >= 18 and uscc.is_valid(cell):
+            return True
+        if position in numeric and _number(cell) is not None:
+            return True
+    return False
 
 
 def _date_alone(cell: object) -> bool:
@@ -570,11 +608,17 @@ def _table(path: str, sheet: str, rows: list[list[object]], encoding: str,
     since_total: list[list[object]] = []  # data rows since the last total (a subtotal's rows)
     above: list[list[object]] = []  # every data row (a grand total's rows)
     totals: list[tuple[int, dict[str, object]]] = []
+    numeric: set[int] | None = None  # the amount columns, found when a row first looks like a note
     for i in following:
         if i <= last_header:
             continue
         row = cells[i]
         reason = _not_data(row)
+        if reason in (_NOTE_ROW, _SIGNED):
+            if numeric is None:
+                numeric = _numeric_columns(names, [cells[j] for j in following if j > last_header])
+            if _holds_data(row, numeric):
+                reason = None  # 注塑…厂 / 说明: with a USCC or an amount: a record, checked as one downstream
         if reason is None and all(c is None or c.__class__ is not str or _NUMERIC.match(c.replace(",", "").strip())
                                   for c in row) and (_sum_row(row, since_total) or _sum_row(row, above)):
             reason = "合计行（等于上方各列之和） / total row (equals the column sums)"

@@ -558,3 +558,24 @@ def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(st
     shares = store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
     assert (shares[CODES[0]], shares[CODES[1]]) == (65.0, 1.0)  # a plain 1 among 65 stays 1 %, and is flagged
     assert report.notes.row.tolist() == [3] and "kept as given" in report.notes.note[0]
+
+
+def test_a_last_row_firm_without_a_legal_form_is_data_and_real_notes_are_still_skipped(sqlite_store, tmp_path):
+    rows = [["企业名称", "统一社会信用代码", "营业收入(万元)", "联系电话", "备注"],
+            ["宜兴市和桥甲电缆有限公司", CODES[0], 1200, 87654321, "注：2024年新增"],
+            ["宜兴市丁蜀镇紫砂工艺厂", CODES[1], 300, "", "注：个体"],
+            ["张三个体户", "", 30, "", ""],
+            ["注：数据截至2024年底", "", "", "", ""],
+            ["填报人：李四", "", "", 13800000000, ""],
+            ["", "", "", "", "2025年1月15日"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "foot.csv", rows)])
+    _invariant(report)
+    assert sorted(sqlite_store.nodes("Enterprise").name) == sorted(["宜兴市和桥甲电缆有限公司", "宜兴市丁蜀镇紫砂工艺厂",
+                                                                    "张三个体户"])
+    assert report.totals()["skipped"] == 3
+    assert list(report.skipped.row) == [5, 6, 7]
+    assert list(report.skipped.reason) == ["注释行 / note", "签名或日期行 / signature or date line",
+                                           "签名或日期行 / signature or date line"]
+    [alone] = read_table(write_csv(tmp_path / "alone.csv", [["企业名称", "所属镇"], ["宜兴甲科技有限公司", "丁蜀镇"],
+                                                            ["张三个体户", ""]]))
+    assert alone.frame["企业名称"].tolist() == ["宜兴甲科技有限公司", "张三个体户"] and alone.skipped == []
