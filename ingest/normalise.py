@@ -26,11 +26,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from graph.text import simplified
+
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
     "clean_name",
     "clean_text",
+    "clean_town",
     "date_note",
     "header_unit",
     "is_blank",
@@ -125,17 +128,31 @@ def clean_name(value: Any) -> str | None:
     return _clean_name(str(value)) or None
 
 
+def clean_town(value: Any) -> str | None:
+    """A town's name as stored: :func:`clean_name`, in Simplified characters (丁蜀鎮 → 丁蜀镇), so a town typed in
+    Traditional characters is the same Town node; None when blank.
+
+    >>> clean_town(" 丁蜀鎮 "), clean_town("周鐵鎮"), clean_town("--")
+    ('丁蜀镇', '周铁镇', None)
+    """
+    name = clean_name(value)
+    return simplified(name) if name is not None else None
+
+
 @lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
-    """The matching key of an organisation's name: lower case, no punctuation, suffix variants removed.
+    """The matching key of an organisation's name: Traditional → Simplified (:func:`graph.text.simplified`), lower
+    case, no punctuation, suffix variants removed.
 
     有限公司 / 有限责任公司 / 股份有限公司 / (集团) / Co., Ltd. … and a listed firm's ``*ST`` prefix do not
     distinguish two organisations; the display name keeps them.
 
     >>> name_key("*ST 宜兴 华通 Co., Ltd.")
     '宜兴华通'
+    >>> name_key("宜興市華通環保有限公司") == name_key("宜兴市华通环保有限公司")
+    True
     """
-    key = _clean_name(str(name)).lower()
+    key = simplified(_clean_name(str(name))).lower()
     key = _MARKERS.sub("", key)
     key = _PUNCT.sub("", key)
     key = _ST_PREFIX.sub("", key)

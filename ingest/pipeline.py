@@ -84,6 +84,7 @@ from ingest.normalise import (
     _year_month,
     clean_name,
     clean_text,
+    clean_town,
     clear_caches,
     date_note,
     header_unit,
@@ -663,6 +664,8 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
                   default_kind: str | None) -> tuple[str, Any]:
     name = _required(row, "name", clean_name)
     kind = _kind_of_row(row, default_kind, name)
+    if kind == "Town":  # a town's canonical name is Simplified: 丁蜀鎮 is the town 丁蜀镇
+        name = clean_town(name) or name
     spec = KINDS[kind].properties
     props: dict[str, Any] = {"name": name, "data_source": sheet.label}
     for column in row:
@@ -678,7 +681,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             props[column] = _get(row, column)
     for column in ("revenue", "rd_spend", "size", "employees", "st_staff", "patents", "invention_patents"):
         _non_negative(props.get(column), column)
-    town = _get(row, "town", clean_name)
+    town = _get(row, "town", clean_town)
     industry = _get(row, "industry", clean_name)
     props["town"], props["industry"] = town, industry
     if kind == "University" and props.get("category") is None:
@@ -881,8 +884,9 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     if target_text is not None:
         node_id, reason = stage.index.lookup(target_text, ("Enterprise", "Town"))
         if node_id is None:
-            if target_text.endswith(_TOWN_SUFFIXES):
-                node_id = stage.context("Town", target_text)
+            town_name = clean_town(target_text) or target_text
+            if town_name.endswith(_TOWN_SUFFIXES):
+                node_id = stage.context("Town", town_name)
             else:
                 raise _Reject("seconded_to", target_text, f"seconded_to {reason}")
         role = _get(row, "secondment_role") or (
@@ -1005,7 +1009,7 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
     year, date = _year_or_date(row)
-    town = _get(row, "town", clean_name)
+    town = _get(row, "town", clean_town)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)
     partner = None

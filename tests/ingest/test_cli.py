@@ -124,3 +124,29 @@ def test_a_note_without_a_row_does_not_say_row_none(runner, tmp_path):
     result = runner.invoke(cli, ["ingest", str(path)])
     assert result.exit_code == 0 and "row number (1..N)" in result.output
     assert "row None" not in result.output and "row nan" not in result.output
+
+
+def test_traditional_names_and_towns_meet_their_simplified_records(runner, tmp_path):
+    """丁蜀鎮 is the town 丁蜀镇; 宜興市華通環保科技有限公司 merges into the Simplified record, which keeps its name; a
+    firm known only in Traditional keeps the name its file gave and `innonet find` finds it typed either way."""
+    from graph.uscc import with_check_digit
+
+    code = with_check_digit("91320282MA1TW0010")
+    (tmp_path / "a.csv").write_text(f"企业名称,统一社会信用代码,所属镇\n宜兴市华通环保科技有限公司,{code},丁蜀镇\n",
+                                    encoding="utf-8")
+    (tmp_path / "b.csv").write_text("企业名称,所属镇,营业收入(万元)\n宜興市華通環保科技有限公司,丁蜀鎮,300\n"
+                                    "宜興市紫砂工藝廠,周鐵鎮,20\n", encoding="utf-8")
+    result = runner.invoke(cli, ["ingest", "a.csv", "b.csv", "--json"])
+    assert result.exit_code == 0, result.output
+    store = SQLiteStore(tmp_path / "cli.db")
+    firms = store.nodes("Enterprise").set_index("name")
+    towns = sorted(store.nodes("Town").name)
+    store.close()
+    assert sorted(firms.index) == ["宜兴市华通环保科技有限公司", "宜興市紫砂工藝廠"]
+    assert firms.loc["宜兴市华通环保科技有限公司", "revenue"] == 300 and towns == ["丁蜀镇", "周铁镇"]
+    assert firms.loc["宜興市紫砂工藝廠", "town"] == "周铁镇"
+    for typed, wanted in [("宜兴紫砂工艺厂", "宜興市紫砂工藝廠"), ("宜興紫砂工藝廠", "宜興市紫砂工藝廠"),
+                          ("華通環保", "宜兴市华通环保科技有限公司"), ("丁蜀鎮", "丁蜀镇")]:
+        found = runner.invoke(cli, ["find", typed, "--json"])
+        assert found.exit_code == 0, found.output
+        assert json.loads(found.output)["name"] == wanted
