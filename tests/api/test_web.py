@@ -224,6 +224,26 @@ def _event(client: TestClient, name: str = "2022环保对接会") -> tuple[str, 
     return created.headers["location"], token
 
 
+def test_an_uploaded_list_goes_through_the_one_attendee_reader(
+        browser_client: Callable[..., TestClient], sqlite_store: SQLiteStore) -> None:
+    """A header that only contains 单位 (参会单位名称（盖章）), a title row, 编号 1..N that are no ids, a 合计 row: the
+    same reader as `innonet schedule --attendees` (ingest.attendees.read_attendee_list)."""
+    client = browser_client("matchmaker")
+    url, token = _event(client, "2022陶瓷对接会")
+    event_id = url.split("id=")[1].replace("%3A", ":")
+    signups = ("2022年陶瓷对接会报名表\n编号,参会单位名称（盖章）,联系人\n1,宜兴企业1,张\n2,大学,李\n3,大学2,王\n"
+               "合计,3家,\n").encode("gb18030")
+    uploaded = client.post("/web/event/signup", data={"csrf": token, "id": event_id},
+                           files={"file": ("报名.csv", signups, "text/csv")})
+    assert uploaded.status_code == 200 and "已加入 2 位参会方" in uploaded.text
+    assert '<option value="u01">' in uploaded.text and ">4<" in uploaded.text  # 大学 on row 4: pick among candidates
+    assert {"e001", "u02"} <= set(sqlite_store.neighbours(event_id, type="ATTENDED")["id"])
+    nothing = client.post("/web/event/signup", data={"csrf": token, "id": event_id},
+                          files={"file": ("名单.csv", b"x,y\n1,2\n", "text/csv")})
+    assert nothing.status_code == 400 and "no attendee column" in nothing.text
+    assert "名单.csv" in nothing.text and "innonet-web-signup" not in nothing.text  # the upload's name, not a temp path
+
+
 def test_a_matchmaker_plans_an_event_from_an_uploaded_list_and_records_outcomes(
         browser_client: Callable[..., TestClient], sqlite_store: SQLiteStore) -> None:
     client = browser_client("matchmaker")

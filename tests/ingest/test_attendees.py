@@ -58,3 +58,21 @@ def test_schedule_read_back_in_chinese_headers(tmp_path):
     path.write_bytes("企业 id,对方 id,时段,匹配度\ne1,u1,1,0.8\n".encode("gb18030"))
     frame = read_schedule(path)
     assert frame.loc[0, "enterprise_id"] == "e1" and frame.loc[0, "slot"] == "1" and frame.loc[0, "score"] == 0.8
+
+
+def test_a_code_column_comes_first_headers_match_by_part_and_row_numbers_are_no_ids(tmp_path):
+    """The traits the web page's own reader had, now in the one reader of sign-up lists."""
+    from graph.uscc import with_check_digit
+
+    code = with_check_digit("91320282MA1AT0010")
+    nodes = pd.concat([NODES, pd.DataFrame({"id": [code], "kind": ["Enterprise"], "name": ["宜兴市另一家有限公司"],
+                                            "uscc": [code]})], ignore_index=True)
+    path = tmp_path / "报名.csv"
+    path.write_text("编号,参会单位名称（盖章）,统一社会信用代码,联系人\n"
+                    f"1,写错的名字,{code},张三\n2,江南大学,,李四\n3,华丰电子,,王五\n", encoding="utf-8")
+    found = read_attendee_list(path, nodes)
+    assert found.ids == [code, "u1"]  # the code decides over a wrong name; 1, 2, 3 are row numbers, not ids
+    [problem] = found.problems.to_dict("records")
+    assert problem["row"] == 4 and [option_id for option_id, _label in problem["options"]] == ["e2", "e3"]
+    assert "e2" in problem["candidates"] and "several" in problem["problem"]
+    assert read_attendee_list(path, nodes, max_rows=1).ids == [code]

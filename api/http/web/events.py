@@ -30,9 +30,9 @@ from api.http.web.common import PREFIX, PageRoute, page, require
 from api.http.web.drawing import map_html, poster_bytes
 from api.http.web.session import Session, check_csrf
 from api.render.writer import Sheet, workbook_bytes
-from graph.errors import AmbiguousNameError, IngestError, InnonetError, NameNotFoundError, NotFoundError, SchemaError
+from graph.errors import IngestError, InnonetError, NotFoundError, SchemaError
 from graph.store import GraphStore
-from ingest.read import read_table
+from ingest.attendees import read_attendee_list, resolve_attendees
 
 __all__ = ["OUTCOMES", "router"]
 
@@ -43,9 +43,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Outcomes a meeting can have, as stored on ``MET`` (graph.schema) and as shown.
 OUTCOMES = {"signed": "签约 signed", "follow-up": "跟进 follow-up", "none": "无 none"}
 _ATTENDEE_KINDS = ("Enterprise", "University", "Talent")
-#: Columns of a sign-up list that name the attendee, best first.
-_CODE_COLUMNS = ("统一社会信用代码", "信用代码", "uscc", "USCC")
-_NAME_COLUMNS = ("参会单位", "单位名称", "企业名称", "单位", "名称", "机构名称", "学校", "organisation", "name", "姓名", "专家")
 _MAX_PROBLEMS = 200
 _MAX_ROWS = 2000
 
@@ -188,50 +185,12 @@ def event_page(request: Request, id: Annotated[str, Query(min_length=1, max_leng
                 **_event_context(store, id))
 
 
-def _pick_column(columns: list[str], wanted: tuple[str, ...]) -> str | None:
-    lowered = {str(c).strip().lower(): c for c in columns}
-    for name in wanted:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-    for name in wanted:  # a header that contains the word (参会单位名称, 单位（盖章）)
-        for column in columns:
-            if name in str(column):
-                return column
-    return None
-
-
-def _entries(path: Path) -> list[tuple[int, str]]:
-    """(row number, text) of every attendee named in the file's first sheet with a name column."""
-    sheets = read_table(path, known_headers=(*_CODE_COLUMNS, *_NAME_COLUMNS, "手机", "联系人", "职务"))
-    for sheet in sheets:
-        columns = [str(c) for c in sheet.frame.columns]
-        code, name = _pick_column(columns, _CODE_COLUMNS), _pick_column(columns, _NAME_COLUMNS)
-        if code is None and name is None:
-            continue
-        found = []
-        for number, row in enumerate(sheet.frame.to_dict(orient="records"), start=1):
-            text = next((str(row[c]).strip() for c in (code, name) if c is not None and _present(row.get(c))
-                         and str(row[c]).strip()), "")
-            if text:
-                found.append((number, text))
-        return found[:_MAX_ROWS]
-    raise IngestError("名单里没有单位名称或信用代码列 / the list has no column naming the attendee "
-                      f"({' / '.join(_NAME_COLUMNS[:5])} or 统一社会信用代码)")
-
-
-def _resolve_all(index: Any, entries: list[tuple[int, str]]) -> tuple[list[str], list[dict[str, Any]]]:
-    ids: list[str] = []
-    problems: list[dict[str, Any]] = []
-    for number, text in entries:
-        try:
-            ids.append(index.resolve(text, kinds=_ATTENDEE_KINDS).id)
-        except AmbiguousNameError as exc:
-            problems.append({"row": number, "text": text, "reason": "有多个同名或相近的单位，请选择 / several fit; pick one",
-                             "candidates": [{"id": c.id, "label": c.label()} for c in exc.candidates[:8]]})
-        except NameNotFoundError as exc:
-            problems.append({"row": number, "text": text, "reason": "没有找到，请改正或选择 / not found; correct or pick",
-                             "candidates": [{"id": c.id, "label": c.label()} for c in exc.suggestions[:8]]})
-    return list(dict.fromkeys(ids)), problems[:_MAX_PROBLEMS]
+def _shown(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The problems of :func:`ingest.attendees.resolve_attendees` as the page lists them (row, text, reason and up to
+    8 candidates to pick)."""
+    return [{"row": p["row"], "text": p["text"], "reason": p["problem"],
+             "candidates": [{"id": option_id, "label": label} for option_id, label in p["options"][:8]]}
+            for p in problems[:_MAX_PROBLEMS]]
 
 
 def _add_attendees(store: GraphStore, cache: AppCache, event_id: str, ids: list[str]) -> int:
@@ -257,12 +216,15 @@ async def upload_signups(
     content = await file.read()
 
     def work() -> tuple[int, list[dict[str, Any]]]:
+        index = name_index(session.principal, store, cache)
         with tempfile.TemporaryDirectory(prefix="innonet-web-signup-") as folder:
             path = Path(folder) / f"signup{suffix}"
             path.write_bytes(content)
-            entries = _entries(path)
-        ids, problems = _resolve_all(name_index(session.principal, store, cache), entries)
-        return _add_attendees(store, cache, id, ids), problems
+            try:
+                found = read_attendee_list(path, index, kinds=_ATTENDEE_KINDS, max_rows=_MAX_ROWS)
+            except IngestError as exc:  # the temporary name means nothing to the person: name the upload
+                raise IngestError(str(exc).replace(str(path), file.filename or "upload")) from None
+        return _add_attendees(store, cache, id, found.ids), _shown(found.problems.to_dict(orient="records"))
 
     added, problems = await run_in_threadpool(work)
     return page(request, "event.html", session=session, problems=problems, added=added,
@@ -291,8 +253,9 @@ async def fix_signups(request: Request, session: Session = Depends(require("matc
                 picked.append(pick)
             elif typed:
                 retry.append((int(number) if number.isdigit() else 0, typed[:300]))
-        ids, problems = _resolve_all(index, retry)
-        return _add_attendees(store, cache, event_id, list(dict.fromkeys(picked + ids))), problems
+        resolved, problems = resolve_attendees(index, retry, _ATTENDEE_KINDS)
+        ids = [r["id"] for r in resolved]
+        return _add_attendees(store, cache, event_id, list(dict.fromkeys(picked + ids))), _shown(problems)
 
     added, problems = await run_in_threadpool(work)
     return page(request, "event.html", session=session, problems=problems, added=added,
