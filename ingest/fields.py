@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from graph.text import simplified
+
 __all__ = [
     "KIND_ALIASES",
     "REQUIRED",
@@ -42,7 +44,8 @@ _ORG_FIELDS: dict[str, list[str]] = {
     "category": ["类别", "单位类别", "院校类别", "category"],
     "town": ["所属镇(街道、园区)", "所属镇(街道)", "所属镇街", "所属镇", "镇街", "镇(街道)", "所在镇街",
              "所在镇", "所在镇(街道)", "所在镇/街道", "所在镇(街道、园区)", "所属镇/街道", "所在街道", "所属街道",
-             "镇/街道", "镇街道", "镇(街道、园区)", "所属园区", "town"],
+             "镇/街道", "镇街道", "镇(街道、园区)", "所属园区", "镇", "乡镇", "所属乡镇", "所在乡镇", "乡镇(街道)",
+             "town"],
     "industry": ["所属行业", "行业", "产业", "所属产业", "行业类别", "industry"],
     "founded": ["成立日期", "成立时间", "注册日期", "建校时间", "founded", "established"],
     "revenue": ["营业收入(万元)", "营业收入", "营收(万元)", "主营业务收入(万元)", "revenue"],
@@ -213,15 +216,25 @@ TABLE_ORDER: tuple[str, ...] = ("organisations", "talents", "tiers", "participat
                                 "targets")
 
 
+def _plain_header(header: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header))).lower()
+
+
 def normalise_header(header: object) -> str:
-    """NFKC, no whitespace, lower case: ``" 研发投入（万元） "`` → ``"研发投入(万元)"``."""
-    text = unicodedata.normalize("NFKC", str(header))
-    return re.sub(r"\s+", "", text).lower()
+    """NFKC, no whitespace, lower case, Traditional → Simplified (:func:`graph.text.simplified`):
+    ``" 研发投入（万元） "`` → ``"研发投入(万元)"``, ``"企業名稱"`` → ``"企业名称"``.
+
+    >>> normalise_header(" 研发投入（万元） "), normalise_header("所屬鎮")
+    ('研发投入(万元)', '所属镇')
+    """
+    return simplified(_plain_header(header))
 
 
 _BRACKET = re.compile(r"\([^)]*\)$")
+#: the aliases are written in Simplified characters (a test checks they are their own Simplified form), so the
+#: index is built without the converter: importing this module stays light
 _INDEX: dict[str, dict[str, str]] = {
-    table: {normalise_header(alias): field for field, aliases in fields.items() for alias in [field, *aliases]}
+    table: {_plain_header(alias): field for field, aliases in fields.items() for alias in [field, *aliases]}
     for table, fields in TABLES.items()
 }
 

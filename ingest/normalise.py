@@ -36,6 +36,7 @@ __all__ = [
     "clean_town",
     "date_note",
     "header_unit",
+    "identity_key",
     "is_blank",
     "name_key",
     "parse_amount",
@@ -145,14 +146,30 @@ def name_key(name: str) -> str:
     case, no punctuation, suffix variants removed.
 
     有限公司 / 有限责任公司 / 股份有限公司 / (集团) / Co., Ltd. … and a listed firm's ``*ST`` prefix do not
-    distinguish two organisations; the display name keeps them.
+    distinguish two organisations; the display name keeps them.  Ids are built from :func:`identity_key`.
 
     >>> name_key("*ST 宜兴 华通 Co., Ltd.")
     '宜兴华通'
     >>> name_key("宜興市華通環保有限公司") == name_key("宜兴市华通环保有限公司")
     True
     """
-    key = simplified(_clean_name(str(name))).lower()
+    text = str(name)
+    return identity_key(text if text.isascii() else simplified(text))
+
+
+@lru_cache(maxsize=200_000)
+def identity_key(name: str) -> str:
+    """:func:`name_key` without the Traditional → Simplified fold: what ids are built from (``org:<key>`` of an
+    organisation without a code, a talent's keyed id from its name and affiliation).
+
+    Ids stay what they were before the fold was added (re-ingesting an existing store changes nothing), and two
+    people whose names differ only where Traditional and Simplified meet (於 and 于 are two surnames) stay two
+    people; organisations still meet through :func:`name_key`, which the matching uses.
+
+    >>> identity_key("*ST 宜兴 华通 Co., Ltd."), identity_key("於明")
+    ('宜兴华通', '於明')
+    """
+    key = _clean_name(str(name)).lower()
     key = _MARKERS.sub("", key)
     key = _PUNCT.sub("", key)
     key = _ST_PREFIX.sub("", key)
@@ -533,5 +550,5 @@ def clear_caches() -> None:
     They speed up one ingest, where the same names and values repeat; :func:`ingest.pipeline.ingest_files`
     calls this when it ends, so a long-running process (the API server) does not keep them.
     """
-    for cached in (_clean_text, _clean_name, name_key):
+    for cached in (_clean_text, _clean_name, name_key, identity_key):
         cached.cache_clear()

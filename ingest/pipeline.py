@@ -88,6 +88,7 @@ from ingest.normalise import (
     clear_caches,
     date_note,
     header_unit,
+    identity_key,
     is_blank,
     name_key,
     parse_amount,
@@ -810,7 +811,7 @@ def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
         ids = exact if len(exact) == 1 else ids
     if len(ids) > 1:
         raise _Reject("name", name, f"{name!r} matches several {kind} records ({', '.join(ids[:4])}); add the USCC")
-    own = f"org:{name_key(name)}"
+    own = f"org:{identity_key(name)}"
     if ids:
         node_id = ids[0]
         if node_id == own and stage.current_name(node_id) in (name, None):
@@ -897,7 +898,7 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
         affiliation_id, _ = stage.index.lookup(affiliation, ORG_KINDS)
     external = _get(row, "id")
     talent_id = (external_id(sheet.label, external) if external is not None
-                 else keyed_talent_id(stage.id_key, name_key(name), name_key(affiliation or "")))
+                 else keyed_talent_id(stage.id_key, identity_key(name), identity_key(affiliation or "")))
     existing = stage.index.kind_of.get(talent_id)
     if existing is not None and existing != "Talent":
         raise _Reject("id", external, f"id {talent_id!r} is already a {existing}")
@@ -1515,7 +1516,7 @@ def _ingest(store: GraphStore, paths: list[str], default_kind: str | None, table
                 sheets.append(_map_sheet(raw, table, mapping_dict))
         sheets.sort(key=lambda s: TABLE_ORDER.index(s.table))
 
-        migrate_talent_ids(store, name_key)  # ids of stores written before keyed ids
+        migrate_talent_ids(store, identity_key)  # ids of stores written before keyed ids
         index = EntityIndex.from_store(store)
         stored_ids = set(index.kind_of)
         stage = _Stage(index, decisions)

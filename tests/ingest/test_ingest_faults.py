@@ -20,7 +20,7 @@ from api.http.security import KeyRing
 from graph import uscc
 from graph.ids import ID_KEY_ENV, id_key, id_key_file, legacy_talent_id, talent_id
 from graph.sqlite_store import SQLiteStore
-from ingest.normalise import name_key
+from ingest.normalise import identity_key as name_key  # what talent ids are built from
 from ingest.pipeline import ingest_files
 
 from .conftest import snapshot, write_csv

@@ -107,3 +107,28 @@ def test_ambiguous_month_and_year_month_years():
     assert parse_year(2022.12) == 2022 and parse_year(dt.datetime(1905, 7, 14), earliest=1950) == 2022
     with pytest.raises(ValueError, match="1890"):
         parse_date("1890-01-01", earliest=1950)
+
+
+def test_header_aliases_are_their_own_simplified_form():
+    """ingest.fields builds its alias index without the converter: a Traditional header folds onto these."""
+    from graph.text import simplified
+    from ingest.fields import TABLES, field_for_header
+
+    aliases = {alias for fields in TABLES.values() for field, names in fields.items() for alias in [field, *names]}
+    assert [alias for alias in aliases if simplified(alias) != alias] == []
+    assert field_for_header("企業名稱", "organisations") == "name"
+    assert field_for_header("所屬鎮（街道）", "organisations") == "town"
+
+
+def test_ids_are_built_without_the_fold_and_two_surnames_stay_two_people(tmp_path):
+    """於 and 于 are two surnames: the talent ids (identity_key) keep them apart; organisations meet (name_key)."""
+    from graph.sqlite_store import SQLiteStore
+    from ingest.normalise import identity_key, name_key
+    from ingest.pipeline import ingest_files
+
+    assert name_key("宜興環保") == name_key("宜兴环保") and identity_key("宜興環保") != identity_key("宜兴环保")
+    path = tmp_path / "talents.csv"
+    path.write_text("姓名,工作单位\n於明,江南大学\n于明,江南大学\n", encoding="utf-8")
+    store = SQLiteStore(":memory:")
+    ingest_files(store, [path])
+    assert store.counts()["nodes"].get("Talent") == 2

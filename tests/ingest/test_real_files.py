@@ -446,7 +446,7 @@ def test_a_fraction_among_percents_is_kept_as_given_and_flagged(store, tmp_path)
     assert "按原样保留为 0.8%" in note and "kept as given" in note and report.notes.row[0] == 4
 
 
-@pytest.mark.parametrize("header", ["所在镇", "所在镇/街道", "所属镇街", "镇(街道)", "所在镇（街道）"])
+@pytest.mark.parametrize("header", ["所在镇", "所在镇/街道", "所属镇街", "镇(街道)", "所在镇（街道）", "镇", "乡镇", "所屬鎮"])
 def test_town_header_variants(sqlite_store, tmp_path, header):
     rows = [["企业名称", "统一社会信用代码", header], ["宜兴甲科技有限公司", CODES[0], "丁蜀镇"]]
     report = ingest_files(sqlite_store, [write_csv(tmp_path / "towns.csv", rows)])
@@ -579,3 +579,14 @@ def test_a_last_row_firm_without_a_legal_form_is_data_and_real_notes_are_still_s
     [alone] = read_table(write_csv(tmp_path / "alone.csv", [["企业名称", "所属镇"], ["宜兴甲科技有限公司", "丁蜀镇"],
                                                             ["张三个体户", ""]]))
     assert alone.frame["企业名称"].tolist() == ["宜兴甲科技有限公司", "张三个体户"] and alone.skipped == []
+
+
+def test_a_big5_list_with_traditional_headers_and_towns(sqlite_store, tmp_path):
+    """企業名稱 / 所屬鎮 are the headers 企业名称 / 所属镇; 萬石鎮 is the town 万石镇; the firm keeps its name."""
+    rows = [["企業名稱", "統一社會信用代碼", "所屬鎮", "職工總數"], ["宜興市萬石電子科技有限公司", CODES[5], "萬石鎮", "40"]]
+    report = ingest_files(sqlite_store, [write_csv(tmp_path / "big5.csv", rows, encoding="big5")])
+    _invariant(report)
+    assert report.files[0]["ignored_columns"] == []
+    firm = sqlite_store.nodes("Enterprise").iloc[0]
+    assert (firm["name"], firm["uscc"], firm["town"], firm["employees"]) == ("宜興市萬石電子科技有限公司", CODES[5], "万石镇", 40)
+    assert sqlite_store.nodes("Town").name.tolist() == ["万石镇"]
