@@ -1017,7 +1017,9 @@ def _xls_formula_marks(data: bytes) -> dict[str, _SheetMarks]:
     A FORMULA record carries the last computed result (Microsoft's [MS-XLS] 2.4.127); a program that writes
     formulas without computing them (xlwt, many exporters) stores the "empty string" result, which calamine
     reads as an empty cell.  Such a cell becomes :class:`FormulaWithoutValue` (the formula's text is not decoded:
-    ``""``), an error result a :class:`CellError`.  Only a workbook whose stream has such a record is walked."""
+    ``""``), an error result a :class:`CellError`.  Only a workbook whose stream has such a record is walked.
+    Excel stores a formula whose result is the empty string (``=IF(A2="","",A2)``) the same way: it is reported
+    too — its field is empty either way, and opening and saving the file does not change it (known limit)."""
     stream = _xls_stream(data)
     if stream is None or not _BIFF_SPECIAL_RESULT.search(stream):
         return {}

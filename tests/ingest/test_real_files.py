@@ -590,3 +590,30 @@ def test_a_big5_list_with_traditional_headers_and_towns(sqlite_store, tmp_path):
     firm = sqlite_store.nodes("Enterprise").iloc[0]
     assert (firm["name"], firm["uscc"], firm["town"], firm["employees"]) == ("宜興市萬石電子科技有限公司", CODES[5], "万石镇", 40)
     assert sqlite_store.nodes("Town").name.tolist() == ["万石镇"]
+
+
+def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_path):
+    """LibreOffice stores a failed formula as ``office:value-type="string" office:string-value=""
+    calcext:value-type="error"`` with the code as its text; calamine reads it as an empty cell."""
+    path = _ods_with_percent_and_formula(tmp_path / "errors.ods")
+    with zipfile.ZipFile(path) as source:
+        parts = {info: source.read(info.filename) for info in source.infolist()}
+    [content] = [info for info in parts if info.filename == "content.xml"]
+    xml = parts[content].decode()
+    xml = xml.replace("<office:document-content ", '<office:document-content xmlns:calcext="urn:org:documentfoundation:'
+                      'names:experimental:calc:xmlns:calcext:1.0" ', 1)
+    cell = '<table:table-cell office:value-type="float" office:value="40"><text:p>40</text:p></table:table-cell>'
+    assert cell in xml
+    xml = xml.replace(cell, '<table:table-cell table:formula="of:=[.D4]/0" office:value-type="string" '
+                            'office:string-value="" calcext:value-type="error"><text:p>#DIV/0!</text:p>'
+                            '</table:table-cell>')
+    parts[content] = xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in parts.items():
+            target.writestr(info, data)
+    [sheet] = read_table(path)
+    assert sheet.frame["研发投入(万元)"].iloc[1] == CellError("#DIV/0!") and sheet.problem_rows == [0, 1]
+    report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["row"] == 4 and rejection["value"] == "#DIV/0!"
