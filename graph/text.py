@@ -4,8 +4,10 @@ Names and towns typed in Traditional characters (丁蜀鎮, 宜興市…有限�
 Big5 export, an input method left in Traditional mode) must meet the same records as their Simplified spelling.
 :func:`simplified` is the one place that converts: :func:`graph.lookup.name_key` / :func:`graph.lookup.variant_key`
 (every search box, ``innonet find``, attendee lists) and :func:`ingest.normalise.name_key` (matching and dedup keys
-of the ingest) call it on their keys, and :func:`ingest.normalise.clean_town` on town names.  Display names are
-never converted: a firm keeps the name its file gave unless a record with a canonical name already exists.
+of the ingest) call it on their keys, :func:`ingest.fields.normalise_header` on headers (企業名稱 is 企业名称) and
+:func:`ingest.normalise.clean_town` on town names (a town's canonical name is Simplified).  Display names of
+organisations and people are never converted: a firm keeps the name its file gave unless a record with a canonical
+name already exists, and ids are built from the unfolded key (:func:`ingest.normalise.identity_key`).
 
 The converter is OpenCC (the ``opencc`` package, the project's own Python binding with wheels), configuration
 ``t2s`` (Traditional Chinese → Simplified Chinese, characters and phrases).  Measured on the shared 2-core box:
