@@ -370,6 +370,27 @@ class _Sheet:
         return os.path.basename(self.raw.path)
 
 
+#: Fields not compared when a row meets a record that has them: names and aliases are matched (a different
+#: name becomes an alias), keywords are unions, tier fields are derived from the tier history.
+_NOT_RECONCILED = frozenset({"name", "aliases", "keywords", "tier", "tier_year", "data_source"})
+#: ISO 8601 date fields (YYYY, YYYY-MM or YYYY-MM-DD): a prefix of the known value is the same date, less precise.
+_DATE_FIELDS = frozenset({"founded", "date"})
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    """Equal as stored: 4000 and 4000.0, "2016" and 2016 are the same value."""
+    if old == new:
+        return True
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-9)
+    return str(old).strip() == str(new).strip()
+
+
+def _shown(value: Any) -> str:
+    """A value as a person reads it in a note: 4000.0 → 4000."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 class _Stage:
     """Everything this call will write, and the report being built."""
 
@@ -388,17 +409,40 @@ class _Stage:
         self.skipped: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.id_key = b""
+        #: (sheet, row number) of the row being handled, so a merge that changes a field is noted on that row.
+        self.cursor: tuple[_Sheet, int] | None = None
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
         spec = KINDS[kind].properties
         props = {k: v for k, v in props.items() if k in spec and v is not None}
+        previous = self.index.props.get(node_id)
+        if previous and self.cursor is not None:
+            props = self._reconcile(node_id, previous, props)
         entry = self.nodes.get(node_id)
         if entry is None:
             self.nodes[node_id] = (kind, dict(props))
         else:
             entry[1].update(props)
         self.index.add(node_id, kind, props)
+
+    def _reconcile(self, node_id: str, previous: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+        """The row's fields for a record that already has values: the row's value is kept (the newer file wins)
+        and every changed value is noted with the old one; a date that only makes the known one vaguer
+        (``2016-03`` over ``2016-03-08``) keeps the precise one."""
+        sheet, row = self.cursor  # type: ignore[misc]
+        kept = dict(props)
+        for name, new in props.items():
+            old = previous.get(name)
+            if old is None or name in _NOT_RECONCILED or _same_value(old, new):
+                continue
+            if name in _DATE_FIELDS and isinstance(old, str) and isinstance(new, str) and old.startswith(new):
+                del kept[name]
+                continue
+            label, was, now = previous.get("name") or node_id, _shown(old), _shown(new)
+            self.note(sheet, row, name, new, f"记录 {label} 原有值为 {was}，已改为本行的 {now} / the record {label} "
+                                             f"had {was}; this row's {now} replaces it")
+        return kept
 
     def context(self, kind: str, name: str, extra: dict[str, Any] | None = None) -> str:
         node_id = f"{_CONTEXT_PREFIX[kind]}:{name}"
@@ -1666,6 +1710,7 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         row, number = records[position], numbers[position]
         if position in flags:  # 0.8 among 65, 70: kept as given (0.8 %), not turned into 80, and noted below
             row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
+        stage.cursor = (item, number)
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -1676,6 +1721,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         except _Hold as exc:
             stage.hold(item, number, exc)
             continue
+        finally:
+            stage.cursor = None
         if bucket == "merged":
             into, rule, name = detail
             stage.merged(item, number, name, into, rule)

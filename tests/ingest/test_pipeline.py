@@ -154,6 +154,22 @@ def test_updated_file_updates_properties_and_adds_history(store, csv_file):
     assert (firm["tier"], firm["tier_year"]) == ("专精特新", 2022)
 
 
+def test_a_merge_that_changes_a_field_is_noted_and_a_vaguer_date_keeps_the_precise_one(store, csv_file):
+    header = ["企业名称", "统一社会信用代码", "营业收入(万元)", "成立日期"]
+    ingest_files(store, [csv_file([header, ["宜兴华通环保科技有限公司", FIRM, "4000", "2016-03-08"]], name="a.csv")])
+    again = ingest_files(store, [csv_file([header, ["宜兴华通环保科技有限公司", FIRM, "4000", "2016-03-08"]],
+                                          name="a.csv")])
+    assert again.notes.empty  # the same values: nothing to say, nothing changed
+    report = ingest_files(store, [csv_file([header, ["宜兴华通环保科技有限公司", FIRM, "5000", "2016.3"]],
+                                           name="b.csv")])
+    firm = store.nodes(ids=[FIRM]).iloc[0]
+    assert firm["revenue"] == 5000.0  # the newer file's value is kept ...
+    assert firm["founded"] == "2016-03-08"  # ... but 2016-03 only blurs 2016-03-08: the precise date stays
+    notes = report.notes
+    assert list(notes.field) == ["revenue"] and notes.iloc[0]["row"] == 2
+    assert "4000" in notes.iloc[0]["note"] and "5000" in notes.iloc[0]["note"] and " / " in notes.iloc[0]["note"]
+
+
 def test_collaborations_are_recomputed_from_all_participations(sqlite_store, csv_file):
     orgs = csv_file([["单位名称", "类型", "统一社会信用代码"], ["宜兴甲科技有限公司", "企业", FIRM],
                      ["江南大学", "高校", UNI], ["宜兴乙科技有限公司", "企业", FIRM2]], name="o.csv")
