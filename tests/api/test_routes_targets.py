@@ -129,3 +129,11 @@ def test_tables_are_cached_until_the_store_changes(client, targeted, api_app):
 def test_every_role_needs_a_key(client, targeted):
     for path in ("/targets", "/targets/ranking", "/changes"):
         assert client(None).get(path).status_code == 401
+
+
+def test_gap_lists_as_the_store_stood_at_a_period(client, targeted):
+    viewer = client("viewer")
+    ties = {p: {i["town"]: i["with_academic_tie"] for i in viewer.get(
+        "/gaps/towns_without_university", params={"period": p} if p else {}).json()["items"]} for p in ("2021", None)}
+    assert ties["2021"]["高塍镇"] == 0 and ties[None]["高塍镇"] == 1  # e2 met its university in 2022-09
+    assert viewer.get("/gaps/finance_gaps", params={"period": "2021-Q5"}).status_code == 422
