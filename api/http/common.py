@@ -45,6 +45,7 @@ __all__ = [
     "period_param",
     "period_snapshot",
     "period_table",
+    "reported_period",
     "resolve_for",
     "start_recommender",
     "table_page",
@@ -183,15 +184,20 @@ def indicator_param(text: str | None) -> str | None:
 
 def period_snapshot(principal: Principal, store: GraphStore, cache: Any, period: Any) -> Any:
     """The caller's :func:`analysis_snapshot` cut at the end of ``period`` (None: the latest data), as ``innonet
-    analyze --period`` reads the store (:func:`analysis.ecosystem.load_snapshot`); cached per period and masking,
-    and rebuilt from the fresh snapshot after a change of the store."""
+    analyze --period`` reads the store (:func:`analysis.ecosystem.load_snapshot`).
+
+    Not cached: a cut is cheap (0.1 s on the city demo) and a snapshot large (about 56 MB there), so only the
+    tables made from it are kept (:func:`period_table`), never one snapshot per period asked for.
+    """
     from analysis.ecosystem import load_snapshot
 
-    if period is None:
-        return analysis_snapshot(principal, store, cache)
-    masked = not principal.sees_personal_data
-    return cache.get(("snapshot", masked, str(period)),
-                     lambda: load_snapshot(analysis_snapshot(principal, store, cache), period=period))
+    snap = analysis_snapshot(principal, store, cache)
+    return snap if period is None else load_snapshot(snap, period=period)
+
+
+def reported_period(principal: Principal, store: GraphStore, cache: Any, period: Any) -> Any:
+    """The period a table of ``period`` reports: ``period`` itself, else the latest data's year."""
+    return period if period is not None else analysis_snapshot(principal, store, cache).period
 
 
 def period_table(principal: Principal, store: GraphStore, cache: Any, name: str, compute: Any,

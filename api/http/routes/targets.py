@@ -25,6 +25,7 @@ from api.http.common import (
     period_param,
     period_snapshot,
     period_table,
+    reported_period,
     table_page,
 )
 from api.http.deps import get_cache, get_store, viewer
@@ -41,9 +42,9 @@ PERIOD_HELP = ("The reporting period: a year (2025), a quarter (2025-Q3) or a mo
 
 
 def _progress(principal: Principal, store: GraphStore, cache: AppCache, period: Any) -> Any:
-    """The reported period's snapshot and its :func:`analysis.targets.target_progress` (cached)."""
-    snap = period_snapshot(principal, store, cache, period)
-    return snap, period_table(principal, store, cache, "targets", target_progress, period)
+    """The reported period and its :func:`analysis.targets.target_progress` (cached)."""
+    shown = reported_period(principal, store, cache, period)
+    return shown, period_table(principal, store, cache, "targets", target_progress, period)
 
 
 def _period_indicators(snap: Any) -> Any:
@@ -72,8 +73,8 @@ def list_targets(
     ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
     ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among towns; null for 全市), ``status``.  Empty when no
     targets are loaded.  A bad ``period`` or an ``indicator`` that matches none is a 422 naming it."""
-    snap, frame = _progress(principal, store, cache, period_param(period))
-    frame = frame.assign(period=str(snap.period))
+    shown, frame = _progress(principal, store, cache, period_param(period))
+    frame = frame.assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
     return table_page(filter_equal(frame, town=town, indicator=indicator_param(indicator), behind=behind), limit, offset)
 
@@ -95,8 +96,8 @@ def list_ranking(
 ) -> dict[str, Any]:
     """Rows of :func:`analysis.targets.town_ranking`: ``period``, ``town``, ``indicators`` (targets read),
     ``mean_completion`` (each capped at 120 %), ``behind`` (targets behind schedule), ``rank`` (1 = best)."""
-    snap, progress = _progress(principal, store, cache, period_param(period))
-    frame = town_ranking(progress).assign(period=str(snap.period))
+    shown, progress = _progress(principal, store, cache, period_param(period))
+    frame = town_ranking(progress).assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
     return table_page(filter_equal(frame, town=town), limit, offset)
 
@@ -126,11 +127,12 @@ def list_changes(
     keeps a report (only ``innonet analyze`` and the reports page do)."""
     wanted = period_param(period)
     since = period_param(compare, name="compare")
-    snap = period_snapshot(principal, store, cache, wanted)
-    key = ("changes", not principal.sees_personal_data, str(snap.period), str(since), town)
+    shown = reported_period(principal, store, cache, wanted)
+    key = ("changes", not principal.sees_personal_data, str(shown), str(since), town)
 
     def build() -> Any:  # every input read through the cache: a change of the store rebuilds them first
-        now, progress = _progress(principal, store, cache, wanted)
+        now = period_snapshot(principal, store, cache, wanted)
+        progress = period_table(principal, store, cache, "targets", target_progress, wanted)
         table = period_table(principal, store, cache, "indicators", _period_indicators, wanted)
         if town is not None:
             table = table[table["town"].isin([ALL, town])]

@@ -30,7 +30,7 @@ from analysis.indicators import indicators
 from analysis.periods import Period
 from analysis.targets import CITY, target_progress
 from api.http.cache import AppCache
-from api.http.common import analysis_snapshot, period_param, period_snapshot, period_table
+from api.http.common import analysis_snapshot, period_param, period_table, reported_period
 from api.http.deps import get_cache, get_store
 from api.http.web.common import PREFIX, PageRoute, page, require
 from api.http.web.session import Session, check_csrf
@@ -184,7 +184,7 @@ def reports_page(request: Request, session: Session = Depends(require("viewer"))
         chosen, town = _chosen(period, town, towns)
     except InvalidArgumentError as exc:
         chosen, town, error = None, None, str(exc)
-    shown = period_snapshot(session.principal, store, cache, chosen).period
+    shown = reported_period(session.principal, store, cache, chosen)
     latest = analysis_snapshot(session.principal, store, cache).as_of
     subfolder = period_folder(folder, chosen, town)
     return page(request, "reports.html", session=session, latest_files=_files(folder) if subfolder != folder else [],
