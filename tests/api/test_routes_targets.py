@@ -58,6 +58,7 @@ def test_indicators_by_period_match_the_library(client, targeted):
         ("/targets", {"period": "9999"}, "period"),
         ("/targets/ranking", {"period": "Q3"}, "period"),
         ("/changes", {"compare": "last time"}, "compare"),
+        ("/changes", {"town": "不存在镇"}, "town"),
     ],
 )
 def test_bad_periods_are_422_naming_the_parameter(client, targeted, path, params, named):

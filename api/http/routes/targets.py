@@ -31,6 +31,7 @@ from api.http.common import (
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
+from graph.errors import InvalidArgumentError
 from graph.store import GraphStore
 
 __all__ = ["router"]
@@ -124,10 +125,15 @@ def list_changes(
     """Rows of :func:`analysis.snapshot.compare` between the report of ``period`` and that of ``compare`` (the
     report ``innonet analyze`` kept for it, else computed from the dated data): ``period``, ``compared_with``,
     ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``.  Reading never
-    keeps a report (only ``innonet analyze`` and the reports page do)."""
+    keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422."""
     wanted = period_param(period)
     since = period_param(compare, name="compare")
     shown = reported_period(principal, store, cache, wanted)
+    if town is not None:  # a known town only: every town asked for is a report kept in the cache
+        towns = set(period_table(principal, store, cache, "indicators", _period_indicators, wanted)["town"]) - {ALL}
+        if town not in towns:
+            raise InvalidArgumentError(f"参数 town: 没有镇街「{town}」的企业 / parameter town: no enterprises in {town!r}; "
+                                       f"known: {', '.join(sorted(towns)[:20])}")
     key = ("changes", not principal.sees_personal_data, str(shown), str(since), town)
 
     def build() -> Any:  # every input read through the cache: a change of the store rebuilds them first
