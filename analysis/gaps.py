@@ -34,6 +34,7 @@ __all__ = [
     "GAP_LISTS",
     "SERVICE_TYPES",
     "SRDI_RULES",
+    "SRDI_TO_VERIFY",
     "finance_gaps",
     "high_constraint",
     "high_tech_rd_threshold",
@@ -42,6 +43,7 @@ __all__ = [
     "ranked_gaps",
     "service_gaps",
     "srdi_innovation_score",
+    "srdi_seen_points",
     "supply_demand_mismatch",
     "towns_without_university",
     "weak_bridges",
@@ -340,12 +342,31 @@ def _rd_thresholds(revenue: pd.Series) -> np.ndarray:
     return np.where(np.isnan(values), 5.0, banded)
 
 
-#: The 专精特新 rules :func:`promotion_readiness` scores; each from the source named in its docstring.
+#: The 专精特新中小企业 rules :func:`promotion_readiness` checks, from 《优质中小企业梯度培育管理暂行办法》
+#: (工业和信息化部 工信部企业〔2022〕63号) 附件2《专精特新中小企业认定标准》 and, for "中小企业",
+#: 《中小企业划型标准规定》(工信部联企业〔2011〕300号, 工业): every amount in 万元, every share in %.
+#:
+#: * ``years`` — 认定条件(一) 从事特定细分市场时间达到 2 年以上;
+#: * ``rd_spend``, ``rd_intensity`` — 认定条件(二) 上年度研发费用总额不低于 100 万元, 且占营业收入总额比重不低于 3 %;
+#: * ``revenue``, ``financing`` — 认定条件(三) 上年度营业收入总额在 1000 万元以上, 或在 1000 万元以下但近 2 年
+#:   新增股权融资总额 (合格机构投资者的实缴额) 达到 2000 万元以上;
+#: * ``pass_mark`` of ``score_max`` — 认定条件(四) 评价得分达到 60 分以上 (专业化 25, 精细化 25, 特色化 15 —
+#:   set by the province —, 创新能力 35), or one of its direct routes (直通车): ``direct_rd`` 近两年研发费用总额
+#:   均值在 1000 万元以上; ``direct_financing`` 近两年新增股权融资总额 6000 万元以上 (the other two — a 省级 /
+#:   国家级 科技奖励 in the last three years, the 创客中国 national top 500 — are not in the store);
+#: * ``large_employees``, ``large_revenue`` — 工业 large firm: 从业人员 ≥ 1000 **and** 营业收入 ≥ 40000 万元;
+#: * ``seen_max`` — the points of the evaluation the store can score: 创新能力 35 (指标 9-12) and 专业化 指标3
+#:   从事特定细分市场年限 (每满 2 年得 1 分, 最高 5 分; years since founding as its upper bound).
 SRDI_RULES: dict[str, float] = {
     "years": 2, "rd_spend": 100.0, "rd_intensity": 3.0, "revenue": 1000.0, "financing": 2000.0,
-    "large_employees": 1000, "large_revenue": 40000.0, "score_max": 35.0, "pass_share": 0.6,
-    "direct_rd": 1000.0, "direct_financing": 6000.0,
+    "large_employees": 1000, "large_revenue": 40000.0, "score_max": 100.0, "pass_mark": 60.0,
+    "direct_rd": 1000.0, "direct_financing": 6000.0, "seen_max": 40.0,
 }
+
+#: What :func:`promotion_readiness` cannot check from the store for 专精特新: listed in every row's ``to_verify``.
+SRDI_TO_VERIFY = ("从事特定细分市场≥2年(仅知成立年限) / >= 2 years in its niche market (only the founding year is known)",
+                  ("评价得分≥60分(专业化、精细化、特色化另60分无数据) / evaluation score >= 60 (60 points of 专业化, "
+                   "精细化 and 特色化 are not in the data)"))
 
 #: 研发机构级别 points (附件2 指标12): 国家级 10, 省级 8, 设区市级 (无锡市级) 4, 市级以下 (宜兴市级) 2.
 _PLATFORM_POINTS = {"国家级": 10.0, "省级": 8.0, "无锡市级": 4.0, "市级": 2.0}
@@ -392,6 +413,23 @@ def srdi_innovation_score(firms: pd.DataFrame) -> np.ndarray:
     return np.where(unknown, np.nan, ip + np.nan_to_num(rd) + staff + platform)
 
 
+def srdi_seen_points(firms: pd.DataFrame) -> np.ndarray:
+    """The points of the 100-point 专精特新 evaluation the store can score (of :data:`SRDI_RULES` ``seen_max`` = 40).
+
+    :func:`srdi_innovation_score` (创新能力, 35) plus 专业化 指标3 从事特定细分市场年限 (附件2: 每满 2 年得 1 分,
+    最高 5 分), counted from the years since founding (``_age``; an upper bound: a firm is not longer in a
+    niche than it exists).  NaN where :func:`srdi_innovation_score` is NaN.
+
+    >>> frame = pd.DataFrame({"rd_spend": [450.0], "rd_intensity": [4.5], "invention_patents": [1], "patents": [6],
+    ...                       "st_share": [22.0], "_platform_points": [8.0], "_age": [7.0]})
+    >>> srdi_seen_points(frame).tolist()
+    [32.0]
+    """
+    age = (firms["_age"] if "_age" in firms.columns else pd.Series(np.nan, index=firms.index)).to_numpy(dtype=float)
+    niche = np.minimum(np.floor(np.nan_to_num(np.clip(age, 0, None)) / 2), 5.0)
+    return srdi_innovation_score(firms) + niche
+
+
 def _state(condition: pd.Series | np.ndarray, value: pd.Series | np.ndarray) -> np.ndarray:
     """1.0 where met, 0.0 where not, NaN where the input ``value`` is missing."""
     return np.where(pd.isna(np.asarray(value, dtype=float)), np.nan, np.asarray(condition, dtype=float))
@@ -424,21 +462,16 @@ def _criteria(firms: pd.DataFrame) -> list[tuple[str, np.ndarray, list[tuple[np.
     employees = firms["employees"]
     large = (employees >= SRDI_RULES["large_employees"]) & (revenue >= SRDI_RULES["large_revenue"])
     sized = employees.where(employees.notna(), revenue)
-    score = srdi_innovation_score(firms)
-    points = np.array([f"{v:.0f}" if v == v else "?" for v in score], dtype=object) if n else np.array([], dtype=object)
-    direct = (firms["rd_spend"] >= SRDI_RULES["direct_rd"]) | (financing >= SRDI_RULES["direct_financing"])
-    pass_mark = SRDI_RULES["pass_share"] * SRDI_RULES["score_max"]
-    specialised = [
+    specialised = [  # 附件2 认定条件(一)-(三) and 中小企业; 条件(四) (the score) is reported apart: to verify
         (label("中小企业(非大型企业)"), label("an SME (not a large firm)"), _state(~large, sized)),
-        (label("经营满2年"), label("operating >= 2 years"), _state(age >= SRDI_RULES["years"], age)),
-        (label("研发费用≥100万元"), label("R&D spending >= 1 M yuan"),
+        (label("成立满2年(细分市场年限的上限)"), label("founded >= 2 years ago (the bound of its years in a niche)"),
+         _state(age >= SRDI_RULES["years"], age)),
+        (label("上年度研发费用≥100万元"), label("last year's R&D spending >= 1 M yuan"),
          _state(firms["rd_spend"] >= SRDI_RULES["rd_spend"], firms["rd_spend"])),
-        (label("研发强度≥3%"), label("R&D intensity >= 3%"), _state(rd >= SRDI_RULES["rd_intensity"], rd)),
+        (label("研发费用占营业收入≥3%"), label("R&D >= 3% of revenue"), _state(rd >= SRDI_RULES["rd_intensity"], rd)),
         (label("营业收入≥1000万元或近2年股权融资≥2000万元"), label("revenue >= 10 M yuan or >= 20 M yuan equity in 2 years"),
          _state((revenue >= SRDI_RULES["revenue"]) | (financing >= SRDI_RULES["financing"]),
                 revenue.where(revenue.notna() | (financing <= 0), financing))),
-        ("创新能力得分≥21/35(现" + points + "分)", "innovation score >= 21/35 (now " + points + ")",
-         _state((score >= pass_mark) | direct, score)),
     ]
     return [(TIERS[1], rank <= 1, high_tech), (TIERS[2], rank == 2, specialised)]
 
@@ -452,30 +485,34 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
 
     高新技术企业 → 专精特新 (the 省级 专精特新中小企业 Jiangsu recognises), from the Ministry of Industry and
     Information Technology's 《优质中小企业梯度培育管理暂行办法》(工信部企业〔2022〕63号) 附件2
-    专精特新中小企业认定标准, which 江苏省工业和信息化厅 applies as written (the province sets only the 15
-    特色化 points of the evaluation).  All six must hold (:data:`SRDI_RULES`):
+    《专精特新中小企业认定标准》, which 江苏省工业和信息化厅 applies as written (the province sets only the 15
+    特色化 points of the evaluation).  The hard conditions the store can check — all must hold for ``ready``
+    (:data:`SRDI_RULES`):
 
     1. a 中小企业 by 《中小企业划型标准规定》(工信部联企业〔2011〕300号, 工业): large = ≥ 1000 employees
        **and** ≥ 40000 万元 revenue;
-    2. 从事特定细分市场 ≥ 2 years (标准(一); years since founding as its proxy);
-    3. last year's R&D spending ≥ 100 万元 (标准(二));
-    4. ... and ≥ 3 % of revenue (标准(二));
-    5. revenue ≥ 1000 万元, or < 1000 万元 with ≥ 2000 万元 equity financing in the last two years
-       (标准(三); the INVESTS_IN amounts of this and last year);
-    6. 评价得分 ≥ 60 of 100 (标准(四)).  The store holds the 创新能力 indicators (35 points, scored by
-       :func:`srdi_innovation_score`) but not the 专业化 / 精细化 / 特色化 ones (主营业务收入占比 and growth,
-       数字化, 质量, 净利润率, 资产负债率: 65 points); the pass mark is applied pro rata, 60 % of 35 = 21
-       points.  标准(四)'s direct routes the store can see also pass: 近两年研发费用均值 ≥ 1000 万元 (last
-       year's R&D as its proxy) or ≥ 6000 万元 equity financing in two years.
+    2. founded ≥ 2 years ago: the bound of 认定条件(一) 从事特定细分市场时间达到 2 年以上 (the niche itself is
+       not in the data);
+    3. 认定条件(二) last year's R&D spending ≥ 100 万元 ...
+    4. ... and ≥ 3 % of revenue;
+    5. 认定条件(三) revenue ≥ 1000 万元, or < 1000 万元 with ≥ 2000 万元 equity financing in the last two years
+       (the INVESTS_IN amounts of this and last year).
 
-    Why a score and not thresholds alone: the thresholds (1)-(5) are what every 高企 already meets (its own
-    rules demand 3-5 % R&D), so they cannot separate the few that will be recognised; the city has far fewer
-    专精特新 than 高企 (Yixing around 2024: 318 provincial 专精特新 and 56 小巨人, against its 高企 —
-    ``reference/yixing-facts.md``).  Higher rungs depend on valuation and listing data the store does not
-    hold and are not scored.
+    What the store **cannot** check is listed in ``to_verify`` (:data:`SRDI_TO_VERIFY`), never guessed:
+    从事特定细分市场 ≥ 2 年 (条件(一)) and 认定条件(四) 评价得分 ≥ 60 / 100 — of whose indicators the store
+    holds only 创新能力 (35 points) and 细分市场年限 (5): the 专业化 / 精细化 / 特色化 rest (主营业务占比 and
+    growth, 主导产品, 数字化, 质量, 净利率, 资产负债率, the province's 特色化: 60 points) is not in the data.
+    条件(四)'s direct routes (直通车) the store can see replace the score (``route`` "直通车 direct route"):
+    近两年研发费用总额均值 ≥ 1000 万元 (last year's R&D as its proxy) or ≥ 6000 万元 equity financing in two
+    years.  So a ready 专精特新 row is a firm to visit with the two items of ``to_verify``, not a recognition
+    forecast: the hard thresholds are below what a 高企 must show anyway (its own rules demand 3-5 % R&D), and
+    the evaluation is where firms fail.
 
-    Priority (``priority`` 1 = first): ready firms first, then fewest criteria missing, then
-    the biggest by revenue (a bigger firm's application is likelier to succeed) — never the USCC.
+    Priority (``priority`` 1 = first), one list for both rungs: fewest criteria missing; then a 专精特新
+    direct route; then the most evaluation points the store can see (``points_seen`` of 40,
+    :func:`srdi_seen_points`: the fewer of the 60 unseen points a firm needs, the likelier it passes); then the
+    biggest by revenue (高企 candidates have no points and come after the 专精特新 candidates that have) —
+    never the USCC.
 
     Parameters
     ----------
@@ -486,8 +523,11 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
     -------
     pandas.DataFrame
         ``priority``, ``enterprise_id``, ``name``, ``town``, ``industry``, ``tier``, ``next_tier``,
-        ``criteria_met``, ``criteria_total``, ``ready`` (all met), ``lacks`` (what is
-        missing; "数据缺失" where the input is unknown), ``reason``; ready firms first.
+        ``criteria_met``, ``criteria_total``, ``ready`` (every checkable criterion met), ``route`` (专精特新:
+        "直通车 direct route" or "评分待核实 score to verify"; None for 高企), ``points_seen`` (专精特新: the
+        evaluation points the store can score, of 40; NaN for 高企), ``lacks`` (what is missing; "数据缺失"
+        where the input is unknown), ``to_verify`` (专精特新: what the data cannot show; "" for 高企),
+        ``reason``; ready firms first.
     """
     snap = load_snapshot(source)
     firms = enterprises(snap)
@@ -504,14 +544,18 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
         _platform_points=[max((_PLATFORM_POINTS.get(level, 2.0) for level in ls), default=0.0)
                           if isinstance(ls, list) else 0.0 for ls in levels],
     )
+    seen = srdi_seen_points(firms)
+    direct_rd = (firms["rd_spend"] >= SRDI_RULES["direct_rd"]).to_numpy()
+    direct_financing = (firms["_financing"] >= SRDI_RULES["direct_financing"]).to_numpy()
     parts = []
     for next_tier, applies, criteria in _criteria(firms):
+        srdi = next_tier == TIERS[2]
         states = np.column_stack([state for *_, state in criteria])[applies]
         met = (states == 1).sum(axis=1)
         keep = len(criteria) - met <= max_missing
         rows = np.flatnonzero(applies)[keep]
         states, met = states[keep], met[keep]
-        lacks, reasons = [], []
+        lacks, reasons, routes, verify = [], [], [], []
         for row, row_states in zip(rows, states):
             lacks_zh, lacks_en = [], []
             for (zh, en, _), state in zip(criteria, row_states):
@@ -520,11 +564,37 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
                     lacks_zh.append(zh[row] + ("(数据缺失)" if missing else ""))
                     lacks_en.append(en[row] + (" (no data)" if missing else ""))
             lacks.append("; ".join(f"{z} / {e}" for z, e in zip(lacks_zh, lacks_en)))
-            reasons.append(
-                f"已满足{next_tier}全部{len(criteria)}项条件 / meets all {len(criteria)} {next_tier} criteria"
-                if not lacks_zh
-                else f"距{next_tier}还差:{'、'.join(lacks_zh)} / for {next_tier} still lacks: {', '.join(lacks_en)}"
-            )
+            if not srdi:
+                routes.append(None)
+                verify.append("")
+                reasons.append(
+                    f"已满足{next_tier}全部{len(criteria)}项条件 / meets all {len(criteria)} {next_tier} criteria"
+                    if not lacks_zh
+                    else f"距{next_tier}还差:{'、'.join(lacks_zh)} / for {next_tier} still lacks: {', '.join(lacks_en)}"
+                )
+                continue
+            firm = firms.iloc[row]
+            direct = bool(direct_rd[row] or direct_financing[row])
+            routes.append("直通车 direct route" if direct else "评分待核实 score to verify")
+            verify.append("; ".join(SRDI_TO_VERIFY[:1] if direct else SRDI_TO_VERIFY))
+            points = _fmt(seen[row], 0)
+            if direct:
+                how_zh = (f"上年度研发费用{_fmt(firm.rd_spend, 0)}万元≥1000万元" if direct_rd[row]
+                          else f"近2年股权融资{_fmt(firm._financing, 0)}万元≥6000万元")
+                how_en = (f"last year's R&D {_fmt(firm.rd_spend, 0)}万元 >= 10 M yuan" if direct_rd[row]
+                          else f"{_fmt(firm._financing, 0)} 万元 equity in 2 years >= 60 M yuan")
+                score_zh, score_en = f"直通车({how_zh}),免评分", f"direct route ({how_en}), no score needed"
+            else:
+                score_zh = f"评价得分待核实(可见40分中得{points}分,其余60分无数据)"
+                score_en = f"score to verify ({points} of the 40 points the data show; 60 not in the data)"
+            if not lacks_zh:
+                reasons.append(
+                    f"已满足{next_tier}全部{len(criteria)}项可核查硬性条件;{score_zh};细分市场年限待核实 / meets all "
+                    f"{len(criteria)} checkable {next_tier} hard conditions; {score_en}; years in its niche to verify"
+                )
+            else:
+                reasons.append(f"距{next_tier}还差:{'、'.join(lacks_zh)};{score_zh} / for {next_tier} still lacks: "
+                               f"{', '.join(lacks_en)}; {score_en}")
         chosen = firms.iloc[rows]
         parts.append(
             pd.DataFrame(
@@ -538,19 +608,25 @@ def promotion_readiness(source: GraphStore | Snapshot, max_missing: int = 1) -> 
                     "criteria_met": met.astype(int),
                     "criteria_total": len(criteria),
                     "ready": met == len(criteria),
+                    "route": pd.Series(routes, dtype=object),
+                    "points_seen": seen[rows] if srdi else np.full(len(rows), np.nan),
                     "lacks": pd.Series(lacks, dtype=object),
+                    "to_verify": pd.Series(verify, dtype=object),
                     "reason": pd.Series(reasons, dtype=object),
                     "_revenue": chosen["revenue"].to_numpy(),
+                    "_direct": [r == "直通车 direct route" for r in routes],
                 }
             )
         )
     columns = ["priority", "enterprise_id", "name", "town", "industry", "tier", "next_tier", "criteria_met",
-               "criteria_total", "ready", "lacks", "reason"]
-    frame = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=[*columns[1:], "_revenue"])],
+               "criteria_total", "ready", "route", "points_seen", "lacks", "to_verify", "reason"]
+    frame = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=[*columns[1:], "_revenue", "_direct"])],
                       ignore_index=True)
     frame["_missing"] = frame["criteria_total"] - frame["criteria_met"]
-    frame = frame.sort_values(["_missing", "_revenue", "enterprise_id"], ascending=[True, False, True],
-                              na_position="last")
+    frame["_direct"] = frame["_direct"].astype(bool)
+    frame["points_seen"] = frame["points_seen"].astype(float)
+    frame = frame.sort_values(["_missing", "_direct", "points_seen", "_revenue", "enterprise_id"],
+                              ascending=[True, False, False, False, True], na_position="last")
     frame["priority"] = np.arange(1, len(frame) + 1)
     return frame[columns].reset_index(drop=True)
 

@@ -130,11 +130,8 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
     kept = snapshots.summarise(snap, tables["indicators"], tables["ranking"], town=town)
     compared_with, origin = None, ""
     if compare:
-        compared_with = snap.period.previous if compare is True else Period.parse(compare)
-        before, origin = timed("compare", snapshots.snapshot_for, source, compared_with, town)
-        names = dict(zip(firms["enterprise_id"], firms["name"], strict=True))
-        towns = dict(zip(firms["enterprise_id"], firms["town"], strict=True))
-        tables["changes"] = snapshots.compare(before, kept, names, towns)
+        tables["changes"], compared_with, origin = timed("compare", snapshots.changes_since, source, snap, kept,
+                                                         compare, town)
     if keep and isinstance(source, GraphStore):
         snapshots.save(source, snap.period, kept, town)
     if town is not None:

@@ -37,7 +37,7 @@ from analysis.periods import Period
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["compare", "load_saved", "save", "snapshot_for", "snapshot_id", "summarise"]
+__all__ = ["changes_since", "compare", "load_saved", "save", "snapshot_for", "snapshot_id", "summarise"]
 
 _CITY = "全市"
 
@@ -187,3 +187,32 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
     out = frame.sort_values(["_order", "id"], kind="stable").drop(columns="_order").reset_index(drop=True)
     return out.where(out.notna(), None).astype({"delta": float}) if len(out) else out.assign(
         delta=np.array([], dtype=float))
+
+
+def changes_since(source: GraphStore | Snapshot, snap: Snapshot, kept: dict[str, Any],
+                  since: Period | str | bool = True, town: str | None = None) -> tuple[pd.DataFrame, Period, str]:
+    """What changed between the report of ``snap`` (its :func:`summarise` tables ``kept``) and an earlier period.
+
+    Parameters
+    ----------
+    source : GraphStore or Snapshot
+        Where the earlier report is looked for (:func:`snapshot_for`: the kept one, else computed from the
+        dated data).
+    snap : Snapshot
+        The reported period's snapshot (its enterprises name the firms).
+    since : Period, str or True
+        The earlier period; True: the one just before ``snap.period`` (环比).
+    town : str, optional
+        The town's reports (kept per town).
+
+    Returns
+    -------
+    tuple
+        The :func:`compare` table, the period compared with, and where its tables came from.
+    """
+    compared_with = snap.period.previous if since is True else Period.parse(since)
+    before, origin = snapshot_for(source, compared_with, town)
+    firms = ecosystem.enterprises(snap)
+    names = dict(zip(firms["enterprise_id"], firms["name"], strict=True))
+    towns = dict(zip(firms["enterprise_id"], firms["town"], strict=True))
+    return compare(before, kept, names, towns), compared_with, origin

@@ -185,6 +185,8 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
             "schedule_gap": record.target * elapsed - actual,
             "behind": bool(completion < elapsed) if not np.isnan(completion) else False, "status": status,
         })
+    if not rows:  # targets, but none for this period's year
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     frame = pd.DataFrame(rows)
     towns = frame["town"] != CITY
     frame["rank"] = np.nan

@@ -28,7 +28,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http.cache import AppCache
 from api.http.common import start_recommender
 from api.http.errors import install_error_handlers, problem
-from api.http.routes import ecosystem, entities, exports, gaps, health, indicators, ingest, maps, pairings, schedule
+from api.http.routes import (
+    ecosystem,
+    entities,
+    exports,
+    gaps,
+    health,
+    indicators,
+    ingest,
+    maps,
+    pairings,
+    schedule,
+    targets,
+)
 from api.http.security import ApiSettings, AuthLimiter, KeyRing
 from api.http.web import install as install_web
 from graph.connect import open_store
@@ -39,7 +51,7 @@ __all__ = ["ROUTERS", "UploadLimit", "create_app"]
 
 #: Every router the app serves, in this order (explicit: a module is served only if it is listed here).
 ROUTERS = [health.router, entities.router, pairings.router, schedule.router, ecosystem.router, gaps.router,
-           indicators.router, maps.router, exports.router, ingest.router]
+           indicators.router, targets.router, maps.router, exports.router, ingest.router]
 
 
 class UploadLimit:

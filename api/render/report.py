@@ -80,7 +80,8 @@ _HEADERS = {
     "strength": "高校优势", "demand_firms": "需求企业", "supply_universities": "供给高校", "expected_links": "应有连接",
     "actual_links": "实有连接", "gap": "缺口", "coverage": "覆盖率", "with_academic_tie": "有产学研联系",
     "service_type": "服务类型", "served": "获服务", "next_tier": "下一梯次", "criteria_met": "已满足",
-    "criteria_total": "条件数", "ready": "可申报", "lacks": "尚缺", "period": "报告期", "previous": "上期",
+    "criteria_total": "条件数", "ready": "硬性条件均满足", "route": "路径", "points_seen": "可见得分(40)",
+    "to_verify": "待核实", "lacks": "尚缺", "period": "报告期", "previous": "上期",
     "same_period_last_year": "去年同期", "yoy_change": "同比变化", "ytd": "本年累计", "priority": "优先序",
     "scope": "范围", "highlight": "本镇", "as_written": "目标表中的指标", "target_period": "目标期",
     "target": "目标值", "actual": "完成值", "completion": "完成率", "elapsed": "序时进度", "schedule_gap": "落后序时",
@@ -95,6 +96,15 @@ GAP_LISTS: tuple[tuple[str, str, str], ...] = (
     ("gap_isolated", "孤立创新企业 Isolated innovators", "name"),
     ("gap_finance", "金融缺口 Finance gaps", "name"),
     ("lapsed", "高企到期未续 Lapsed high-tech certificates", "name"),
+)
+#: The 说明 of the readiness list: what the data can and cannot check (see :func:`analysis.gaps.promotion_readiness`).
+_READINESS_NOTE = (
+    "专精特新按工信部企业〔2022〕63号附件2: 可核查的硬性条件(中小企业、成立满2年、上年度研发费用≥100万元且≥3%、"
+    "营业收入≥1000万元或近2年股权融资≥2000万元)全部满足才列入; 从事特定细分市场年限与评价得分(≥60分)无法从数据核查,"
+    "列为待核实, 直通车(研发费用≥1000万元或股权融资≥6000万元)免评分; 按直通车、可见得分(40分中)、营业收入排序。"
+    " / 专精特新 by MIIT 2022 No. 63 annex 2: listed only when every checkable hard condition holds; the years in a niche "
+    "market and the evaluation score (>= 60) cannot be checked from the data and are listed as to verify; a direct "
+    "route (R&D >= 10 M yuan or >= 60 M yuan equity) needs no score; ranked by direct route, points seen (of 40), revenue."
 )
 _PERCENT = {"completion", "elapsed", "share", "coverage", "conversion_rate", "dominant_industry_share",
             "mean_completion"}
@@ -287,7 +297,10 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
         ("社群 communities" + ("(全市 city-wide)" if result.town else ""), len(tables["communities"])),
         ("孤立创新企业 isolated innovators", len(tables["gap_isolated"])),
         ("可申报高企 ready for 高新技术企业", int((ready["next_tier"] == TIERS[1]).sum()) if len(ready) else 0),
-        ("可申报专精特新 ready for 专精特新", int((ready["next_tier"] == TIERS[2]).sum()) if len(ready) else 0),
+        ("专精特新直通车(免评分) 专精特新 direct route",
+         int(((ready["next_tier"] == TIERS[2]) & (ready["route"] == "直通车 direct route")).sum()) if len(ready) else 0),
+        ("专精特新候选(评分待核实) 专精特新 candidates, score to verify",
+         int(((ready["next_tier"] == TIERS[2]) & (ready["route"] != "直通车 direct route")).sum()) if len(ready) else 0),
         ("高企证书到期未续 lapsed high-tech certificates", len(tables["lapsed"])),
         ("落后序时进度的目标 targets behind schedule", len(behind)),
     ]
@@ -301,7 +314,8 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
             head = rows.head(result.top)
             groups.append({"town": town, "count": len(rows),
                            "rows": [{"name": r[name_column], "reason": r["reason"]} for _, r in head.iterrows()]})
-        sections.append({"title": title, "total": len(frame), "groups": groups})
+        sections.append({"title": title, "total": len(frame), "groups": groups,
+                         "note": _READINESS_NOTE if key == "gap_readiness" else ""})
     return {"summary": summary, "indicator_rows": indicator_rows, "target_rows": target_rows,
             "ranking_rows": ranking_rows, "change_counts": change_counts, "change_rows": change_rows,
             "gap_sections": sections, "behind": len(behind)}
@@ -355,6 +369,7 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 {% endfor %}</table></div>
 {% for section in gap_sections %}<h2>{{ section.title }} ({{ section.total }})</h2>
 <p class="note">按优先序, 每镇前 {{ top }} 家; 完整名单见 analysis.xlsx / by priority, top {{ top }} per town; the full list is in the workbook.</p>
+{% if section.note %}<p class="note">说明 note: {{ section.note }}</p>{% endif %}
 {% for g in section.groups %}<p class="town">{{ g.town }} ({{ g.count }})</p><div class="scroll"><table>
 {% for r in g.rows %}<tr><td>{{ r.name }}</td><td>{{ r.reason }}</td></tr>{% endfor %}</table></div>
 {% else %}<p>无 none</p>{% endfor %}{% endfor %}
@@ -431,6 +446,8 @@ def write_docx(result: AnalysisResult, path: str | Path, charts: list[Path] | No
            for r in content["indicator_rows"]])
     for section in content["gap_sections"]:
         document.add_heading(f"{section['title']} ({section['total']})", level=1)
+        if section["note"]:
+            document.add_paragraph(f"说明 note: {section['note']}")
         for group in section["groups"]:
             document.add_paragraph(f"{group['town']} ({group['count']})", style="List Bullet")
             for row in group["rows"]:

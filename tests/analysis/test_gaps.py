@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis import gaps
 
 
@@ -44,40 +46,51 @@ def test_service_and_finance(eco_store) -> None:
 def test_promotion_readiness(eco_store) -> None:
     table = gaps.promotion_readiness(eco_store).set_index("enterprise_id")
     assert bool(table.loc["e5", "ready"]) and table.loc["e5", "next_tier"] == "高新技术企业"
+    assert table.loc["e5", "to_verify"] == "" and table.loc["e5", "route"] is None
     assert "e4" not in table.index  # lacks more than one criterion
-    # 专精特新 (MIIT 2022 附件2): e3 spends 1000 万元 on R&D (标准(四)'s direct route) but only 2 % of revenue
-    assert not table.loc["e3", "ready"] and table.loc["e3", "lacks"].startswith("研发强度≥3%")
-    # e1, e2: every threshold met, but the 创新能力 score (35 points) is under the pro-rata pass mark of 21
-    for firm, points in (("e1", 19), ("e2", 17)):
-        assert not table.loc[firm, "ready"] and f"创新能力得分≥21/35(现{points}分)" in table.loc[firm, "lacks"]
+    # 专精特新 (MIIT 2022 附件2): e3 spends 1000 万元 on R&D (条件(四)'s direct route) but only 2 % of revenue
+    assert not table.loc["e3", "ready"] and table.loc["e3", "lacks"].startswith("研发费用占营业收入≥3%")
+    assert table.loc["e3", "route"] == "直通车 direct route"
+    # e1, e2: every checkable hard condition met; the score and the niche years are to verify, never guessed
+    for firm, points in (("e1", 24.0), ("e2", 21.0)):  # 创新能力 19 / 17 + 细分市场年限 5 / 4 (of 40 seen)
+        row = table.loc[firm]
+        assert bool(row["ready"]) and row["lacks"] == "" and row["points_seen"] == points
+        assert row["route"] == "评分待核实 score to verify"
+        assert row["to_verify"] == "; ".join(gaps.SRDI_TO_VERIFY) and "待核实" in row["reason"]
+    assert table.loc["e1", "priority"] < table.loc["e2", "priority"]  # more of the seen points first
+
+
+@pytest.mark.parametrize(
+    ("change", "lacking"),
+    [
+        ({"founded": "2022-06-01"}, "成立满2年"),  # 认定条件(一): not 2 years in any market yet
+        ({"rd_spend": 90.0}, "上年度研发费用≥100万元"),  # 条件(二): 90 万元 is 3 % of 3000 but under 100 万元
+        ({"revenue": 900.0, "rd_spend": 120.0}, "营业收入≥1000万元"),  # 条件(三), no equity financing
+        ({"employees": 1200, "revenue": 45000.0, "rd_spend": 2000.0}, "中小企业"),  # a large firm, even on 直通车
+    ],
+)
+def test_a_firm_failing_one_checkable_condition_is_not_ready(eco_store, change, lacking) -> None:
+    eco_store.upsert_nodes("Enterprise", [{"id": "e2", **change}])
+    row = gaps.promotion_readiness(eco_store).set_index("enterprise_id").loc["e2"]
+    assert not row["ready"] and row["criteria_met"] == row["criteria_total"] - 1
+    assert row["lacks"].startswith(lacking)
+    ready = gaps.ranked_gaps(eco_store)
+    assert "e2" not in set(ready.loc[ready["list"].str.startswith("晋级"), "enterprise_id"])
+
+
+def test_equity_financing_opens_both_routes(eco_store) -> None:
+    eco_store.upsert_nodes("Fund", [{"id": "f1", "name": "宜兴新动能产业基金"}])
+    eco_store.upsert_nodes("Enterprise", [{"id": "e2", "revenue": 900.0, "rd_spend": 120.0}])
+    eco_store.upsert_relationships("INVESTS_IN", [{"source": "f1", "target": "e2", "amount": 6500.0, "year": 2023}])
+    table = gaps.promotion_readiness(eco_store).set_index("enterprise_id")
+    # 条件(三): under 1000 万元 revenue but >= 2000 万元 equity; 条件(四) 直通车: >= 6000 万元 in two years
+    assert bool(table.loc["e2", "ready"]) and table.loc["e2", "route"] == "直通车 direct route"
+    assert table.loc["e2", "to_verify"] == gaps.SRDI_TO_VERIFY[0] and table.loc["e2", "priority"] == 1
+
+
+def test_readiness_keeps_large_firms_out_and_ranks(eco_store) -> None:
     eco_store.upsert_nodes("Enterprise", [{"id": "e2", "employees": 1200, "revenue": 45000.0, "rd_spend": 2000.0}])
     wider = gaps.promotion_readiness(eco_store, max_missing=2).set_index("enterprise_id")
     assert "中小企业" in wider.loc["e2", "lacks"]  # a large firm (>= 1000 staff and >= 4 亿元) is no SME
     assert wider["priority"].tolist() == list(range(1, len(wider) + 1))
     assert bool(wider["ready"].iloc[0])  # ready firms first, by priority
-    assert wider["priority"].tolist() == list(range(1, len(wider) + 1))
-    assert bool(wider["ready"].iloc[0])  # ready firms first, by priority
-
-
-def test_listed_firm_is_no_finance_gap(eco_store) -> None:
-    assert "e1" in gaps.finance_gaps(eco_store)["enterprise_id"].tolist()
-    eco_store.upsert_relationships("REACHED_TIER", [{"source": "e1", "target": "tier:科技上市企业", "key": "2023",
-                                                      "year": 2023}])
-    assert "e1" not in gaps.finance_gaps(eco_store)["enterprise_id"].tolist()
-
-
-def test_isolated_needs_two_signals(eco_store) -> None:
-    # e5: R&D intensity 5.5 % and one invention patent (two signals); a single signal is not enough
-    assert "e5" in gaps.isolated_innovators(eco_store)["enterprise_id"].tolist()
-    assert "e5" not in gaps.isolated_innovators(eco_store, min_signals=3)["enterprise_id"].tolist()
-
-
-def test_ranked_gaps_top_per_town(eco_store) -> None:
-    every = gaps.ranked_gaps(eco_store, ready_only=False)
-    top = gaps.ranked_gaps(eco_store, top=1, ready_only=False)
-    assert (top.groupby(["list", "town"]).size() == 1).all()
-    for (_, _), rows in every.groupby(["list", "town"]):
-        assert rows["priority"].tolist() == list(range(1, len(rows) + 1))
-        assert rows["city_priority"].is_monotonic_increasing  # the list's own order, kept within the town
-    gaocheng = gaps.ranked_gaps(eco_store, town="高塍镇", period="2023", ready_only=False)
-    assert set(gaocheng["town"]) == {"高塍镇"} and "e2" in set(gaocheng["enterprise_id"])

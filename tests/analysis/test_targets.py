@@ -144,3 +144,8 @@ def test_merged_two_row_headers_totals_and_quarters(eco_store, tmp_path) -> None
         assert ranked["completion"].is_monotonic_decreasing
         assert ranked["rank"].iloc[0] == 1 if len(ranked) else True
     assert set(town_ranking(progress)["town"]) == {"丁蜀镇", "高塍镇", "官林镇"}
+
+
+def test_targets_of_another_year_read_as_none(targeted) -> None:
+    progress = target_progress(targeted, period="2022-Q3")  # the targets are 2023's
+    assert progress.empty and "completion" in progress.columns and town_ranking(progress).empty

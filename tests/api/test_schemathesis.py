@@ -122,4 +122,5 @@ def test_schema_covers_every_route(api_schema):
     operations = {(op.ok().method.upper(), op.ok().path) for op in api_schema.get_all_operations()}
     assert ("GET", "/pairings/{entity_id}") in operations and ("POST", "/ingest") in operations
     assert ("POST", "/schedule") in operations and ("GET", "/maps/{view}") in operations
-    assert ("DELETE", "/entities/{entity_id}") in operations and len(operations) >= 13
+    assert ("DELETE", "/entities/{entity_id}") in operations and len(operations) >= 16
+    assert {("GET", "/targets"), ("GET", "/targets/ranking"), ("GET", "/changes")} <= operations

@@ -304,22 +304,53 @@ def test_maps_and_reports_pages_for_each_role(browser_client: Callable[..., Test
     assert viewer.get("/web/reports/file", params={"name": "../../etc/passwd"}).status_code == 404
 
 
-def test_an_admin_runs_the_report_again(browser_client: Callable[..., TestClient], web_app: FastAPI, tmp_path) -> None:
+def test_an_admin_runs_the_report_of_a_period_and_town(browser_client: Callable[..., TestClient], web_app: FastAPI,
+                                                        tmp_path) -> None:
     web_app.state.web_report_dir = str(tmp_path / "reports")
     admin = browser_client("admin")
-    page = admin.get("/web/reports").text
-    assert "run-report" in page
-    started = admin.post("/web/reports/run", data={"csrf": csrf_of(page)}, follow_redirects=False)
-    assert started.status_code == 303
+    page = admin.get("/web/reports", params={"period": "2022", "town": "丁蜀镇"}).text
+    assert "run-report" in page and "no-report-files" in page
+    started = admin.post("/web/reports/run", data={"csrf": csrf_of(page), "period": "2022", "town": "丁蜀镇"},
+                         follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"] == "/web/reports?period=2022&town=%E4%B8%81%E8%9C%80%E9%95%87"
     deadline = time.monotonic() + 240
     while web_app.state.web_report_job["state"] == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
     job = web_app.state.web_report_job
-    assert job["state"] == "done", job
-    page = admin.get("/web/reports").text
-    assert "analysis.xlsx" in page and "report.docx" in page and "已完成" in page
-    download = admin.get("/web/reports/file", params={"name": "report.docx"})
+    assert job["state"] == "done" and job["title"].endswith("2022年度 · 丁蜀镇"), job
+    assert (tmp_path / "reports" / "2022-丁蜀镇" / "report.docx").is_file()
+    page = admin.get("/web/reports", params={"period": "2022", "town": "丁蜀镇"}).text
+    assert "analysis.xlsx" in page and "已完成" in page and "name=analysis.xlsx&amp;period=2022&amp;town=%E4%B8%81%E8%9C%80%E9%95%87" in page
+    download = admin.get("/web/reports/file", params={"name": "report.docx", "period": "2022", "town": "丁蜀镇"})
     assert download.status_code == 200 and download.content[:2] == b"PK"
+    assert admin.get("/web/reports/file", params={"name": "report.docx"}).status_code == 404  # not the latest's
+    assert "no-report-files" in admin.get("/web/reports", params={"period": "2022-Q3"}).text  # another period
+
+
+def test_the_reports_page_shows_the_chosen_period_and_town(browser_client: Callable[..., TestClient],
+                                                           web_app: FastAPI) -> None:
+    store = web_app.state.store
+    store.upsert_nodes("Tier", [{"id": "tier:高新技术企业", "name": "高新技术企业", "rank": 2}])
+    store.upsert_relationships("REACHED_TIER", [{"source": "e001", "target": "tier:高新技术企业", "key": "2022",
+                                                 "year": 2022, "date": "2022-08-01"}])
+    store.upsert_nodes("Target", [{"id": "t:丁蜀", "name": "丁蜀 高企", "town": "丁蜀镇", "period": "2022",
+                                   "indicator": "新认定高新技术企业", "value": 2.0}])
+    viewer = browser_client("viewer")
+    page = viewer.get("/web/reports", params={"period": "2022-Q3", "town": "丁蜀镇"}).text
+    assert "2022年第三季度 · 丁蜀镇" in page and 'value="2022-Q3" selected' in page and "<option selected>丁蜀镇" in page
+    row = re.search(r"<tr class=\"behind\"><td data-label=\"行动\">3</td><td>新认定高企[^<]*</td>(.*?)</tr>", page, re.DOTALL)
+    assert row, "the 高企 row is marked behind schedule"
+    cells = re.findall(r'<td class="num" data-label="([^"]+)">(.*?)</td>', row.group(1), re.DOTALL)
+    values = {label: re.sub(r"<[^>]+>", "", html).strip() for label, html in cells}
+    # one new certificate in 2022-08 of a target of 2: 50 % done, 75 % of the year gone
+    assert values["本期"] == "1" and values["累计"] == "1" and values["完成率"] == "50%" and values["序时进度"] == "75%"
+    assert values["目标"].startswith("2")
+    city = viewer.get("/web/reports", params={"period": "2022-11"}).text
+    assert "2022年11月" in city and "全市 city-wide" in city and "run-report" not in city
+    for bad, named in (({"period": "2022-Q7"}, "参数 period"), ({"town": "../../etc"}, "参数 town")):
+        response = viewer.get("/web/reports", params=bad)
+        assert response.status_code == 200 and named in response.text and 'role="alert"' in response.text
+    assert viewer.get("/web/reports/file", params={"name": "report.pdf", "town": "../.."}).status_code == 422
 
 
 def test_wrong_keys_on_the_sign_in_page_are_rate_limited(browser_client: Callable[..., TestClient],

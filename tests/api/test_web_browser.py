@@ -291,6 +291,37 @@ def test_maps_page_opens_a_map_and_reports_page_lists_files(browser: Any, server
         visit.close()
 
 
+def test_reports_page_chooses_a_period_and_a_town(browser: Any, server: Any, shots: Path) -> None:
+    base, app = server
+    store = app.state.store
+    store.upsert_nodes("Tier", [{"id": "tier:高新技术企业", "name": "高新技术企业", "rank": 2}])
+    store.upsert_relationships("REACHED_TIER", [{"source": "e001", "target": "tier:高新技术企业", "key": "2022",
+                                                 "year": 2022, "date": "2022-08-01"}])
+    store.upsert_nodes("Target", [{"id": "t:丁蜀", "name": "丁蜀 高企", "town": "丁蜀镇", "period": "2022",
+                                   "indicator": "新认定高新技术企业", "value": 2.0}])
+    app.state.cache.invalidate()
+    app.state.cache.wait_idle()
+    for width in (1280, 390):
+        visit = Visit(browser, base, width=width)
+        try:
+            visit.sign_in("viewer")
+            visit.go("/web/reports")
+            visit.page.select_option("#period", "2022-Q3")
+            visit.page.select_option("#town", "丁蜀镇")
+            visit.page.click("#show-period")
+            visit.page.wait_for_url("**/web/reports?period=2022-Q3&town=*")
+            heading = visit.page.locator("#targets h2").inner_text()
+            assert "2022年第三季度" in heading and "丁蜀镇" in heading
+            behind = visit.page.locator("#period-table tr.behind")
+            assert behind.count() == 1 and "新认定高企" in behind.inner_text() and "50%" in behind.inner_text()
+            assert visit.page.locator("#period").input_value() == "2022-Q3"
+            assert visit.page.locator("#run-report").count() == 0 and visit.page.locator("#no-report-files").count()
+            visit.shot(shots, f"reports-period-town-{width}")
+            visit.clean()
+        finally:
+            visit.close()
+
+
 def test_profile_pdf_and_map_poster_downloads(server: Any, browser: Any) -> None:
     import httpx
 

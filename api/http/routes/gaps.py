@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from analysis import gaps
 from api.http.cache import AppCache
-from api.http.common import Page, cached_table, filter_equal, table_page
+from api.http.common import Page, cached_table, filter_equal, period_param, period_table, table_page
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -45,11 +45,19 @@ def list_gaps(
     principal: Principal = Depends(viewer),  # noqa: B008
     store: GraphStore = Depends(get_store),  # noqa: B008
     cache: AppCache = Depends(get_cache),  # noqa: B008
+    period: Annotated[str | None, Query(max_length=20, description="The store as it stood at the end of this year "
+                                        "(2025), quarter (2025-Q3) or month (2025-11); default the latest data")] = None,
     town: Annotated[str | None, Query(max_length=100, description="Only rows of this town")] = None,
     industry: Annotated[str | None, Query(max_length=100, description="Only rows of this industry")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    """Rows of the chosen analysis of :mod:`analysis.gaps` (its columns, and a ``reason``)."""
-    frame = cached_table(principal, store, cache, f"gaps:{gap_type.value}", GAP_FUNCTIONS[gap_type.value])
+    """Rows of the chosen analysis of :mod:`analysis.gaps` (its columns, and a ``reason``), over the latest data or
+    the store at the end of ``period`` (a bad one is a 422 naming it)."""
+    wanted = period_param(period)
+    compute = GAP_FUNCTIONS[gap_type.value]
+    if wanted is None:
+        frame = cached_table(principal, store, cache, f"gaps:{gap_type.value}", compute)
+    else:
+        frame = period_table(principal, store, cache, f"gaps:{gap_type.value}", compute, wanted)
     return table_page(filter_equal(frame, town=town, industry=industry), limit, offset)

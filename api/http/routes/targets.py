@@ -1,0 +1,155 @@
+"""``/targets``: 目标任务分解 — each town's targets read at the end of a period (完成率, 序时进度, gap, rank), the
+towns' overall ranking, and ``/changes``: what changed since an earlier period (the ``--compare`` of
+``innonet analyze``).
+
+All of it is :mod:`analysis.targets` and :mod:`analysis.snapshot` over the store as it stood at the period's end
+(:func:`api.http.common.period_snapshot`), cached until the store changes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from analysis.ecosystem import ALL
+from analysis.indicators import indicators
+from analysis.snapshot import changes_since, summarise
+from analysis.targets import target_progress, town_ranking
+from api.http.cache import AppCache
+from api.http.common import (
+    Page,
+    analysis_snapshot,
+    filter_equal,
+    indicator_param,
+    period_param,
+    period_snapshot,
+    period_table,
+    reported_period,
+    table_page,
+)
+from api.http.deps import get_cache, get_store, viewer
+from api.http.errors import problem_responses
+from api.http.security import Principal
+from graph.errors import InvalidArgumentError
+from graph.store import GraphStore
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["targets"])
+
+PERIOD_HELP = ("The reporting period: a year (2025), a quarter (2025-Q3) or a month (2025-11); default the "
+               "latest year with data")
+
+
+def _progress(principal: Principal, store: GraphStore, cache: AppCache, period: Any) -> Any:
+    """The reported period and its :func:`analysis.targets.target_progress` (cached)."""
+    shown = reported_period(principal, store, cache, period)
+    return shown, period_table(principal, store, cache, "targets", target_progress, period)
+
+
+def _period_indicators(snap: Any) -> Any:
+    return indicators(snap, period=snap.period)
+
+
+@router.get(
+    "/targets",
+    response_model=Page,
+    responses=problem_responses(),
+    summary="Target progress per town and indicator: 目标值, 完成值, 完成率, 序时进度, gap, behind, rank",
+)
+def list_targets(
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    period: Annotated[str | None, Query(max_length=20, description=PERIOD_HELP)] = None,
+    town: Annotated[str | None, Query(max_length=100, description="A town, or 全市 (city-wide)")] = None,
+    indicator: Annotated[str | None, Query(max_length=100, description="Indicator name, 高企, 科小, 行动3 …")] = None,
+    behind: Annotated[bool | None, Query(description="Only targets behind (true) or on (false) schedule")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Rows of :func:`analysis.targets.target_progress` read at the end of ``period``: ``period`` (reported),
+    ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target`` (目标值),
+    ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
+    ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among towns; null for 全市), ``status``.  Empty when no
+    targets are loaded.  A bad ``period`` or an ``indicator`` that matches none is a 422 naming it."""
+    shown, frame = _progress(principal, store, cache, period_param(period))
+    frame = frame.assign(period=str(shown))
+    frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
+    return table_page(filter_equal(frame, town=town, indicator=indicator_param(indicator), behind=behind), limit, offset)
+
+
+@router.get(
+    "/targets/ranking",
+    response_model=Page,
+    responses=problem_responses(),
+    summary="Towns ranked overall by their mean completion of the year's targets",
+)
+def list_ranking(
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    period: Annotated[str | None, Query(max_length=20, description=PERIOD_HELP)] = None,
+    town: Annotated[str | None, Query(max_length=100, description="Only this town's row")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Rows of :func:`analysis.targets.town_ranking`: ``period``, ``town``, ``indicators`` (targets read),
+    ``mean_completion`` (each capped at 120 %), ``behind`` (targets behind schedule), ``rank`` (1 = best)."""
+    shown, progress = _progress(principal, store, cache, period_param(period))
+    frame = town_ranking(progress).assign(period=str(shown))
+    frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
+    return table_page(filter_equal(frame, town=town), limit, offset)
+
+
+@router.get(
+    "/changes",
+    response_model=Page,
+    responses=problem_responses(),
+    summary="What changed since an earlier period: rungs, lapsed certificates, new ties and meetings, indicators, ranks",
+)
+def list_changes(
+    principal: Principal = Depends(viewer),  # noqa: B008
+    store: GraphStore = Depends(get_store),  # noqa: B008
+    cache: AppCache = Depends(get_cache),  # noqa: B008
+    period: Annotated[str | None, Query(max_length=20, description=PERIOD_HELP)] = None,
+    compare: Annotated[str | None, Query(max_length=20, description="The earlier period; default the previous one")]
+    = None,
+    town: Annotated[str | None, Query(max_length=100, description="The town's report (its firms and figures)")] = None,
+    change_type: Annotated[str | None, Query(max_length=60, description="Only this change, e.g. 晋级 promoted")]
+    = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Rows of :func:`analysis.snapshot.compare` between the report of ``period`` and that of ``compare`` (the
+    report ``innonet analyze`` kept for it, else computed from the dated data): ``period``, ``compared_with``,
+    ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``.  Reading never
+    keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422."""
+    wanted = period_param(period)
+    since = period_param(compare, name="compare")
+    shown = reported_period(principal, store, cache, wanted)
+    if town is not None:  # a known town only: every town asked for is a report kept in the cache
+        towns = set(period_table(principal, store, cache, "indicators", _period_indicators, wanted)["town"]) - {ALL}
+        if town not in towns:
+            raise InvalidArgumentError(f"参数 town: 没有镇街「{town}」的企业 / parameter town: no enterprises in {town!r}; "
+                                       f"known: {', '.join(sorted(towns)[:20])}")
+    key = ("changes", not principal.sees_personal_data, str(shown), str(since), town)
+
+    def build() -> Any:  # every input read through the cache: a change of the store rebuilds them first
+        now = period_snapshot(principal, store, cache, wanted)
+        progress = period_table(principal, store, cache, "targets", target_progress, wanted)
+        table = period_table(principal, store, cache, "indicators", _period_indicators, wanted)
+        if town is not None:
+            table = table[table["town"].isin([ALL, town])]
+        kept = summarise(now, table, town_ranking(progress), town=town)
+        source = analysis_snapshot(principal, store, cache)
+        frame, compared_with, origin = changes_since(source, now, kept, since if since is not None else True, town)
+        out = frame.assign(period=str(now.period), compared_with=str(compared_with), origin=origin)
+        return out[["period", "compared_with", "origin", *frame.columns]]
+
+    frame = cache.get(key, build)
+    rows = frame if change_type is None else frame[frame["change_type"].astype(str).str.contains(change_type,
+                                                                                                  regex=False)]
+    return table_page(rows, limit, offset)
+
