@@ -1226,10 +1226,11 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     if "indicator" in row:  # long layout: one row per place and indicator, one or more target columns
         indicator = _required(row, "indicator")
         if not is_blank(row.get("target")):
-            cells.append((indicator, row.get("target"), None, sheet.units.get("target")))
+            cells.append((indicator, row.get("target"), None, sheet.units.get("target") or _target_unit(indicator)))
         for column, value in row.items():
             if column.startswith("target:") and not is_blank(value):
-                cells.append((indicator, value, _period_part(column)[1], _target_unit(column)))
+                cells.append((indicator, value, _period_part(column)[1],
+                              _target_unit(column) or _target_unit(indicator)))
         if not cells:
             raise _Reject("target", None, f"the target for {indicator!r} is missing")
     else:  # wide layout: one column per indicator (and part of the year); a blank cell is no target

@@ -1645,11 +1645,17 @@ def _write_events(path: Path, world: _World, funds: pd.DataFrame, agencies: pd.D
 _TARGET_COLUMNS = (("科技型中小企业入库(家)", "科技型中小企业", 1.10), ("新认定高新技术企业(家)", "高新技术企业", 1.15),
                    ("新增专精特新企业(家)", "专精特新", 1.20))
 
+#: Cumulative quarter targets (累计到季末) for 科技型中小企业入库, the one indicator set by quarter: registrations
+#: come in batches through the year (the demo's ``_MONTHS["科技型中小企业"]``: March to November), whereas 高企
+#: certificates are published in the fourth quarter, so a bureau sets them by year only.
+_QUARTER_SHARES = ((1, 0.25), (2, 0.5), (3, 0.9), (4, 1.0))
+
 
 def _write_targets(path: Path, world: _World, sme: pd.DataFrame, other_tiers: pd.DataFrame,
                    dates: np.random.Generator, year: int = YEARS[-1]) -> None:
     """The 目标任务分解 workbook as a bureau lays it out: a title row, a header, one row per town and a 全市 row;
-    the year's targets on one sheet and the quarters' (a cumulative share of the year) on another.
+    the year's targets on one sheet and the quarters' of 科技型中小企业入库 (a cumulative share of the year, following
+    the registration batches) on another.
 
     A town's target is last year's count raised by the city's growth goal, with some towns set a stretch.
     """
@@ -1665,9 +1671,9 @@ def _write_targets(path: Path, world: _World, sme: pd.DataFrame, other_tiers: pd
             done = int(((records["tier"] == tier) & (town_of[records["firm"].to_numpy()] == town)).sum())
             row[column] = int(np.ceil(done * growth * stretch[position])) if done else 0
         year_rows.append(row)
-        for quarter, share in ((1, 0.15), (2, 0.4), (3, 0.7), (4, 1.0)):
+        for quarter, share in _QUARTER_SHARES:
             quarter_rows.append({"镇街": town, "年度": year, "季度": f"第{'一二三四'[quarter - 1]}季度",
-                                 "指标": _TARGET_COLUMNS[1][0], "目标值": int(np.ceil(row[_TARGET_COLUMNS[1][0]]
+                                 "指标": _TARGET_COLUMNS[0][0], "目标值": int(np.ceil(row[_TARGET_COLUMNS[0][0]]
                                                                                       * share))})
     total = {"序号": None, "镇街": "全市", **{c: int(sum(r[c] for r in year_rows)) for c, _, _ in _TARGET_COLUMNS}}
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
@@ -1675,7 +1681,7 @@ def _write_targets(path: Path, world: _World, sme: pd.DataFrame, other_tiers: pd
         for sheet, frame, title in (
             (f"{year}年度目标", pd.DataFrame([*year_rows, total]),
              f"{year}年度宜兴市创新型企业培育目标任务分解表"),
-            ("季度目标", pd.DataFrame(quarter_rows), f"{year}年分季度目标(高企,累计)"),
+            ("季度目标", pd.DataFrame(quarter_rows), f"{year}年分季度目标(科技型中小企业入库,累计)"),
         ):
             frame.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
             worksheet = writer.sheets[sheet]

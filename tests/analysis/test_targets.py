@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -27,7 +28,7 @@ def _bureau_workbook(path):
     long.append(["2023年分季度目标(累计)"])
     long.append(["镇街", "年度", "季度", "指标", "目标值"])
     long.append(["高塍镇", 2023, "第三季度", "行动3", 3])
-    long.append(["高塍镇", 2023, "第四季度", "行动3", 4])
+    long.append(["高塍镇", 2023, "第四季度", "新认定高新技术企业(家)", 4])
     book.save(path)
     return path
 
@@ -45,6 +46,9 @@ def test_bureau_workbook_is_read(targeted) -> None:
     assert set(table["town"]) == {"丁蜀镇", "高塍镇", "官林镇", "全市"}
     assert table["indicator"].notna().all()
     assert set(table["period"]) == {"2023", "2023-Q3", "2023-Q4"}
+    quarters = table[table["period"].str.contains("Q")].set_index("period")
+    # the long layout: a unit written in the indicator itself is the target's unit; an action number names none
+    assert quarters.loc["2023-Q4", "unit"] == "家" and pd.isna(quarters.loc["2023-Q3", "unit"])
 
 
 def test_completion_and_ranking_match_the_indicators(targeted) -> None:
