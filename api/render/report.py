@@ -179,11 +179,22 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
         funnel = result.tables["funnel"]
         figure = Figure(figsize=(6, 3))
         axis = figure.subplots()
+        # a report period ending before December: its year's rate counts promotions to date only (高企 certificates
+        # come in the fourth quarter), so that point is drawn hollow and its year labelled 至M月 / to date
+        end = result.period.end if result.period is not None else None
+        partial = end.year if end is not None and end.month != 12 else None
         for from_tier, rows in funnel.groupby("from_tier", sort=False):
             if rows["base"].sum() == 0:
                 continue
-            axis.plot(rows["year"], rows["conversion_rate"] * 100, marker="o", label=f"{from_tier}→")
+            line = axis.plot(rows["year"], rows["conversion_rate"] * 100, marker="o", label=f"{from_tier}→")[0]
+            last = rows[rows["year"] == partial]
+            if len(last):
+                axis.plot(last["year"], last["conversion_rate"] * 100, marker="o", markerfacecolor="white",
+                          color=line.get_color(), linestyle="none")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2021.5
+        if partial is not None and (funnel["year"] == partial).any():
+            ticks = sorted(int(y) for y in funnel["year"].unique())
+            axis.set_xticks(ticks, [f"{y}\n至{end.month}月 to date" if y == partial else str(y) for y in ticks])
         axis.set_title("晋级转化率 promotion rate (%) · 全市 city-wide")
         axis.legend(fontsize=7)
         figures["funnel"] = figure

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from analysis.report import run_analysis
 from api.cli import cli
-from api.render.report import write_report, write_workbook
+from api.render.report import chart_figures, write_report, write_workbook
 from graph import SQLiteStore
 from graph.errors import NotFoundError
 
@@ -96,6 +96,11 @@ def test_period_report_title_and_compare(eco_store, tmp_path) -> None:
     assert "<title>宜兴创新网络年度报告 2023年度</title>" in html and "@media print" in html and "max-width:640px" in html
     quarter = run_analysis(eco_store, period="2023-Q3", keep=False)
     assert quarter.title.endswith("2023年第三季度") and str(quarter.period.end) == "2023-09-30"
+    # the promotion chart marks the report's year as counted to date, a full year as a plain year
+    ticks = [t.get_text() for t in chart_figures(quarter)["funnel"].axes[0].get_xticklabels()]
+    assert "2023\n至9月 to date" in ticks
+    year_ticks = [t.get_text() for t in chart_figures(result)["funnel"].axes[0].get_xticklabels()]
+    assert not any("to date" in t for t in year_ticks)
 
 
 def test_town_report_is_the_towns(eco_store, tmp_path) -> None:
