@@ -17,7 +17,8 @@ How a target is read at the end of a reporting period ``P`` (all by :class:`anal
 * ``completion`` (完成率) = actual / target; ``elapsed`` (序时进度) = share of the target's months
   gone by ``P``'s end; ``behind`` (落后序时) when completion < elapsed; ``gap`` = target − actual
   (what is left), ``schedule_gap`` = target × elapsed − actual (how far behind the pace; ≤ 0 on pace);
-* towns are ranked per indicator by completion (1 = best; ties share the better rank) and overall
+* towns are ranked per indicator by completion (1 = best; ties share the better rank; no rank when all towns
+  have the same rate) and overall
   by their mean completion, each capped at 120 % so that one small target far exceeded does not
   hide the others.
 
@@ -147,7 +148,8 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
         ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target``,
         ``actual``, ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
         ``schedule_gap`` (target × elapsed − actual), ``behind`` (completion < elapsed), ``rank`` (among
-        towns for this indicator and target period; NaN for 全市), ``status`` ("ok", "no data": the
+        towns for this indicator and target period, whatever ``town`` is; NaN for 全市 and when every town has the
+        same rate), ``status`` ("ok", "no data": the
         indicator's input is missing, "unmatched": no indicator matches the target's name);
         per indicator, 全市 first, then towns by rank.
     """
@@ -159,8 +161,6 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     if not len(targets):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     chosen = _chosen(targets, period)
-    if town is not None:
-        chosen = chosen[chosen["town"].isin([town, CITY])]
     values = indicators(snap, period=period)
     values = values.assign(town=values["town"].where(values["town"] != ALL, CITY))
     reading = values.set_index(["indicator", "town"])
@@ -191,11 +191,22 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     towns = frame["town"] != CITY
     frame["rank"] = np.nan
     frame.loc[towns, "rank"] = (frame[towns].groupby(["indicator", "target_period"])["completion"]
-                                .rank(ascending=False, method="min"))
-    frame["_city"] = towns
+                                .transform(_ranked))
+    if town is not None:  # ranked among all towns first: the town's rank is its place in the city
+        frame = frame[frame["town"].isin([town, CITY])]
+    frame["_city"] = frame["town"] != CITY
     frame = frame.sort_values(["action", "indicator", "target_period", "_city", "rank", "town"],
                               na_position="last", kind="stable")
     return frame[columns].reset_index(drop=True)
+
+
+def _ranked(completion: pd.Series) -> pd.Series:
+    """1 = best, ties share the better rank (competition ranking "1224"); no rank at all (NaN) when every town
+    has the same rate — e.g. all at 0 % before the year's certificates are published — since a rank 1 shared by
+    everyone would read as "first"."""
+    if completion.dropna().nunique() <= 1 and completion.notna().sum() > 1:
+        return pd.Series(np.nan, index=completion.index)
+    return completion.rank(ascending=False, method="min")
 
 
 def town_ranking(progress: pd.DataFrame) -> pd.DataFrame:
@@ -216,5 +227,5 @@ def town_ranking(progress: pd.DataFrame) -> pd.DataFrame:
         indicators=("indicator", "size"), mean_completion=("capped", "mean"), behind=("behind", "sum"))
     table = table.reset_index()
     table["behind"] = table["behind"].astype(int)
-    table["rank"] = table["mean_completion"].rank(ascending=False, method="min")
+    table["rank"] = _ranked(table["mean_completion"])
     return table.sort_values(["rank", "town"]).reset_index(drop=True)[columns]

@@ -79,6 +79,25 @@ def test_schedule_and_quarter_targets(targeted) -> None:
     assert (yearly["behind"] == (yearly["completion"] < yearly["elapsed"])).all()
 
 
+def test_a_towns_rank_is_its_place_among_all_towns_and_a_tie_of_all_is_no_rank(targeted) -> None:
+    progress = target_progress(targeted, "2023")
+    ranked = progress[(progress["town"] != "全市") & progress["rank"].notna()]
+    assert len(ranked) and ranked["rank"].max() > 1  # something to rank
+    for place in ranked["town"].unique():
+        own = target_progress(targeted, "2023", town=place)
+        assert set(own["town"]) <= {place, "全市"}
+        merged = own.merge(progress, on=["town", "indicator", "target_period"], suffixes=("", "_all"))
+        assert len(merged) == len(own)
+        assert merged["rank"].equals(merged["rank_all"])  # not re-ranked among the town alone
+    # every town at the same rate (here: nothing done yet in the year's first month) → no rank, not "all first"
+    january = target_progress(targeted, "2023-01")
+    for _, rows in january[january["town"] != "全市"].groupby(["indicator", "target_period"]):
+        if rows["completion"].nunique() == 1 and len(rows) > 1:
+            assert rows["rank"].isna().all()
+    assert not (january.groupby(["indicator", "target_period"])["rank"].apply(
+        lambda r: len(r.dropna()) > 1 and r.dropna().nunique() == 1)).any()
+
+
 def test_match_indicator() -> None:
     assert match_indicator("有效期内高新技术企业数") == "有效期内高企 / valid high-tech firms"
     assert match_indicator("12") == "基金投资金额 / investment amount"
@@ -146,7 +165,10 @@ def test_merged_two_row_headers_totals_and_quarters(eco_store, tmp_path) -> None
     for _, rows in progress[progress["town"] != "全市"].groupby(["indicator", "target_period"]):
         ranked = rows.dropna(subset=["completion"]).sort_values("rank")
         assert ranked["completion"].is_monotonic_decreasing
-        assert ranked["rank"].iloc[0] == 1 if len(ranked) else True
+        if ranked["completion"].nunique() > 1:
+            assert ranked["rank"].iloc[0] == 1
+        else:  # the same rate everywhere: nobody is ranked
+            assert ranked["rank"].isna().all() or len(ranked) == 1
     assert set(town_ranking(progress)["town"]) == {"丁蜀镇", "高塍镇", "官林镇"}
 
 
