@@ -24,8 +24,8 @@ SIGNALS: tuple[str, ...] = ("content", "graph", "location", "popularity", "tier"
 #: The pair features of each signal.
 FEATURES: dict[str, tuple[str, ...]] = {
     "content": ("content_cosine", "content_peer", "industry_share"),
-    "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network"),
-    "location": ("same_town", "same_city", "same_province", "same_country"),
+    "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network", "partner_network"),
+    "location": ("same_town", "same_city", "same_province", "same_country", "country_partners", "country_share"),
     "popularity": ("partner_degree", "partner_recent", "partner_size", "firm_degree"),
     "tier": ("firm_tier", "partner_mean_tier", "tier_gap"),
     "meetings": ("met_before", "met_signed", "met_followup", "partner_meeting_success"),
@@ -292,6 +292,25 @@ class _Snapshot:
         F.eliminate_zeros()
         self.F = F
         self.firm_network_right = self.A_csc
+        # partners' network: targets that took part in the same projects as the firm's partners (resource
+        # allocation over target → project → target, each project's weight 1 / (its targets − 1)); only for
+        # universities / institutes, whose project participations are known
+        if target == "University":
+            up = data.matrix(data.typed(["PARTICIPATES_IN"], target, "Project"), "s", "t",
+                             (n_t, data.count("Project")), until=year)
+            up.data[:] = 1.0
+            per_project = np.asarray(up.sum(axis=0)).ravel()
+            net = sp.csr_matrix(up @ sp.diags(_inverse(np.maximum(per_project - 1, 0))) @ up.T)
+            net.setdiag(0)
+            net.eliminate_zeros()
+            self.partner_net = sp.csc_matrix(net)
+        else:
+            self.partner_net = sp.csc_matrix((n_t, n_t))
+        # country-conditional popularity: partner firms of each target per country (country × target), and
+        # their share of the target's partner firms
+        country_left = static.places["country"][0]
+        self.country_T = sp.csc_matrix(sp.csr_matrix(country_left.T) @ A)
+        self.country_share_T = sp.csc_matrix(self.country_T @ sp.diags(_inverse(deg_t)))
         # tiers at the cut-off
         hist = static.tier_history
         hist = hist[np.isnan(hist["year"].to_numpy()) | (hist["year"].to_numpy() <= year)]
@@ -378,7 +397,12 @@ class _Snapshot:
             kept[key] = (matrix, sp.csr_matrix(matrix))  # hold ``matrix`` so its id stays unique
         return kept[key][1]
 
-    def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
+    def _features(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> dict[str, Any]:
+        """Feature name → a function returning that feature of every pair in ``e_idx`` × ``t_idx``.
+
+        Each function returns an array (len(e), len(t)) (float64; a broadcast view for a firm- or target-only
+        feature).
+        """
         n_t = self.static.n_targets
         t_sel = slice(None) if t_idx is None else t_idx
         n_cols = n_t if t_idx is None else len(t_idx)
@@ -405,7 +429,8 @@ class _Snapshot:
         static = self.static
         tier_e = row(self.tier_e)
         mean_tier = col(self.mean_tier_t)
-        features = {
+        country = static.places["country"][0]
+        return {
             "content_cosine": lambda: prod(self.X_e, self.X_t_T),
             "content_peer": lambda: prod(self.X_e, self.X_peer_T),
             "industry_share": lambda: prod(static.industry, self.ind_T),
@@ -413,10 +438,13 @@ class _Snapshot:
             "resource_allocation": lambda: prod(Ae, self.Cra),
             "talent_bridge": lambda: np.log1p(pick(self.bridge)),
             "firm_network": lambda: np.log1p(prod(self.F, self.firm_network_right)),
+            "partner_network": lambda: np.log1p(prod(Ae, self.partner_net)),
             "same_town": lambda: np.minimum(prod(*static.places["town"]), 1.0),
             "same_city": lambda: np.minimum(prod(*static.places["city"]), 1.0),
             "same_province": lambda: np.minimum(prod(*static.places["province"]), 1.0),
             "same_country": lambda: np.minimum(prod(*static.places["country"]), 1.0),
+            "country_partners": lambda: np.log1p(prod(country, self.country_T)),
+            "country_share": lambda: prod(country, self.country_share_T),
             "partner_degree": lambda: col(np.log1p(self.deg_t)),
             "partner_recent": lambda: col(np.log1p(self.recent_t)),
             "partner_size": lambda: col(np.log1p(self.size_t)),
@@ -429,13 +457,40 @@ class _Snapshot:
             "met_followup": lambda: np.minimum(pick(self.met_follow), 1.0),
             "partner_meeting_success": lambda: col(self.meet_success_t),
         }
-        names = [f for s in SIGNALS for f in FEATURES[s]]
+
+    def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
+        features = self._features(e_idx, t_idx)
+        shape = (len(e_idx), self.static.n_targets if t_idx is None else len(t_idx))
         needed = self.needed
-        out = np.zeros((*shape, len(names)), dtype=np.float32)
-        for i, name in enumerate(names):
+        out = np.zeros((*shape, len(FEATURE_NAMES)), dtype=np.float32)
+        for i, name in enumerate(FEATURE_NAMES):
             if needed is None or name in needed:
                 out[..., i] = features[name]()
         return out
+
+    def weighted(self, e_idx: np.ndarray, weights: dict[str, float], bias: float,
+                 also: tuple[str, ...] = ()) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """``bias + Σ weights[f] × feature f`` of every pair in ``e_idx`` × all targets, without the feature grid.
+
+        The numbers of a linear model over :meth:`grid`'s columns, computed feature by feature (no
+        (firms, targets, features) array): shape (len(e), n_targets), float64.  ``also``: features returned as
+        well, by name (the ones a blend reads).
+        """
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            rows = cache[np.asarray(e_idx, dtype=np.int64)]
+            w = np.zeros(len(FEATURE_NAMES), dtype=np.float64)
+            for name, value in weights.items():
+                w[FEATURE_NAMES.index(name)] = value
+            extra = {name: rows[..., FEATURE_NAMES.index(name)].astype(np.float64) for name in also}
+            return rows.astype(np.float64) @ w + bias, extra
+        features = self._features(e_idx)
+        out = np.full((len(e_idx), self.static.n_targets), float(bias))
+        extra = {name: np.asarray(features[name](), dtype=np.float64) for name in also}
+        for name, value in weights.items():
+            if value:
+                out += value * (extra[name] if name in extra else features[name]())
+        return out, extra
 
 
 def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 256) -> np.ndarray:
