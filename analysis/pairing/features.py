@@ -24,8 +24,8 @@ SIGNALS: tuple[str, ...] = ("content", "graph", "location", "popularity", "tier"
 #: The pair features of each signal.
 FEATURES: dict[str, tuple[str, ...]] = {
     "content": ("content_cosine", "content_peer", "industry_share"),
-    "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network", "partner_network"),
-    "location": ("same_town", "same_city", "same_province", "same_country", "country_partners", "country_share"),
+    "graph": ("three_path", "resource_allocation", "talent_bridge", "firm_network"),
+    "location": ("same_town", "same_city", "same_province", "same_country"),
     "popularity": ("partner_degree", "partner_recent", "partner_size", "firm_degree"),
     "tier": ("firm_tier", "partner_mean_tier", "tier_gap"),
     "meetings": ("met_before", "met_signed", "met_followup", "partner_meeting_success"),
@@ -292,25 +292,6 @@ class _Snapshot:
         F.eliminate_zeros()
         self.F = F
         self.firm_network_right = self.A_csc
-        # partners' network: targets that took part in the same projects as the firm's partners (resource
-        # allocation over target → project → target, each project's weight 1 / (its targets − 1)); only for
-        # universities / institutes, whose project participations are known
-        if target == "University":
-            up = data.matrix(data.typed(["PARTICIPATES_IN"], target, "Project"), "s", "t",
-                             (n_t, data.count("Project")), until=year)
-            up.data[:] = 1.0
-            per_project = np.asarray(up.sum(axis=0)).ravel()
-            net = sp.csr_matrix(up @ sp.diags(_inverse(np.maximum(per_project - 1, 0))) @ up.T)
-            net.setdiag(0)
-            net.eliminate_zeros()
-            self.partner_net = sp.csc_matrix(net)
-        else:
-            self.partner_net = sp.csc_matrix((n_t, n_t))
-        # country-conditional popularity: partner firms of each target per country (country × target), and
-        # their share of the target's partner firms
-        country_left = static.places["country"][0]
-        self.country_T = sp.csc_matrix(sp.csr_matrix(country_left.T) @ A)
-        self.country_share_T = sp.csc_matrix(self.country_T @ sp.diags(_inverse(deg_t)))
         # tiers at the cut-off
         hist = static.tier_history
         hist = hist[np.isnan(hist["year"].to_numpy()) | (hist["year"].to_numpy() <= year)]
@@ -429,7 +410,6 @@ class _Snapshot:
         static = self.static
         tier_e = row(self.tier_e)
         mean_tier = col(self.mean_tier_t)
-        country = static.places["country"][0]
         return {
             "content_cosine": lambda: prod(self.X_e, self.X_t_T),
             "content_peer": lambda: prod(self.X_e, self.X_peer_T),
@@ -438,13 +418,10 @@ class _Snapshot:
             "resource_allocation": lambda: prod(Ae, self.Cra),
             "talent_bridge": lambda: np.log1p(pick(self.bridge)),
             "firm_network": lambda: np.log1p(prod(self.F, self.firm_network_right)),
-            "partner_network": lambda: np.log1p(prod(Ae, self.partner_net)),
             "same_town": lambda: np.minimum(prod(*static.places["town"]), 1.0),
             "same_city": lambda: np.minimum(prod(*static.places["city"]), 1.0),
             "same_province": lambda: np.minimum(prod(*static.places["province"]), 1.0),
             "same_country": lambda: np.minimum(prod(*static.places["country"]), 1.0),
-            "country_partners": lambda: np.log1p(prod(country, self.country_T)),
-            "country_share": lambda: prod(country, self.country_share_T),
             "partner_degree": lambda: col(np.log1p(self.deg_t)),
             "partner_recent": lambda: col(np.log1p(self.recent_t)),
             "partner_size": lambda: col(np.log1p(self.size_t)),

@@ -728,7 +728,7 @@ _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
 _CF_FACTORS: tuple[int, ...] = (4, 8, 16)
 _CF_WEIGHTS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5)
 #: Popularity penalties tried on top of the most accurate blend (the diversity step).
-_PENALTIES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+_PENALTIES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray,
