@@ -59,6 +59,13 @@ class PairingRecommender(BaseEstimator):
     diversity_tolerance : float
         Share of the best held-out nDCG@10 the inner validation may give up for a popularity penalty
         (the largest penalty within it is chosen: lists that differ more from firm to firm).
+    coverage_target : float or None
+        Catalogue coverage@10 the lists should reach (issue 14's product target: 20 % of the partners that could
+        be recommended).  When the penalty chosen within ``diversity_tolerance`` leaves the top-10 lists of all
+        firms at the inner cut-off below it, the smallest larger penalty that reaches it is taken, as long as its
+        held-out nDCG@10 stays within ``coverage_tolerance`` of the best; None switches this step off.
+    coverage_tolerance : float
+        Share of the best held-out nDCG@10 the coverage step may give up.
 
     Attributes
     ----------
@@ -103,6 +110,8 @@ class PairingRecommender(BaseEstimator):
         validate: bool = True,
         validation_firms: int = 1500,
         diversity_tolerance: float = 0.02,
+        coverage_target: float | None = 0.2,
+        coverage_tolerance: float = 0.10,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -113,6 +122,8 @@ class PairingRecommender(BaseEstimator):
         self.validate = validate
         self.validation_firms = validation_firms
         self.diversity_tolerance = diversity_tolerance
+        self.coverage_target = coverage_target
+        self.coverage_tolerance = coverage_tolerance
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -185,6 +196,11 @@ class PairingRecommender(BaseEstimator):
             self.cf_ = _cf_factors(data, year, blend.cf_factors, self.random_state)
             blend.cf_mean, blend.cf_std = _cf_stats(self.cf_, self.exists_["Enterprise"], self.exists_["University"],
                                                     snaps["University"].A, rng)
+        if self.coverage_target is not None and self.selection_ is not None:
+            self.blend_["University"], self.selection_["coverage"] = self._coverage_step(
+                data, snaps["University"], models["University"], columns, year, blend,
+                self.selection_["candidates"], self.cf_)
+            self.selection_["blend"] = self.blend_["University"].as_dict()
         self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
         self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
@@ -332,6 +348,63 @@ class PairingRecommender(BaseEstimator):
         self.blend_["University"] = blend
         self.signals_ = tuple(kept)
         return columns
+
+    def _coverage_step(self, data: PairingData, snap: _Snapshot, model: Pipeline, columns: np.ndarray, year: float,
+                       blend: _Blend, table: list[dict[str, float]],
+                       cf: tuple[np.ndarray, np.ndarray] | None) -> tuple[_Blend, dict[str, Any]]:
+        """The smallest popularity penalty whose lists reach ``coverage_target`` (see the class docstring).
+
+        Coverage needs no labels, so it is measured on the lists the fitted model will give: as
+        :func:`analysis.pairing.evaluation.diversity_metrics` does, distinct partners in the top-10 lists of
+        *every* firm existing at the cut-off ``year`` / partners existing then, for the chosen blend at each
+        penalty the inner validation tried that is not below the chosen one (a firm block at a time, never a
+        (firms, partners, features) array).  The accuracy each penalty costs comes from the held-out year
+        (``table``: the inner validation's trials), never from data after the cut-off.  Returns the blend (changed
+        only when a larger penalty qualifies) and the report: ``target``, ``tolerance``, ``lists``,
+        ``by_penalty`` (coverage@10 and held-out nDCG@10 of each penalty) and ``penalty`` (the one kept).
+        """
+        from analysis.pairing.evaluation import _top_k  # evaluation imports this module
+
+        same = [r for r in table if (r["feature_model"], r["rp3"], r["als"], r["als_factors"])
+                == (blend.alpha, blend.rp3, blend.cf, blend.cf_factors)]
+        objective = {r["popularity_penalty"]: r["objective"] for r in same}
+        best = max(objective.values())
+        floor = best * (1.0 - self.coverage_tolerance) - 1e-9
+        # only the penalties the rule could take: not below the chosen one, within the tolerance
+        penalties = [p for p in sorted(objective) if p >= blend.popularity and (p == blend.popularity
+                                                                                or objective[p] >= floor)]
+        firms = np.flatnonzero(data.exists_by("Enterprise", year))
+        ok = data.exists_by("University", year)
+        counts = {p: np.zeros(len(ok), dtype=np.int64) for p in penalties}
+        linear = _linear(model, columns)
+        for start in range(0, len(firms), 1024):
+            block = firms[start : start + 1024]
+            if linear is not None:
+                raw, extra = snap.weighted(block, *linear.weights(), also=(FEATURE_NAMES[_RA], FEATURE_NAMES[_POP]))
+                ra, pop = extra[FEATURE_NAMES[_RA]], extra[FEATURE_NAMES[_POP]]
+            else:
+                grid = snap.grid(block)
+                raw = model.decision_function(grid.reshape(-1, grid.shape[-1])[:, columns]).reshape(grid.shape[:2])
+                ra, pop = grid[..., _RA].astype(np.float64), grid[..., _POP].astype(np.float64)
+            als = cf[0][block] @ cf[1].T if cf is not None and blend.cf else None
+            candidates = ok[None, :] & ~(snap.A[block].toarray() > 0)
+            # the blend without its penalty once; each penalty then subtracts spread × penalty × z(popularity)
+            unpenalised = _Blend(**{**blend.__dict__, "popularity": 0.0}).apply_parts(raw, ra, pop, als)
+            z_pop = blend.spread * (pop - blend.pop_mean) / blend.pop_std
+            for penalty in penalties:
+                top = _top_k(unpenalised - penalty * z_pop, candidates, 10)
+                counts[penalty] += np.bincount(top[top >= 0], minlength=len(ok))
+        coverage = {p: float(np.count_nonzero(c) / max(int(ok.sum()), 1)) for p, c in counts.items()}
+        chosen = blend.popularity
+        if coverage[chosen] < self.coverage_target:
+            reach = [p for p in penalties if coverage[p] >= self.coverage_target and objective[p] >= floor]
+            if reach:
+                chosen = reach[0]
+        report = {"target": self.coverage_target, "tolerance": self.coverage_tolerance, "lists": len(firms),
+                  "by_penalty": [{"popularity_penalty": p, "coverage": round(coverage[p], 4),
+                                  "objective": objective[p]} for p in penalties],
+                  "penalty": chosen}
+        return _Blend(**{**blend.__dict__, "popularity": chosen}), report
 
     def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -750,10 +823,11 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
     # the z-scores once; each blend is then a weighted sum (what _Blend.apply computes)
     z_rp3 = (np.log(grid[..., _RA] + 1e-6) - stats["rp3_mean"]) / stats["rp3_std"]
     z_pop = (grid[..., _POP] - stats["pop_mean"]) / stats["pop_std"]
-    z_cf = {}
+    z_cf, z_cf_stats = {}, {}
     for factors, raw in (cf or {}).items():
         values = raw[candidates]
-        z_cf[factors] = (raw - float(values.mean())) / (float(values.std()) or 1.0)
+        z_cf_stats[factors] = (float(values.mean()), float(values.std()) or 1.0)
+        z_cf[factors] = (raw - z_cf_stats[factors][0]) / z_cf_stats[factors][1]
     rows: list[dict[str, float]] = []
 
     per_firm: list[np.ndarray] = []
@@ -792,7 +866,8 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
         del row["index"]
     factors = int(chosen["als_factors"])
     blend = _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats,
-                   cf=chosen["als"], cf_factors=factors)
+                   cf=chosen["als"], cf_factors=factors, cf_mean=z_cf_stats.get(factors, (0.0, 1.0))[0],
+                   cf_std=z_cf_stats.get(factors, (0.0, 1.0))[1])
     return blend, rows
 
 
