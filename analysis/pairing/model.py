@@ -793,7 +793,7 @@ _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
     (alpha, rp3, 0.0)
     for alpha in (1.0, 0.0)
     for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-    if alpha or rp3
+    if alpha or rp3 == 1.0  # RP³ alone ranks the same at any weight
 )
 
 
@@ -932,8 +932,12 @@ class _Linear:
         """Per signal and row: logit minus the logit with that signal's features at ``reference``."""
         weights = np.zeros(len(FEATURE_NAMES))
         weights[self.columns] = self.coef / self.scale
-        delta = (features.astype(np.float64) - reference.astype(np.float64)) * weights
-        return np.stack([delta[:, _SIGNAL_COLUMNS[s]].sum(axis=1) for s in signals])
+        by_signal = np.zeros((len(FEATURE_NAMES), len(signals)))  # feature → its signal's column, weighted
+        for i, signal in enumerate(signals):
+            by_signal[_SIGNAL_COLUMNS[signal], i] = weights[_SIGNAL_COLUMNS[signal]]
+        # one matrix product in the features' own precision (no float64 copy of a large grid)
+        values = (features @ by_signal.astype(features.dtype)).astype(np.float64)
+        return (values - reference.astype(np.float64) @ by_signal).T
 
 
 def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:
