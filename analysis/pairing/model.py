@@ -85,7 +85,9 @@ class PairingRecommender(BaseEstimator):
         The inner validation's report: ``inner_year``, ``validation_firms``, ``signals`` (kept),
         ``dropped``, ``objective_without`` (nDCG@10 without each signal), ``blend`` (the chosen
         weights of feature model, RP³ score and popularity penalty) and ``candidates`` (every blend
-        tried with its P@10, MRR and nDCG@10); None without validation or with too little history.
+        tried with its P@10, MRR and nDCG@10) and, with ``coverage_target``, ``coverage`` (the coverage step:
+        coverage@10 of the lists at the cut-off and held-out nDCG@10 of each penalty it considered, and the penalty
+        kept; :meth:`_coverage_step`); None without validation or with too little history.
     cf_ : tuple of (numpy.ndarray, numpy.ndarray) or None
         Firm and institute factors of the collaborative-filtering term (``implicit`` ALS on the TF-IDF weighted
         firm × institute matrix up to the cut-off) when the inner validation chose one, else None.
