@@ -202,11 +202,13 @@ def _tie_broken(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     The tie-break subtracts ``column × ε`` with ε far below any real difference of scores (1e-12 of
     their largest magnitude per column), so whole-number scores (counts) keep their exact order.
     """
-    values = np.asarray(scores, dtype=np.float64)
-    finite = values[np.isfinite(values) & candidates]
-    scale = max(1.0, float(np.abs(finite).max(initial=0.0)))
-    eps = 1e-12 * scale
-    return np.where(candidates, values - np.arange(values.shape[1]) * eps, -np.inf)
+    values = np.array(scores, dtype=np.float64)  # a copy, changed in place below (fewer passes over the grid)
+    magnitude = np.abs(values)
+    magnitude[~candidates | ~np.isfinite(magnitude)] = 0.0
+    scale = max(1.0, float(magnitude.max(initial=0.0)))
+    values -= np.arange(values.shape[1]) * (1e-12 * scale)
+    values[~candidates] = -np.inf
+    return values
 
 
 def _top_columns(masked: np.ndarray, k: int) -> np.ndarray:
@@ -348,26 +350,21 @@ def evaluate_pairing(
     data = PairingData.load(source)
     firms, known, new, candidate_ok = evaluation_split(data, cutoff_year, sample, seed)
     recommender = PairingRecommender(**params).fit(data, until_year=cutoff_year)
-    result: dict[str, Any] = {
-        "model": _model_metrics(recommender, firms, known, new, candidate_ok, k, chunk),
-        "baselines": {},
-    }
     baselines = _Baselines(data, cutoff_year)
-    for part in _chunks(len(firms), chunk):
-        scores = baselines.scores(firms[part])
-        candidates = candidate_ok[None, :] & ~(known[part].toarray() > 0)
-        relevant = new[part].toarray() > 0
-        for name in BASELINES:
-            metrics = ranking_metrics(scores[name], candidates, relevant, k)
-            sums = result["baselines"].setdefault(name, {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0})
-            for key in sums:
-                sums[key] += metrics[key] * metrics["firms"]
-    for name in BASELINES:
-        sums = result["baselines"].setdefault(name, {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0})
-        result["baselines"][name] = {**{key: v / max(len(firms), 1) for key, v in sums.items()},
-                                     "firms": len(firms)}
-    if diversity:
-        _add_diversity(result, data, recommender, baselines, cutoff_year, candidate_ok, k, chunk)
+    result: dict[str, Any] = {"model": {}, "baselines": {}}
+    if diversity:  # one pass over every firm's scores: the test firms' accuracy and everyone's lists
+        _evaluate_lists(result, data, recommender, baselines, cutoff_year, candidate_ok, k, chunk, firms, new)
+    else:
+        sums = {name: _Sums() for name in ("model", *BASELINES)}
+        for part in _chunks(len(firms), chunk):
+            scores = baselines.scores(firms[part])
+            scores["model"] = recommender.score_grid(firms[part], "University")
+            candidates = candidate_ok[None, :] & ~(known[part].toarray() > 0)
+            relevant = new[part].toarray() > 0
+            for name, total in sums.items():
+                total.add(ranking_metrics(scores[name], candidates, relevant, k))
+        result["model"] = sums.pop("model").result()
+        result["baselines"] = {name: total.result() for name, total in sums.items()}
     if ablation:
         rows = []
         variants = [("all", SIGNALS)]
@@ -389,19 +386,46 @@ def evaluate_pairing(
     return result
 
 
-def _add_diversity(result: dict[str, Any], data: PairingData, recommender: PairingRecommender,
-                   baselines: _Baselines, cutoff_year: int, candidate_ok: np.ndarray, k: int, chunk: int) -> None:
-    """Coverage, top share and novelty of every method over the top-k lists of all firms existing by the cut-off."""
+class _Sums:
+    """Running firm-weighted sums of :func:`ranking_metrics` results (accuracy over blocks of test firms)."""
+
+    def __init__(self) -> None:
+        self.sums = {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0}
+        self.firms = 0
+
+    def add(self, metrics: dict[str, Any]) -> None:
+        for key in self.sums:
+            self.sums[key] += metrics[key] * metrics["firms"]
+        self.firms += int(metrics["firms"])
+
+    def result(self) -> dict[str, Any]:
+        return {**{key: value / max(self.firms, 1) for key, value in self.sums.items()}, "firms": self.firms}
+
+
+def _evaluate_lists(result: dict[str, Any], data: PairingData, recommender: PairingRecommender,
+                    baselines: _Baselines, cutoff_year: int, candidate_ok: np.ndarray, k: int, chunk: int,
+                    test_firms: np.ndarray, new: sp.csr_matrix) -> None:
+    """Accuracy on the test firms, and coverage, top share and novelty of every method over the top-k lists of
+    all firms existing by the cut-off: every firm's scores are computed once (the test firms are among them)."""
     firms = np.flatnonzero(data.exists_by("Enterprise", cutoff_year))
     n_u = data.count("University")
-    tallies = {name: _Diversity(n_u) for name in ("model", *BASELINES)}
+    names = ("model", *BASELINES)
+    tallies = {name: _Diversity(n_u) for name in names}
+    sums = {name: _Sums() for name in names}
     for part in _chunks(len(firms), max(chunk, 1024)):
         block = firms[part]
         candidates = candidate_ok[None, :] & ~(baselines.A[block].toarray() > 0)
         scores = baselines.scores(block)
         scores["model"] = recommender.score_grid(block, "University")
+        tested = np.isin(block, test_firms)
+        rows = np.searchsorted(test_firms, block[tested])
+        relevant = new[rows].toarray() > 0 if len(rows) else None
         for name, tally in tallies.items():
             tally.add(_top_k(scores[name], candidates, k))
+            if relevant is not None:
+                sums[name].add(ranking_metrics(scores[name][tested], candidates[tested], relevant, k))
+    result["model"] = sums["model"].result()
+    result["baselines"] = {name: sums[name].result() for name in BASELINES}
     ids = data.ids[data.members("University")]
     for name, tally in tallies.items():
         metrics = tally.result(candidate_ok, baselines.degree)

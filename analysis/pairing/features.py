@@ -378,7 +378,12 @@ class _Snapshot:
             kept[key] = (matrix, sp.csr_matrix(matrix))  # hold ``matrix`` so its id stays unique
         return kept[key][1]
 
-    def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
+    def _features(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> dict[str, Any]:
+        """Feature name → a function returning that feature of every pair in ``e_idx`` × ``t_idx``.
+
+        Each function returns an array (len(e), len(t)) (float64; a broadcast view for a firm- or target-only
+        feature).
+        """
         n_t = self.static.n_targets
         t_sel = slice(None) if t_idx is None else t_idx
         n_cols = n_t if t_idx is None else len(t_idx)
@@ -405,7 +410,7 @@ class _Snapshot:
         static = self.static
         tier_e = row(self.tier_e)
         mean_tier = col(self.mean_tier_t)
-        features = {
+        return {
             "content_cosine": lambda: prod(self.X_e, self.X_t_T),
             "content_peer": lambda: prod(self.X_e, self.X_peer_T),
             "industry_share": lambda: prod(static.industry, self.ind_T),
@@ -429,13 +434,40 @@ class _Snapshot:
             "met_followup": lambda: np.minimum(pick(self.met_follow), 1.0),
             "partner_meeting_success": lambda: col(self.meet_success_t),
         }
-        names = [f for s in SIGNALS for f in FEATURES[s]]
+
+    def _grid(self, e_idx: np.ndarray, t_idx: np.ndarray | None = None) -> np.ndarray:
+        features = self._features(e_idx, t_idx)
+        shape = (len(e_idx), self.static.n_targets if t_idx is None else len(t_idx))
         needed = self.needed
-        out = np.zeros((*shape, len(names)), dtype=np.float32)
-        for i, name in enumerate(names):
+        out = np.zeros((*shape, len(FEATURE_NAMES)), dtype=np.float32)
+        for i, name in enumerate(FEATURE_NAMES):
             if needed is None or name in needed:
                 out[..., i] = features[name]()
         return out
+
+    def weighted(self, e_idx: np.ndarray, weights: dict[str, float], bias: float,
+                 also: tuple[str, ...] = ()) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """``bias + Σ weights[f] × feature f`` of every pair in ``e_idx`` × all targets, without the feature grid.
+
+        The numbers of a linear model over :meth:`grid`'s columns, computed feature by feature (no
+        (firms, targets, features) array): shape (len(e), n_targets), float64.  ``also``: features returned as
+        well, by name (the ones a blend reads).
+        """
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            rows = cache[np.asarray(e_idx, dtype=np.int64)]
+            w = np.zeros(len(FEATURE_NAMES), dtype=np.float64)
+            for name, value in weights.items():
+                w[FEATURE_NAMES.index(name)] = value
+            extra = {name: rows[..., FEATURE_NAMES.index(name)].astype(np.float64) for name in also}
+            return rows.astype(np.float64) @ w + bias, extra
+        features = self._features(e_idx)
+        out = np.full((len(e_idx), self.static.n_targets), float(bias))
+        extra = {name: np.asarray(features[name](), dtype=np.float64) for name in also}
+        for name, value in weights.items():
+            if value:
+                out += value * (extra[name] if name in extra else features[name]())
+        return out, extra
 
 
 def _pair_features(snap: _Snapshot, e: np.ndarray, t: np.ndarray, chunk: int = 256) -> np.ndarray:

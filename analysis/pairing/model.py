@@ -59,6 +59,13 @@ class PairingRecommender(BaseEstimator):
     diversity_tolerance : float
         Share of the best held-out nDCG@10 the inner validation may give up for a popularity penalty
         (the largest penalty within it is chosen: lists that differ more from firm to firm).
+    coverage_target : float or None
+        Catalogue coverage@10 the lists should reach (issue 14's product target: 20 % of the partners that could
+        be recommended).  When the penalty chosen within ``diversity_tolerance`` leaves the top-10 lists of all
+        firms at the inner cut-off below it, the smallest larger penalty that reaches it is taken, as long as its
+        held-out nDCG@10 stays within ``coverage_tolerance`` of the best; None switches this step off.
+    coverage_tolerance : float
+        Share of the best held-out nDCG@10 the coverage step may give up.
 
     Attributes
     ----------
@@ -78,7 +85,9 @@ class PairingRecommender(BaseEstimator):
         The inner validation's report: ``inner_year``, ``validation_firms``, ``signals`` (kept),
         ``dropped``, ``objective_without`` (nDCG@10 without each signal), ``blend`` (the chosen
         weights of feature model, RP³ score and popularity penalty) and ``candidates`` (every blend
-        tried with its P@10, MRR and nDCG@10); None without validation or with too little history.
+        tried with its P@10, MRR and nDCG@10) and, with ``coverage_target``, ``coverage`` (the coverage step:
+        coverage@10 of the lists at the cut-off and held-out nDCG@10 of each penalty it considered, and the penalty
+        kept; :meth:`_coverage_step`); None without validation or with too little history.
     cf_ : tuple of (numpy.ndarray, numpy.ndarray) or None
         Firm and institute factors of the collaborative-filtering term (``implicit`` ALS on the TF-IDF weighted
         firm × institute matrix up to the cut-off) when the inner validation chose one, else None.
@@ -103,6 +112,8 @@ class PairingRecommender(BaseEstimator):
         validate: bool = True,
         validation_firms: int = 1500,
         diversity_tolerance: float = 0.02,
+        coverage_target: float | None = 0.2,
+        coverage_tolerance: float = 0.10,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -113,6 +124,8 @@ class PairingRecommender(BaseEstimator):
         self.validate = validate
         self.validation_firms = validation_firms
         self.diversity_tolerance = diversity_tolerance
+        self.coverage_target = coverage_target
+        self.coverage_tolerance = coverage_tolerance
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -185,6 +198,11 @@ class PairingRecommender(BaseEstimator):
             self.cf_ = _cf_factors(data, year, blend.cf_factors, self.random_state)
             blend.cf_mean, blend.cf_std = _cf_stats(self.cf_, self.exists_["Enterprise"], self.exists_["University"],
                                                     snaps["University"].A, rng)
+        if self.coverage_target is not None and self.selection_ is not None:
+            self.blend_["University"], self.selection_["coverage"] = self._coverage_step(
+                data, snaps["University"], models["University"], columns, year, blend,
+                self.selection_["candidates"], self.cf_)
+            self.selection_["blend"] = self.blend_["University"].as_dict()
         self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
         self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
@@ -333,6 +351,63 @@ class PairingRecommender(BaseEstimator):
         self.signals_ = tuple(kept)
         return columns
 
+    def _coverage_step(self, data: PairingData, snap: _Snapshot, model: Pipeline, columns: np.ndarray, year: float,
+                       blend: _Blend, table: list[dict[str, float]],
+                       cf: tuple[np.ndarray, np.ndarray] | None) -> tuple[_Blend, dict[str, Any]]:
+        """The smallest popularity penalty whose lists reach ``coverage_target`` (see the class docstring).
+
+        Coverage needs no labels, so it is measured on the lists the fitted model will give: as
+        :func:`analysis.pairing.evaluation.diversity_metrics` does, distinct partners in the top-10 lists of
+        *every* firm existing at the cut-off ``year`` / partners existing then, for the chosen blend at each
+        penalty the inner validation tried that is not below the chosen one (a firm block at a time, never a
+        (firms, partners, features) array).  The accuracy each penalty costs comes from the held-out year
+        (``table``: the inner validation's trials), never from data after the cut-off.  Returns the blend (changed
+        only when a larger penalty qualifies) and the report: ``target``, ``tolerance``, ``lists``,
+        ``by_penalty`` (coverage@10 and held-out nDCG@10 of each penalty) and ``penalty`` (the one kept).
+        """
+        from analysis.pairing.evaluation import _top_k  # evaluation imports this module
+
+        same = [r for r in table if (r["feature_model"], r["rp3"], r["als"], r["als_factors"])
+                == (blend.alpha, blend.rp3, blend.cf, blend.cf_factors)]
+        objective = {r["popularity_penalty"]: r["objective"] for r in same}
+        best = max(objective.values())
+        floor = best * (1.0 - self.coverage_tolerance) - 1e-9
+        # only the penalties the rule could take: not below the chosen one, within the tolerance
+        penalties = [p for p in sorted(objective) if p >= blend.popularity and (p == blend.popularity
+                                                                                or objective[p] >= floor)]
+        firms = np.flatnonzero(data.exists_by("Enterprise", year))
+        ok = data.exists_by("University", year)
+        counts = {p: np.zeros(len(ok), dtype=np.int64) for p in penalties}
+        linear = _linear(model, columns)
+        for start in range(0, len(firms), 1024):
+            block = firms[start : start + 1024]
+            if linear is not None:
+                raw, extra = snap.weighted(block, *linear.weights(), also=(FEATURE_NAMES[_RA], FEATURE_NAMES[_POP]))
+                ra, pop = extra[FEATURE_NAMES[_RA]], extra[FEATURE_NAMES[_POP]]
+            else:
+                grid = snap.grid(block)
+                raw = model.decision_function(grid.reshape(-1, grid.shape[-1])[:, columns]).reshape(grid.shape[:2])
+                ra, pop = grid[..., _RA].astype(np.float64), grid[..., _POP].astype(np.float64)
+            als = cf[0][block] @ cf[1].T if cf is not None and blend.cf else None
+            candidates = ok[None, :] & ~(snap.A[block].toarray() > 0)
+            # the blend without its penalty once; each penalty then subtracts spread × penalty × z(popularity)
+            unpenalised = _Blend(**{**blend.__dict__, "popularity": 0.0}).apply_parts(raw, ra, pop, als)
+            z_pop = blend.spread * (pop - blend.pop_mean) / blend.pop_std
+            for penalty in penalties:
+                top = _top_k(unpenalised - penalty * z_pop, candidates, 10)
+                counts[penalty] += np.bincount(top[top >= 0], minlength=len(ok))
+        coverage = {p: float(np.count_nonzero(c) / max(int(ok.sum()), 1)) for p, c in counts.items()}
+        chosen = blend.popularity
+        if coverage[chosen] < self.coverage_target:
+            reach = [p for p in penalties if coverage[p] >= self.coverage_target and objective[p] >= floor]
+            if reach:
+                chosen = reach[0]
+        report = {"target": self.coverage_target, "tolerance": self.coverage_tolerance, "lists": len(firms),
+                  "by_penalty": [{"popularity_penalty": p, "coverage": round(coverage[p], 4),
+                                  "objective": objective[p]} for p in penalties],
+                  "penalty": chosen}
+        return _Blend(**{**blend.__dict__, "popularity": chosen}), report
+
     def _training_rows(self, data: PairingData, target: str, snap: _Snapshot, until: float,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         links = data.links(target)
@@ -374,16 +449,23 @@ class PairingRecommender(BaseEstimator):
         """
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
-        grid = snap.grid(np.asarray(firm_positions), target_positions)
-        flat = grid.reshape(-1, grid.shape[-1])
         linear = self.linear_.get(kind)
-        raw = linear.decision(flat) if linear is not None else model.decision_function(flat[:, self.columns_])
+        blend = self.blend_[kind]
         cf = None
         if kind == "University" and self.cf_ is not None:
             users, items = self.cf_
             cf = users[np.asarray(firm_positions)] @ (items if target_positions is None
                                                       else items[np.asarray(target_positions)]).T
-        logits = self.blend_[kind].apply(raw.reshape(grid.shape[:2]), grid, cf)
+        if linear is not None and target_positions is None:
+            # feature by feature, without the (firms, targets, features) grid: the same logits, less memory traffic
+            raw, extra = snap.weighted(np.asarray(firm_positions), *linear.weights(),
+                                       also=(FEATURE_NAMES[_RA], FEATURE_NAMES[_POP]))
+            logits = blend.apply_parts(raw, extra[FEATURE_NAMES[_RA]], extra[FEATURE_NAMES[_POP]], cf)
+            return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
+        grid = snap.grid(np.asarray(firm_positions), target_positions)
+        flat = grid.reshape(-1, grid.shape[-1])
+        raw = linear.decision(flat) if linear is not None else model.decision_function(flat[:, self.columns_])
+        logits = blend.apply(raw.reshape(grid.shape[:2]), grid, cf)
         return 1.0 / (1.0 + np.exp(-logits)) if probability else logits
 
     def recommend_all(self, k: int = 10, kind: str = "University", chunk: int = 2048) -> pd.DataFrame:
@@ -643,13 +725,18 @@ class _Blend:
 
         ``cf``: the rows' raw ALS scores (firm factors · partner factors); needed when ``self.cf`` is not 0.
         """
+        return self.apply_parts(logits, features[..., _RA], features[..., _POP], cf)
+
+    def apply_parts(self, logits: np.ndarray, ra: np.ndarray, popularity: np.ndarray,
+                    cf: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`apply` given the rows' ``resource_allocation`` (``ra``) and ``partner_degree`` features."""
         if self.alpha == 1.0 and self.rp3 == 0.0 and self.popularity == 0.0 and self.cf == 0.0:
             return logits
         out = self.alpha * logits
         if self.rp3:
-            out = out + self.spread * self.rp3 * (np.log(features[..., _RA] + 1e-6) - self.rp3_mean) / self.rp3_std
+            out = out + self.spread * self.rp3 * (np.log(ra + 1e-6) - self.rp3_mean) / self.rp3_std
         if self.popularity:
-            out = out - self.spread * self.popularity * (features[..., _POP] - self.pop_mean) / self.pop_std
+            out = out - self.spread * self.popularity * (popularity - self.pop_mean) / self.pop_std
         if self.cf:
             if cf is None:
                 raise SchemaError("this blend has an ALS term; pass the rows' ALS scores")
@@ -702,13 +789,13 @@ def _surely_better(gain: np.ndarray, z: float = 1.645) -> bool:
     return bool(gain.mean() > z * gain.std(ddof=1) / math.sqrt(len(gain)))
 
 
-#: The blends the inner validation tries: feature-model weight, RP³ weight, popularity penalty.
+#: The blends the inner validation tries first: feature-model weight, RP³ weight, no popularity penalty (the
+#: penalties of :data:`_PENALTIES` are then tried on the most accurate of them).
 _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
-    (alpha, rp3, pop)
+    (alpha, rp3, 0.0)
     for alpha in (1.0, 0.0)
     for rp3 in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-    for pop in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75)
-    if alpha or rp3
+    if alpha or rp3 == 1.0  # RP³ alone ranks the same at any weight
 )
 
 
@@ -716,7 +803,7 @@ _BLENDS: tuple[tuple[float, float, float], ...] = tuple(
 _CF_FACTORS: tuple[int, ...] = (4, 8, 16)
 _CF_WEIGHTS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5)
 #: Popularity penalties tried on top of the most accurate blend (the diversity step).
-_PENALTIES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+_PENALTIES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, relevant: np.ndarray,
@@ -738,10 +825,11 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
     # the z-scores once; each blend is then a weighted sum (what _Blend.apply computes)
     z_rp3 = (np.log(grid[..., _RA] + 1e-6) - stats["rp3_mean"]) / stats["rp3_std"]
     z_pop = (grid[..., _POP] - stats["pop_mean"]) / stats["pop_std"]
-    z_cf = {}
+    z_cf, z_cf_stats = {}, {}
     for factors, raw in (cf or {}).items():
         values = raw[candidates]
-        z_cf[factors] = (raw - float(values.mean())) / (float(values.std()) or 1.0)
+        z_cf_stats[factors] = (float(values.mean()), float(values.std()) or 1.0)
+        z_cf[factors] = (raw - z_cf_stats[factors][0]) / z_cf_stats[factors][1]
     rows: list[dict[str, float]] = []
 
     per_firm: list[np.ndarray] = []
@@ -770,9 +858,8 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
     # the ALS term must beat the blend without it beyond the noise of the held-out firms (paired, per firm)
     if challenger is not best and _surely_better(per_firm[int(challenger["index"])] - base):
         best = challenger
-    if best["als"]:
-        for lam in _PENALTIES:
-            trial(best["feature_model"], best["rp3"], lam, int(best["als_factors"]), best["als"])
+    for lam in _PENALTIES:
+        trial(best["feature_model"], best["rp3"], lam, int(best["als_factors"]), best["als"])
     same = ("feature_model", "rp3", "als", "als_factors")
     floor = best["objective"] * (1.0 - tolerance) - 1e-9
     eligible = [r for r in rows if all(r[key] == best[key] for key in same) and r["objective"] >= floor]
@@ -781,7 +868,8 @@ def _choose_blend(logits: np.ndarray, grid: np.ndarray, candidates: np.ndarray, 
         del row["index"]
     factors = int(chosen["als_factors"])
     blend = _Blend(chosen["feature_model"], chosen["rp3"], chosen["popularity_penalty"], **stats,
-                   cf=chosen["als"], cf_factors=factors)
+                   cf=chosen["als"], cf_factors=factors, cf_mean=z_cf_stats.get(factors, (0.0, 1.0))[0],
+                   cf_std=z_cf_stats.get(factors, (0.0, 1.0))[1])
     return blend, rows
 
 
@@ -836,12 +924,22 @@ class _Linear:
         scaled /= self.scale
         return scaled @ self.coef + self.intercept
 
+    def weights(self) -> tuple[dict[str, float], float]:
+        """The model as ``bias + Σ w[f] × feature f`` on unscaled features: (feature name → w, bias)."""
+        w = self.coef / self.scale
+        bias = self.intercept - float(np.dot(self.mean, w))
+        return {FEATURE_NAMES[c]: float(v) for c, v in zip(self.columns, w, strict=True)}, bias
+
     def contributions(self, features: np.ndarray, reference: np.ndarray, signals: Sequence[str]) -> np.ndarray:
         """Per signal and row: logit minus the logit with that signal's features at ``reference``."""
         weights = np.zeros(len(FEATURE_NAMES))
         weights[self.columns] = self.coef / self.scale
-        delta = (features.astype(np.float64) - reference.astype(np.float64)) * weights
-        return np.stack([delta[:, _SIGNAL_COLUMNS[s]].sum(axis=1) for s in signals])
+        by_signal = np.zeros((len(FEATURE_NAMES), len(signals)))  # feature → its signal's column, weighted
+        for i, signal in enumerate(signals):
+            by_signal[_SIGNAL_COLUMNS[signal], i] = weights[_SIGNAL_COLUMNS[signal]]
+        # one matrix product in the features' own precision (no float64 copy of a large grid)
+        values = (features @ by_signal.astype(features.dtype)).astype(np.float64)
+        return (values - reference.astype(np.float64) @ by_signal).T
 
 
 def _linear(model: Pipeline, columns: np.ndarray) -> _Linear | None:

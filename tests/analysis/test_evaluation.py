@@ -85,11 +85,11 @@ def test_diversity_metrics_by_hand() -> None:
     assert m["popularity_percentile"] == round((3 * 87.5 + 2 * 62.5 + 37.5) / 6, 4)
 
 
-def world(seed: int = 1) -> nx.MultiDiGraph:
+def world(seed: int = 1, n_unis: int = 20) -> nx.MultiDiGraph:
     rng = np.random.default_rng(seed)
     topics = [["膜材料"], ["电线电缆"], ["紫砂陶瓷"], ["锂电池"], ["软件"]]
     g = nx.MultiDiGraph()
-    n_firms, n_unis = 150, 20
+    n_firms = 150
     pop = rng.pareto(2.0, n_unis) + 0.5
     for i in range(n_firms):
         g.add_node(f"e{i:03d}", kind="Enterprise", name=f"企业{i}", keywords=topics[i % 5], founded="2005-01-01")
@@ -163,3 +163,45 @@ def test_partial_sort_metrics_equal_the_full_sort() -> None:
         fast = ranking_metrics(scores, candidates, relevant, k)
         for key, value in reference(k).items():
             assert fast[key] == pytest.approx(value, abs=1e-12), (k, key)
+
+
+def test_one_pass_over_every_firm_gives_the_test_firms_accuracy() -> None:
+    """With diversity on, evaluate scores every firm once and takes the test firms' accuracy from that pass;
+    it must equal the accuracy of scoring the test firms alone (diversity off), for the model and baselines."""
+    data = PairingData.load(world())
+    both = evaluate_pairing(data, 2019, k=5, diversity=True)
+    alone = evaluate_pairing(data, 2019, k=5, diversity=False)
+    assert both["model"]["firms"] == alone["model"]["firms"] > 20
+    for key in ("p_at_k", "r_at_k", "mrr", "ndcg"):
+        assert both["model"][key] == pytest.approx(alone["model"][key], abs=1e-12), key
+        for name in both["baselines"]:
+            assert both["baselines"][name][key] == pytest.approx(alone["baselines"][name][key], abs=1e-12)
+    assert "coverage" in both["model"] and "coverage" not in alone["model"]
+
+
+def test_diversity_tolerance_reaches_the_popularity_penalty() -> None:
+    """A larger tolerance may only keep or raise the chosen popularity penalty, and it is what fit reports."""
+    data = PairingData.load(world())
+    strict = evaluate_pairing(data, 2019, k=5, diversity=False, diversity_tolerance=0.0)["selection"]
+    loose = evaluate_pairing(data, 2019, k=5, diversity=False, diversity_tolerance=1.0)["selection"]
+    assert loose["blend"]["popularity_penalty"] >= strict["blend"]["popularity_penalty"]
+    # a tolerance of 100 % accepts every penalty tried on the chosen blend: the largest one
+    assert loose["blend"]["popularity_penalty"] == 2.0
+
+
+def test_coverage_step_takes_the_smallest_penalty_that_reaches_the_target() -> None:
+    """fit measures coverage@10 on the lists it will give (no labels needed) and raises the popularity penalty
+    to the smallest one that reaches ``coverage_target``; evaluate's coverage of the model agrees with it."""
+    data = PairingData.load(world(n_unis=400))  # 150 firms' lists over 400 institutes: coverage well below 1
+    result = evaluate_pairing(data, 2019, k=10, coverage_target=0.45, coverage_tolerance=1.0)
+    report = result["selection"]["coverage"]
+    by = {r["popularity_penalty"]: r["coverage"] for r in report["by_penalty"]}
+    first = min(by)  # the penalty chosen within diversity_tolerance
+    assert by[first] < 0.45  # so the step has to move
+    expected = next(p for p in sorted(by) if by[p] >= 0.45)
+    assert report["penalty"] == expected > first
+    assert result["selection"]["blend"]["popularity_penalty"] == expected
+    assert result["model"]["coverage"] == pytest.approx(by[expected], abs=1e-4)
+    assert report["lists"] == result["lists"]
+    off = evaluate_pairing(data, 2019, k=10, diversity=False, coverage_target=None)["selection"]
+    assert "coverage" not in off and off["blend"]["popularity_penalty"] == first

@@ -68,7 +68,7 @@ def test_init_only_stores_parameters() -> None:
     rec = PairingRecommender(model="gbm", negatives=5)
     assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
                          "random_state": 0, "validate": True, "validation_firms": 1500,
-                         "diversity_tolerance": 0.02}
+                         "diversity_tolerance": 0.02, "coverage_target": 0.2, "coverage_tolerance": 0.10}
     assert not hasattr(rec, "models_")
 
 
@@ -350,3 +350,20 @@ def test_choose_blend_takes_the_largest_penalty_within_the_tolerance() -> None:
               (loose.alpha, loose.rp3, loose.popularity) and r["als"] == 0]
     assert chosen and chosen[0]["objective"] >= 0.5 * best - 1e-9
     assert strict.cf == 0.0 and loose.cf == 0.0  # no ALS candidates given
+
+
+def test_batch_scores_without_the_feature_grid_equal_the_grid_scores(world: nx.MultiDiGraph) -> None:
+    """score_grid for all targets sums the linear model feature by feature (no (firms, targets, features) array);
+    it must give the logits of the pipeline over the feature grid, blend included."""
+    rec = PairingRecommender().fit(world, until_year=2020)
+    snap = rec.snapshots_["University"]
+    snap.__dict__.pop("_cache", None)  # the large-data path: no kept grid
+    firms = np.flatnonzero(rec.exists_["Enterprise"])[:25]
+    all_targets = np.arange(snap.static.n_targets)
+    fast = rec.score_grid(firms)
+    grid = snap.grid(firms)
+    expected = rec.models_["University"].decision_function(
+        grid.reshape(-1, grid.shape[-1])[:, rec.columns_]).reshape(grid.shape[:2])
+    cf = None if rec.cf_ is None else rec.cf_[0][firms] @ rec.cf_[1].T
+    assert np.allclose(fast, rec.blend_["University"].apply(expected, grid, cf), atol=1e-5)
+    assert np.allclose(fast, rec.score_grid(firms, target_positions=all_targets), atol=1e-5)

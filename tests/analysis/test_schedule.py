@@ -203,6 +203,13 @@ def test_cli_recommend_evaluate_schedule(store_env: str, tmp_path) -> None:
     assert set(payload["model"]) == measures
     assert set(payload["baselines"]) == {"popularity", "three_path", "three_path_popularity", "content"}
     assert all(set(m) == measures for m in payload["baselines"].values())
+    if payload["selection"] is not None:  # the tolerance reaches the fit: 100 % accepts every penalty tried
+        result = runner.invoke(cli, ["evaluate", "--cutoff-year", "2019", "--json", "--diversity-tolerance", "1"])
+        assert result.exit_code == 0, result.output
+        loose = json.loads(result.output)["selection"]["blend"]
+        assert loose["popularity_penalty"] >= payload["selection"]["blend"]["popularity_penalty"]
+    result = runner.invoke(cli, ["evaluate", "--cutoff-year", "2019", "--diversity-tolerance", "2"])
+    assert result.exit_code == 2 and "diversity-tolerance" in result.output
     out = tmp_path / "s.xlsx"
     result = runner.invoke(cli, ["schedule", "--event", "ev1", "--slots", "2", "--max-meetings", "2",
                                  "--out", str(out)])
