@@ -278,7 +278,8 @@ def enterprises(source: GraphStore | Snapshot) -> pd.DataFrame:
         ``rd_spend`` (万元), ``rd_intensity`` (rd_spend / revenue, %),
         ``hightech_revenue_share`` (%), ``employees``, ``st_staff``, ``st_share`` (%),
         ``patents``, ``invention_patents``, ``keywords`` (list), ``tier`` (highest
-        reached by ``as_of``; None below the ladder), ``tier_rank`` (0 = none), ``tier_year``.
+        reached by the snapshot's period end, from the tier history; a firm without history falls back to
+        its stored ``tier`` when its ``tier_year`` counts by then; None below the ladder), ``tier_rank`` (0 = none), ``tier_year``.
         Numbers are floats, NaN when the store has none.
     """
     snap = load_snapshot(source)
@@ -300,6 +301,12 @@ def enterprises(source: GraphStore | Snapshot) -> pd.DataFrame:
     tier_year = firms["id"].map(top["year"]) if len(top) else pd.Series([None] * len(firms), dtype=object)
     if "tier" in firms.columns:  # no history for a firm: fall back to its stored current tier
         stored = firms["tier"].map(_tier_name)
+        # ... when it counts by the snapshot's end (analysis.periods.counts_from of tier_year, the same rule
+        # that cut the history): a tier reached in 2025 is not yet held in a 2025-Q2 snapshot
+        stored_year = firms["tier_year"] if "tier_year" in firms.columns else pd.Series(
+            [None] * len(firms), index=firms.index, dtype=object)
+        _, stored_last = month_span(pd.DataFrame({"year": stored_year.to_numpy(), "date": None}))
+        stored = stored.where(np.isnan(stored_last) | (stored_last <= snap.period.last))
         no_history = tier.isna() & stored.notna()
         tier = tier.where(~no_history, stored)
         tier_year = tier_year.where(~no_history, _numeric(firms, "tier_year"))

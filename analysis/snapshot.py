@@ -3,7 +3,8 @@
 A report's key tables are kept as one ``AnalysisSnapshot`` node (``graph.schema``) per period and
 place, id ``snapshot:<period>:<town or 全市>``, its ``tables`` a JSON object:
 
-* ``rungs``: enterprise id → highest rung (1-5) at the period's end;
+* ``rungs``: enterprise id → highest rung (1-5) at the period's end (:func:`analysis.ecosystem.enterprises`:
+  a certificate counts from its month, :func:`analysis.periods.counts_from`, as in the pyramid);
 * ``lapsed``: enterprise ids whose 高企 certificate had lapsed;
 * ``ties``: COLLABORATES_WITH pairs ``firm|university``; ``meetings``: MET records ``firm|partner|key``;
 * ``indicators``: ``indicator|town`` → value; ``ranks``: town → overall target rank.
