@@ -427,8 +427,9 @@ def indicators(
         ``action`` (1–12), ``action_name``, ``indicator``, ``period`` (text, e.g. ``2025-Q3``),
         ``year`` (the period's year), ``town`` ("all" or a town), ``value`` (float; NaN when
         no data), ``previous`` (the previous period's value, 环比), ``change`` (value − previous),
-        ``same_period_last_year`` (同比 base), ``yoy_change``, ``ytd`` (year to date: the flow
-        from January to the period's end; a stock's or rate's value at the period's end),
+        ``same_period_last_year`` (同比 base), ``yoy_change``, ``ytd`` (year to date, January to the
+        period's end: a flow's total, a rate over the year's records to date — e.g. the share of the year's
+        meetings signed —, a stock's value at the period's end),
         ``unit``, ``kind`` (flow / stock / rate), ``status`` ("ok" or "no data"), ``input``
         (what feeds it); sorted by action, indicator, town, period.  A change is NaN when
         either side has no data.
@@ -467,7 +468,7 @@ def indicators(
 
         now = values.loc[wanted].to_numpy()
         previous, last_year = pick(0), pick(1)
-        ytd = now if indicator.kind != "flow" else pick(2)
+        ytd = now if indicator.kind == "stock" else pick(2)  # a flow's total, a rate over the year's records
         n = len(places)
         long = pd.DataFrame(
             {

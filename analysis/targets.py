@@ -12,8 +12,9 @@ How a target is read at the end of a reporting period ``P`` (all by :class:`anal
 * a target runs from January of its year to the end of its year, or of its quarter (a quarter's
   target is cumulative, 累计到季末, the way 序时 targets are set); the one read is the year's
   target and the first quarter target ending at or after ``P``;
-* ``actual``: the year-to-date value at ``P``'s end for a flow indicator (new certificates), the
-  value at ``P``'s end for a stock or a rate;
+* ``actual``: the indicator's year to date at ``P``'s end (:func:`analysis.indicators.indicators` ``ytd``):
+  the total since January for a flow indicator (new certificates), the rate over the year's records
+  for a rate (对接签约率), the value at ``P``'s end for a stock;
 * ``completion`` (完成率) = actual / target; ``elapsed`` (序时进度) = share of the target's months
   gone by ``P``'s end; ``behind`` (落后序时) when completion < elapsed; ``gap`` = target − actual
   (what is left), ``schedule_gap`` = target × elapsed − actual (how far behind the pace; ≤ 0 on pace);

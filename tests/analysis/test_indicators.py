@@ -163,3 +163,19 @@ def test_change_is_on_the_year_before_even_when_years_skip(eco_store) -> None:
     full = indicators(eco_store, years=[2022, 2023])
     skipped = _value(table, 3, "new high-tech", 2023)
     assert skipped.change == _value(full, 3, "new high-tech", 2023).change == 1
+
+
+def test_a_rates_year_to_date_is_the_rate_over_the_years_records(eco_store) -> None:
+    """对接签约率 in 2023-Q3: no meeting in the quarter, but the three meetings dated this year to September, one signed,
+    give 33.3 % (the year-only 2023 meeting is not known before the year ends)."""
+    eco_store.upsert_relationships("MET", [
+        {"source": "e1", "target": "u1", "key": "m1", "outcome": "signed", "year": 2023, "date": "2023-02"},
+        {"source": "e1", "target": "u2", "key": "m2", "outcome": "follow-up", "year": 2023, "date": "2023-05"},
+        {"source": "e2", "target": "u1", "key": "m3", "outcome": "follow-up", "year": 2023, "date": "2023-06"},
+    ])
+    table = indicators(eco_store, period="2023-Q3", town="高塍镇")
+    row = table[table.indicator.str.contains("meetings signed") & (table.town == "高塍镇")].iloc[0]
+    assert math.isnan(row.value) and row.status == NO_DATA  # no meeting in July–September
+    assert row.ytd == pytest.approx(100 / 3)
+    stock = table[table.indicator.str.contains("valid high-tech") & (table.town == "高塍镇")].iloc[0]
+    assert stock.ytd == stock.value  # a stock's year to date is its value at the period's end
