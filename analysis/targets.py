@@ -18,10 +18,16 @@ How a target is read at the end of a reporting period ``P`` (all by :class:`anal
 * ``completion`` (完成率) = actual / target; ``elapsed`` (序时进度) = share of the target's months
   gone by ``P``'s end; ``behind`` (落后序时) when completion < elapsed; ``gap`` = target − actual
   (what is left), ``schedule_gap`` = target × elapsed − actual (how far behind the pace; ≤ 0 on pace);
-* towns are ranked per indicator by completion (1 = best; ties share the better rank; no rank when all towns
-  have the same rate) and overall
-  by their mean completion, each capped at 120 % so that one small target far exceeded does not
-  hide the others.
+* one target per place, indicator and target period: the same indicator written two ways (科技型中小企业入库数
+  in one workbook, 科技型中小企业入库(家) in another) is read once — with the same value, either (``note``
+  names both); with different values the Target nodes cannot tell which was loaded last (they carry the
+  file name, ``data_source``, and no date), so the higher target is kept (the stricter reading) and the row's
+  ``status`` is ``"conflict"``, its ``note`` giving both values and files;
+* towns are ranked per indicator and target period by completion (1 = best; ties share the better rank; no rank when all towns
+  have the same rate) — a quarter target (2025-Q4) is ranked only among the towns that were given that
+  quarter's target, a year target among every town with one — and overall by their mean completion of
+  the year's targets only (quarter targets never enter it), each capped at 120 % so that one small target far
+  exceeded does not hide the others.
 
 Examples
 --------
@@ -42,7 +48,8 @@ from analysis.indicators import INDICATORS, indicators
 from analysis.periods import Period
 from graph.store import GraphStore
 
-__all__ = ["CITY", "RANK_CAP", "match_indicator", "target_progress", "target_table", "town_ranking"]
+__all__ = ["CITY", "RANK_CAP", "match_indicator", "one_per_indicator", "target_progress", "target_table",
+           "town_ranking"]
 
 #: How the city-wide place is written in the targets table.
 CITY = "全市"
@@ -107,15 +114,19 @@ def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``town`` (a town, or 全市), ``period`` (text), ``as_written`` (the indicator as the file
-        names it), ``indicator`` (matched; None when unmatched), ``action``, ``target``, ``unit``.
+        names it), ``indicator`` (matched; None when unmatched), ``action``, ``target``, ``unit``,
+        ``data_source`` (the file it came from; None when not recorded).  Every Target node is listed,
+        also the same indicator written twice (:func:`target_progress` reads one of them).
     """
     snap = load_snapshot(source)
     frame = snap.kind("Target")
-    columns = ["town", "period", "as_written", "indicator", "action", "target", "unit"]
+    columns = ["town", "period", "as_written", "indicator", "action", "target", "unit", "data_source"]
     if not len(frame):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     action = frame["action"] if "action" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
     unit = frame["unit"] if "unit" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+    source_file = frame["data_source"] if "data_source" in frame.columns else pd.Series([None] * len(frame),
+                                                                                        index=frame.index)
     matched = [match_indicator(t, a) for t, a in zip(frame["indicator"], action, strict=True)]
     out = pd.DataFrame({
         "town": frame["town"].astype(object).to_numpy(),
@@ -125,8 +136,57 @@ def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
         "action": [_NAMES[m].action if m else None for m in matched],
         "target": pd.to_numeric(frame["value"], errors="coerce").astype(float).to_numpy(),
         "unit": unit.astype(object).to_numpy(),
+        "data_source": source_file.astype(object).where(source_file.notna(), None).to_numpy(),
     })
-    return out.sort_values(["period", "indicator", "town"], na_position="last").reset_index(drop=True)
+    return out.sort_values(["period", "indicator", "town", "as_written"], na_position="last").reset_index(drop=True)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if value == value else "—"
+
+
+def one_per_indicator(targets: pd.DataFrame) -> pd.DataFrame:
+    """One target per (place, matched indicator, target period) from :func:`target_table`.
+
+    Rows naming the same indicator in different words are read once: with one value, the first as written
+    (in sort order) is kept; with different values the higher target is kept (the Target nodes carry no
+    ingest date to tell which is newer) and ``conflict`` is True.  Unmatched rows are kept as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``targets``' columns, ``unit`` filled from a twin when the kept row has none, plus ``conflict``
+        (bool) and ``note`` (None, or both forms with their values and files, in Chinese and English).
+
+    >>> t = pd.DataFrame({"town": ["丁蜀镇"] * 2, "period": ["2025"] * 2, "as_written": ["科小入库数", "科小入库(家)"],
+    ...                   "indicator": ["科技型中小企业入库 / tech SMEs registered"] * 2, "action": [2, 2],
+    ...                   "target": [150.0, 149.0], "unit": [None, "家"], "data_source": ["a.xlsx", "b.xlsx"]})
+    >>> row = one_per_indicator(t).iloc[0]
+    >>> float(row.target), row.unit, bool(row.conflict)
+    (150.0, '家', True)
+    """
+    frame = targets.assign(conflict=False, note=pd.Series([None] * len(targets), index=targets.index, dtype=object))
+    if not len(frame):
+        return frame
+    matched = frame["indicator"].notna()
+    twins = frame[matched].groupby(["town", "indicator", "period"], sort=False)["as_written"].transform("size")
+    single = frame[matched].loc[twins == 1]
+    rows = [frame[~matched], single]
+    for _, group in frame[matched].loc[twins > 1].groupby(["town", "indicator", "period"], sort=False):
+        group = group.sort_values(["target", "as_written"], ascending=[False, True], na_position="last")
+        kept = group.iloc[[0]].copy()
+        forms = "; ".join(f"{w} = {_number(v)}" + (f" ({f})" if isinstance(f, str) and f else "")
+                          for w, v, f in zip(group["as_written"], group["target"], group["data_source"], strict=True))
+        if group["target"].nunique(dropna=False) > 1:
+            kept["conflict"] = True
+            kept["note"] = (f"目标值不一致, 取较高者 conflicting targets, the higher kept: {forms}")
+        else:
+            kept["note"] = f"同一指标两种写法, 取其一 one indicator written two ways, read once: {forms}"
+        if kept["unit"].isna().iloc[0] and group["unit"].notna().any():
+            kept["unit"] = group["unit"].dropna().iloc[0]
+        rows.append(kept)
+    out = pd.concat(rows).sort_index()
+    return out.astype({"conflict": bool})
 
 
 def _chosen(targets: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -135,7 +195,9 @@ def _chosen(targets: pd.DataFrame, period: Period) -> pd.DataFrame:
     targets = targets.assign(span=spans, span_year=[s.year_number for s in spans],
                              span_last=[s.last for s in spans], granularity=[s.granularity for s in spans])
     targets = targets[(targets["span_year"] == period.year_number) & (targets["span_last"] >= period.last)]
-    targets = targets.sort_values("span_last").drop_duplicates(["town", "as_written", "granularity"])
+    key = targets["indicator"].where(targets["indicator"].notna(), targets["as_written"])
+    targets = targets.assign(_key=key).sort_values("span_last", kind="stable").drop_duplicates(
+        ["town", "_key", "granularity"]).drop(columns="_key")
     return targets
 
 
@@ -150,18 +212,20 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
         ``actual``, ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
         ``schedule_gap`` (target × elapsed − actual), ``behind`` (completion < elapsed), ``rank`` (among
         towns for this indicator and target period, whatever ``town`` is; NaN for 全市 and when every town has the
-        same rate), ``status`` ("ok", "no data": the
-        indicator's input is missing, "unmatched": no indicator matches the target's name);
+        same rate; a quarter row is ranked among the towns with that quarter's target only), ``status``
+        ("ok", "no data": the indicator's input is missing, "unmatched": no indicator matches the target's
+        name, "conflict": the same indicator was given two different targets, the higher read), ``note``
+        (None, or the forms and values of an indicator written twice: :func:`one_per_indicator`);
         per indicator, 全市 first, then towns by rank.
     """
     snap = load_snapshot(source, period=period)
     period = snap.period
     targets = target_table(snap)
     columns = ["town", "indicator", "as_written", "action", "target_period", "unit", "target", "actual",
-               "completion", "elapsed", "gap", "schedule_gap", "behind", "rank", "status"]
+               "completion", "elapsed", "gap", "schedule_gap", "behind", "rank", "status", "note"]
     if not len(targets):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    chosen = _chosen(targets, period)
+    chosen = _chosen(one_per_indicator(targets), period)
     values = indicators(snap, period=period)
     values = values.assign(town=values["town"].where(values["town"] != ALL, CITY))
     reading = values.set_index(["indicator", "town"])
@@ -178,6 +242,8 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
                 status = "ok" if not np.isnan(actual) else "no data"
             else:  # a town the store has no enterprise in
                 actual, status = 0.0, "ok"
+        if record.conflict and status == "ok":
+            status = "conflict"
         completion = actual / record.target if record.target and not np.isnan(actual) else np.nan
         rows.append({
             "town": record.town, "indicator": record.indicator, "as_written": record.as_written,
@@ -185,6 +251,7 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
             "actual": actual, "completion": completion, "elapsed": elapsed, "gap": record.target - actual,
             "schedule_gap": record.target * elapsed - actual,
             "behind": bool(completion < elapsed) if not np.isnan(completion) else False, "status": status,
+            "note": record.note,
         })
     if not rows:  # targets, but none for this period's year
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
@@ -211,7 +278,8 @@ def _ranked(completion: pd.Series) -> pd.Series:
 
 
 def town_ranking(progress: pd.DataFrame) -> pd.DataFrame:
-    """Towns ranked overall from :func:`target_progress` (the year's targets of matched indicators).
+    """Towns ranked overall from :func:`target_progress` (the year's targets of matched indicators, measured:
+    status "ok" or "conflict"; quarter targets never count here).
 
     Returns
     -------
@@ -222,7 +290,7 @@ def town_ranking(progress: pd.DataFrame) -> pd.DataFrame:
     columns = ["town", "indicators", "mean_completion", "behind", "rank"]
     if not len(progress):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    yearly = progress[(progress["town"] != CITY) & (progress["status"] == "ok")
+    yearly = progress[(progress["town"] != CITY) & progress["status"].isin(["ok", "conflict"])
                       & ~progress["target_period"].astype(str).str.contains("Q")]
     table = yearly.assign(capped=yearly["completion"].clip(upper=RANK_CAP)).groupby("town").agg(
         indicators=("indicator", "size"), mean_completion=("capped", "mean"), behind=("behind", "sum"))

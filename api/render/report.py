@@ -87,6 +87,7 @@ _HEADERS = {
     "target": "目标值", "actual": "完成值", "completion": "完成率", "elapsed": "序时进度", "schedule_gap": "落后序时",
     "behind": "落后", "indicators": "指标数", "mean_completion": "平均完成率", "change_type": "变化",
     "before": "上期", "after": "本期", "delta": "增减", "town_members": "本镇成员", "growth": "增长",
+    "note": "说明",
 }
 _HEADERS["change"] = "环比变化"
 
@@ -106,6 +107,13 @@ _READINESS_NOTE = (
     "market and the evaluation score (>= 60) cannot be checked from the data and are listed as to verify; a direct "
     "route (R&D >= 10 M yuan or >= 60 M yuan equity) needs no score; ranked by direct route, points seen (of 40), revenue."
 )
+#: A target row's status as the report shows it beside the completion rate ("ok" shows nothing).
+_TARGET_STATUS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
+                  "conflict": "目标值冲突 conflict"}
+#: How the targets are ranked (:mod:`analysis.targets`), under the targets table.
+_RANK_NOTE = ("排名: 年度目标在有该目标的全部镇街中排名, 季度目标只在下达了该季度目标的镇街中排名; 综合排名只计年度目标。"
+              " / rank: a year target among every town given it, a quarter target only among the towns given that "
+              "quarter's target; the overall ranking counts year targets only.")
 _PERCENT = {"completion", "elapsed", "share", "coverage", "conversion_rate", "dominant_industry_share",
             "mean_completion"}
 def _formats(frame: pd.DataFrame) -> dict[str, str]:
@@ -200,7 +208,7 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
         figures["funnel"] = figure
 
         targets = result.tables["targets"]
-        yearly = targets[(targets["status"] == "ok") & ~targets["target_period"].astype(str).str.contains("Q")] \
+        yearly = targets[targets["status"].isin(["ok", "conflict"]) & ~targets["target_period"].astype(str).str.contains("Q")] \
             if len(targets) else targets
         if len(yearly):
             names = list(dict.fromkeys(yearly["indicator"]))
@@ -287,9 +295,11 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
         {"town": r.town, "indicator": str(r.indicator or r.as_written).split(" / ")[0], "period": r.target_period,
          "target": _fmt(r.target), "actual": _fmt(r.actual), "completion": _fmt(r.completion, True),
          "elapsed": _fmt(r.elapsed, True), "gap": _fmt(r.gap), "rank": _fmt(r.rank), "behind": bool(r.behind),
-         "status": r.status, "mine": r.town == result.town}
+         "status": _TARGET_STATUS.get(r.status, r.status), "mine": r.town == result.town}
         for r in targets.itertuples(index=False)
     ]
+    target_notes = [f"{r.town} · {str(r.indicator or r.as_written).split(' / ')[0]} · {r.target_period}: {r.note}"
+                    for r in targets.itertuples(index=False) if isinstance(getattr(r, "note", None), str)]
     behind = targets[targets["behind"] & (targets["town"] != CITY)] if len(targets) else targets
     ranking = tables["ranking"]
     ranking_rows = [{"rank": _fmt(r.rank), "town": r.town, "mean": _fmt(r.mean_completion, True),
@@ -328,7 +338,7 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
         sections.append({"title": title, "total": len(frame), "groups": groups,
                          "note": _READINESS_NOTE if key == "gap_readiness" else ""})
     return {"summary": summary, "indicator_rows": indicator_rows, "target_rows": target_rows,
-            "ranking_rows": ranking_rows, "change_counts": change_counts, "change_rows": change_rows,
+            "ranking_rows": ranking_rows, "target_notes": target_notes, "change_counts": change_counts, "change_rows": change_rows,
             "gap_sections": sections, "behind": len(behind)}
 
 
@@ -365,6 +375,8 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 {% for r in target_rows %}<tr{% if r.mine %} class="mine"{% endif %}><td>{{ r.town }}</td><td>{{ r.indicator }}</td><td>{{ r.period }}</td><td class="num">{{ r.target }}</td><td class="num">{{ r.actual }}</td>
 <td class="num{% if r.behind %} behind{% endif %}">{{ r.completion }}{% if r.status != 'ok' %} ({{ r.status }}){% endif %}</td><td class="num">{{ r.elapsed }}</td><td class="num">{{ r.gap }}</td><td class="num">{{ r.rank }}</td></tr>
 {% endfor %}</table></div>
+<p class="note">{{ rank_note }}</p>
+{% for n in target_notes %}<p class="note">说明 note: {{ n }}</p>{% endfor %}
 <h3>镇街综合排名 Town ranking{% if town %} (全市 city-wide){% endif %}</h3>
 <div class="scroll"><table><tr><th>排名 rank</th><th>镇街 town</th><th>平均完成率 mean completion</th><th>落后目标 behind</th></tr>
 {% for r in ranking_rows %}<tr{% if r.mine %} class="mine"{% endif %}><td class="num">{{ r.rank }}</td><td>{{ r.town }}</td><td class="num">{{ r.mean }}</td><td class="num">{{ r.behind }}</td></tr>{% endfor %}</table></div>
@@ -401,7 +413,8 @@ def write_report(result: AnalysisResult, path: str | Path, top: int | None = Non
         title=result.title, period=str(period), period_text=period.label_zh, period_end=period.end.isoformat(),
         town=result.town, place=result.town or "全市 city", top=result.top,
         compared=result.compared_with.label_zh if result.compared_with else None,
-        compare_origin=result.compare_origin, charts=[_svg(f) for f in chart_figures(result).values()], **content,
+        compare_origin=result.compare_origin, charts=[_svg(f) for f in chart_figures(result).values()],
+        rank_note=_RANK_NOTE, **content,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -445,6 +458,9 @@ def write_docx(result: AnalysisResult, path: str | Path, charts: list[Path] | No
               [[r["town"], r["indicator"], r["period"], r["target"], r["actual"],
                 r["completion"] + (" 落后" if r["behind"] else ""), r["elapsed"], r["rank"]]
                for r in content["target_rows"]])
+        document.add_paragraph(_RANK_NOTE)
+        for note in content["target_notes"]:
+            document.add_paragraph(f"说明 note: {note}")
     else:
         document.add_paragraph("未载入目标任务 no targets loaded")
     if result.compared_with:

@@ -175,3 +175,53 @@ def test_merged_two_row_headers_totals_and_quarters(eco_store, tmp_path) -> None
 def test_targets_of_another_year_read_as_none(targeted) -> None:
     progress = target_progress(targeted, period="2022-Q3")  # the targets are 2023's
     assert progress.empty and "completion" in progress.columns and town_ranking(progress).empty
+
+
+def test_one_indicator_under_two_names_is_read_once_and_a_disagreement_is_a_conflict(targeted) -> None:
+    """A second workbook names 科技型中小企业入库 differently: 丁蜀镇's value agrees (read once), 高塍镇's does not."""
+    sme = match_indicator("科小")
+    targeted.upsert_nodes("Target", [
+        {"id": "target:丁蜀镇:2023:科技型中小企业入库数", "name": "丁蜀镇 2023 科技型中小企业入库数", "town": "丁蜀镇",
+         "period": "2023", "indicator": "科技型中小企业入库数", "value": 1.0, "data_source": "另一表.xlsx"},
+        {"id": "target:高塍镇:2023:科技型中小企业入库数", "name": "高塍镇 2023 科技型中小企业入库数", "town": "高塍镇",
+         "period": "2023", "indicator": "科技型中小企业入库数", "value": 5.0, "data_source": "另一表.xlsx"},
+    ])
+    assert len(target_table(targeted)) == 3 * 4 - 1 + 2 + 2  # the table lists every Target node
+    progress = target_progress(targeted, "2023")
+    keys = progress[progress["indicator"].notna()][["town", "indicator", "target_period"]]
+    assert not keys.duplicated().any()  # one target per place, indicator and target period
+    dingshu = progress[(progress["town"] == "丁蜀镇") & (progress["indicator"] == sme)].iloc[0]
+    assert dingshu["status"] == "ok" and dingshu["target"] == 1.0 and "两种写法" in dingshu["note"]
+    gaocheng = progress[(progress["town"] == "高塍镇") & (progress["indicator"] == sme)].iloc[0]
+    assert gaocheng["status"] == "conflict" and gaocheng["target"] == 5.0  # the higher of 2 and 5
+    assert "= 2" in gaocheng["note"] and "= 5" in gaocheng["note"] and "另一表.xlsx" in gaocheng["note"]
+    ranking = town_ranking(progress).set_index("town")
+    year_targets = progress[(progress["target_period"] == "2023") & (progress["town"] != "全市")]
+    # each town counts each of its indicators once (the conflict row too: its actual is measured)
+    assert ranking["indicators"].to_dict() == year_targets.groupby("town").size().to_dict()
+    assert ranking.loc["丁蜀镇", "indicators"] == 3
+
+
+def test_a_quarter_target_is_ranked_among_the_towns_with_one_and_kept_out_of_the_overall_ranking(targeted) -> None:
+    progress = target_progress(targeted, "2023-Q4")
+    quarter = progress[progress["target_period"] == "2023-Q4"]
+    assert set(quarter["town"]) == {"高塍镇"} and quarter["rank"].tolist() == [1.0]  # first of the one town given it
+    ranking = town_ranking(progress)
+    assert ranking.set_index("town").loc["高塍镇", "indicators"] == len(
+        progress[(progress["town"] == "高塍镇") & (progress["target_period"] == "2023")])
+
+
+def test_a_conflict_is_shown_in_the_workbook_and_the_report(targeted, tmp_path) -> None:
+    from analysis.report import run_analysis
+    from api.render.report import workbook_sheets, write_report
+
+    targeted.upsert_nodes("Target", [{"id": "target:高塍镇:2023:科小数", "name": "高塍镇 2023 科小数", "town": "高塍镇",
+                                      "period": "2023", "indicator": "科技型中小企业入库数", "value": 5.0,
+                                      "data_source": "另一表.xlsx"}])
+    result = run_analysis(targeted, period="2023", keep=False)
+    sheet = next(s for s in workbook_sheets(result) if s.name == "目标完成 targets")
+    conflict = sheet.frame[sheet.frame["status"] == "conflict"]
+    assert len(conflict) == 1 and "另一表.xlsx" in conflict["note"].iloc[0]
+    html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "目标值冲突 conflict" in html and "conflicting targets, the higher kept" in html
+    assert "季度目标只在下达了该季度目标的镇街中排名" in html

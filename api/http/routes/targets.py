@@ -72,8 +72,9 @@ def list_targets(
     """Rows of :func:`analysis.targets.target_progress` read at the end of ``period``: ``period`` (reported),
     ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target`` (目标值),
     ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
-    ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among towns; null for 全市), ``status``.  Empty when no
-    targets are loaded.  A bad ``period`` or an ``indicator`` that matches none is a 422 naming it."""
+    ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among the towns given a target for that indicator and target
+    period; null for 全市), ``status`` (ok / no data / unmatched / conflict: one indicator given two different
+    targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.  A bad ``period`` or an ``indicator`` that matches none is a 422 naming it."""
     shown, frame = _progress(principal, store, cache, period_param(period))
     frame = frame.assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
