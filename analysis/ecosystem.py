@@ -30,19 +30,22 @@ import pandas as pd
 
 from analysis.engine import DEFAULT_PIVOTS, ORGANISATION_KINDS, IGraphAdapter, collaboration_edges
 from analysis.periods import Period, month_span
-from graph.errors import SchemaError
+from graph.errors import InvalidArgumentError, NotFoundError, SchemaError
 from graph.projection import year_of
 from graph.schema import TIERS, canonical_tier
 from graph.store import GraphStore
+from graph.text import simplified
 
 __all__ = [
     "ALL",
     "Snapshot",
+    "UnknownTownError",
     "brokers",
     "communities",
     "enterprise_flags",
     "enterprises",
     "health_shares",
+    "known_town",
     "lapsed_certificates",
     "load_snapshot",
     "organisation_measures",
@@ -335,6 +338,53 @@ def enterprises(source: GraphStore | Snapshot) -> pd.DataFrame:
     )
     snap.cache["enterprises"] = frame
     return frame
+
+
+class UnknownTownError(InvalidArgumentError, NotFoundError):
+    """A town argument names no town of the store: a bad argument (HTTP 422) and a name not found."""
+
+
+def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str = "town",
+               also: Iterable[str] = ()) -> str | None:
+    """The town a ``--town`` option or ``town`` parameter names, as the store writes it — the one check.
+
+    The text is NFKC-folded, trimmed and written in Simplified characters (:func:`graph.text.simplified`:
+    丁蜀鎮 is 丁蜀镇).  ``also`` are other accepted values (``全市``, ``all``), returned as folded.
+
+    Returns
+    -------
+    str or None
+        The town (None when ``town`` is None).
+
+    Raises
+    ------
+    UnknownTownError
+        (an :class:`graph.errors.InvalidArgumentError`, 422, and a :class:`graph.errors.NotFoundError`) when no
+        enterprise of the snapshot is in that town; the message, in Chinese and English, names ``parameter``
+        and lists the known towns.
+
+    >>> from graph import SQLiteStore
+    >>> store = SQLiteStore(":memory:")
+    >>> _ = store.upsert_nodes("Enterprise", [{"id": "e1", "name": "甲", "town": "丁蜀镇"}])
+    >>> known_town(store, " 丁蜀鎮 ")
+    '丁蜀镇'
+    >>> known_town(store, "火星镇", "--town")
+    Traceback (most recent call last):
+    ...
+    analysis.ecosystem.UnknownTownError: 参数 --town: 没有镇街「火星镇」的企业; 已知镇街: 丁蜀镇 / parameter --town: no enterprises in '火星镇'; known towns: 丁蜀镇
+    """
+    if town is None:
+        return None
+    import unicodedata
+
+    folded = simplified(unicodedata.normalize("NFKC", str(town)).strip())
+    accepted = {simplified(unicodedata.normalize("NFKC", a)).strip() for a in also}
+    towns = set(enterprises(load_snapshot(source))["town"])
+    if folded in towns or folded in accepted:
+        return folded
+    known = ", ".join([*sorted(accepted), *sorted(towns)])
+    raise UnknownTownError(f"参数 {parameter}: 没有镇街「{town}」的企业; 已知镇街: {known} / parameter {parameter}: "
+                           f"no enterprises in {town!r}; known towns: {known}")
 
 
 def _sources_of(snap: Snapshot, type_: str, **where: Any) -> set[str]:

@@ -18,7 +18,6 @@ from analysis import snapshot as snapshots
 from analysis.indicators import indicators
 from analysis.periods import Period, parse_period
 from analysis.targets import CITY, target_progress, town_ranking
-from graph.errors import NotFoundError
 from graph.store import GraphStore
 
 __all__ = ["AnalysisResult", "run_analysis"]
@@ -81,8 +80,9 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         The month (``2025-11``), quarter (``2025-Q3``) or year reported; default: the latest year with data.
     town : str, optional
         The town's report: its own rows in every per-firm and per-town table; the city-wide tables
-        (communities, supply–demand, bridges) carry ``scope`` 全市 and mark the town's rows.  Raises
-        NotFoundError for an unknown town.
+        (communities, supply–demand, bridges) carry ``scope`` 全市 and mark the town's rows.  Written in
+        Traditional or Simplified characters (:func:`analysis.ecosystem.known_town`); raises
+        :class:`analysis.ecosystem.UnknownTownError` (a NotFoundError) for a town without enterprises.
     compare : Period, str or True, optional
         List what changed since that period (True: the previous period) in the ``changes`` table.
     keep : bool
@@ -103,9 +103,7 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
     asked = parse_period(period, year)
     snap = timed("load", ecosystem.load_snapshot, source, period=asked)
     firms = timed("enterprises", ecosystem.enterprises, snap)
-    if town is not None and town not in set(firms["town"]):
-        known = ", ".join(sorted(set(firms["town"]))[:20])
-        raise NotFoundError(f"town {town!r} has no enterprises in the store; known towns: {known}")
+    town = ecosystem.known_town(snap, town, "--town")
     progress = timed("targets", target_progress, snap)
     tables = {
         "indicators": timed("indicators", indicators, snap, town=town, period=snap.period),

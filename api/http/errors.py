@@ -114,6 +114,18 @@ def _candidate(candidate: Any) -> dict[str, Any]:
     return {key: value for key, value in record.items() if value is not None}
 
 
+def _parameter(loc: list[Any]) -> str:
+    """A validation error's place as a person reads it: ``behind`` for ``query.behind``, ``body.rows.0``.
+
+    >>> _parameter(["query", "behind"]), _parameter(["body", "rows", 0])
+    ('behind', 'body.rows.0')
+    """
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in ("query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "?"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -126,8 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
         ]
-        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5]]
-        return problem(422, "; ".join(parts) or "invalid request", errors=errors)
+        parts = [f"参数 {_parameter(e['loc'])} 无效 / parameter {_parameter(e['loc'])}: {e['msg']}" for e in errors[:5]]
+        return problem(422, "; ".join(parts) or "请求无效 / invalid request", errors=errors)
 
     for error_type, status in STATUS_OF.items():
 

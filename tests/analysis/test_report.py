@@ -129,3 +129,20 @@ def test_docx_and_png(eco_store, tmp_path) -> None:
     document = Document(str(write_docx(result, tmp_path / "report.docx", charts)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert result.title in text and "较上期变化" in text and len(document.inline_shapes) == len(charts)
+
+
+def test_cli_analyze_reads_a_town_in_traditional_characters(tmp_path, monkeypatch) -> None:
+    db = tmp_path / "eco.db"
+    store = SQLiteStore(str(db))
+    build_ecosystem(store)
+    store.close()
+    monkeypatch.setenv("INNONET_DB", str(db))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    out = tmp_path / "out"
+    run = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--year", "2023", "--town", "丁蜀鎮", "--no-pdf",
+                                   "--no-map"])
+    assert run.exit_code == 0, run.output
+    assert "· 丁蜀镇" in run.output  # the report is the town's, named as the store writes it
+    bad = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--town", "火星镇", "--no-pdf", "--no-map"])
+    assert bad.exit_code == 2 and "参数 --town" in bad.output and "parameter --town" in bad.output
+    assert "丁蜀镇, 官林镇, 高塍镇" in bad.output  # the known towns

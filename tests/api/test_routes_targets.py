@@ -138,3 +138,33 @@ def test_gap_lists_as_the_store_stood_at_a_period(client, targeted):
         "/gaps/towns_without_university", params={"period": p} if p else {}).json()["items"]} for p in ("2021", None)}
     assert ties["2021"]["高塍镇"] == 0 and ties[None]["高塍镇"] == 1  # e2 met its university in 2022-09
     assert viewer.get("/gaps/finance_gaps", params={"period": "2021-Q5"}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/targets", "/targets/ranking", "/indicators", "/changes",
+                                  "/gaps/finance_gaps"])
+def test_an_unknown_town_is_a_422_listing_the_known_towns(client, targeted, path):
+    response = client("viewer").get(path, params={"period": "2022-Q3", "town": "不存在镇"})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "参数 town" in detail and "parameter town" in detail and "不存在镇" in detail
+    assert "丁蜀镇" in detail and "高塍镇" in detail  # the known towns
+
+
+def test_a_town_in_traditional_characters_is_the_town(client, targeted):
+    viewer = client("viewer")
+    simplified = viewer.get("/targets", params={"period": "2022", "town": "丁蜀镇"}).json()
+    traditional = viewer.get("/targets", params={"period": "2022", "town": "丁蜀鎮"})
+    assert traditional.status_code == 200 and simplified["total"] == 1
+    assert traditional.json()["items"] == simplified["items"]
+    city = viewer.get("/targets", params={"period": "2022", "town": "全市"}).json()
+    assert [i["town"] for i in city["items"]] == ["全市"]
+    assert viewer.get("/indicators", params={"period": "2022", "town": "all"}).json()["total"] > 0
+    gaps = viewer.get("/gaps/finance_gaps", params={"town": "高塍鎮"})
+    assert gaps.status_code == 200
+
+
+def test_a_validation_error_is_bilingual(client, targeted):
+    response = client("viewer").get("/targets", params={"behind": "maybe"})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("参数 behind 无效 / parameter behind:")

@@ -8,8 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from analysis import gaps
+from analysis.ecosystem import known_town
 from api.http.cache import AppCache
-from api.http.common import Page, cached_table, filter_equal, period_param, period_table, table_page
+from api.http.common import (
+    Page,
+    analysis_snapshot,
+    cached_table,
+    filter_equal,
+    period_param,
+    period_table,
+    table_page,
+)
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -53,7 +62,9 @@ def list_gaps(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Rows of the chosen analysis of :mod:`analysis.gaps` (its columns, and a ``reason``), over the latest data or
-    the store at the end of ``period`` (a bad one is a 422 naming it)."""
+    the store at the end of ``period`` (a bad one is a 422 naming it).  A ``town`` without enterprises is a 422
+    listing the known towns (Traditional characters are read as Simplified)."""
+    town = known_town(analysis_snapshot(principal, store, cache), town)
     wanted = period_param(period)
     compute = GAP_FUNCTIONS[gap_type.value]
     if wanted is None:

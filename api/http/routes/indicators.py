@@ -11,10 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
 from api.http.cache import AppCache
 from api.http.common import (
     Page,
+    analysis_snapshot,
     cached_table,
     filter_equal,
     indicator_param,
@@ -61,7 +63,9 @@ def list_indicators(
     """Rows ``action, action_name, indicator, period, year, town, value, previous, change,
     same_period_last_year, yoy_change, ytd, unit, kind, status, input`` (:func:`analysis.indicators.indicators`;
     ``value`` null when there is no data).  A ``period`` that is not a year, quarter or month, or that disagrees
-    with ``year``, is a 422 naming it."""
+    with ``year``, is a 422 naming it; so is a ``town`` without enterprises (listing the known towns; Traditional
+    characters are read as Simplified)."""
+    town = known_town(analysis_snapshot(principal, store, cache), town, also=(ALL,))
     wanted = period_param(period, year) if period is not None else None
     name = indicator_param(indicator)
     if wanted is None:

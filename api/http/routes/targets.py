@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from analysis.ecosystem import ALL
+from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
 from analysis.snapshot import changes_since, summarise
-from analysis.targets import target_progress, town_ranking
+from analysis.targets import CITY, target_progress, town_ranking
 from api.http.cache import AppCache
 from api.http.common import (
     Page,
@@ -31,7 +31,6 @@ from api.http.common import (
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
-from graph.errors import InvalidArgumentError
 from graph.store import GraphStore
 
 __all__ = ["router"]
@@ -63,7 +62,8 @@ def list_targets(
     store: GraphStore = Depends(get_store),  # noqa: B008
     cache: AppCache = Depends(get_cache),  # noqa: B008
     period: Annotated[str | None, Query(max_length=20, description=PERIOD_HELP)] = None,
-    town: Annotated[str | None, Query(max_length=100, description="A town, or 全市 (city-wide)")] = None,
+    town: Annotated[str | None, Query(max_length=100, description="A town (繁体 read as 简体), or 全市 (city-wide)")]
+    = None,
     indicator: Annotated[str | None, Query(max_length=100, description="Indicator name, 高企, 科小, 行动3 …")] = None,
     behind: Annotated[bool | None, Query(description="Only targets behind (true) or on (false) schedule")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -74,7 +74,10 @@ def list_targets(
     ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
     ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among the towns given a target for that indicator and target
     period; null for 全市), ``status`` (ok / no data / unmatched / conflict: one indicator given two different
-    targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.  A bad ``period`` or an ``indicator`` that matches none is a 422 naming it."""
+    targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.
+    A bad ``period``, an ``indicator`` that matches none or a ``town`` without enterprises (Traditional characters
+    are read as Simplified) is a 422 naming it and, for a town, listing the known ones."""
+    town = known_town(analysis_snapshot(principal, store, cache), town, also=(CITY,))
     shown, frame = _progress(principal, store, cache, period_param(period))
     frame = frame.assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
@@ -97,7 +100,9 @@ def list_ranking(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Rows of :func:`analysis.targets.town_ranking`: ``period``, ``town``, ``indicators`` (targets read),
-    ``mean_completion`` (each capped at 120 %), ``behind`` (targets behind schedule), ``rank`` (1 = best)."""
+    ``mean_completion`` (each capped at 120 %), ``behind`` (targets behind schedule), ``rank`` (1 = best).  A
+    ``town`` without enterprises is a 422 listing the known towns."""
+    town = known_town(analysis_snapshot(principal, store, cache), town)
     shown, progress = _progress(principal, store, cache, period_param(period))
     frame = town_ranking(progress).assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
@@ -126,15 +131,12 @@ def list_changes(
     """Rows of :func:`analysis.snapshot.compare` between the report of ``period`` and that of ``compare`` (the
     report ``innonet analyze`` kept for it, else computed from the dated data): ``period``, ``compared_with``,
     ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``.  Reading never
-    keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422."""
+    keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422
+    listing the known towns (a known town only: every town asked for is a report kept in the cache)."""
     wanted = period_param(period)
     since = period_param(compare, name="compare")
     shown = reported_period(principal, store, cache, wanted)
-    if town is not None:  # a known town only: every town asked for is a report kept in the cache
-        towns = set(period_table(principal, store, cache, "indicators", _period_indicators, wanted)["town"]) - {ALL}
-        if town not in towns:
-            raise InvalidArgumentError(f"参数 town: 没有镇街「{town}」的企业 / parameter town: no enterprises in {town!r}; "
-                                       f"known: {', '.join(sorted(towns)[:20])}")
+    town = known_town(analysis_snapshot(principal, store, cache), town)
     key = ("changes", not principal.sees_personal_data, str(shown), str(since), town)
 
     def build() -> Any:  # every input read through the cache: a change of the store rebuilds them first
