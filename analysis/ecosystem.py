@@ -520,8 +520,9 @@ def tier_pyramid(source: GraphStore | Snapshot, years: Iterable[int] | None = No
     return pd.DataFrame(rows, columns=["year", "dimension", "group", "tier", "rank", "enterprises"])
 
 
-def tier_funnel(source: GraphStore | Snapshot, years: Iterable[int] | None = None) -> pd.DataFrame:
-    """Promotions between neighbouring rungs per year: the 梯次培育 funnel.
+def tier_funnel(source: GraphStore | Snapshot, years: Iterable[int] | None = None,
+                town: str | None = None) -> pd.DataFrame:
+    """Promotions between neighbouring rungs per year: the 梯次培育 funnel, city-wide or of one ``town``'s firms.
 
     ``base`` is the number of firms whose highest rung at the end of the previous
     year was ``from_tier``; ``promoted`` those of them that reached a higher rung
@@ -533,10 +534,14 @@ def tier_funnel(source: GraphStore | Snapshot, years: Iterable[int] | None = Non
     -------
     pandas.DataFrame
         ``from_tier``, ``to_tier`` (next rung), ``year``, ``base``, ``promoted``,
-        ``conversion_rate`` (NaN when base is 0), ``median_years``.
+        ``conversion_rate`` (NaN when base is 0), ``median_years``; with ``town`` also ``town`` (every
+        figure counts that town's firms only, as :func:`enterprises` places them).
     """
     snap = load_snapshot(source)
     history = tier_history(snap)
+    if town is not None:
+        firms = enterprises(snap)
+        history = history[history["enterprise_id"].isin(set(firms.loc[firms["town"] == town, "enterprise_id"]))]
     first = history.groupby(["enterprise_id", "rank"])["year"].min().reset_index()
     rows = []
     for year in _years(snap, years):
@@ -561,9 +566,10 @@ def tier_funnel(source: GraphStore | Snapshot, years: Iterable[int] | None = Non
                     float(gaps.median()) if len(gaps) else np.nan,
                 )
             )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows, columns=["from_tier", "to_tier", "year", "base", "promoted", "conversion_rate", "median_years"]
     )
+    return frame if town is None else frame.assign(town=town)
 
 
 def lapsed_certificates(source: GraphStore | Snapshot) -> pd.DataFrame:

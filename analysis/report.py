@@ -79,8 +79,9 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
     period : Period or str, optional
         The month (``2025-11``), quarter (``2025-Q3``) or year reported; default: the latest year with data.
     town : str, optional
-        The town's report: its own rows in every per-firm and per-town table; the city-wide tables
-        (communities, supply–demand, bridges) carry ``scope`` 全市 and mark the town's rows.  Written in
+        The town's report: its own rows in every per-firm and per-town table and its own funnel; the
+        city-wide tables (communities, supply–demand, bridges, ranking) carry ``scope`` 全市 and mark the
+        town's rows; the changes carry each row's ``scope`` (the town or 全市), the town's first.  Written in
         Traditional or Simplified characters (:func:`analysis.ecosystem.known_town`); raises
         :class:`analysis.ecosystem.UnknownTownError` (a NotFoundError) for a town without enterprises.
     compare : Period, str or True, optional
@@ -110,7 +111,7 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         "targets": progress,
         "ranking": town_ranking(progress),
         "pyramid": timed("pyramid", ecosystem.tier_pyramid, snap),
-        "funnel": timed("funnel", ecosystem.tier_funnel, snap),
+        "funnel": timed("funnel", ecosystem.tier_funnel, snap, town=town),
         "lapsed": timed("lapsed", ecosystem.lapsed_certificates, snap),
         "measures": timed("network measures", ecosystem.organisation_measures, snap),
         "communities": timed("communities", ecosystem.communities, snap),
@@ -135,7 +136,10 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
     if town is not None:
         city_wide = {"communities", "gap_mismatch", "gap_bridges", "gap_towns", "ranking"}
         for key, frame in tables.items():
-            if key in ("indicators", "changes"):
+            if key == "indicators":
+                continue
+            if key == "changes":  # the town's firms, indicators and rank first; the city's and other towns' labelled
+                tables[key] = snapshots.scoped_changes(frame, town)
                 continue
             if key == "targets":
                 tables[key] = frame[frame["town"].isin([town, CITY])].reset_index(drop=True)

@@ -38,7 +38,8 @@ from analysis.periods import Period
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["changes_since", "compare", "load_saved", "save", "snapshot_for", "snapshot_id", "summarise"]
+__all__ = ["changes_since", "compare", "load_saved", "save", "scoped_changes", "snapshot_for", "snapshot_id",
+           "summarise"]
 
 _CITY = "全市"
 
@@ -138,8 +139,9 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
     pandas.DataFrame
         ``change_type`` (晋级 promoted, 降级 moved down, 新入梯次 entered the ladder, 退出梯次 left the
         ladder, 证书到期 certificate lapsed, 新增产学研合作 new collaboration, 新增对接 new meeting,
-        指标变化 indicator moved, 排名变化 rank moved), ``id``, ``name``, ``town``, ``before``,
-        ``after``, ``delta`` (numbers only); in that order of change, then by id.
+        指标变化 indicator moved, 排名变化 rank moved), ``id``, ``name``, ``town`` (the firm's; the indicator's
+        place, 全市 for the city; the ranked town), ``before``, ``after``, ``delta`` (numbers only); in that
+        order of change, then by id.
     """
     names = names or {}
     towns = towns or {}
@@ -183,11 +185,27 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
     indicator_rows = frame["change_type"] == "指标变化 indicator moved"
     frame.loc[indicator_rows, "town"] = frame.loc[indicator_rows, "id"].str.rsplit("|", n=1).str[1].replace(
         ALL, _CITY)
+    rank_rows = frame["change_type"] == "排名变化 rank moved"
+    frame.loc[rank_rows, "town"] = frame.loc[rank_rows, "id"]  # a rank move is the town's own row
     frame["_order"] = frame["change_type"].map(order.index)
     frame["delta"] = pd.to_numeric(frame["delta"], errors="coerce").astype(float)
     out = frame.sort_values(["_order", "id"], kind="stable").drop(columns="_order").reset_index(drop=True)
     return out.where(out.notna(), None).astype({"delta": float}) if len(out) else out.assign(
         delta=np.array([], dtype=float))
+
+
+def scoped_changes(changes: pd.DataFrame, town: str) -> pd.DataFrame:
+    """A town report's :func:`compare` table: each row's ``scope`` — the town (its firms, its indicators, its
+    rank) or 全市 city-wide (the city's indicators, the other towns' ranks) — the town's rows first and marked
+    ``highlight``.
+
+    >>> frame = pd.DataFrame({"change_type": ["排名变化 rank moved"] * 2, "id": ["甲镇", "乙镇"], "town": ["甲镇", "乙镇"]})
+    >>> scoped_changes(frame, "乙镇")[["id", "scope", "highlight"]].values.tolist()
+    [['乙镇', '乙镇', True], ['甲镇', '全市 city-wide', False]]
+    """
+    own = (changes["town"] == town).to_numpy() if len(changes) else np.zeros(0, dtype=bool)
+    out = changes.assign(scope=np.where(own, town, "全市 city-wide").astype(object), highlight=own)
+    return out.sort_values("highlight", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def changes_since(source: GraphStore | Snapshot, snap: Snapshot, kept: dict[str, Any],

@@ -203,7 +203,7 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
         if partial is not None and (funnel["year"] == partial).any():
             ticks = sorted(int(y) for y in funnel["year"].unique())
             axis.set_xticks(ticks, [f"{y}\n至{end.month}月 to date" if y == partial else str(y) for y in ticks])
-        axis.set_title("晋级转化率 promotion rate (%) · 全市 city-wide")
+        axis.set_title(f"晋级转化率 promotion rate (%) · {result.town or '全市 city-wide'}")
         axis.legend(fontsize=7)
         figures["funnel"] = figure
 
@@ -308,7 +308,7 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
     change_counts = [] if changes is None else list(changes["change_type"].value_counts(sort=False).items())
     change_rows = [] if changes is None else [
         {"change": r.change_type, "what": r.name or r.id, "town": r.town or "", "before": r.before or "",
-         "after": r.after or ""}
+         "after": r.after or "", "scope": getattr(r, "scope", ""), "mine": bool(getattr(r, "highlight", False))}
         for r in changes[~changes["change_type"].str.startswith(("新增对接", "指标变化"))].head(40).itertuples(
             index=False)]
     readiness = tables["gap_readiness"]
@@ -383,8 +383,8 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 {% else %}<p>未载入目标任务 no targets loaded (ingest the 目标任务分解 workbook).</p>{% endif %}
 {% if compared %}<h2>较上期变化 Since {{ compared }}</h2>
 <ul>{% for change, count in change_counts %}<li>{{ change }}: <b>{{ count }}</b></li>{% else %}<li>无变化 nothing changed</li>{% endfor %}</ul>
-{% if change_rows %}<div class="scroll"><table><tr><th>变化 change</th><th>企业/事项 what</th><th>镇街 town</th><th>上期 before</th><th>本期 after</th></tr>
-{% for r in change_rows %}<tr><td>{{ r.change }}</td><td>{{ r.what }}</td><td>{{ r.town }}</td><td>{{ r.before }}</td><td>{{ r.after }}</td></tr>{% endfor %}</table></div>{% endif %}{% endif %}
+{% if change_rows %}<div class="scroll"><table><tr><th>变化 change</th><th>企业/事项 what</th><th>镇街 town</th><th>上期 before</th><th>本期 after</th>{% if town %}<th>范围 scope</th>{% endif %}</tr>
+{% for r in change_rows %}<tr{% if r.mine %} class="mine"{% endif %}><td>{{ r.change }}</td><td>{{ r.what }}</td><td>{{ r.town }}</td><td>{{ r.before }}</td><td>{{ r.after }}</td>{% if town %}<td>{{ r.scope }}</td>{% endif %}</tr>{% endfor %}</table></div>{% endif %}{% endif %}
 <h2>12项行动指标 Indicators · {{ place }}</h2>
 <div class="scroll"><table><tr><th>行动</th><th>指标 indicator</th><th>本期 value</th><th>环比 vs previous</th><th>同比 vs last year</th><th>本年累计 YTD</th><th class="wide">数据来源 input</th></tr>
 {% for r in indicator_rows %}<tr><td>{{ r.action }}</td><td>{{ r.indicator }} ({{ r.unit }})</td>

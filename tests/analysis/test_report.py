@@ -146,3 +146,27 @@ def test_cli_analyze_reads_a_town_in_traditional_characters(tmp_path, monkeypatc
     bad = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--town", "火星镇", "--no-pdf", "--no-map"])
     assert bad.exit_code == 2 and "参数 --town" in bad.output and "parameter --town" in bad.output
     assert "丁蜀镇, 官林镇, 高塍镇" in bad.output  # the known towns
+
+
+def test_a_town_report_has_the_towns_funnel_and_scoped_changes(eco_store) -> None:
+    result = run_analysis(eco_store, period="2023", town="丁蜀镇", compare="2022", keep=False)
+    funnel = result.tables["funnel"]
+    assert set(funnel["town"]) == {"丁蜀镇"}
+    high_tech = funnel[(funnel["from_tier"] == "高新技术企业") & (funnel["year"] == 2023)].iloc[0]
+    assert high_tech["base"] == 2 and high_tech["promoted"] == 1  # e3 and e6 (not the city's 4); e6 → 专精特新
+    city = run_analysis(eco_store, period="2023", keep=False).tables["funnel"]
+    assert city[(city["from_tier"] == "高新技术企业") & (city["year"] == 2023)]["base"].iloc[0] == 4
+    changes = result.tables["changes"]
+    assert {"scope", "highlight"} <= set(changes.columns) and changes["highlight"].any()
+    assert set(changes.loc[changes["highlight"], "scope"]) == {"丁蜀镇"}
+    assert set(changes.loc[~changes["highlight"], "scope"]) == {"全市 city-wide"}
+    assert (changes.loc[changes["town"] == "全市", "scope"] == "全市 city-wide").all()
+    first_city = int((~changes["highlight"]).to_numpy().argmax())
+    assert changes["highlight"].iloc[:first_city].all() and not changes["highlight"].iloc[first_city:].any()
+
+
+def test_a_rank_move_names_its_town() -> None:
+    from analysis.snapshot import compare
+
+    moved = compare({"ranks": {"甲镇": 2, "乙镇": 1}}, {"ranks": {"甲镇": 1, "乙镇": 2}})
+    assert moved["town"].tolist() == ["乙镇", "甲镇"]

@@ -106,7 +106,10 @@ def test_changes_since_the_previous_period(client, targeted):
                                                 "change_type": "新入梯次"}).json()["items"]
     assert {i["compared_with"] for i in since_year} == {"2021"} and {i["id"] for i in since_year} == {"e2"}
     town = viewer.get("/changes", params={"period": "2022-Q3", "town": "丁蜀镇"}).json()["items"]
-    assert all(i["town"] in ("丁蜀镇", None) for i in town if not i["change_type"].startswith("指标"))
+    assert all(i["town"] in ("丁蜀镇", None) for i in town if not i["change_type"].startswith(("指标", "排名")))
+    # the town's rows first and marked; the city's indicators and the other towns' ranks labelled city-wide
+    assert all((i["scope"] == "丁蜀镇") == i["highlight"] == (i["town"] == "丁蜀镇") for i in town)
+    assert [i["highlight"] for i in town] == sorted((i["highlight"] for i in town), reverse=True)
 
 
 def test_tables_are_cached_until_the_store_changes(client, targeted, api_app):

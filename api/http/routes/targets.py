@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
-from analysis.snapshot import changes_since, summarise
+from analysis.snapshot import changes_since, scoped_changes, summarise
 from analysis.targets import CITY, target_progress, town_ranking
 from api.http.cache import AppCache
 from api.http.common import (
@@ -130,7 +130,8 @@ def list_changes(
 ) -> dict[str, Any]:
     """Rows of :func:`analysis.snapshot.compare` between the report of ``period`` and that of ``compare`` (the
     report ``innonet analyze`` kept for it, else computed from the dated data): ``period``, ``compared_with``,
-    ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``.  Reading never
+    ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``; with ``town`` also
+    ``scope`` (the town, or 全市 city-wide) and ``highlight`` (the town's own rows, listed first).  Reading never
     keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422
     listing the known towns (a known town only: every town asked for is a report kept in the cache)."""
     wanted = period_param(period)
@@ -148,6 +149,8 @@ def list_changes(
         kept = summarise(now, table, town_ranking(progress), town=town)
         source = analysis_snapshot(principal, store, cache)
         frame, compared_with, origin = changes_since(source, now, kept, since if since is not None else True, town)
+        if town is not None:
+            frame = scoped_changes(frame, town)
         out = frame.assign(period=str(now.period), compared_with=str(compared_with), origin=origin)
         return out[["period", "compared_with", "origin", *frame.columns]]
 
