@@ -151,7 +151,10 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
                 keep_rows = (frame["dimension"] == "town") & (frame["group"] == town)
                 if key == "pyramid":  # the town's own pyramid, plus the city's for reference
                     keep_rows |= frame["dimension"] == ecosystem.ALL
-                tables[key] = _scoped(frame[keep_rows.to_numpy()], town).reset_index(drop=True)
+                scoped = _scoped(frame[keep_rows.to_numpy()], town).reset_index(drop=True)
+                # the town's own rows are the town's, the city's rows (kept for reference) city-wide
+                scoped.loc[scoped["dimension"] == "town", "scope"] = town
+                tables[key] = scoped
         for key in ("gap_isolated", "gap_finance", "gap_readiness"):  # priority within the town
             tables[key] = tables[key].assign(priority=np.arange(1, len(tables[key]) + 1))
     tables["measures"] = tables["measures"].head(2000)

@@ -47,6 +47,7 @@ from analysis.ecosystem import ALL, Snapshot, load_snapshot
 from analysis.indicators import INDICATORS, indicators
 from analysis.periods import Period
 from graph.store import GraphStore
+from graph.text import simplified
 
 __all__ = ["CITY", "RANK_CAP", "match_indicator", "one_per_indicator", "target_progress", "target_table",
            "town_ranking"]
@@ -113,7 +114,8 @@ def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``town`` (a town, or 全市), ``period`` (text), ``as_written`` (the indicator as the file
+        ``town`` (a town, or 全市; in Simplified characters, :func:`graph.text.simplified`: 和橋鎮 is 和桥镇),
+        ``period`` (text), ``as_written`` (the indicator as the file
         names it), ``indicator`` (matched; None when unmatched), ``action``, ``target``, ``unit``,
         ``data_source`` (the file it came from; None when not recorded).  Every Target node is listed,
         also the same indicator written twice (:func:`target_progress` reads one of them).
@@ -129,7 +131,7 @@ def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
                                                                                         index=frame.index)
     matched = [match_indicator(t, a) for t, a in zip(frame["indicator"], action, strict=True)]
     out = pd.DataFrame({
-        "town": frame["town"].astype(object).to_numpy(),
+        "town": [simplified(unicodedata.normalize("NFKC", str(t)).strip()) for t in frame["town"]],
         "period": frame["period"].astype(str).to_numpy(),
         "as_written": frame["indicator"].astype(object).to_numpy(),
         "indicator": pd.Series(matched, dtype=object).to_numpy(),

@@ -156,6 +156,9 @@ def test_a_town_report_has_the_towns_funnel_and_scoped_changes(eco_store) -> Non
     assert high_tech["base"] == 2 and high_tech["promoted"] == 1  # e3 and e6 (not the city's 4); e6 → 专精特新
     city = run_analysis(eco_store, period="2023", keep=False).tables["funnel"]
     assert city[(city["from_tier"] == "高新技术企业") & (city["year"] == 2023)]["base"].iloc[0] == 4
+    pyramid = result.tables["pyramid"]
+    assert set(pyramid.loc[pyramid["group"] == "丁蜀镇", "scope"]) == {"丁蜀镇"}
+    assert set(pyramid.loc[pyramid["group"] == "all", "scope"]) == {"全市 city-wide"}
     changes = result.tables["changes"]
     assert {"scope", "highlight"} <= set(changes.columns) and changes["highlight"].any()
     assert set(changes.loc[changes["highlight"], "scope"]) == {"丁蜀镇"}
