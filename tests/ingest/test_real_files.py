@@ -617,3 +617,29 @@ def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_pat
     _invariant(report)
     [rejection] = report.rejections.to_dict("records")
     assert rejection["row"] == 4 and rejection["value"] == "#DIV/0!"
+
+
+def test_traditional_totals_rows_are_skipped_in_a_big5_csv_and_an_xlsx(sqlite_store, tmp_path):
+    """合計 / 共計2家 / 小計 / 總計 (in the 序號 column too) are totals like 合计 / 共计2家 / 小计 / 总计, never firms."""
+    rows = [["企業名稱", "統一社會信用代碼", "所屬鎮", "營業收入(萬元)"], ["宜興市和橋環保設備有限公司", CODES[0], "和橋鎮", "3300"],
+            ["合計", "", "", "3300"]]
+    csv_path = write_csv(tmp_path / "big5.csv", rows, encoding="big5")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序號", "企業名稱", "統一社會信用代碼", "所屬鎮", "營業收入(萬元)"])
+    sheet.append([1, "宜興市和橋甲有限公司", CODES[1], "和橋鎮", 100])
+    sheet.append([2, "宜興市和橋乙有限公司", CODES[2], "和橋鎮", 250])
+    sheet.append([3, "宜興市和橋丙有限公司", CODES[3], "和橋鎮", 5])
+    sheet.append(["小計", None, None, None, 355])
+    sheet.append(["合計", None, None, None, 355])
+    sheet.append(["共計3家", None, None, None, None])
+    sheet.append(["總計", None, None, None, 355])
+    sheet.append(["填表人：陳大文", None, None, None, None])
+    workbook.save(tmp_path / "trad.xlsx")
+    report = ingest_files(sqlite_store, [csv_path, tmp_path / "trad.xlsx"])
+    _invariant(report)
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:4])
+    assert [(e["rows_read"], e["written"], e["skipped"]) for e in report.files] == [(1, 1, 1), (3, 3, 5)]
+    assert report.skipped.row.tolist() == [3, 5, 6, 7, 8, 9]
+    assert report.skipped.reason.tolist() == ["合计行 / total row"] * 5 + ["签名或日期行 / signature or date line"]
+    assert sqlite_store.nodes("Town").name.tolist() == ["和桥镇"]
