@@ -105,7 +105,7 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -125,6 +125,8 @@ MERGE_RULES = {
 SKIPPED_COLUMNS = ["file", "sheet", "row", "reason", "text"]
 NOTE_COLUMNS = ["file", "sheet", "row", "field", "value", "note"]
 _COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
+#: how a field rejection starts in the 提示 notes sheet: the value of one field was refused, the row is kept without it
+FIELD_REJECTED = "字段拒绝 / field rejected"
 _FORMULA_NOTE = "公式没有计算结果，请在 Excel/WPS 中打开后保存 / formula without a computed value: open and save the file " \
                 "in Excel or WPS, then ingest it again"
 #: the earliest plausible 成立日期 of each kind (a firm's registration; universities may be older)
@@ -167,7 +169,11 @@ class IngestReport:
         counted per sheet as ``skipped`` (not in ``rows_read``).
     notes : pandas.DataFrame
         ``file, sheet, row, field, value, note``: how a written row was read where it needs a look (a formula
-        without a computed value, an ambiguous month, a percent ≤ 1 among percents > 1, a row-number column).
+        without a computed value, an ambiguous month, a percent ≤ 1 among percents > 1, a row-number column), and
+        the field rejections: a note starting :data:`FIELD_REJECTED` (字段拒绝 / field rejected) says that one
+        optional field's value was refused (an error value such as ``#DIV/0!``, a 成立日期 that is no plausible date)
+        and the row was kept without it — the row counts once, as written or merged, so
+        ``rows_read = written + merged + rejected + held_for_review`` stays true.
     """
 
     files: list[dict[str, Any]]
@@ -354,6 +360,7 @@ class _Sheet:
     frame: pd.DataFrame
     ignored: list[str]
     units: dict[str, str] = field(default_factory=dict)  # amount field → unit its header names
+    headers: dict[str, str] = field(default_factory=dict)  # field → the header it was read from
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _ALL_COUNTS})
     _records: list[dict[str, Any]] | None = None
 
@@ -411,6 +418,8 @@ class _Stage:
         self.id_key = b""
         #: (sheet, row number) of the row being handled, so a merge that changes a field is noted on that row.
         self.cursor: tuple[_Sheet, int] | None = None
+        #: field rejections of the row being handled: noted when the row is kept, dropped when it is rejected or held
+        self.pending: list[dict[str, Any]] = []
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -506,6 +515,20 @@ class _Stage:
             value = value[:200]
         self.rejections.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row,
                                 "field": exc.field, "value": value, "reason": bilingual(exc.reason)})
+
+    def reject_field(self, field_name: str, value: Any, reason: str) -> None:
+        """Refuse one field's value of the row being handled: the field is left empty, the row goes on; the reason
+        (中文 / English) reaches the 提示 notes sheet and the terminal when the row is kept."""
+        sheet, row = self.cursor  # type: ignore[misc]
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        if isinstance(value, dt.date):
+            value = value.isoformat()  # a date cell as it shows: 1900-01-05
+        elif value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
+        self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
+                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": f"{FIELD_REJECTED}: {bilingual(reason)}; "
+                                                     "该字段留空，该行已导入 / the field is left empty, the row is kept"})
 
     def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
         if value is not None and not isinstance(value, (str, int, float)):
@@ -718,7 +741,13 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             props[column] = _get(row, column, _amount_in(sheet.units[column]))
         elif column == "founded":
             earliest = _EARLIEST_FOUNDED.get(kind, 1800)
-            props[column] = _get(row, column, _founded_from(earliest))
+            try:
+                props[column] = _get(row, column, _founded_from(earliest))
+            except _Reject as exc:
+                if not _implausible_date(exc.value, exc.reason):
+                    raise  # text that is no date at all (明年): the row is rejected, as before
+                stage.reject_field(column, exc.value, exc.reason)  # 1949, 45000, a date cell showing 1900-01-05
+                continue
             _date_note(stage, sheet, number, column, row.get(column), earliest)
         elif column in _ORG_PARSERS:
             props[column] = _get(row, column, _ORG_PARSERS[column])
@@ -844,6 +873,14 @@ def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: An
         note = date_note(value, earliest)
         if note is not None:
             stage.note(sheet, number, column, value, note)
+
+
+def _implausible_date(value: Any, reason: str) -> bool:
+    """True when a 成立日期 was refused as no plausible date (a year outside the field's range, a number or a date
+    cell that is no date for it) rather than as text that is no date at all: issue 13 item 4, a field rejection."""
+    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+        return True
+    return "plausible" in reason
 
 
 def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
@@ -1456,7 +1493,7 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     if table == "targets":  # 目标值(家): the unit of every target of the sheet
         units.update({target: unit for column, target in renames.items()
                       if target == "target" and (unit := _target_unit(column))})
-    return _Sheet(raw, table, frame, ignored, units)
+    return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()})
 
 
 def _looks_like_identifiers(values: pd.Series) -> bool:
@@ -1651,6 +1688,16 @@ def _tell(stage: _Stage) -> None:
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
         log.warning("%s: %d 个公式没有计算结果，请在 Excel/WPS 中打开后保存 / %d formulas without a computed value: "
                     "those fields are missing; open and save the file in Excel or WPS", where, count, count)
+    refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for note in stage.notes:
+        if isinstance(note["note"], str) and note["note"].startswith(FIELD_REJECTED):
+            refused[(note["file"], note["sheet"])].append(note)
+    for (path, sheet), notes in refused.items():
+        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+        shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: {n['note'].split(': ', 1)[1].split('; 该字段')[0]}"
+                          for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
+        log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field values rejected (fields left empty, rows "
+                    "kept; see the report's 提示 notes sheet): %s", where, len(notes), len(notes), shown)
 
 
 def _plain_number(value: Any) -> float | None:
@@ -1682,13 +1729,25 @@ def _percent_flags(item: _Sheet) -> set[int]:
     return set(small) if large else set()
 
 
+#: fields a row cannot do without (besides the table's required ones): what identifies it or what it refers to.  An
+#: error value there rejects the row; anywhere else it is a field rejection (issue 13: "error values are field
+#: rejections with the reason").
+_ROW_FIELDS = frozenset({"id", "uscc", "moe_code", "kind", "organisation_uscc", "partner", "project_id", "event_id",
+                         "indicator", "period", "quarter"})
+
+
 def _problem_row(stage: _Stage, item: _Sheet, row: dict[str, Any], number: int) -> dict[str, Any]:
-    """The row with formulas without values made missing (and noted); an error value rejects it."""
+    """The row with formulas without values made missing (and noted) and error values made missing (a field
+    rejection); an error value in a field the row cannot do without (its name, USCC, id …) rejects the row."""
     out = dict(row)
     for column, value in row.items():
         if value.__class__ is CellError:
-            raise _Reject(column, str(value), f"the cell holds the error value {value} (a formula that failed); "
-                                              "correct it in the workbook")
+            reason = f"the cell holds the error value {value} (a formula that failed); correct it in the workbook"
+            if column in REQUIRED[item.table] or column in _ROW_FIELDS:
+                raise _Reject(column, str(value), reason)
+            out[column] = None
+            stage.reject_field(column, str(value), reason)
+            continue
         if value.__class__ is FormulaWithoutValue:
             out[column] = None
             stage.note(item, number, column, f"={value.formula}" if value.formula else "=", _FORMULA_NOTE)
@@ -1712,6 +1771,7 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         if position in flags:  # 0.8 among 65, 70: kept as given (0.8 %), not turned into 80, and noted below
             row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         stage.cursor = (item, number)
+        stage.pending = []
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -1724,6 +1784,7 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             continue
         finally:
             stage.cursor = None
+        stage.notes.extend(stage.pending)  # the row is kept: its field rejections are reported
         if bucket == "merged":
             into, rule, name = detail
             stage.merged(item, number, name, into, rule)

@@ -15,7 +15,7 @@ import pytest
 from api.render.export import write_ingest_report
 from graph import uscc
 from graph.errors import IngestError
-from ingest.pipeline import ingest_files
+from ingest.pipeline import FIELD_REJECTED, ingest_files
 from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
 
 from .conftest import write_csv, write_xlsx
@@ -120,9 +120,12 @@ def test_dates_typed_as_numbers_and_percent_cells(store, tmp_path):
     assert firms.loc[CODES[1], "hightech_revenue_share"] == 65.0
     tiers = store.relationships("REACHED_TIER").set_index("source")
     assert tiers.loc[CODES[0], "year"] == 2022
-    rejected = report.rejections.set_index("row")
-    assert rejected.loc[5, "field"] == "founded" and "1950" in rejected.loc[5, "reason"]
-    assert "年份" in rejected.loc[5, "reason"]
+    # 1890: a year outside the plausible range is a field rejection (issue 13 items 4 and 5): the firm is kept
+    assert report.rejections.empty and report.totals()["written"] == 4
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("row")
+    assert refused.loc[5, "field"] == "founded" and "1950" in refused.loc[5, "note"]
+    assert "年份" in refused.loc[5, "note"]
+    assert firms.loc[CODES[3], "name"] == "宜兴丁科技有限公司" and firms.loc[CODES[3], "founded"] is None
     assert any("月份不明确" in n for n in report.notes.note)
     assert all(d is None or d >= "1950" for d in store.nodes("Enterprise").founded)
 
@@ -149,7 +152,7 @@ def _formula_workbook(path):
     return path
 
 
-def test_formulas_without_values_are_missing_and_said_errors_rejected(sqlite_store, tmp_path, caplog):
+def test_formulas_without_values_are_missing_and_said_errors_are_field_rejections(sqlite_store, tmp_path, caplog):
     path = _formula_workbook(tmp_path / "formulas.xlsx")
     [sheet] = read_table(path)
     assert sheet.frame.iloc[0, 2] == FormulaWithoutValue("B2*0.05") and sheet.frame.iloc[1, 4] == CellError("#DIV/0!")
@@ -157,12 +160,18 @@ def test_formulas_without_values_are_missing_and_said_errors_rejected(sqlite_sto
         report = ingest_files(sqlite_store, [path])
     _invariant(report)
     assert "formula" in caplog.text and "formulas.xlsx" in caplog.text
-    assert list(report.notes.field) == ["rd_spend", "st_staff"]
-    assert report.notes.note.str.contains("公式没有计算结果").all()
-    [rejection] = report.rejections.to_dict("records")
-    assert rejection["value"] == "#DIV/0!" and rejection["reason"].startswith("单元格为错误值")
-    firm = sqlite_store.nodes("Enterprise").iloc[0]
+    assert list(report.notes.field) == ["rd_spend", "st_staff", "hightech_revenue_share"]
+    assert report.notes.note[:2].str.contains("公式没有计算结果").all()
+    # the stored #DIV/0! is a field rejection: the firm is written without its share, and the reason is said
+    assert report.rejections.empty and report.totals()["written"] == 2
+    refused = report.notes.iloc[2]
+    assert refused["value"] == "#DIV/0!" and refused["row"] == 3
+    assert refused["note"].startswith(f"{FIELD_REJECTED}: 单元格为错误值") and "#DIV/0!" in refused["note"]
+    assert "formulas.xlsx [Sheet]: 1 个字段值被拒绝" in caplog.text and "row 3 高新技术产品收入占比(%)" in caplog.text
+    firms = sqlite_store.nodes("Enterprise").set_index("name")
+    firm = firms.loc["宜兴甲科技有限公司"]
     assert firm["revenue"] == 1000 and (firm.get("rd_spend") is None or firm["rd_spend"] != firm["rd_spend"])
+    assert firms.loc["宜兴乙科技有限公司", "revenue"] == 800 and firms.loc["宜兴乙科技有限公司", "hightech_revenue_share"] is None
 
 
 def test_two_row_merged_header(store, tmp_path):
@@ -592,7 +601,7 @@ def test_a_big5_list_with_traditional_headers_and_towns(sqlite_store, tmp_path):
     assert sqlite_store.nodes("Town").name.tolist() == ["万石镇"]
 
 
-def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_path):
+def test_an_ods_error_result_is_a_field_rejection_with_its_code(sqlite_store, tmp_path):
     """LibreOffice stores a failed formula as ``office:value-type="string" office:string-value=""
     calcext:value-type="error"`` with the code as its text; calamine reads it as an empty cell."""
     path = _ods_with_percent_and_formula(tmp_path / "errors.ods")
@@ -615,8 +624,9 @@ def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_pat
     assert sheet.frame["研发投入(万元)"].iloc[1] == CellError("#DIV/0!") and sheet.problem_rows == [0, 1]
     report = ingest_files(sqlite_store, [path])
     _invariant(report)
-    [rejection] = report.rejections.to_dict("records")
-    assert rejection["row"] == 4 and rejection["value"] == "#DIV/0!"
+    assert report.rejections.empty and report.totals()["written"] == 2
+    [refused] = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert refused["row"] == 4 and refused["value"] == "#DIV/0!" and refused["field"] == "rd_spend"
 
 
 def test_traditional_totals_rows_are_skipped_in_a_big5_csv_and_an_xlsx(sqlite_store, tmp_path):
@@ -643,3 +653,82 @@ def test_traditional_totals_rows_are_skipped_in_a_big5_csv_and_an_xlsx(sqlite_st
     assert report.skipped.row.tolist() == [3, 5, 6, 7, 8, 9]
     assert report.skipped.reason.tolist() == ["合计行 / total row"] * 5 + ["签名或日期行 / signature or date line"]
     assert sqlite_store.nodes("Town").name.tolist() == ["和桥镇"]
+
+
+def test_an_error_value_in_an_optional_field_keeps_the_firm(store, tmp_path, caplog):
+    """A stored #DIV/0! in 高新技术产品收入占比 of a firm with a valid USCC and revenue 12000: the firm is written without
+    the share, the field's rejection is in the 提示 notes sheet and on the terminal (file, row, field); an error in
+    the USCC still rejects the row (it is the firm's identity)."""
+    path = tmp_path / "errors.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "企业名称", "统一社会信用代码", "营业收入(万元)", "高新技术产品收入占比"])
+    sheet.append([1, "宜兴市龙窑耐火材料有限公司", CODES[0], 12000, "#DIV/0!"])
+    sheet.append([2, "宜兴市丁山紫砂工艺厂", CODES[1], 900, "#N/A"])
+    sheet.append([3, "宜兴市错值科技有限公司", "#REF!", 50, 0.7])
+    workbook.save(path)
+    data = io.BytesIO(path.read_bytes())
+    with zipfile.ZipFile(data) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, code in (("E2", "#DIV/0!"), ("E3", "#N/A"), ("C4", "#REF!")):  # error results as Excel stores them
+        start = xml.index(f'<c r="{ref}"')
+        end = xml.index("</c>", start) + 4
+        xml = xml[:start] + f'<c r="{ref}" t="e"><f>X1</f><v>{code}</v></c>' + xml[end:]
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(store, [path])
+    _invariant(report)
+    assert [(e["rows_read"], e["written"], e["rejected"]) for e in report.files] == [(3, 2, 1)]
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert firms.loc[CODES[0], "revenue"] == 12000 and firms.loc[CODES[0]].get("hightech_revenue_share") is None
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)]
+    assert refused[["row", "field", "value"]].values.tolist() == [[2, "hightech_revenue_share", "#DIV/0!"],
+                                                                  [3, "hightech_revenue_share", "#N/A"]]
+    assert refused.note.str.contains("单元格为错误值").all() and refused.note.str.contains("error value").all()
+    [rejection] = report.rejections.to_dict("records")
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (4, "uscc", "#REF!")
+    assert "errors.xlsx [Sheet]: 2 个字段值被拒绝" in caplog.text and "row 2 高新技术产品收入占比 (hightech_revenue_share)" in caplog.text
+    before = store.nodes(), store.relationships()
+    again = ingest_files(store, [path])
+    assert before[0].equals(store.nodes()) and before[1].equals(store.relationships())
+    assert len(again.notes) == len(report.notes)
+
+
+def test_an_implausible_founding_date_is_a_field_rejection_with_the_right_reason(sqlite_store, tmp_path):
+    """成立日期 1949 or 45000 (an .xls written by xlwt) and a date-formatted cell showing 1900-01-05 (an .xlsx): the
+    firm is written without the date and the field rejection says the date is implausible, not that the cell is not
+    date-formatted.  Text that is no date at all (明年) still rejects the row."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "成立日期"]):
+        sheet.write(0, c, value)
+    for r, (name, code, founded) in enumerate([("宜兴市续表二有限公司", CODES[0], 45000),
+                                               ("宜兴市续表三有限公司", CODES[1], 1949)], start=1):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, code)
+        sheet.write(r, 2, founded)
+    book.save(str(tmp_path / "old.xls"))
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    ws.append(["企业名称", "统一社会信用代码", "成立日期"])
+    ws.append(["宜兴市前墅窑业有限公司", CODES[2], dt.datetime(1900, 1, 5)])
+    ws.append(["宜兴市明年科技有限公司", CODES[3], "明年"])
+    ws["C2"].number_format = "yyyy-mm-dd"
+    workbook.save(tmp_path / "cell.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "old.xls", tmp_path / "cell.xlsx"])
+    _invariant(report)
+    assert [(e["written"], e["rejected"]) for e in report.files] == [(2, 0), (1, 1)]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert sorted(firms.index) == sorted(CODES[:3]) and "founded" not in firms.columns
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("value")
+    assert refused.field.tolist() == ["founded"] * 3
+    assert "not a date" in refused.loc[45000, "note"] and "年份超出合理范围" in refused.loc[1949, "note"]
+    cell = refused.loc["1900-01-05", "note"]
+    assert "日期不合理" in cell and "shows 1900-01-05, not a plausible date" in cell and "not date-formatted" not in cell
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["value"] == "明年" and rejection["row"] == 3
