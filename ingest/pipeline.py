@@ -647,16 +647,27 @@ def parse_when(value: Any) -> str | None:
     elif isinstance(value, float) and 1000 <= value < 10000:  # 2023.5 typed into Excel: a number
         year, month, ambiguous = _year_month(value, value)
         return None if ambiguous else f"{year}-{month:02d}"  # 2019.1: January or October? the year only
+    if isinstance(value, dt.date) or hasattr(value, "to_pydatetime"):  # a date cell; 1905-07-15 holds the year 2023
+        partial = parse_partial_date(value, earliest=_EARLIEST_YEAR)
+        return None if partial is None or len(partial) == 4 else partial
     return parse_date(value)
 
 
-def _year_or_date(row: dict[str, Any], year_field: str = "year", date_field: str = "date"
+def _year_or_date(stage: _Stage, row: dict[str, Any], year_field: str = "year", date_field: str = "date"
                   ) -> tuple[int | None, str | None]:
-    """(year, date) of a row: the year column, else the date's year."""
+    """(year, date) of a row: the year column, else the year the date cell says (``2024.1``, what Excel keeps of
+    2024.10 typed as a number: the year 2024, the month ambiguous and noted); the date column, else the month a year
+    column carries (``2022.12`` in 认定年份 is December 2022)."""
     date = _get(row, date_field, parse_when)
     year = _get(row, year_field, _parse_year_plausible)
-    if year is None and date is not None:
-        year = _parse_year_plausible(int(date[:4]))
+    if year is None and not is_blank(row.get(date_field)):
+        year = _get(row, date_field, _parse_year_plausible)
+    if date is None and year is not None and not is_blank(row.get(year_field)):
+        date = _get(row, year_field, parse_when)
+    if stage.cursor is not None:
+        sheet, number = stage.cursor
+        for column in (year_field, date_field):
+            _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)
     return year, date
 
 
@@ -704,9 +715,10 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         if text.lower() in _NO:
             continue
         level = None
-        year = None
+        year = date = None
         try:
             year = _parse_year_plausible(raw)
+            date = parse_when(raw)  # 2022.12 in 高新技术企业认定年份: the year names the column, the month is kept too
         except ValueError as exc:
             if column != "srdi" or re.fullmatch(r"\d{4}", text):
                 raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
@@ -714,6 +726,7 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
             level = text
         if column == "srdi" and year is None:
             year = _get(row, "srdi_year", _parse_year_plausible)
+            date = _get(row, "srdi_year", parse_when)
             if level and level.lower() in _YES:
                 level = None
         elif column == "srdi":
@@ -721,7 +734,7 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         if year is None:
             raise _Reject(column, raw, f"{tier} needs the year it was reached (e.g. 2021)")
         certificate = _get(row, "hte_certificate") if column == "hte_year" else None
-        out.append({"tier": tier, "year": year, "level": level, "certificate": certificate})
+        out.append({"tier": tier, "year": year, "date": date, "level": level, "certificate": certificate})
     return out
 
 
@@ -956,8 +969,8 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     name = _required(row, "name", clean_name)
     affiliation = _get(row, "affiliation", clean_name)
     programs = _get(row, "programs", parse_list) or []
-    program_year, program_date = _year_or_date(row, "program_year", "program_date")
-    secondment_year, secondment_date = _year_or_date(row, "secondment_year", "secondment_date")
+    program_year, program_date = _year_or_date(stage, row, "program_year", "program_date")
+    secondment_year, secondment_date = _year_or_date(stage, row, "secondment_year", "secondment_date")
     props = {"name": name, "affiliation": affiliation, "field": _get(row, "field"), "title": _get(row, "title"),
              "keywords": _get(row, "keywords", parse_list), "programs": programs or None,
              "email": _get(row, "email"), "phone": _get(row, "phone"), "data_source": sheet.label}
@@ -1009,7 +1022,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
         _canonical_tier(tier_text)
     except SchemaError as exc:
         raise _Reject("tier", tier_text, str(exc)) from None
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "认定年份缺失 / year is required and missing (认定年份 or 认定日期)")
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
@@ -1024,7 +1037,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
 def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
                    ) -> tuple[str, Any]:
     project = _required(row, "project_id")
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "year is required and missing (立项年份 or 立项日期)")
     budget = _get(row, "budget", _amount_in(sheet.units.get("budget", "万元")))
@@ -1090,7 +1103,7 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
 def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     town = _get(row, "town", clean_town)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)

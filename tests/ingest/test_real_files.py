@@ -732,3 +732,34 @@ def test_an_implausible_founding_date_is_a_field_rejection_with_the_right_reason
     assert "日期不合理" in cell and "shows 1900-01-05, not a plausible date" in cell and "not date-formatted" not in cell
     [rejection] = report.rejections.to_dict("records")
     assert rejection["value"] == "明年" and rejection["row"] == 3
+
+
+def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
+    """A tiers table whose 认定日期 was typed as numbers (2025.11, 2025.5, and 2024.10, which Excel keeps as 2024.1)
+    reads like the organisations table: 2024.1 is the year 2024 with the month noted as ambiguous, never "year
+    missing"; 2022.12 in a 高新技术企业认定年份 column keeps its month as the REACHED_TIER date."""
+    firms = tmp_path / "firms.xlsx"
+    write_xlsx(firms, {"企业": [["企业名称", "统一社会信用代码", "所属镇", "高新技术企业认定年份"],
+                                ["宜兴市四零一科技有限公司", CODES[0], "芳桥街道", 2024.10],
+                                ["宜兴市四零三科技有限公司", CODES[1], "芳桥街道", 2022.12],
+                                ["宜兴市四零四科技有限公司", CODES[2], "芳桥街道", 2021]]})
+    tiers = tmp_path / "tiers.xlsx"
+    write_xlsx(tiers, {"Sheet": [["企业名称", "统一社会信用代码", "梯次", "认定日期", "证书编号"],
+                                 ["宜兴市紫韵陶瓷科技有限公司", MORE[0], "高企", 2025.11, "GR202532000001"],
+                                 ["宜兴市蜀山新材料有限公司", MORE[1], "科小", 2025.5, "2025320282000099"],
+                                 ["宜兴市官林电缆科技有限公司", MORE[2], "高新技术企业", 2024.10, "GR202432000002"]]})
+    names = [["企业名称", "统一社会信用代码"], ["宜兴市紫韵陶瓷科技有限公司", MORE[0]], ["宜兴市蜀山新材料有限公司", MORE[1]],
+             ["宜兴市官林电缆科技有限公司", MORE[2]]]
+    report = ingest_files(store, [firms, write_csv(tmp_path / "names.csv", names), tiers])
+    _invariant(report)
+    assert report.rejections.empty
+    reached = store.relationships("REACHED_TIER").set_index("source")
+    assert [reached.loc[c, "year"] for c in (*CODES[:3], *MORE[:3])] == [2024, 2022, 2021, 2025, 2025, 2024]
+    dates = [reached.loc[c].get("date") for c in (*CODES[:3], *MORE[:3])]
+    assert dates == [None, "2022-12", None, "2025-11", "2025-05", None]
+    ambiguous = report.notes[report.notes.note.str.contains("月份不明确")]
+    assert sorted(zip(ambiguous.file.map(lambda f: f.rsplit("/", 1)[-1]), ambiguous.row, ambiguous.field)) == [
+        ("firms.xlsx", 2, "hte_year"), ("tiers.xlsx", 4, "date")]
+    before = store.nodes(), store.relationships()
+    ingest_files(store, [firms, tmp_path / "names.csv", tiers])
+    assert before[0].equals(store.nodes()) and before[1].equals(store.relationships())
