@@ -79,7 +79,16 @@ from graph.schema import (
     tier_rank,
 )
 from graph.store import GraphStore
-from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_table, field_for_header, known_field
+from ingest.fields import (
+    KIND_ALIASES,
+    REQUIRED,
+    TABLE_ORDER,
+    TABLES,
+    detect_table,
+    field_for_header,
+    known_field,
+    normalise_header,
+)
 from ingest.normalise import (
     _year_month,
     clean_name,
@@ -140,6 +149,7 @@ _WRITE_ORDER = ("Tier", "Town", "Industry", "Program", "Department", "Platform",
 _NO = {"否", "无", "no", "n", "false", "0", "未认定", "未入库", "×"}
 _YES = {"是", "yes", "y", "true", "√", "✓", "已认定", "已入库"}
 _TOWN_SUFFIXES = ("镇", "街道", "园区", "开发区", "高新区", "工业园")
+_BRACKET_END = re.compile(r"\([^)]*\)$")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -361,6 +371,7 @@ class _Sheet:
     ignored: list[str]
     units: dict[str, str] = field(default_factory=dict)  # amount field → unit its header names
     headers: dict[str, str] = field(default_factory=dict)  # field → the header it was read from
+    column_notes: list[tuple[str, str]] = field(default_factory=list)  # (column, note) of how a column was read
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _ALL_COUNTS})
     _records: list[dict[str, Any]] | None = None
 
@@ -708,6 +719,8 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     """REACHED_TIER data from the convenience tier columns of an organisations row."""
     out = []
     for column, tier in _TIER_COLUMNS:
+        if column == "srdi" and is_blank(row.get("srdi")) and not is_blank(row.get("srdi_year")):
+            column = "srdi_year"  # 专精特新认定时间 alone: the year of the tier
         if column not in row or is_blank(row[column]):
             continue
         raw = row[column]
@@ -792,7 +805,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         props["moe_code"] = moe
     tiers = _tier_rows(row) if kind == "Enterprise" else []
     if kind == "Enterprise":
-        for column, _tier_name in _TIER_COLUMNS:
+        for column in (*(c for c, _ in _TIER_COLUMNS), "srdi_year"):
             _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)
     external = _get(row, "id")
     merged_rule = None
@@ -1479,6 +1492,11 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
         if target == "id" and not declared and not _looks_like_identifiers(raw.frame[column]):
             del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
             ignored.append(f"{column} (序号/row numbers)")
+    column_notes: list[tuple[str, str]] = []
+    region = _region_column(raw, table, ignored, renames, mapping)
+    if region is not None:
+        renames[region] = "town"
+        ignored.remove(region)
     missing = [f for f in REQUIRED[table] if f not in renames.values()
                and not (f == "organisation" and "organisation_uscc" in renames.values())
                and not (f == "year" and "date" in renames.values())]
@@ -1502,11 +1520,58 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     if table == "targets":
         raw = _city_totals(raw, renames)
     frame = raw.frame[list(renames)].rename(columns=renames)
+    if region is not None:  # 所在地区: 宜兴市丁蜀镇 is 丁蜀镇; 宜兴市 alone is the whole city, no town
+        towns = [_region_town(v) for v in frame["town"]]
+        city = sum(1 for v, town in zip(frame["town"], towns) if town is None and not is_blank(v))
+        frame = frame.assign(town=pd.Series(towns, index=frame.index, dtype=object))
+        column_notes.append((region, f"{region} 列的值是镇街，按所属镇读取 / {region} holds towns: read as the town column"))
+        if city:
+            note = (f"{region} 列有 {city} 行为“宜兴市”（全市，不是镇街），这些行不设镇街 / {city} rows give 宜兴市 "
+                    "(the whole city, not a town): no town for them")
+            column_notes.append((region, note))
     units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
     if table == "targets":  # 目标值(家): the unit of every target of the sheet
         units.update({target: unit for column, target in renames.items()
                       if target == "target" and (unit := _target_unit(column))})
-    return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()})
+    return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()},
+                  column_notes)
+
+
+#: headers of a column that may hold towns or something wider (a province system's 所在地区: 周铁镇, or 宜兴市)
+_REGION_HEADERS = frozenset({"所在地区", "所属地区", "地区", "所在区域", "所属区域", "区域", "所在地区(镇街)", "行政区域"})
+_REGION_PREFIX = re.compile(r"^(江苏省?)?(无锡市?)?(宜兴市?)?")
+_REGION_TOWN_END = (*_TOWN_SUFFIXES, "乡", "园", "度假区", "新区", "新城")
+
+
+def _region_town(value: Any) -> str | None:
+    """The town a 所在地区 cell names (宜兴市丁蜀镇 → 丁蜀镇), None when it names none (blank, 宜兴市 alone, 无锡市);
+    another text is kept as written (the town column's rules apply).
+
+    >>> _region_town("宜兴市丁蜀镇"), _region_town("周铁镇"), _region_town("宜兴市"), _region_town("江苏省无锡市")
+    ('丁蜀镇', '周铁镇', None, None)
+    """
+    town = clean_town(value)
+    if town is None:
+        return None
+    rest = _REGION_PREFIX.sub("", town)
+    return rest or None
+
+
+def _region_column(raw: RawSheet, table: str, ignored: list[str], renames: dict[str, str],
+                   mapping: dict[str, str]) -> str | None:
+    """An organisations sheet's 所在地区 (地区, 所属区域 …) column when it holds towns (most values, after a 宜兴市 prefix,
+    end as a town does: 镇, 街道, 园区 …) and the sheet has no town column; None otherwise (it stays ignored)."""
+    if table != "organisations" or "town" in renames.values():
+        return None
+    for column in ignored:
+        if column in mapping or column.strip() in mapping or \
+                _BRACKET_END.sub("", normalise_header(column)) not in _REGION_HEADERS:
+            continue
+        values = [_region_town(v) for v in raw.frame[column] if not is_blank(v)]
+        towns = [v for v in values if v is not None and v.endswith(_REGION_TOWN_END)]
+        if towns and len(towns) * 2 >= len(values):
+            return column
+    return None
 
 
 def _looks_like_identifiers(values: pd.Series) -> bool:
@@ -1683,7 +1748,7 @@ def _skipped(stage: _Stage, item: _Sheet) -> None:
         stage.skipped.append({"file": item.raw.path, "sheet": item.raw.sheet, "row": skipped.row,
                               "reason": skipped.reason, "text": skipped.text})
     item.counts["skipped"] = len(item.raw.skipped)
-    for column, text in item.raw.notes:  # what the reader could not settle for a whole column (.xlsb formats)
+    for column, text in [*item.raw.notes, *item.column_notes]:  # how a whole column was read (.xlsb, 所在地区)
         stage.note(item, None, column, None, text)
     for column in item.ignored:
         if column.endswith("(序号/row numbers)"):
@@ -1709,7 +1774,7 @@ def _tell(stage: _Stage) -> None:
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
         shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: {n['note'].split(': ', 1)[1].split('; 该字段')[0]}"
                           for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
-        log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field values rejected (fields left empty, rows "
+        log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field value(s) rejected (fields left empty, rows "
                     "kept; see the report's 提示 notes sheet): %s", where, len(notes), len(notes), shown)
 
 

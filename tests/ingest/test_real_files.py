@@ -763,3 +763,41 @@ def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
     before = store.nodes(), store.relationships()
     ingest_files(store, [firms, tmp_path / "names.csv", tiers])
     assert before[0].equals(store.nodes()) and before[1].equals(store.relationships())
+
+
+def test_region_and_tier_time_header_variants(sqlite_store, tmp_path):
+    """所在地区 holding towns (an HTML table from a province system saved as .xls) is the town column, 宜兴市丁蜀镇 is
+    丁蜀镇 and 宜兴市 alone (the whole city) gives no town, said in the notes; 所在地区 holding only 宜兴市 stays an
+    ignored column.  高新技术企业认定时间 and 专精特新认定时间 are the tiers' year columns (a date cell keeps its date)."""
+    html = ("<html><head><meta charset=\"gb2312\"></head><body><table><tr><td colspan=4>江苏省科技型中小企业评价系统导出"
+            "</td></tr><tr><td>序号</td><td>企业名称</td><td>统一社会信用代码</td><td>所在地区</td></tr>"
+            f"<tr><td>1</td><td>宜兴市周铁水产科技有限公司</td><td>{CODES[0]}</td><td>周铁镇</td></tr>"
+            f"<tr><td>2</td><td>宜兴市万石农业科技有限公司</td><td>{CODES[1]}</td><td>万石镇</td></tr></table></body></html>")
+    (tmp_path / "province.xls").write_bytes(html.encode("gb2312"))
+    mixed = write_csv(tmp_path / "mixed.csv", [["企业名称", "统一社会信用代码", "所在地区"],
+                                               ["宜兴市丁蜀甲科技有限公司", CODES[2], "宜兴市丁蜀镇"],
+                                               ["宜兴市丁蜀乙科技有限公司", CODES[3], "丁蜀镇"],
+                                               ["宜兴市某某科技有限公司", CODES[4], "宜兴市"]])
+    city = write_csv(tmp_path / "city.csv", [["企业名称", "统一社会信用代码", "所在地区"], ["宜兴市城一科技有限公司", MORE[0], "宜兴市"],
+                                             ["宜兴市城二科技有限公司", MORE[1], "宜兴市"]])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称（盖章）", "统一社会信用代码（注册号）", "所属镇", "高新技术企业认定时间", "专精特新认定时间"])
+    sheet.append(["宜兴市一号机械有限公司", MORE[2], "徐舍镇", dt.datetime(2022, 12, 1), 2024])
+    sheet.append(["宜兴市二号机械有限公司", MORE[3], "徐舍镇", dt.datetime(2023, 11, 20), None])
+    for row in (2, 3):
+        sheet.cell(row, 4).number_format = "yyyy-mm-dd"
+    workbook.save(tmp_path / "tiers.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "province.xls", mixed, city, tmp_path / "tiers.xlsx"])
+    _invariant(report)
+    assert [e["ignored_columns"] for e in report.files] == [["序号"], [], ["所在地区"], []]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert [firms.loc[c, "town"] for c in CODES[:4]] == ["周铁镇", "万石镇", "丁蜀镇", "丁蜀镇"]
+    assert firms.loc[CODES[4], "town"] is None and firms.loc[MORE[0], "town"] is None
+    assert sorted(sqlite_store.nodes("Town").name) == ["丁蜀镇", "万石镇", "周铁镇", "徐舍镇"]
+    notes = report.notes[report.notes.field == "所在地区"].note.tolist()
+    assert any("1 rows give 宜兴市" in n for n in notes) and any("holds towns" in n for n in notes)
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert sorted(zip(reached.source, reached.target, reached.year, reached.date)) == [
+        (MORE[2], "tier:专精特新", 2024, None), (MORE[2], "tier:高新技术企业", 2022, "2022-12-01"),
+        (MORE[3], "tier:高新技术企业", 2023, "2023-11-20")]
