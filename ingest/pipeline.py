@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from graph.errors import IngestError, SchemaError
 from graph.ids import id_key, migrate_talent_ids
@@ -114,7 +115,7 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "TOWN_NOT_FOUND", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -431,6 +432,9 @@ class _Stage:
         self.cursor: tuple[_Sheet, int] | None = None
         #: field rejections of the row being handled: noted when the row is kept, dropped when it is rejected or held
         self.pending: list[dict[str, Any]] = []
+        #: the towns a target may name (built at the first target row), and the (file, sheet, town) already noted
+        self.towns: list[str] | None = None
+        self.unknown_towns: set[tuple[str, str, str]] = set()
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -1281,7 +1285,7 @@ def _city_totals(raw: RawSheet, renames: dict[str, str]) -> RawSheet:
 
 def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
             ) -> tuple[str, Any]:
-    place = _get(row, "place", clean_name) or "全市"
+    place = _get(row, "place", clean_town) or "全市"  # a town's canonical name is Simplified: 和橋鎮 is 和桥镇
     place = "全市" if place in _CITY_WORDS else place
     # (indicator, cell, the column's part of the year: None = as the row or sheet says, "year" or a quarter 1-4,
     #  the unit the header names)
@@ -1319,12 +1323,36 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
         stage.node(target_id, "Target", {"name": f"{place} {period} {indicator}", "town": place, "period": period,
                                          "indicator": indicator, "action": action, "value": value,
                                          "unit": _get(row, "unit") or unit, "data_source": sheet.label})
-        if place != "全市":
+        if place != "全市" and _known_town(stage, sheet, number, place):
             stage.context("Town", place)
         written += 1
     if not written:
         raise _Reject("target", None, "the row holds no target value")
     return "written", None
+
+
+#: how the note on a target for a town the store does not know starts (提示 notes sheet and terminal)
+TOWN_NOT_FOUND = "镇街不在已有数据中 / town not found in the store"
+
+
+def _known_town(stage: _Stage, sheet: _Sheet, number: int, place: str) -> bool:
+    """True when ``place`` is a town of the store (or of this call's other tables); otherwise the target is kept, no
+    town is created for it, and the first row of each unknown town in a sheet is noted with the closest known name
+    (高城镇 → 高塍镇)."""
+    if stage.towns is None:
+        stage.towns = sorted({str(stage.index.props.get(i, {}).get("name") or i.split(":", 1)[-1])
+                              for i, kind in stage.index.kind_of.items() if kind == "Town"})
+    if place in stage.towns:
+        return True
+    key = (sheet.raw.path, sheet.raw.sheet, place)
+    if key not in stage.unknown_towns:
+        stage.unknown_towns.add(key)
+        best = process.extractOne(place, stage.towns, scorer=fuzz.ratio, score_cutoff=50) if stage.towns else None
+        closest = f"最接近 / closest: {best[0]}; " if best else ""
+        known = ", ".join(stage.towns) if stage.towns else "无 / none (load the firm lists first)"
+        stage.note(sheet, number, "place", place, f"{TOWN_NOT_FOUND}: {place}（目标已写入，未新建镇街 / the target is "
+                                                  f"written, no town is created); {closest}已有镇街 / known towns: {known}")
+    return False
 
 
 _HANDLERS = {"organisations": _organisation, "talents": _talent, "tiers": _tier, "participations": _participation,
@@ -1766,6 +1794,13 @@ def _tell(stage: _Stage) -> None:
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
         log.warning("%s: %d 个公式没有计算结果，请在 Excel/WPS 中打开后保存 / %d formulas without a computed value: "
                     "those fields are missing; open and save the file in Excel or WPS", where, count, count)
+    unknown: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for note in stage.notes:
+        if isinstance(note["note"], str) and note["note"].startswith(TOWN_NOT_FOUND):
+            unknown[(note["file"], note["sheet"])].append(note)
+    for (path, sheet), notes in unknown.items():
+        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+        log.warning("%s: %s: %s", where, TOWN_NOT_FOUND, " | ".join(n["note"].split(": ", 1)[1] for n in notes))
     refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for note in stage.notes:
         if isinstance(note["note"], str) and note["note"].startswith(FIELD_REJECTED):

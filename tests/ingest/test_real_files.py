@@ -15,7 +15,7 @@ import pytest
 from api.render.export import write_ingest_report
 from graph import uscc
 from graph.errors import IngestError
-from ingest.pipeline import FIELD_REJECTED, ingest_files
+from ingest.pipeline import FIELD_REJECTED, TOWN_NOT_FOUND, ingest_files
 from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
 
 from .conftest import write_csv, write_xlsx
@@ -801,3 +801,35 @@ def test_region_and_tier_time_header_variants(sqlite_store, tmp_path):
     assert sorted(zip(reached.source, reached.target, reached.year, reached.date)) == [
         (MORE[2], "tier:专精特新", 2024, None), (MORE[2], "tier:高新技术企业", 2022, "2022-12-01"),
         (MORE[3], "tier:高新技术企业", 2023, "2023-11-20")]
+
+
+def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_know(sqlite_store, tmp_path, caplog):
+    """和橋鎮 in a targets workbook is the town 和桥镇; 高城镇 (a typo for 高塍镇) is written as a target but no town is
+    created, and the 提示 notes sheet and the terminal name it with the closest known town."""
+    towns = ["丁蜀镇", "和桥镇", "高塍镇", "新街街道"]
+    firms = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码", "所属镇"],
+                                               *[[f"宜兴市{t}科技有限公司", CODES[i], t] for i, t in enumerate(towns)]])
+    ingest_files(sqlite_store, [firms])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "分解表"
+    sheet.append(["宜兴市2025年度创新型企业培育目标任务分解表"])
+    sheet.append(["序号", "镇街", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    for n, (town, a, b) in enumerate([("丁蜀镇", 40, 20), ("和橋鎮", 30, 8), ("高城镇", 50, 16), ("新街街道", 70, 24)], 1):
+        sheet.append([n, town, a, b])
+    sheet.append(["合计", None, 190, 68])
+    workbook.save(tmp_path / "目标任务分解_2025.xlsx")
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
+    _invariant(report)
+    assert report.rejections.empty
+    targets = sqlite_store.nodes("Target")
+    assert sorted(set(targets.town)) == ["丁蜀镇", "全市", "和桥镇", "新街街道", "高城镇"]
+    assert sorted(sqlite_store.nodes("Town").name) == sorted(towns)  # no town 高城镇, no 和橋鎮
+    [note] = report.notes[report.notes.note.str.startswith(TOWN_NOT_FOUND)].to_dict("records")
+    assert (note["row"], note["value"]) == (5, "高城镇")
+    assert "closest: 高塍镇" in note["note"] and "known towns: 丁蜀镇, 和桥镇, 新街街道, 高塍镇" in note["note"]
+    assert "town not found in the store" in caplog.text and "高城镇" in caplog.text and "目标任务分解_2025.xlsx" in caplog.text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
