@@ -435,6 +435,8 @@ class _Stage:
         #: the towns a target may name (built at the first target row), and the (file, sheet, town) already noted
         self.towns: list[str] | None = None
         self.unknown_towns: set[tuple[str, str, str]] = set()
+        #: node id → the town it is LOCATED_IN after this call (a firm or an event is in one town)
+        self.located: dict[str, str] = {}
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -491,6 +493,15 @@ class _Stage:
                     staged[name] = value
         return new
 
+    def locate(self, node_id: str, town_id: str) -> None:
+        """Stage ``node_id`` LOCATED_IN ``town_id``, its one town: a LOCATED_IN to another town staged by an earlier row
+        is dropped here, one in the store is replaced when writing (:func:`_relocate`)."""
+        previous = self.located.get(node_id)
+        if previous is not None and previous != town_id:
+            self.rels.pop(("LOCATED_IN", node_id, previous, ""), None)
+        self.located[node_id] = town_id
+        self.rel("LOCATED_IN", node_id, town_id)
+
     def current_name(self, node_id: str) -> str | None:
         return self.index.props.get(node_id, {}).get("name")
 
@@ -516,6 +527,8 @@ class _Stage:
             self.rels[(type_, new_id if source == old_id else source, new_id if target == old_id else target,
                        key)] = rel_props
         self.tier_touched = {new_id if i == old_id else i for i in self.tier_touched}
+        if old_id in self.located:
+            self.located.setdefault(new_id, self.located.pop(old_id))
         if old_id in self.claimed:
             self.claimed.add(new_id)
         self.migrations.append({"old_id": old_id, "new_id": new_id, "name": props.get("name")})
@@ -856,7 +869,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if previous and previous != name:
             stage.add_alias(node_id, kind, previous)
     if town and "LOCATED_IN" in RELATIONSHIP_TYPES and kind in RELATIONSHIP_TYPES["LOCATED_IN"].sources:
-        stage.rel("LOCATED_IN", node_id, stage.context("Town", town))
+        stage.locate(node_id, stage.context("Town", town))
     if industry and kind in RELATIONSHIP_TYPES["IN_INDUSTRY"].sources:
         stage.rel("IN_INDUSTRY", node_id, stage.context("Industry", industry))
     for tier in tiers:
@@ -1142,7 +1155,7 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
                                    "event_type": _get(row, "event_type"), "town": town, "data_source": sheet.label})
     new = stage.rel("ATTENDED", attendee, event_id)
     if town:
-        stage.rel("LOCATED_IN", event_id, stage.context("Town", town))
+        stage.locate(event_id, stage.context("Town", town))
     if partner is not None:
         new = stage.rel("ATTENDED", partner, event_id) or new
         new = stage.rel("MET", attendee, partner, event, {"event": event_id, "outcome": outcome or "none",
@@ -1436,16 +1449,71 @@ def _unchanged(stored: dict[str, Any], props: dict[str, Any]) -> bool:
     return True
 
 
+def _neighbour_rows(store: GraphStore, node_id: str, new_id: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(type, relationship row)`` of every relationship of ``node_id`` as stored, with ``node_id`` replaced by
+    ``new_id`` (a migration) or kept (a node written again)."""
+    new_id = new_id or node_id
+    for record in store.neighbours(node_id).to_dict(orient="records"):
+        other = record.pop("id")
+        type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
+        for drop in ("kind", "name"):
+            record.pop(drop, None)
+        props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        if other == node_id:
+            other = new_id
+        source, target = (new_id, other) if direction == "out" else (other, new_id)
+        yield type_, {**props, "source": source, "target": target, "key": key}
+
+
+def _stale_location(stage: _Stage, type_: str, row: dict[str, Any]) -> bool:
+    """True for a stored LOCATED_IN of a node this call places in another town."""
+    if type_ != "LOCATED_IN":
+        return False
+    town = stage.located.get(row["source"])
+    return town is not None and row["target"] != town
+
+
+def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
+    """Replace the stored LOCATED_IN of the nodes this call places in another town (a firm that moved from 徐舍镇 to
+    杨巷镇 is in 杨巷镇 only).  The store interface deletes whole nodes, not relationships: each such node is read
+    with its relationships, deleted, and written again with every property and every relationship but the old
+    town's (in the call's transaction: all or nothing on SQLite).  Returns the ids written again and the
+    relationships to restore, by type."""
+    if not stage.located:
+        return set(), {}
+    located = store.relationships("LOCATED_IN")
+    if not len(located):
+        return set(), {}
+    moved = {source for source, target in zip(located["source"], located["target"])
+             if source in stored_ids and source in stage.located and target != stage.located[source]}
+    restore: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node_id in sorted(moved):
+        for type_, row in _neighbour_rows(store, node_id):
+            if not _stale_location(stage, type_, row):
+                restore[type_].append(row)
+    if moved:
+        store.delete_nodes(sorted(moved))
+    return moved, restore
+
+
 def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     stored = stage.index.stored
+    rewritten, restore = _relocate(stage, store, stored_ids)
     for node_id, (kind, props) in stage.nodes.items():
         before = stored.get(node_id)
-        if before is not None and before[0] == kind and _unchanged(before[1], props):
+        if node_id in rewritten and before is not None:
+            props = {**before[1], **props}  # deleted to drop its old town: written again whole
+        elif before is not None and before[0] == kind and _unchanged(before[1], props):
             continue  # the store already holds every value: an upsert (merge) would change nothing
+        by_kind[kind].append({"id": node_id, **props})
+    for node_id in sorted(rewritten - set(stage.nodes)):  # not staged (never so today): written back as stored
+        kind, props = stored[node_id]
         by_kind[kind].append({"id": node_id, **props})
     for kind in sorted(by_kind, key=lambda k: _WRITE_ORDER.index(k) if k in _WRITE_ORDER else len(_WRITE_ORDER)):
         store.upsert_nodes(kind, by_kind[kind])
+    for type_, rows in restore.items():
+        store.upsert_relationships(type_, rows)
     moved: dict[str, list[dict[str, Any]]] = defaultdict(list)
     old_ids = []
     for migration in stage.migrations:
@@ -1453,16 +1521,9 @@ def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
         if old not in stored_ids:
             continue
         old_ids.append(old)
-        for record in store.neighbours(old).to_dict(orient="records"):
-            other = record.pop("id")
-            type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
-            for drop in ("kind", "name"):
-                record.pop(drop, None)
-            props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
-            if other == old:
-                other = new
-            source, target = (new, other) if direction == "out" else (other, new)
-            moved[type_].append({"source": source, "target": target, "key": key, **props})
+        for type_, row in _neighbour_rows(store, old, new):
+            if not _stale_location(stage, type_, row):  # the record moved town as it got its USCC: the new one only
+                moved[type_].append(row)
     for type_, rows in moved.items():
         store.upsert_relationships(type_, rows)
     if old_ids:
