@@ -325,7 +325,8 @@ def _serial(value: dt.date) -> float:
 
 def _check_range(year: int, value: Any, earliest: int, latest: int) -> int:
     if not earliest <= year <= latest:
-        shown = value.isoformat()[:10] if isinstance(value, dt.date) else repr(value)
+        shown = value.isoformat()[:10] if isinstance(value, dt.date) else (
+            f"{value:g}" if isinstance(value, float) else repr(value))
         raise ValueError(f"year {year} in {shown} is outside {earliest}-{latest}, not plausible here")
     return year
 

@@ -732,8 +732,9 @@ def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
     return "Enterprise"
 
 
-def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """REACHED_TIER data from the convenience tier columns of an organisations row."""
+def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """REACHED_TIER data from the convenience tier columns of an organisations row.  A year outside the plausible
+    range (1905: a 高企 certificate before there were any) is a field rejection: the firm is kept without that tier."""
     out = []
     for column, tier in _TIER_COLUMNS:
         if column == "srdi" and is_blank(row.get("srdi")) and not is_blank(row.get("srdi_year")):
@@ -750,6 +751,9 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
             year = _parse_year_plausible(raw)
             date = parse_when(raw)  # 2022.12 in 高新技术企业认定年份: the year names the column, the month is kept too
         except ValueError as exc:
+            if "plausible" in str(exc):
+                stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+                continue
             if column != "srdi" or re.fullmatch(r"\d{4}", text):
                 raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
                     from None
@@ -820,7 +824,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if not (moe.isdigit() and len(moe) == 10):
             raise _Reject("moe_code", row["moe_code"], f"学校标识码 {row['moe_code']!r} must have 10 digits")
         props["moe_code"] = moe
-    tiers = _tier_rows(row) if kind == "Enterprise" else []
+    tiers = _tier_rows(stage, row) if kind == "Enterprise" else []
     if kind == "Enterprise":
         for column in (*(c for c, _ in _TIER_COLUMNS), "srdi_year"):
             _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)

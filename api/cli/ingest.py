@@ -10,7 +10,7 @@ import click
 from api.cli.common import store_from_settings
 from api.render.export import write_ingest_report, write_review_file
 from graph.errors import IngestError
-from ingest.fields import TABLE_ORDER
+from ingest.fields import TABLE_ORDER, normalise_header
 from ingest.pipeline import ingest_files
 
 __all__ = ["ingest"]
@@ -74,7 +74,7 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
                    f"{entry['rows_read']:>6} {entry['written']:>8} {entry['merged']:>7} {entry['rejected']:>9} "
                    f"{entry['held_for_review']:>7} {entry.get('skipped', 0):>8}")
         ignored = [c for c in entry.get("ignored_columns") or [] if not str(c).endswith("(序号/row numbers)")
-                   and str(c).strip().lower() not in _ROW_NUMBER_HEADERS]
+                   and normalise_header(c) not in _ROW_NUMBER_HEADERS]
         if ignored:  # columns the file has and innonet does not know: say so where the user looks
             where = entry["path"] + (f" [{entry['sheet']}]" if entry["sheet"] else "")
             first = str(ignored[0]).split(" (")[0]

@@ -833,3 +833,27 @@ def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_kno
     before = sqlite_store.nodes(), sqlite_store.relationships()
     ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keeps_the_firm(sqlite_store, tmp_path):
+    """A date cell showing 1900-01-05 in 成立日期 and 1905 in 高新技术企业認定年份 (the tester's 11_繁体_合計.xlsx): the firm
+    is written without either, both field rejections are noted; 小計 / 總計 in the 序號 column are skipped."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["宜興市丁蜀鎮企業名單"])
+    sheet.append(["序號", "企業名稱", "統一社會信用代碼", "所屬鎮", "成立日期", "高新技術企業認定年份", "營業收入(萬元)"])
+    sheet.append([1, "宜興市陶都精工有限公司", CODES[0], "丁蜀鎮", 2019.1, 2021, 1500])
+    sheet.append([2, "宜兴市前墅窑业有限公司", CODES[1], "丁蜀镇", dt.datetime(1900, 1, 5), 1905, 700])
+    sheet["E4"].number_format = "yyyy-mm-dd"
+    sheet.append(["小計", None, None, None, None, None, 2200])
+    sheet.append(["總計", None, None, None, None, None, 2200])
+    workbook.save(tmp_path / "trad.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "trad.xlsx"])
+    _invariant(report)
+    assert [(e["written"], e["rejected"], e["skipped"]) for e in report.files] == [(2, 0, 2)]
+    firm = sqlite_store.nodes("Enterprise").set_index("uscc").loc[CODES[1]]
+    assert firm["revenue"] == 700 and firm.get("founded") is None and firm.get("tier") is None
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)]
+    assert refused[["row", "field"]].values.tolist() == [[4, "founded"], [4, "hte_year"]]
+    assert "日期不合理" in refused.note.iloc[0] and "year 1905 in 1905 is outside 1950-2100" in refused.note.iloc[1]
+    assert sqlite_store.relationships("REACHED_TIER").source.tolist() == [CODES[0]]
