@@ -552,6 +552,8 @@ class _Stage:
             value = value.date()
         if isinstance(value, dt.date):
             value = value.isoformat()  # a date cell as it shows: 1900-01-05
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1905, as the cell shows it
         elif value is not None and not isinstance(value, (str, int, float)):
             value = str(value)
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
@@ -1369,6 +1371,7 @@ def _known_town(stage: _Stage, sheet: _Sheet, number: int, place: str) -> bool:
         known = ", ".join(stage.towns) if stage.towns else "无 / none (load the firm lists first)"
         stage.note(sheet, number, "place", place, f"{TOWN_NOT_FOUND}: {place}（目标已写入，未新建镇街 / the target is "
                                                   f"written, no town is created); {closest}已有镇街 / known towns: {known}")
+        stage.notes[-1].update(closest=best[0] if best else None, known=known)  # for the terminal line (_tell)
     return False
 
 
@@ -1865,7 +1868,10 @@ def _tell(stage: _Stage) -> None:
             unknown[(note["file"], note["sheet"])].append(note)
     for (path, sheet), notes in unknown.items():
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
-        log.warning("%s: %s: %s", where, TOWN_NOT_FOUND, " | ".join(n["note"].split(": ", 1)[1] for n in notes))
+        towns = ", ".join(f"{n['value']} (row {n['row']}" + (f", 最接近 / closest: {n['closest']})" if n.get("closest") else ")")
+                          for n in notes)
+        log.warning("%s: %s: %s — 目标已写入，未新建镇街 / the targets are written, no town is created; 已有镇街 / known "
+                    "towns: %s", where, TOWN_NOT_FOUND, towns, notes[0].get("known", ""))
     refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for note in stage.notes:
         if isinstance(note["note"], str) and note["note"].startswith(FIELD_REJECTED):
