@@ -17,6 +17,9 @@ rejected
     a required field is missing, a value is invalid (an invalid USCC rejects the row: the USCC is the
     identity of an organisation, and writing the row under its name would create a duplicate of the
     firm the bureau meant), or a name it refers to cannot be resolved.
+    An optional field whose value is an error (``#DIV/0!``, ``#N/A`` …) or no plausible date (a 成立日期 of 1949,
+    a firm list's 高企 year 1905) does not reject its row: the field is left empty and the *field rejection* is
+    reported with its reason (提示 notes sheet, 字段拒绝 / field rejected; and on the terminal).
 held_for_review
     an organisation known only by its name whose normalised name is close to, but not the same as, an
     existing record's (rapidfuzz ratio >= 90).  Decide in the review file (``decision`` = merge /
@@ -24,7 +27,8 @@ held_for_review
 
 Re-ingesting the same files gives the same buckets and changes nothing in the store.  When a USCC
 appears for a record known by its name-id, the record migrates to the USCC id (relationships re-pointed,
-``report.migrations``).  Derived data are recomputed from everything in the store: the Enterprise's
+``report.migrations``).  A firm (or event) is LOCATED_IN one town: a row that places it in another town
+replaces the relationship, in the store too.  Derived data are recomputed from everything in the store: the Enterprise's
 ``tier`` / ``tier_year`` (highest rung reached, never lowered by an older row) and COLLABORATES_WITH
 (key ``projects``, basis 联合项目) between every enterprise and university on the same project, with the
 ``year`` of their first joint project and its ``date`` when the project has one (so a monthly report
