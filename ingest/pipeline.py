@@ -1942,6 +1942,17 @@ def _problem_row(stage: _Stage, item: _Sheet, row: dict[str, Any], number: int) 
     return out
 
 
+def _with_cause(exc: _Reject, refused: list[dict[str, Any]]) -> _Reject:
+    """A rejection for a missing field whose cell was refused (认定日期 #N/A and no 认定年份): the cell and why."""
+    if exc.value is not None:
+        return exc
+    for note in refused:
+        if note["field"] == exc.field or (exc.field == "year" and note["field"] == "date"):
+            reason = note["note"].split(": ", 1)[1].split("; 该字段留空")[0]
+            return _Reject(exc.field, note["value"], f"{exc.reason}; {note['header']}: {reason}")
+    return exc
+
+
 def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | None, progress: bool) -> None:
     handler = _HANDLERS[item.table]
     records = item.records
@@ -1965,7 +1976,7 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
                 row = _problem_row(stage, item, row, number)
             bucket, detail = handler(stage, item, row, number, default_kind)
         except _Reject as exc:
-            stage.reject(item, number, exc)
+            stage.reject(item, number, _with_cause(exc, stage.pending))
             continue
         except _Hold as exc:
             stage.hold(item, number, exc)

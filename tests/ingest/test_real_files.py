@@ -857,3 +857,19 @@ def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keep
     assert refused[["row", "field"]].values.tolist() == [[4, "founded"], [4, "hte_year"]]
     assert "日期不合理" in refused.note.iloc[0] and "year 1905 in 1905 is outside 1950-2100" in refused.note.iloc[1]
     assert sqlite_store.relationships("REACHED_TIER").source.tolist() == [CODES[0]]
+
+
+def test_a_row_rejected_for_a_field_whose_cell_was_an_error_says_so(sqlite_store, tmp_path):
+    firms = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码"], ["宜兴甲科技有限公司", CODES[0]]])
+    tiers = write_csv(tmp_path / "tiers.csv", [["企业名称", "梯次", "认定日期", "证书编号"],
+                                               ["宜兴甲科技有限公司", "高企", "#N/A", "#REF!"],
+                                               ["宜兴甲科技有限公司", "科小", "2024-05-01", "#REF!"]])
+    report = ingest_files(sqlite_store, [firms, tiers])
+    _invariant(report)
+    [rejection] = report.rejections.to_dict("records")
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (2, "year", "#N/A")
+    assert "year is required and missing" in rejection["reason"] and "认定日期: 单元格为错误值" in rejection["reason"]
+    [refused] = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert (refused["row"], refused["field"], refused["value"]) == (3, "certificate", "#REF!")
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert reached.target.tolist() == ["tier:科技型中小企业"] and reached.date.tolist() == ["2024-05-01"]
