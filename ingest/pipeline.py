@@ -119,7 +119,8 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "TOWN_NOT_FOUND", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "TOWN_NOT_FOUND", "IngestReport", "ingest_files",
+           "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -560,9 +561,9 @@ class _Stage:
             value = int(value)  # 1905, as the cell shows it
         elif value is not None and not isinstance(value, (str, int, float)):
             value = str(value)
+        note = f"{FIELD_REJECTED}: {bilingual(reason)}; 该字段留空，该行已导入 / the field is left empty, the row is kept"
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
-                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": f"{FIELD_REJECTED}: {bilingual(reason)}; "
-                                                     "该字段留空，该行已导入 / the field is left empty, the row is kept"})
+                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
     def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
         if value is not None and not isinstance(value, (str, int, float)):
@@ -1484,7 +1485,8 @@ def _stale_location(stage: _Stage, type_: str, row: dict[str, Any]) -> bool:
     return town is not None and row["target"] != town
 
 
-def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
+def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]
+              ) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
     """Replace the stored LOCATED_IN of the nodes this call places in another town (a firm that moved from 徐舍镇 to
     杨巷镇 is in 杨巷镇 only).  The store interface deletes whole nodes, not relationships: each such node is read
     with its relationships, deleted, and written again with every property and every relationship but the old
@@ -1872,8 +1874,8 @@ def _tell(stage: _Stage) -> None:
             unknown[(note["file"], note["sheet"])].append(note)
     for (path, sheet), notes in unknown.items():
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
-        towns = ", ".join(f"{n['value']} (row {n['row']}" + (f", 最接近 / closest: {n['closest']})" if n.get("closest") else ")")
-                          for n in notes)
+        towns = ", ".join(f"{n['value']} (row {n['row']}"
+                          + (f", 最接近 / closest: {n['closest']})" if n.get("closest") else ")") for n in notes)
         log.warning("%s: %s: %s — 目标已写入，未新建镇街 / the targets are written, no town is created; 已有镇街 / known "
                     "towns: %s", where, TOWN_NOT_FOUND, towns, notes[0].get("known", ""))
     refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -1882,8 +1884,8 @@ def _tell(stage: _Stage) -> None:
             refused[(note["file"], note["sheet"])].append(note)
     for (path, sheet), notes in refused.items():
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
-        shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: {n['note'].split(': ', 1)[1].split('; 该字段')[0]}"
-                          for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
+        shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: "
+                          f"{n['note'].split(': ', 1)[1].split('; 该字段')[0]}" for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
         log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field value(s) rejected (fields left empty, rows "
                     "kept; see the report's 提示 notes sheet): %s", where, len(notes), len(notes), shown)
 

@@ -24,7 +24,8 @@ The header is the first of the first ten rows in which at least two cells are kn
 above the table is skipped), else the first row with as many distinct text cells as a header has.  A row
 under it that only names parts of merged groups (主要经济指标 over 营业收入(万元) / 研发投入(万元)) is combined
 with it: ``主要经济指标/营业收入(万元)``.  Rows that total, subtotal or count (合计, 小计, ``3家``, a row equal to the
-column sums; in Traditional characters too: 合計, 共計2家, 總計 — cells are folded to Simplified first), notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
+column sums; in Traditional characters too: 合計, 共計2家, 總計 — cells are folded to Simplified first),
+notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
 the rows at the foot of the table with one filled cell that is a date (2025年1月15日, 2025.1.10, a date cell, in
 any column) or a sentence (以上数据仅供参考) where the records fill several cells — a one-cell list of names and a
 firm known only by its name (…有限公司, …厂, 张三个体户) stay records.  A note, signature or date row is told by its text
