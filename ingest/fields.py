@@ -13,6 +13,12 @@ without the bracket.  Anything else can be mapped with ``--mapping FILE``.
 'uscc'
 >>> field_for_header("主要经济指标/营业收入(万元)", "organisations")
 'revenue'
+
+A tier's date column on an organisations sheet is the tier's year column whatever it is called (高新技术企业认定时间,
+高企认定日期, 专精特新认定时间, 上市时间 …): the pipeline keeps the year and, where the cell has one, the month.
+
+>>> field_for_header("高新技术企业认定时间", "organisations"), field_for_header("科技型中小企业入库日期", "organisations")
+('hte_year', 'tech_sme_year')
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from graph.schema import TIER_ALIASES, TIERS
 from graph.text import simplified
 
 __all__ = [
@@ -239,6 +246,22 @@ _INDEX: dict[str, dict[str, str]] = {
 }
 
 
+#: a tier named with a date or year word: 高新技术企业认定时间, 科小入库日期, 专精特新认定年份, 上市时间
+_TIER_WHEN = re.compile(r"^(.+?)(认定|入库|评定|获批|评价|入选)?(时间|日期|年份|年度)$")
+_TIER_YEAR_FIELDS = ("tech_sme_year", "hte_year", "srdi_year", "quasi_unicorn_year", "listed_year")  # by rank
+_TIER_WORDS = {**{k: v for k, v in TIER_ALIASES.items() if not k.isascii()}, "上市": "科技上市企业",
+               "科技上市": "科技上市企业"}
+
+
+def _tier_year_field(key: str) -> str | None:
+    """The organisations field of a tier's year column named with a date word (``高企认定时间`` → ``hte_year``)."""
+    match = _TIER_WHEN.match(key)
+    if match is None:
+        return None
+    tier = _TIER_WORDS.get(match.group(1))
+    return _TIER_YEAR_FIELDS[TIERS.index(tier)] if tier is not None else None
+
+
 def field_for_header(header: object, table: str) -> str | None:
     """The field a header means in ``table``, or None when it is not known."""
     index = _INDEX[table]
@@ -248,6 +271,8 @@ def field_for_header(header: object, table: str) -> str | None:
     stripped = _BRACKET.sub("", key)
     if stripped in index:
         return index[stripped]
+    if table == "organisations" and (tier_field := _tier_year_field(stripped)) is not None:
+        return tier_field
     if "/" in key:  # a two-row header "主要经济指标/营业收入(万元)": its parts, the last (most specific) first
         for part in reversed(key.split("/")):
             if part and part != key:

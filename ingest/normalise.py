@@ -325,8 +325,26 @@ def _serial(value: dt.date) -> float:
 
 def _check_range(year: int, value: Any, earliest: int, latest: int) -> int:
     if not earliest <= year <= latest:
-        raise ValueError(f"year {year} in {value!r} is outside {earliest}-{latest}, not plausible here")
+        shown = value.isoformat()[:10] if isinstance(value, dt.date) else (
+            f"{value:g}" if isinstance(value, float) else repr(value))
+        raise ValueError(f"year {year} in {shown} is outside {earliest}-{latest}, not plausible here")
     return year
+
+
+def _implausible_cell(value: dt.date, earliest: int, latest: int) -> ValueError:
+    """The reason a date-formatted cell is refused: its date (1900-01-05, what a 5 typed into a date cell shows) is
+    no plausible date for the field, nor is the number it holds a year or year.month."""
+    return ValueError(f"the date-formatted cell shows {value:%Y-%m-%d}, not a plausible date for this field "
+                      f"(years {earliest}-{latest}); write the real date, e.g. 2023-05-01")
+
+
+def _number_in_date_cell(value: dt.date, earliest: int, latest: int, parse: Any) -> str:
+    """A date-formatted cell showing a date before 1910 holds a small number (the year 2023 typed into it shows
+    1905-07-15): read the number as a year or year.month with ``parse``; refused as an implausible date otherwise."""
+    try:
+        return parse(round(_serial(value), 6), earliest, latest)
+    except ValueError:
+        raise _implausible_cell(value, earliest, latest) from None
 
 
 def parse_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> str | None:
@@ -348,7 +366,7 @@ def parse_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_YEAR) -> 
     if isinstance(value, (dt.datetime, dt.date)):
         date = value.date() if isinstance(value, dt.datetime) else value
         if date.year < earliest and date.year < 1910 and date >= _EXCEL_EPOCH:
-            return parse_date(round(_serial(value), 6), earliest, latest)
+            return _number_in_date_cell(value, earliest, latest, parse_date)
         _check_range(date.year, value, earliest, latest)
         return date.isoformat()
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
@@ -412,7 +430,7 @@ def parse_partial_date(value: Any, earliest: int = MIN_YEAR, latest: int = MAX_Y
     if isinstance(value, (dt.datetime, dt.date)):
         date = value.date() if isinstance(value, dt.datetime) else value
         if date.year < earliest and date.year < 1910 and date >= _EXCEL_EPOCH:
-            return parse_partial_date(round(_serial(value), 6), earliest, latest)
+            return _number_in_date_cell(value, earliest, latest, parse_partial_date)
         return parse_date(value, earliest, latest)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
             and 1000 <= value < 10000:

@@ -17,6 +17,9 @@ rejected
     a required field is missing, a value is invalid (an invalid USCC rejects the row: the USCC is the
     identity of an organisation, and writing the row under its name would create a duplicate of the
     firm the bureau meant), or a name it refers to cannot be resolved.
+    An optional field whose value is an error (``#DIV/0!``, ``#N/A`` …) or no plausible date (a 成立日期 of 1949,
+    a firm list's 高企 year 1905) does not reject its row: the field is left empty and the *field rejection* is
+    reported with its reason (提示 notes sheet, 字段拒绝 / field rejected; and on the terminal).
 held_for_review
     an organisation known only by its name whose normalised name is close to, but not the same as, an
     existing record's (rapidfuzz ratio >= 90).  Decide in the review file (``decision`` = merge /
@@ -24,7 +27,8 @@ held_for_review
 
 Re-ingesting the same files gives the same buckets and changes nothing in the store.  When a USCC
 appears for a record known by its name-id, the record migrates to the USCC id (relationships re-pointed,
-``report.migrations``).  Derived data are recomputed from everything in the store: the Enterprise's
+``report.migrations``).  A firm (or event) is LOCATED_IN one town: a row that places it in another town
+replaces the relationship, in the store too.  Derived data are recomputed from everything in the store: the Enterprise's
 ``tier`` / ``tier_year`` (highest rung reached, never lowered by an older row) and COLLABORATES_WITH
 (key ``projects``, basis 联合项目) between every enterprise and university on the same project, with the
 ``year`` of their first joint project and its ``date`` when the project has one (so a monthly report
@@ -65,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from graph.errors import IngestError, SchemaError
 from graph.ids import id_key, migrate_talent_ids
@@ -79,7 +84,16 @@ from graph.schema import (
     tier_rank,
 )
 from graph.store import GraphStore
-from ingest.fields import KIND_ALIASES, REQUIRED, TABLE_ORDER, TABLES, detect_table, field_for_header, known_field
+from ingest.fields import (
+    KIND_ALIASES,
+    REQUIRED,
+    TABLE_ORDER,
+    TABLES,
+    detect_table,
+    field_for_header,
+    known_field,
+    normalise_header,
+)
 from ingest.normalise import (
     _year_month,
     clean_name,
@@ -105,7 +119,8 @@ from ingest.read import CellError, FormulaWithoutValue, RawSheet, read_table
 from ingest.reasons import bilingual
 from ingest.resolve import ORG_KINDS, EntityIndex, external_id, related_names, uscc_check
 
-__all__ = ["COLLABORATION_KEY", "MERGE_RULES", "IngestReport", "ingest_files", "load_mapping", "load_review_decisions"]
+__all__ = ["COLLABORATION_KEY", "FIELD_REJECTED", "MERGE_RULES", "TOWN_NOT_FOUND", "IngestReport", "ingest_files",
+           "load_mapping", "load_review_decisions"]
 
 #: key of the COLLABORATES_WITH relationships derived from joint projects
 COLLABORATION_KEY = "projects"
@@ -125,6 +140,8 @@ MERGE_RULES = {
 SKIPPED_COLUMNS = ["file", "sheet", "row", "reason", "text"]
 NOTE_COLUMNS = ["file", "sheet", "row", "field", "value", "note"]
 _COUNTS = ("rows_read", "written", "merged", "rejected", "held_for_review")
+#: how a field rejection starts in the 提示 notes sheet: the value of one field was refused, the row is kept without it
+FIELD_REJECTED = "字段拒绝 / field rejected"
 _FORMULA_NOTE = "公式没有计算结果，请在 Excel/WPS 中打开后保存 / formula without a computed value: open and save the file " \
                 "in Excel or WPS, then ingest it again"
 #: the earliest plausible 成立日期 of each kind (a firm's registration; universities may be older)
@@ -138,6 +155,7 @@ _WRITE_ORDER = ("Tier", "Town", "Industry", "Program", "Department", "Platform",
 _NO = {"否", "无", "no", "n", "false", "0", "未认定", "未入库", "×"}
 _YES = {"是", "yes", "y", "true", "√", "✓", "已认定", "已入库"}
 _TOWN_SUFFIXES = ("镇", "街道", "园区", "开发区", "高新区", "工业园")
+_BRACKET_END = re.compile(r"\([^)]*\)$")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,7 +185,11 @@ class IngestReport:
         counted per sheet as ``skipped`` (not in ``rows_read``).
     notes : pandas.DataFrame
         ``file, sheet, row, field, value, note``: how a written row was read where it needs a look (a formula
-        without a computed value, an ambiguous month, a percent ≤ 1 among percents > 1, a row-number column).
+        without a computed value, an ambiguous month, a percent ≤ 1 among percents > 1, a row-number column), and
+        the field rejections: a note starting :data:`FIELD_REJECTED` (字段拒绝 / field rejected) says that one
+        optional field's value was refused (an error value such as ``#DIV/0!``, a 成立日期 that is no plausible date)
+        and the row was kept without it — the row counts once, as written or merged, so
+        ``rows_read = written + merged + rejected + held_for_review`` stays true.
     """
 
     files: list[dict[str, Any]]
@@ -354,6 +376,8 @@ class _Sheet:
     frame: pd.DataFrame
     ignored: list[str]
     units: dict[str, str] = field(default_factory=dict)  # amount field → unit its header names
+    headers: dict[str, str] = field(default_factory=dict)  # field → the header it was read from
+    column_notes: list[tuple[str, str]] = field(default_factory=list)  # (column, note) of how a column was read
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in _ALL_COUNTS})
     _records: list[dict[str, Any]] | None = None
 
@@ -411,6 +435,13 @@ class _Stage:
         self.id_key = b""
         #: (sheet, row number) of the row being handled, so a merge that changes a field is noted on that row.
         self.cursor: tuple[_Sheet, int] | None = None
+        #: field rejections of the row being handled: noted when the row is kept, dropped when it is rejected or held
+        self.pending: list[dict[str, Any]] = []
+        #: the towns a target may name (built at the first target row), and the (file, sheet, town) already noted
+        self.towns: list[str] | None = None
+        self.unknown_towns: set[tuple[str, str, str]] = set()
+        #: node id → the town it is LOCATED_IN after this call (a firm or an event is in one town)
+        self.located: dict[str, str] = {}
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -467,6 +498,15 @@ class _Stage:
                     staged[name] = value
         return new
 
+    def locate(self, node_id: str, town_id: str) -> None:
+        """Stage ``node_id`` LOCATED_IN ``town_id``, its one town: a LOCATED_IN to another town staged by an earlier row
+        is dropped here, one in the store is replaced when writing (:func:`_relocate`)."""
+        previous = self.located.get(node_id)
+        if previous is not None and previous != town_id:
+            self.rels.pop(("LOCATED_IN", node_id, previous, ""), None)
+        self.located[node_id] = town_id
+        self.rel("LOCATED_IN", node_id, town_id)
+
     def current_name(self, node_id: str) -> str | None:
         return self.index.props.get(node_id, {}).get("name")
 
@@ -492,6 +532,8 @@ class _Stage:
             self.rels[(type_, new_id if source == old_id else source, new_id if target == old_id else target,
                        key)] = rel_props
         self.tier_touched = {new_id if i == old_id else i for i in self.tier_touched}
+        if old_id in self.located:
+            self.located.setdefault(new_id, self.located.pop(old_id))
         if old_id in self.claimed:
             self.claimed.add(new_id)
         self.migrations.append({"old_id": old_id, "new_id": new_id, "name": props.get("name")})
@@ -506,6 +548,22 @@ class _Stage:
             value = value[:200]
         self.rejections.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row,
                                 "field": exc.field, "value": value, "reason": bilingual(exc.reason)})
+
+    def reject_field(self, field_name: str, value: Any, reason: str) -> None:
+        """Refuse one field's value of the row being handled: the field is left empty, the row goes on; the reason
+        (中文 / English) reaches the 提示 notes sheet and the terminal when the row is kept."""
+        sheet, row = self.cursor  # type: ignore[misc]
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        if isinstance(value, dt.date):
+            value = value.isoformat()  # a date cell as it shows: 1900-01-05
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1905, as the cell shows it
+        elif value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
+        note = f"{FIELD_REJECTED}: {bilingual(reason)}; 该字段留空，该行已导入 / the field is left empty, the row is kept"
+        self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
+                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
     def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
         if value is not None and not isinstance(value, (str, int, float)):
@@ -624,16 +682,27 @@ def parse_when(value: Any) -> str | None:
     elif isinstance(value, float) and 1000 <= value < 10000:  # 2023.5 typed into Excel: a number
         year, month, ambiguous = _year_month(value, value)
         return None if ambiguous else f"{year}-{month:02d}"  # 2019.1: January or October? the year only
+    if isinstance(value, dt.date) or hasattr(value, "to_pydatetime"):  # a date cell; 1905-07-15 holds the year 2023
+        partial = parse_partial_date(value, earliest=_EARLIEST_YEAR)
+        return None if partial is None or len(partial) == 4 else partial
     return parse_date(value)
 
 
-def _year_or_date(row: dict[str, Any], year_field: str = "year", date_field: str = "date"
+def _year_or_date(stage: _Stage, row: dict[str, Any], year_field: str = "year", date_field: str = "date"
                   ) -> tuple[int | None, str | None]:
-    """(year, date) of a row: the year column, else the date's year."""
+    """(year, date) of a row: the year column, else the year the date cell says (``2024.1``, what Excel keeps of
+    2024.10 typed as a number: the year 2024, the month ambiguous and noted); the date column, else the month a year
+    column carries (``2022.12`` in 认定年份 is December 2022)."""
     date = _get(row, date_field, parse_when)
     year = _get(row, year_field, _parse_year_plausible)
-    if year is None and date is not None:
-        year = _parse_year_plausible(int(date[:4]))
+    if year is None and not is_blank(row.get(date_field)):
+        year = _get(row, date_field, _parse_year_plausible)
+    if date is None and year is not None and not is_blank(row.get(year_field)):
+        date = _get(row, year_field, parse_when)
+    if stage.cursor is not None:
+        sheet, number = stage.cursor
+        for column in (year_field, date_field):
+            _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)
     return year, date
 
 
@@ -670,10 +739,13 @@ def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
     return "Enterprise"
 
 
-def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """REACHED_TIER data from the convenience tier columns of an organisations row."""
+def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """REACHED_TIER data from the convenience tier columns of an organisations row.  A year outside the plausible
+    range (1905: a 高企 certificate before there were any) is a field rejection: the firm is kept without that tier."""
     out = []
     for column, tier in _TIER_COLUMNS:
+        if column == "srdi" and is_blank(row.get("srdi")) and not is_blank(row.get("srdi_year")):
+            column = "srdi_year"  # 专精特新认定时间 alone: the year of the tier
         if column not in row or is_blank(row[column]):
             continue
         raw = row[column]
@@ -681,16 +753,21 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         if text.lower() in _NO:
             continue
         level = None
-        year = None
+        year = date = None
         try:
             year = _parse_year_plausible(raw)
+            date = parse_when(raw)  # 2022.12 in 高新技术企业认定年份: the year names the column, the month is kept too
         except ValueError as exc:
+            if "plausible" in str(exc):
+                stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+                continue
             if column != "srdi" or re.fullmatch(r"\d{4}", text):
                 raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
                     from None
             level = text
         if column == "srdi" and year is None:
             year = _get(row, "srdi_year", _parse_year_plausible)
+            date = _get(row, "srdi_year", parse_when)
             if level and level.lower() in _YES:
                 level = None
         elif column == "srdi":
@@ -698,7 +775,7 @@ def _tier_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         if year is None:
             raise _Reject(column, raw, f"{tier} needs the year it was reached (e.g. 2021)")
         certificate = _get(row, "hte_certificate") if column == "hte_year" else None
-        out.append({"tier": tier, "year": year, "level": level, "certificate": certificate})
+        out.append({"tier": tier, "year": year, "date": date, "level": level, "certificate": certificate})
     return out
 
 
@@ -718,7 +795,13 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             props[column] = _get(row, column, _amount_in(sheet.units[column]))
         elif column == "founded":
             earliest = _EARLIEST_FOUNDED.get(kind, 1800)
-            props[column] = _get(row, column, _founded_from(earliest))
+            try:
+                props[column] = _get(row, column, _founded_from(earliest))
+            except _Reject as exc:
+                if not _implausible_date(exc.value, exc.reason):
+                    raise  # text that is no date at all (明年): the row is rejected, as before
+                stage.reject_field(column, exc.value, exc.reason)  # 1949, 45000, a date cell showing 1900-01-05
+                continue
             _date_note(stage, sheet, number, column, row.get(column), earliest)
         elif column in _ORG_PARSERS:
             props[column] = _get(row, column, _ORG_PARSERS[column])
@@ -748,9 +831,9 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if not (moe.isdigit() and len(moe) == 10):
             raise _Reject("moe_code", row["moe_code"], f"学校标识码 {row['moe_code']!r} must have 10 digits")
         props["moe_code"] = moe
-    tiers = _tier_rows(row) if kind == "Enterprise" else []
+    tiers = _tier_rows(stage, row) if kind == "Enterprise" else []
     if kind == "Enterprise":
-        for column, _tier_name in _TIER_COLUMNS:
+        for column in (*(c for c, _ in _TIER_COLUMNS), "srdi_year"):
             _date_note(stage, sheet, number, column, row.get(column), _EARLIEST_YEAR)
     external = _get(row, "id")
     merged_rule = None
@@ -797,7 +880,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
         if previous and previous != name:
             stage.add_alias(node_id, kind, previous)
     if town and "LOCATED_IN" in RELATIONSHIP_TYPES and kind in RELATIONSHIP_TYPES["LOCATED_IN"].sources:
-        stage.rel("LOCATED_IN", node_id, stage.context("Town", town))
+        stage.locate(node_id, stage.context("Town", town))
     if industry and kind in RELATIONSHIP_TYPES["IN_INDUSTRY"].sources:
         stage.rel("IN_INDUSTRY", node_id, stage.context("Industry", industry))
     for tier in tiers:
@@ -844,6 +927,14 @@ def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: An
         note = date_note(value, earliest)
         if note is not None:
             stage.note(sheet, number, column, value, note)
+
+
+def _implausible_date(value: Any, reason: str) -> bool:
+    """True when a 成立日期 was refused as no plausible date (a year outside the field's range, a number or a date
+    cell that is no date for it) rather than as text that is no date at all: issue 13 item 4, a field rejection."""
+    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+        return True
+    return "plausible" in reason
 
 
 def _by_name(stage: _Stage, name: str, kind: str) -> tuple[str, str]:
@@ -919,8 +1010,8 @@ def _talent(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
     name = _required(row, "name", clean_name)
     affiliation = _get(row, "affiliation", clean_name)
     programs = _get(row, "programs", parse_list) or []
-    program_year, program_date = _year_or_date(row, "program_year", "program_date")
-    secondment_year, secondment_date = _year_or_date(row, "secondment_year", "secondment_date")
+    program_year, program_date = _year_or_date(stage, row, "program_year", "program_date")
+    secondment_year, secondment_date = _year_or_date(stage, row, "secondment_year", "secondment_date")
     props = {"name": name, "affiliation": affiliation, "field": _get(row, "field"), "title": _get(row, "title"),
              "keywords": _get(row, "keywords", parse_list), "programs": programs or None,
              "email": _get(row, "email"), "phone": _get(row, "phone"), "data_source": sheet.label}
@@ -972,7 +1063,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
         _canonical_tier(tier_text)
     except SchemaError as exc:
         raise _Reject("tier", tier_text, str(exc)) from None
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "认定年份缺失 / year is required and missing (认定年份 or 认定日期)")
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
@@ -987,7 +1078,7 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
 def _participation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
                    ) -> tuple[str, Any]:
     project = _required(row, "project_id")
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "year is required and missing (立项年份 or 立项日期)")
     budget = _get(row, "budget", _amount_in(sheet.units.get("budget", "万元")))
@@ -1053,7 +1144,7 @@ def _relationship(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
 def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
-    year, date = _year_or_date(row)
+    year, date = _year_or_date(stage, row)
     town = _get(row, "town", clean_town)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)
@@ -1075,7 +1166,7 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
                                    "event_type": _get(row, "event_type"), "town": town, "data_source": sheet.label})
     new = stage.rel("ATTENDED", attendee, event_id)
     if town:
-        stage.rel("LOCATED_IN", event_id, stage.context("Town", town))
+        stage.locate(event_id, stage.context("Town", town))
     if partner is not None:
         new = stage.rel("ATTENDED", partner, event_id) or new
         new = stage.rel("MET", attendee, partner, event, {"event": event_id, "outcome": outcome or "none",
@@ -1218,7 +1309,7 @@ def _city_totals(raw: RawSheet, renames: dict[str, str]) -> RawSheet:
 
 def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
             ) -> tuple[str, Any]:
-    place = _get(row, "place", clean_name) or "全市"
+    place = _get(row, "place", clean_town) or "全市"  # a town's canonical name is Simplified: 和橋鎮 is 和桥镇
     place = "全市" if place in _CITY_WORDS else place
     # (indicator, cell, the column's part of the year: None = as the row or sheet says, "year" or a quarter 1-4,
     #  the unit the header names)
@@ -1256,12 +1347,37 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
         stage.node(target_id, "Target", {"name": f"{place} {period} {indicator}", "town": place, "period": period,
                                          "indicator": indicator, "action": action, "value": value,
                                          "unit": _get(row, "unit") or unit, "data_source": sheet.label})
-        if place != "全市":
+        if place != "全市" and _known_town(stage, sheet, number, place):
             stage.context("Town", place)
         written += 1
     if not written:
         raise _Reject("target", None, "the row holds no target value")
     return "written", None
+
+
+#: how the note on a target for a town the store does not know starts (提示 notes sheet and terminal)
+TOWN_NOT_FOUND = "镇街不在已有数据中 / town not found in the store"
+
+
+def _known_town(stage: _Stage, sheet: _Sheet, number: int, place: str) -> bool:
+    """True when ``place`` is a town of the store (or of this call's other tables); otherwise the target is kept, no
+    town is created for it, and the first row of each unknown town in a sheet is noted with the closest known name
+    (高城镇 → 高塍镇)."""
+    if stage.towns is None:
+        stage.towns = sorted({str(stage.index.props.get(i, {}).get("name") or i.split(":", 1)[-1])
+                              for i, kind in stage.index.kind_of.items() if kind == "Town"})
+    if place in stage.towns:
+        return True
+    key = (sheet.raw.path, sheet.raw.sheet, place)
+    if key not in stage.unknown_towns:
+        stage.unknown_towns.add(key)
+        best = process.extractOne(place, stage.towns, scorer=fuzz.ratio, score_cutoff=50) if stage.towns else None
+        closest = f"最接近 / closest: {best[0]}; " if best else ""
+        known = ", ".join(stage.towns) if stage.towns else "无 / none (load the firm lists first)"
+        stage.note(sheet, number, "place", place, f"{TOWN_NOT_FOUND}: {place}（目标已写入，未新建镇街 / the target is "
+                                                  f"written, no town is created); {closest}已有镇街 / known towns: {known}")
+        stage.notes[-1].update(closest=best[0] if best else None, known=known)  # for the terminal line (_tell)
+    return False
 
 
 _HANDLERS = {"organisations": _organisation, "talents": _talent, "tiers": _tier, "participations": _participation,
@@ -1345,16 +1461,72 @@ def _unchanged(stored: dict[str, Any], props: dict[str, Any]) -> bool:
     return True
 
 
+def _neighbour_rows(store: GraphStore, node_id: str, new_id: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(type, relationship row)`` of every relationship of ``node_id`` as stored, with ``node_id`` replaced by
+    ``new_id`` (a migration) or kept (a node written again)."""
+    new_id = new_id or node_id
+    for record in store.neighbours(node_id).to_dict(orient="records"):
+        other = record.pop("id")
+        type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
+        for drop in ("kind", "name"):
+            record.pop(drop, None)
+        props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        if other == node_id:
+            other = new_id
+        source, target = (new_id, other) if direction == "out" else (other, new_id)
+        yield type_, {**props, "source": source, "target": target, "key": key}
+
+
+def _stale_location(stage: _Stage, type_: str, row: dict[str, Any]) -> bool:
+    """True for a stored LOCATED_IN of a node this call places in another town."""
+    if type_ != "LOCATED_IN":
+        return False
+    town = stage.located.get(row["source"])
+    return town is not None and row["target"] != town
+
+
+def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]
+              ) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
+    """Replace the stored LOCATED_IN of the nodes this call places in another town (a firm that moved from 徐舍镇 to
+    杨巷镇 is in 杨巷镇 only).  The store interface deletes whole nodes, not relationships: each such node is read
+    with its relationships, deleted, and written again with every property and every relationship but the old
+    town's (in the call's transaction: all or nothing on SQLite).  Returns the ids written again and the
+    relationships to restore, by type."""
+    if not stage.located:
+        return set(), {}
+    located = store.relationships("LOCATED_IN")
+    if not len(located):
+        return set(), {}
+    moved = {source for source, target in zip(located["source"], located["target"])
+             if source in stored_ids and source in stage.located and target != stage.located[source]}
+    restore: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node_id in sorted(moved):
+        for type_, row in _neighbour_rows(store, node_id):
+            if not _stale_location(stage, type_, row):
+                restore[type_].append(row)
+    if moved:
+        store.delete_nodes(sorted(moved))
+    return moved, restore
+
+
 def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     stored = stage.index.stored
+    rewritten, restore = _relocate(stage, store, stored_ids)
     for node_id, (kind, props) in stage.nodes.items():
         before = stored.get(node_id)
-        if before is not None and before[0] == kind and _unchanged(before[1], props):
+        if node_id in rewritten and before is not None:
+            props = {**before[1], **props}  # deleted to drop its old town: written again whole
+        elif before is not None and before[0] == kind and _unchanged(before[1], props):
             continue  # the store already holds every value: an upsert (merge) would change nothing
+        by_kind[kind].append({"id": node_id, **props})
+    for node_id in sorted(rewritten - set(stage.nodes)):  # not staged (never so today): written back as stored
+        kind, props = stored[node_id]
         by_kind[kind].append({"id": node_id, **props})
     for kind in sorted(by_kind, key=lambda k: _WRITE_ORDER.index(k) if k in _WRITE_ORDER else len(_WRITE_ORDER)):
         store.upsert_nodes(kind, by_kind[kind])
+    for type_, rows in restore.items():
+        store.upsert_relationships(type_, rows)
     moved: dict[str, list[dict[str, Any]]] = defaultdict(list)
     old_ids = []
     for migration in stage.migrations:
@@ -1362,16 +1534,9 @@ def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
         if old not in stored_ids:
             continue
         old_ids.append(old)
-        for record in store.neighbours(old).to_dict(orient="records"):
-            other = record.pop("id")
-            type_, direction, key = record.pop("type"), record.pop("direction"), record.pop("key")
-            for drop in ("kind", "name"):
-                record.pop(drop, None)
-            props = {k: v for k, v in record.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
-            if other == old:
-                other = new
-            source, target = (new, other) if direction == "out" else (other, new)
-            moved[type_].append({"source": source, "target": target, "key": key, **props})
+        for type_, row in _neighbour_rows(store, old, new):
+            if not _stale_location(stage, type_, row):  # the record moved town as it got its USCC: the new one only
+                moved[type_].append(row)
     for type_, rows in moved.items():
         store.upsert_relationships(type_, rows)
     if old_ids:
@@ -1429,6 +1594,11 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
         if target == "id" and not declared and not _looks_like_identifiers(raw.frame[column]):
             del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
             ignored.append(f"{column} (序号/row numbers)")
+    column_notes: list[tuple[str, str]] = []
+    region = _region_column(raw, table, ignored, renames, mapping)
+    if region is not None:
+        renames[region] = "town"
+        ignored.remove(region)
     missing = [f for f in REQUIRED[table] if f not in renames.values()
                and not (f == "organisation" and "organisation_uscc" in renames.values())
                and not (f == "year" and "date" in renames.values())]
@@ -1452,11 +1622,58 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     if table == "targets":
         raw = _city_totals(raw, renames)
     frame = raw.frame[list(renames)].rename(columns=renames)
+    if region is not None:  # 所在地区: 宜兴市丁蜀镇 is 丁蜀镇; 宜兴市 alone is the whole city, no town
+        towns = [_region_town(v) for v in frame["town"]]
+        city = sum(1 for v, town in zip(frame["town"], towns) if town is None and not is_blank(v))
+        frame = frame.assign(town=pd.Series(towns, index=frame.index, dtype=object))
+        column_notes.append((region, f"{region} 列的值是镇街，按所属镇读取 / {region} holds towns: read as the town column"))
+        if city:
+            note = (f"{region} 列有 {city} 行为“宜兴市”（全市，不是镇街），这些行不设镇街 / {city} rows give 宜兴市 "
+                    "(the whole city, not a town): no town for them")
+            column_notes.append((region, note))
     units = {target: unit for column, target in renames.items() if (unit := header_unit(column))}
     if table == "targets":  # 目标值(家): the unit of every target of the sheet
         units.update({target: unit for column, target in renames.items()
                       if target == "target" and (unit := _target_unit(column))})
-    return _Sheet(raw, table, frame, ignored, units)
+    return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()},
+                  column_notes)
+
+
+#: headers of a column that may hold towns or something wider (a province system's 所在地区: 周铁镇, or 宜兴市)
+_REGION_HEADERS = frozenset({"所在地区", "所属地区", "地区", "所在区域", "所属区域", "区域", "所在地区(镇街)", "行政区域"})
+_REGION_PREFIX = re.compile(r"^(江苏省?)?(无锡市?)?(宜兴市?)?")
+_REGION_TOWN_END = (*_TOWN_SUFFIXES, "乡", "园", "度假区", "新区", "新城")
+
+
+def _region_town(value: Any) -> str | None:
+    """The town a 所在地区 cell names (宜兴市丁蜀镇 → 丁蜀镇), None when it names none (blank, 宜兴市 alone, 无锡市);
+    another text is kept as written (the town column's rules apply).
+
+    >>> _region_town("宜兴市丁蜀镇"), _region_town("周铁镇"), _region_town("宜兴市"), _region_town("江苏省无锡市")
+    ('丁蜀镇', '周铁镇', None, None)
+    """
+    town = clean_town(value)
+    if town is None:
+        return None
+    rest = _REGION_PREFIX.sub("", town)
+    return rest or None
+
+
+def _region_column(raw: RawSheet, table: str, ignored: list[str], renames: dict[str, str],
+                   mapping: dict[str, str]) -> str | None:
+    """An organisations sheet's 所在地区 (地区, 所属区域 …) column when it holds towns (most values, after a 宜兴市 prefix,
+    end as a town does: 镇, 街道, 园区 …) and the sheet has no town column; None otherwise (it stays ignored)."""
+    if table != "organisations" or "town" in renames.values():
+        return None
+    for column in ignored:
+        if column in mapping or column.strip() in mapping or \
+                _BRACKET_END.sub("", normalise_header(column)) not in _REGION_HEADERS:
+            continue
+        values = [_region_town(v) for v in raw.frame[column] if not is_blank(v)]
+        towns = [v for v in values if v is not None and v.endswith(_REGION_TOWN_END)]
+        if towns and len(towns) * 2 >= len(values):
+            return column
+    return None
 
 
 def _looks_like_identifiers(values: pd.Series) -> bool:
@@ -1633,7 +1850,7 @@ def _skipped(stage: _Stage, item: _Sheet) -> None:
         stage.skipped.append({"file": item.raw.path, "sheet": item.raw.sheet, "row": skipped.row,
                               "reason": skipped.reason, "text": skipped.text})
     item.counts["skipped"] = len(item.raw.skipped)
-    for column, text in item.raw.notes:  # what the reader could not settle for a whole column (.xlsb formats)
+    for column, text in [*item.raw.notes, *item.column_notes]:  # how a whole column was read (.xlsb, 所在地区)
         stage.note(item, None, column, None, text)
     for column in item.ignored:
         if column.endswith("(序号/row numbers)"):
@@ -1651,6 +1868,26 @@ def _tell(stage: _Stage) -> None:
         where = f"{path}" + (f" [{sheet}]" if sheet else "")
         log.warning("%s: %d 个公式没有计算结果，请在 Excel/WPS 中打开后保存 / %d formulas without a computed value: "
                     "those fields are missing; open and save the file in Excel or WPS", where, count, count)
+    unknown: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for note in stage.notes:
+        if isinstance(note["note"], str) and note["note"].startswith(TOWN_NOT_FOUND):
+            unknown[(note["file"], note["sheet"])].append(note)
+    for (path, sheet), notes in unknown.items():
+        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+        towns = ", ".join(f"{n['value']} (row {n['row']}"
+                          + (f", 最接近 / closest: {n['closest']})" if n.get("closest") else ")") for n in notes)
+        log.warning("%s: %s: %s — 目标已写入，未新建镇街 / the targets are written, no town is created; 已有镇街 / known "
+                    "towns: %s", where, TOWN_NOT_FOUND, towns, notes[0].get("known", ""))
+    refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for note in stage.notes:
+        if isinstance(note["note"], str) and note["note"].startswith(FIELD_REJECTED):
+            refused[(note["file"], note["sheet"])].append(note)
+    for (path, sheet), notes in refused.items():
+        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+        shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: "
+                          f"{n['note'].split(': ', 1)[1].split('; 该字段')[0]}" for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
+        log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field value(s) rejected (fields left empty, rows "
+                    "kept; see the report's 提示 notes sheet): %s", where, len(notes), len(notes), shown)
 
 
 def _plain_number(value: Any) -> float | None:
@@ -1682,17 +1919,40 @@ def _percent_flags(item: _Sheet) -> set[int]:
     return set(small) if large else set()
 
 
+#: fields a row cannot do without (besides the table's required ones): what identifies it or what it refers to.  An
+#: error value there rejects the row; anywhere else it is a field rejection (issue 13: "error values are field
+#: rejections with the reason").
+_ROW_FIELDS = frozenset({"id", "uscc", "moe_code", "kind", "organisation_uscc", "partner", "project_id", "event_id",
+                         "indicator", "period", "quarter"})
+
+
 def _problem_row(stage: _Stage, item: _Sheet, row: dict[str, Any], number: int) -> dict[str, Any]:
-    """The row with formulas without values made missing (and noted); an error value rejects it."""
+    """The row with formulas without values made missing (and noted) and error values made missing (a field
+    rejection); an error value in a field the row cannot do without (its name, USCC, id …) rejects the row."""
     out = dict(row)
     for column, value in row.items():
         if value.__class__ is CellError:
-            raise _Reject(column, str(value), f"the cell holds the error value {value} (a formula that failed); "
-                                              "correct it in the workbook")
+            reason = f"the cell holds the error value {value} (a formula that failed); correct it in the workbook"
+            if column in REQUIRED[item.table] or column in _ROW_FIELDS:
+                raise _Reject(column, str(value), reason)
+            out[column] = None
+            stage.reject_field(column, str(value), reason)
+            continue
         if value.__class__ is FormulaWithoutValue:
             out[column] = None
             stage.note(item, number, column, f"={value.formula}" if value.formula else "=", _FORMULA_NOTE)
     return out
+
+
+def _with_cause(exc: _Reject, refused: list[dict[str, Any]]) -> _Reject:
+    """A rejection for a missing field whose cell was refused (认定日期 #N/A and no 认定年份): the cell and why."""
+    if exc.value is not None:
+        return exc
+    for note in refused:
+        if note["field"] == exc.field or (exc.field == "year" and note["field"] == "date"):
+            reason = note["note"].split(": ", 1)[1].split("; 该字段留空")[0]
+            return _Reject(exc.field, note["value"], f"{exc.reason}; {note['header']}: {reason}")
+    return exc
 
 
 def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | None, progress: bool) -> None:
@@ -1712,18 +1972,20 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
         if position in flags:  # 0.8 among 65, 70: kept as given (0.8 %), not turned into 80, and noted below
             row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         stage.cursor = (item, number)
+        stage.pending = []
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
             bucket, detail = handler(stage, item, row, number, default_kind)
         except _Reject as exc:
-            stage.reject(item, number, exc)
+            stage.reject(item, number, _with_cause(exc, stage.pending))
             continue
         except _Hold as exc:
             stage.hold(item, number, exc)
             continue
         finally:
             stage.cursor = None
+        stage.notes.extend(stage.pending)  # the row is kept: its field rejections are reported
         if bucket == "merged":
             into, rule, name = detail
             stage.merged(item, number, name, into, rule)

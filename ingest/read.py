@@ -24,7 +24,8 @@ The header is the first of the first ten rows in which at least two cells are kn
 above the table is skipped), else the first row with as many distinct text cells as a header has.  A row
 under it that only names parts of merged groups (主要经济指标 over 营业收入(万元) / 研发投入(万元)) is combined
 with it: ``主要经济指标/营业收入(万元)``.  Rows that total, subtotal or count (合计, 小计, ``3家``, a row equal to the
-column sums), notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
+column sums; in Traditional characters too: 合計, 共計2家, 總計 — cells are folded to Simplified first),
+notes (注, 备注, 说明, 填报说明), signatures and seals (填报人：…, （单位盖章）) are not data, nor are
 the rows at the foot of the table with one filled cell that is a date (2025年1月15日, 2025.1.10, a date cell, in
 any column) or a sentence (以上数据仅供参考) where the records fill several cells — a one-cell list of names and a
 firm known only by its name (…有限公司, …厂, 张三个体户) stay records.  A note, signature or date row is told by its text
@@ -64,6 +65,7 @@ import pandas as pd
 
 from graph import uscc
 from graph.errors import IngestError
+from graph.text import simplified
 from ingest.fields import TABLES, field_for_header
 
 __all__ = [
@@ -425,21 +427,31 @@ _SIGN = re.compile(r"^(填报人|填表人|制表人?|审核人?|审核|复核�
 _SEAL = re.compile(r"^\(?(填报单位|单位|公司|企业|单位负责人|负责人)?\(?(盖章|公章|签章|签字|签名|签字盖章|签字\(盖章\)|盖章处|签字处)"
                    r"\)?[:：]?$")
 _FIRST = frozenset("合小总共累全注备说填附数资制审复负分联电手日单签盖公企(（TtSsNn")
+#: the Traditional forms of those first characters (總計, 註, 備註, 說明, 填報人, 審核, 簽字 …): a row they start is folded
+#: to Simplified (:func:`_folded`) before it is matched, so 合計 / 共計2家 / 總計 are totals like 合计 / 共计2家 / 总计
+_FIRST_TRADITIONAL = "總註備說數資製審複負聯電單簽蓋"
 _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
-_CANDIDATE = re.compile("(?:^|\x1f)[" + re.escape("".join(sorted(_FIRST))) + "]|家(?:\x1f|$)")
+_FIRST_ANY = _FIRST | frozenset(_FIRST_TRADITIONAL)
+_CANDIDATE = re.compile("(?:^|\x1f)[" + re.escape("".join(sorted(_FIRST_ANY))) + "]|家(?:\x1f|$)")
+
+
+def _folded(cell: str) -> str:
+    """A cell as the not-data patterns read it: NFKC, no whitespace, Traditional → Simplified
+    (:func:`graph.text.simplified`, the one converter): ``"合 計"`` → ``"合计"``, ``"填報人："`` → ``"填报人:"``."""
+    return simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell)))
 
 
 def _not_data(row: list[object]) -> str | None:
-    """The reason a body row is not data, or None."""
+    """The reason a body row is not data, or None (a Traditional 合計 / 共計2家 / 總計 / 註 as its Simplified form)."""
     texts = [c for c in row if c.__class__ is str]
     if not texts or not _CANDIDATE.search("\x1f".join(texts)):  # one C-level test for the common data row
         return None
     for cell in texts:
-        if cell[:1] not in _FIRST and cell[-1:] != "家":
+        if cell[:1] not in _FIRST_ANY and cell[-1:] != "家":
             continue
-        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+        text = _folded(cell)
         if _TOTAL.match(text):
             return "合计行 / total row"
         if _COUNT.match(text):
@@ -514,7 +526,7 @@ def _free_text(cell: object, one_cell_table: bool) -> bool:
     cell (a list of names) only words that start a note count."""
     if not isinstance(cell, str):
         return False
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+    text = _folded(cell)
     if not text or _NUMERIC.match(text.replace(",", "")) or _IDENTIFIER.match(text.upper()):
         return False
     if _NAME_END.search(text.rstrip("。.")) and not _SENTENCE.search(text[:-1]):

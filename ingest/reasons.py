@@ -22,6 +22,7 @@ _ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), zh) for
     (r"is negative", "不能为负数"),
     (r"error value|#DIV/0!|#N/A|#REF!|#VALUE!", "单元格为错误值（公式出错）"),
     (r"is a number, not a date", "是数字而非日期（单元格不是日期格式）"),
+    (r"not a plausible date", "日期不合理（超出该字段的合理范围）"),
     (r"outside .*plausible|outside \d{4}-\d{4}", "年份超出合理范围"),
     (r"not a valid date|is not a date", "不是有效日期"),
     (r"not a year|needs the year", "不是有效年份"),

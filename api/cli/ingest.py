@@ -10,7 +10,7 @@ import click
 from api.cli.common import store_from_settings
 from api.render.export import write_ingest_report, write_review_file
 from graph.errors import IngestError
-from ingest.fields import TABLE_ORDER
+from ingest.fields import TABLE_ORDER, normalise_header
 from ingest.pipeline import ingest_files
 
 __all__ = ["ingest"]
@@ -19,6 +19,8 @@ COMMANDS: list[click.Command] = []
 
 #: files that hold options, not data: `innonet ingest examples/*` skips them (pass a mapping with --mapping)
 _NOT_DATA = (".json", ".yaml", ".yml", ".md")
+#: row-number columns: never loaded, on purpose, so not listed as columns to map
+_ROW_NUMBER_HEADERS = ("序号", "序", "no.", "no")
 
 
 @click.command()
@@ -71,6 +73,14 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
         click.echo(f"{entry['path'][-40:]:<40} {entry['sheet'][:10]:<10} {entry['table']:<15} "
                    f"{entry['rows_read']:>6} {entry['written']:>8} {entry['merged']:>7} {entry['rejected']:>9} "
                    f"{entry['held_for_review']:>7} {entry.get('skipped', 0):>8}")
+        ignored = [c for c in entry.get("ignored_columns") or [] if not str(c).endswith("(序号/row numbers)")
+                   and normalise_header(c) not in _ROW_NUMBER_HEADERS]
+        if ignored:  # columns the file has and innonet does not know: say so where the user looks
+            where = entry["path"] + (f" [{entry['sheet']}]" if entry["sheet"] else "")
+            first = str(ignored[0]).split(" (")[0]
+            click.echo(f"  未识别的列（未导入）/ columns not recognised, not loaded, in {where}: {', '.join(ignored)}; "
+                       f"如需导入请用 --mapping 指定字段 / to load one, map it with --mapping FILE "
+                       f"(JSON {{\"{first}\": \"field\"}}; the fields of each table: innonet schema)")
     totals = report.totals()
     skipped_rows = sum(int(entry.get("skipped", 0)) for entry in report.files)
     click.echo(f"total: {totals['rows_read']} rows read, {totals['written']} written, {totals['merged']} merged, "

@@ -150,3 +150,13 @@ def test_traditional_names_and_towns_meet_their_simplified_records(runner, tmp_p
         found = runner.invoke(cli, ["find", typed, "--json"])
         assert found.exit_code == 0, found.output
         assert json.loads(found.output)["name"] == wanted
+
+
+def test_ignored_columns_are_printed_after_their_file(runner, tmp_path):
+    path = tmp_path / "firms.csv"
+    path.write_text("序號,企业名称,所属镇,法人代表,联系人手机\n1,宜兴甲科技有限公司,丁蜀镇,张三,13800000000\n", encoding="utf-8")
+    result = runner.invoke(cli, ["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if "未识别的列" in line]
+    assert str(path) in line and "法人代表, 联系人手机" in line and "columns not recognised" in line
+    assert "--mapping FILE" in line and '{"法人代表": "field"}' in line and "序號" not in line  # a row number

@@ -8,7 +8,7 @@ from graph import uscc
 from graph.errors import IngestError, SchemaError
 from ingest.pipeline import COLLABORATION_KEY, MERGE_RULES, IngestReport, ingest_files
 
-from .conftest import example_paths, snapshot
+from .conftest import example_paths, snapshot, write_csv
 
 FIRM = uscc.with_check_digit("91320282MA1HT0010")
 FIRM2 = uscc.with_check_digit("91320282MA1YD0020")
@@ -347,3 +347,42 @@ def test_public_list_style_file_with_mapping(store, tmp_path):
     assert again.to_dict() == report.to_dict()
     after = snapshot(store)
     assert before[0].equals(after[0]) and before[1].equals(after[1])
+
+
+def test_a_firm_that_moves_town_is_located_in_the_new_town_only(store, tmp_path):
+    """a_2024.csv (徐舍镇) then b_2025.csv (杨巷镇) for one USCC: the firm is LOCATED_IN 杨巷镇 only, its other
+    relationships and properties stay, the change is noted; two rows of one file, and a record known by name that
+    gets its USCC in another town, end the same way; re-running changes nothing."""
+    code, other = uscc.with_check_digit("91320282MA2000210"), uscc.with_check_digit("91320282MA2000220")
+    header = ["企业名称", "统一社会信用代码", "所属镇", "营业收入(万元)", "高新技术企业认定年份"]
+    first = write_csv(tmp_path / "a_2024.csv", [header, ["宜兴市迁址科技有限公司", code, "徐舍镇", "500", "2021"],
+                                           ["宜兴市名录科技有限公司", "", "丁蜀镇", "80", ""]])
+    second = write_csv(tmp_path / "b_2025.csv", [header, ["宜兴市迁址科技有限公司", code, "杨巷镇", "650", ""],
+                                            ["宜兴市名录科技有限公司", other, "官林镇", "", ""]])
+    projects = write_csv(tmp_path / "p.csv", [["项目编号", "承担单位", "立项年份"], ["P1", "宜兴市迁址科技有限公司", "2024"]])
+    ingest_files(store, [first, projects])
+    report = ingest_files(store, [second])
+    located = store.relationships("LOCATED_IN")
+    assert sorted(zip(located.source, located.target)) == [(code, "town:杨巷镇"), (other, "town:官林镇")]
+    firm = store.nodes("Enterprise").set_index("id").loc[code]
+    assert (firm["town"], firm["revenue"], firm["tier"]) == ("杨巷镇", 650, "高新技术企业")
+    assert store.relationships("PARTICIPATES_IN").source.tolist() == [code]
+    assert store.relationships("REACHED_TIER").source.tolist() == [code]
+    assert any("徐舍镇" in n and "杨巷镇" in n for n in report.notes.note)
+    before = snapshot(store)
+    ingest_files(store, [second])  # the same command again: nothing changes
+    after = snapshot(store)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
+    ingest_files(store, [first, second, projects])  # both files in one call: one town per firm, as its town says
+    before = snapshot(store)
+    ingest_files(store, [first, second, projects])
+    after = snapshot(store)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
+    firms = store.nodes("Enterprise").set_index("id").town
+    located = store.relationships("LOCATED_IN")
+    assert sorted(zip(located.source, located.target)) == sorted((i, f"town:{t}") for i, t in firms.items())
+    both = write_csv(tmp_path / "both.csv", [header[:3], ["宜兴市名录科技有限公司", other, "徐舍镇"],
+                                        ["宜兴市名录科技有限公司", other, "杨巷镇"]])
+    ingest_files(store, [both])
+    located = store.relationships("LOCATED_IN")
+    assert sorted(zip(located.source, located.target)) == [(code, "town:杨巷镇"), (other, "town:杨巷镇")]

@@ -15,7 +15,7 @@ import pytest
 from api.render.export import write_ingest_report
 from graph import uscc
 from graph.errors import IngestError
-from ingest.pipeline import ingest_files
+from ingest.pipeline import FIELD_REJECTED, TOWN_NOT_FOUND, ingest_files
 from ingest.read import CellError, FormulaWithoutValue, Limits, read_table
 
 from .conftest import write_csv, write_xlsx
@@ -120,9 +120,12 @@ def test_dates_typed_as_numbers_and_percent_cells(store, tmp_path):
     assert firms.loc[CODES[1], "hightech_revenue_share"] == 65.0
     tiers = store.relationships("REACHED_TIER").set_index("source")
     assert tiers.loc[CODES[0], "year"] == 2022
-    rejected = report.rejections.set_index("row")
-    assert rejected.loc[5, "field"] == "founded" and "1950" in rejected.loc[5, "reason"]
-    assert "年份" in rejected.loc[5, "reason"]
+    # 1890: a year outside the plausible range is a field rejection (issue 13 items 4 and 5): the firm is kept
+    assert report.rejections.empty and report.totals()["written"] == 4
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("row")
+    assert refused.loc[5, "field"] == "founded" and "1950" in refused.loc[5, "note"]
+    assert "年份" in refused.loc[5, "note"]
+    assert firms.loc[CODES[3], "name"] == "宜兴丁科技有限公司" and firms.loc[CODES[3], "founded"] is None
     assert any("月份不明确" in n for n in report.notes.note)
     assert all(d is None or d >= "1950" for d in store.nodes("Enterprise").founded)
 
@@ -149,7 +152,7 @@ def _formula_workbook(path):
     return path
 
 
-def test_formulas_without_values_are_missing_and_said_errors_rejected(sqlite_store, tmp_path, caplog):
+def test_formulas_without_values_are_missing_and_said_errors_are_field_rejections(sqlite_store, tmp_path, caplog):
     path = _formula_workbook(tmp_path / "formulas.xlsx")
     [sheet] = read_table(path)
     assert sheet.frame.iloc[0, 2] == FormulaWithoutValue("B2*0.05") and sheet.frame.iloc[1, 4] == CellError("#DIV/0!")
@@ -157,12 +160,18 @@ def test_formulas_without_values_are_missing_and_said_errors_rejected(sqlite_sto
         report = ingest_files(sqlite_store, [path])
     _invariant(report)
     assert "formula" in caplog.text and "formulas.xlsx" in caplog.text
-    assert list(report.notes.field) == ["rd_spend", "st_staff"]
-    assert report.notes.note.str.contains("公式没有计算结果").all()
-    [rejection] = report.rejections.to_dict("records")
-    assert rejection["value"] == "#DIV/0!" and rejection["reason"].startswith("单元格为错误值")
-    firm = sqlite_store.nodes("Enterprise").iloc[0]
+    assert list(report.notes.field) == ["rd_spend", "st_staff", "hightech_revenue_share"]
+    assert report.notes.note[:2].str.contains("公式没有计算结果").all()
+    # the stored #DIV/0! is a field rejection: the firm is written without its share, and the reason is said
+    assert report.rejections.empty and report.totals()["written"] == 2
+    refused = report.notes.iloc[2]
+    assert refused["value"] == "#DIV/0!" and refused["row"] == 3
+    assert refused["note"].startswith(f"{FIELD_REJECTED}: 单元格为错误值") and "#DIV/0!" in refused["note"]
+    assert "formulas.xlsx [Sheet]: 1 个字段值被拒绝" in caplog.text and "row 3 高新技术产品收入占比(%)" in caplog.text
+    firms = sqlite_store.nodes("Enterprise").set_index("name")
+    firm = firms.loc["宜兴甲科技有限公司"]
     assert firm["revenue"] == 1000 and (firm.get("rd_spend") is None or firm["rd_spend"] != firm["rd_spend"])
+    assert firms.loc["宜兴乙科技有限公司", "revenue"] == 800 and firms.loc["宜兴乙科技有限公司", "hightech_revenue_share"] is None
 
 
 def test_two_row_merged_header(store, tmp_path):
@@ -592,7 +601,7 @@ def test_a_big5_list_with_traditional_headers_and_towns(sqlite_store, tmp_path):
     assert sqlite_store.nodes("Town").name.tolist() == ["万石镇"]
 
 
-def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_path):
+def test_an_ods_error_result_is_a_field_rejection_with_its_code(sqlite_store, tmp_path):
     """LibreOffice stores a failed formula as ``office:value-type="string" office:string-value=""
     calcext:value-type="error"`` with the code as its text; calamine reads it as an empty cell."""
     path = _ods_with_percent_and_formula(tmp_path / "errors.ods")
@@ -615,5 +624,253 @@ def test_an_ods_error_result_rejects_the_row_with_its_code(sqlite_store, tmp_pat
     assert sheet.frame["研发投入(万元)"].iloc[1] == CellError("#DIV/0!") and sheet.problem_rows == [0, 1]
     report = ingest_files(sqlite_store, [path])
     _invariant(report)
+    assert report.rejections.empty and report.totals()["written"] == 2
+    [refused] = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert refused["row"] == 4 and refused["value"] == "#DIV/0!" and refused["field"] == "rd_spend"
+
+
+def test_traditional_totals_rows_are_skipped_in_a_big5_csv_and_an_xlsx(sqlite_store, tmp_path):
+    """合計 / 共計2家 / 小計 / 總計 (in the 序號 column too) are totals like 合计 / 共计2家 / 小计 / 总计, never firms."""
+    rows = [["企業名稱", "統一社會信用代碼", "所屬鎮", "營業收入(萬元)"], ["宜興市和橋環保設備有限公司", CODES[0], "和橋鎮", "3300"],
+            ["合計", "", "", "3300"]]
+    csv_path = write_csv(tmp_path / "big5.csv", rows, encoding="big5")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序號", "企業名稱", "統一社會信用代碼", "所屬鎮", "營業收入(萬元)"])
+    sheet.append([1, "宜興市和橋甲有限公司", CODES[1], "和橋鎮", 100])
+    sheet.append([2, "宜興市和橋乙有限公司", CODES[2], "和橋鎮", 250])
+    sheet.append([3, "宜興市和橋丙有限公司", CODES[3], "和橋鎮", 5])
+    sheet.append(["小計", None, None, None, 355])
+    sheet.append(["合計", None, None, None, 355])
+    sheet.append(["共計3家", None, None, None, None])
+    sheet.append(["總計", None, None, None, 355])
+    sheet.append(["填表人：陳大文", None, None, None, None])
+    workbook.save(tmp_path / "trad.xlsx")
+    report = ingest_files(sqlite_store, [csv_path, tmp_path / "trad.xlsx"])
+    _invariant(report)
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:4])
+    assert [(e["rows_read"], e["written"], e["skipped"]) for e in report.files] == [(1, 1, 1), (3, 3, 5)]
+    assert report.skipped.row.tolist() == [3, 5, 6, 7, 8, 9]
+    assert report.skipped.reason.tolist() == ["合计行 / total row"] * 5 + ["签名或日期行 / signature or date line"]
+    assert sqlite_store.nodes("Town").name.tolist() == ["和桥镇"]
+
+
+def test_an_error_value_in_an_optional_field_keeps_the_firm(store, tmp_path, caplog):
+    """A stored #DIV/0! in 高新技术产品收入占比 of a firm with a valid USCC and revenue 12000: the firm is written without
+    the share, the field's rejection is in the 提示 notes sheet and on the terminal (file, row, field); an error in
+    the USCC still rejects the row (it is the firm's identity)."""
+    path = tmp_path / "errors.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "企业名称", "统一社会信用代码", "营业收入(万元)", "高新技术产品收入占比"])
+    sheet.append([1, "宜兴市龙窑耐火材料有限公司", CODES[0], 12000, "#DIV/0!"])
+    sheet.append([2, "宜兴市丁山紫砂工艺厂", CODES[1], 900, "#N/A"])
+    sheet.append([3, "宜兴市错值科技有限公司", "#REF!", 50, 0.7])
+    workbook.save(path)
+    data = io.BytesIO(path.read_bytes())
+    with zipfile.ZipFile(data) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, code in (("E2", "#DIV/0!"), ("E3", "#N/A"), ("C4", "#REF!")):  # error results as Excel stores them
+        start = xml.index(f'<c r="{ref}"')
+        end = xml.index("</c>", start) + 4
+        xml = xml[:start] + f'<c r="{ref}" t="e"><f>X1</f><v>{code}</v></c>' + xml[end:]
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(store, [path])
+    _invariant(report)
+    assert [(e["rows_read"], e["written"], e["rejected"]) for e in report.files] == [(3, 2, 1)]
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert firms.loc[CODES[0], "revenue"] == 12000 and firms.loc[CODES[0]].get("hightech_revenue_share") is None
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)]
+    assert refused[["row", "field", "value"]].values.tolist() == [[2, "hightech_revenue_share", "#DIV/0!"],
+                                                                  [3, "hightech_revenue_share", "#N/A"]]
+    assert refused.note.str.contains("单元格为错误值").all() and refused.note.str.contains("error value").all()
     [rejection] = report.rejections.to_dict("records")
-    assert rejection["row"] == 4 and rejection["value"] == "#DIV/0!"
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (4, "uscc", "#REF!")
+    assert "errors.xlsx [Sheet]: 2 个字段值被拒绝" in caplog.text
+    assert "row 2 高新技术产品收入占比 (hightech_revenue_share)" in caplog.text
+    before = store.nodes(), store.relationships()
+    again = ingest_files(store, [path])
+    assert before[0].equals(store.nodes()) and before[1].equals(store.relationships())
+    assert len(again.notes) == len(report.notes)
+
+
+def test_an_implausible_founding_date_is_a_field_rejection_with_the_right_reason(sqlite_store, tmp_path):
+    """成立日期 1949 or 45000 (an .xls written by xlwt) and a date-formatted cell showing 1900-01-05 (an .xlsx): the
+    firm is written without the date and the field rejection says the date is implausible, not that the cell is not
+    date-formatted.  Text that is no date at all (明年) still rejects the row."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "成立日期"]):
+        sheet.write(0, c, value)
+    for r, (name, code, founded) in enumerate([("宜兴市续表二有限公司", CODES[0], 45000),
+                                               ("宜兴市续表三有限公司", CODES[1], 1949)], start=1):
+        sheet.write(r, 0, name)
+        sheet.write(r, 1, code)
+        sheet.write(r, 2, founded)
+    book.save(str(tmp_path / "old.xls"))
+    workbook = openpyxl.Workbook()
+    ws = workbook.active
+    ws.append(["企业名称", "统一社会信用代码", "成立日期"])
+    ws.append(["宜兴市前墅窑业有限公司", CODES[2], dt.datetime(1900, 1, 5)])
+    ws.append(["宜兴市明年科技有限公司", CODES[3], "明年"])
+    ws["C2"].number_format = "yyyy-mm-dd"
+    workbook.save(tmp_path / "cell.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "old.xls", tmp_path / "cell.xlsx"])
+    _invariant(report)
+    assert [(e["written"], e["rejected"]) for e in report.files] == [(2, 0), (1, 1)]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert sorted(firms.index) == sorted(CODES[:3]) and "founded" not in firms.columns
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("value")
+    assert refused.field.tolist() == ["founded"] * 3
+    assert "not a date" in refused.loc[45000, "note"] and "年份超出合理范围" in refused.loc[1949, "note"]
+    cell = refused.loc["1900-01-05", "note"]
+    assert "日期不合理" in cell and "shows 1900-01-05, not a plausible date" in cell and "not date-formatted" not in cell
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["value"] == "明年" and rejection["row"] == 3
+
+
+def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
+    """A tiers table whose 认定日期 was typed as numbers (2025.11, 2025.5, and 2024.10, which Excel keeps as 2024.1)
+    reads like the organisations table: 2024.1 is the year 2024 with the month noted as ambiguous, never "year
+    missing"; 2022.12 in a 高新技术企业认定年份 column keeps its month as the REACHED_TIER date."""
+    firms = tmp_path / "firms.xlsx"
+    write_xlsx(firms, {"企业": [["企业名称", "统一社会信用代码", "所属镇", "高新技术企业认定年份"],
+                                ["宜兴市四零一科技有限公司", CODES[0], "芳桥街道", 2024.10],
+                                ["宜兴市四零三科技有限公司", CODES[1], "芳桥街道", 2022.12],
+                                ["宜兴市四零四科技有限公司", CODES[2], "芳桥街道", 2021]]})
+    tiers = tmp_path / "tiers.xlsx"
+    write_xlsx(tiers, {"Sheet": [["企业名称", "统一社会信用代码", "梯次", "认定日期", "证书编号"],
+                                 ["宜兴市紫韵陶瓷科技有限公司", MORE[0], "高企", 2025.11, "GR202532000001"],
+                                 ["宜兴市蜀山新材料有限公司", MORE[1], "科小", 2025.5, "2025320282000099"],
+                                 ["宜兴市官林电缆科技有限公司", MORE[2], "高新技术企业", 2024.10, "GR202432000002"]]})
+    names = [["企业名称", "统一社会信用代码"], ["宜兴市紫韵陶瓷科技有限公司", MORE[0]], ["宜兴市蜀山新材料有限公司", MORE[1]],
+             ["宜兴市官林电缆科技有限公司", MORE[2]]]
+    report = ingest_files(store, [firms, write_csv(tmp_path / "names.csv", names), tiers])
+    _invariant(report)
+    assert report.rejections.empty
+    reached = store.relationships("REACHED_TIER").set_index("source")
+    assert [reached.loc[c, "year"] for c in (*CODES[:3], *MORE[:3])] == [2024, 2022, 2021, 2025, 2025, 2024]
+    dates = [reached.loc[c].get("date") for c in (*CODES[:3], *MORE[:3])]
+    assert dates == [None, "2022-12", None, "2025-11", "2025-05", None]
+    ambiguous = report.notes[report.notes.note.str.contains("月份不明确")]
+    assert sorted(zip(ambiguous.file.map(lambda f: f.rsplit("/", 1)[-1]), ambiguous.row, ambiguous.field)) == [
+        ("firms.xlsx", 2, "hte_year"), ("tiers.xlsx", 4, "date")]
+    before = store.nodes(), store.relationships()
+    ingest_files(store, [firms, tmp_path / "names.csv", tiers])
+    assert before[0].equals(store.nodes()) and before[1].equals(store.relationships())
+
+
+def test_region_and_tier_time_header_variants(sqlite_store, tmp_path):
+    """所在地区 holding towns (an HTML table from a province system saved as .xls) is the town column, 宜兴市丁蜀镇 is
+    丁蜀镇 and 宜兴市 alone (the whole city) gives no town, said in the notes; 所在地区 holding only 宜兴市 stays an
+    ignored column.  高新技术企业认定时间 and 专精特新认定时间 are the tiers' year columns (a date cell keeps its date)."""
+    html = ("<html><head><meta charset=\"gb2312\"></head><body><table><tr><td colspan=4>江苏省科技型中小企业评价系统导出"
+            "</td></tr><tr><td>序号</td><td>企业名称</td><td>统一社会信用代码</td><td>所在地区</td></tr>"
+            f"<tr><td>1</td><td>宜兴市周铁水产科技有限公司</td><td>{CODES[0]}</td><td>周铁镇</td></tr>"
+            f"<tr><td>2</td><td>宜兴市万石农业科技有限公司</td><td>{CODES[1]}</td><td>万石镇</td></tr></table></body></html>")
+    (tmp_path / "province.xls").write_bytes(html.encode("gb2312"))
+    mixed = write_csv(tmp_path / "mixed.csv", [["企业名称", "统一社会信用代码", "所在地区"],
+                                               ["宜兴市丁蜀甲科技有限公司", CODES[2], "宜兴市丁蜀镇"],
+                                               ["宜兴市丁蜀乙科技有限公司", CODES[3], "丁蜀镇"],
+                                               ["宜兴市某某科技有限公司", CODES[4], "宜兴市"]])
+    city = write_csv(tmp_path / "city.csv", [["企业名称", "统一社会信用代码", "所在地区"], ["宜兴市城一科技有限公司", MORE[0], "宜兴市"],
+                                             ["宜兴市城二科技有限公司", MORE[1], "宜兴市"]])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称（盖章）", "统一社会信用代码（注册号）", "所属镇", "高新技术企业认定时间", "专精特新认定时间"])
+    sheet.append(["宜兴市一号机械有限公司", MORE[2], "徐舍镇", dt.datetime(2022, 12, 1), 2024])
+    sheet.append(["宜兴市二号机械有限公司", MORE[3], "徐舍镇", dt.datetime(2023, 11, 20), None])
+    for row in (2, 3):
+        sheet.cell(row, 4).number_format = "yyyy-mm-dd"
+    workbook.save(tmp_path / "tiers.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "province.xls", mixed, city, tmp_path / "tiers.xlsx"])
+    _invariant(report)
+    assert [e["ignored_columns"] for e in report.files] == [["序号"], [], ["所在地区"], []]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert [firms.loc[c, "town"] for c in CODES[:4]] == ["周铁镇", "万石镇", "丁蜀镇", "丁蜀镇"]
+    assert firms.loc[CODES[4], "town"] is None and firms.loc[MORE[0], "town"] is None
+    assert sorted(sqlite_store.nodes("Town").name) == ["丁蜀镇", "万石镇", "周铁镇", "徐舍镇"]
+    notes = report.notes[report.notes.field == "所在地区"].note.tolist()
+    assert any("1 rows give 宜兴市" in n for n in notes) and any("holds towns" in n for n in notes)
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert sorted(zip(reached.source, reached.target, reached.year, reached.date)) == [
+        (MORE[2], "tier:专精特新", 2024, None), (MORE[2], "tier:高新技术企业", 2022, "2022-12-01"),
+        (MORE[3], "tier:高新技术企业", 2023, "2023-11-20")]
+
+
+def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_know(sqlite_store, tmp_path, caplog):
+    """和橋鎮 in a targets workbook is the town 和桥镇; 高城镇 (a typo for 高塍镇) is written as a target but no town is
+    created, and the 提示 notes sheet and the terminal name it with the closest known town."""
+    towns = ["丁蜀镇", "和桥镇", "高塍镇", "新街街道"]
+    firms = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码", "所属镇"],
+                                               *[[f"宜兴市{t}科技有限公司", CODES[i], t] for i, t in enumerate(towns)]])
+    ingest_files(sqlite_store, [firms])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "分解表"
+    sheet.append(["宜兴市2025年度创新型企业培育目标任务分解表"])
+    sheet.append(["序号", "镇街", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    for n, (town, a, b) in enumerate([("丁蜀镇", 40, 20), ("和橋鎮", 30, 8), ("高城镇", 50, 16), ("新街街道", 70, 24)], 1):
+        sheet.append([n, town, a, b])
+    sheet.append(["合计", None, 190, 68])
+    workbook.save(tmp_path / "目标任务分解_2025.xlsx")
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
+    _invariant(report)
+    assert report.rejections.empty
+    targets = sqlite_store.nodes("Target")
+    assert sorted(set(targets.town)) == ["丁蜀镇", "全市", "和桥镇", "新街街道", "高城镇"]
+    assert sorted(sqlite_store.nodes("Town").name) == sorted(towns)  # no town 高城镇, no 和橋鎮
+    [note] = report.notes[report.notes.note.str.startswith(TOWN_NOT_FOUND)].to_dict("records")
+    assert (note["row"], note["value"]) == (5, "高城镇")
+    assert "closest: 高塍镇" in note["note"] and "known towns: 丁蜀镇, 和桥镇, 新街街道, 高塍镇" in note["note"]
+    assert "town not found in the store" in caplog.text and "高城镇" in caplog.text and "目标任务分解_2025.xlsx" in caplog.text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keeps_the_firm(sqlite_store, tmp_path):
+    """A date cell showing 1900-01-05 in 成立日期 and 1905 in 高新技术企业認定年份 (the tester's 11_繁体_合計.xlsx): the firm
+    is written without either, both field rejections are noted; 小計 / 總計 in the 序號 column are skipped."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["宜興市丁蜀鎮企業名單"])
+    sheet.append(["序號", "企業名稱", "統一社會信用代碼", "所屬鎮", "成立日期", "高新技術企業認定年份", "營業收入(萬元)"])
+    sheet.append([1, "宜興市陶都精工有限公司", CODES[0], "丁蜀鎮", 2019.1, 2021, 1500])
+    sheet.append([2, "宜兴市前墅窑业有限公司", CODES[1], "丁蜀镇", dt.datetime(1900, 1, 5), 1905, 700])
+    sheet["E4"].number_format = "yyyy-mm-dd"
+    sheet.append(["小計", None, None, None, None, None, 2200])
+    sheet.append(["總計", None, None, None, None, None, 2200])
+    workbook.save(tmp_path / "trad.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "trad.xlsx"])
+    _invariant(report)
+    assert [(e["written"], e["rejected"], e["skipped"]) for e in report.files] == [(2, 0, 2)]
+    firm = sqlite_store.nodes("Enterprise").set_index("uscc").loc[CODES[1]]
+    assert firm["revenue"] == 700 and firm.get("founded") is None and firm.get("tier") is None
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)]
+    assert refused[["row", "field"]].values.tolist() == [[4, "founded"], [4, "hte_year"]]
+    assert "日期不合理" in refused.note.iloc[0] and "year 1905 in 1905 is outside 1950-2100" in refused.note.iloc[1]
+    assert sqlite_store.relationships("REACHED_TIER").source.tolist() == [CODES[0]]
+
+
+def test_a_row_rejected_for_a_field_whose_cell_was_an_error_says_so(sqlite_store, tmp_path):
+    firms = write_csv(tmp_path / "firms.csv", [["企业名称", "统一社会信用代码"], ["宜兴甲科技有限公司", CODES[0]]])
+    tiers = write_csv(tmp_path / "tiers.csv", [["企业名称", "梯次", "认定日期", "证书编号"],
+                                               ["宜兴甲科技有限公司", "高企", "#N/A", "#REF!"],
+                                               ["宜兴甲科技有限公司", "科小", "2024-05-01", "#REF!"]])
+    report = ingest_files(sqlite_store, [firms, tiers])
+    _invariant(report)
+    [rejection] = report.rejections.to_dict("records")
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (2, "year", "#N/A")
+    assert "year is required and missing" in rejection["reason"] and "认定日期: 单元格为错误值" in rejection["reason"]
+    [refused] = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert (refused["row"], refused["field"], refused["value"]) == (3, "certificate", "#REF!")
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert reached.target.tolist() == ["tier:科技型中小企业"] and reached.date.tolist() == ["2024-05-01"]
