@@ -216,7 +216,8 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
         towns for this indicator and target period, whatever ``town`` is; NaN for 全市 and when every town has the
         same rate; a quarter row is ranked among the towns with that quarter's target only), ``status``
         ("ok", "no data": the indicator's input is missing, "unmatched": no indicator matches the target's
-        name, "conflict": the same indicator was given two different targets, the higher read), ``note``
+        name, "conflict": the same indicator was given two different targets, the higher read, "unknown
+        town": no enterprise or town record of the store is in the target's town — a typo, not ranked), ``note``
         (None, or the forms and values of an indicator written twice: :func:`one_per_indicator`);
         per indicator, 全市 first, then towns by rank.
     """
@@ -231,12 +232,15 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     values = indicators(snap, period=period)
     values = values.assign(town=values["town"].where(values["town"] != ALL, CITY))
     reading = values.set_index(["indicator", "town"])
+    places = _known_places(snap)
     rows = []
     for record in chosen.itertuples(index=False):
         span: Period = record.span
         elapsed = period.elapsed_share(Period(span.year_number * 12, span.last, "span"))
         actual, status = np.nan, "unmatched"
-        if record.indicator is not None:
+        if record.town != CITY and record.town not in places:  # a typo (高城镇) is no town to rank last
+            status = "unknown town"
+        elif record.indicator is not None:
             key = (record.indicator, record.town)
             if key in reading.index:
                 row = reading.loc[key]
@@ -268,6 +272,15 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     frame = frame.sort_values(["action", "indicator", "target_period", "_city", "rank", "town"],
                               na_position="last", kind="stable")
     return frame[columns].reset_index(drop=True)
+
+
+def _known_places(snap: Snapshot) -> set[str]:
+    """The towns the store knows: those of its enterprises and its Town records."""
+    places = set(snap.kind("Enterprise").get("town", pd.Series(dtype=object)).dropna())
+    towns = snap.kind("Town")
+    if "name" in towns.columns:
+        places |= set(towns["name"].dropna())
+    return places
 
 
 def _ranked(completion: pd.Series) -> pd.Series:

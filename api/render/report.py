@@ -109,7 +109,7 @@ _READINESS_NOTE = (
 )
 #: A target row's status as the report shows it beside the completion rate ("ok" shows nothing).
 _TARGET_STATUS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
-                  "conflict": "目标值冲突 conflict"}
+                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town"}
 #: How the targets are ranked (:mod:`analysis.targets`), under the targets table.
 _RANK_NOTE = ("排名: 年度目标在有该目标的全部镇街中排名, 季度目标只在下达了该季度目标的镇街中排名; 综合排名只计年度目标。"
               " / rank: a year target among every town given it, a quarter target only among the towns given that "

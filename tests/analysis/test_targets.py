@@ -98,6 +98,17 @@ def test_a_towns_rank_is_its_place_among_all_towns_and_a_tie_of_all_is_no_rank(t
         lambda r: len(r.dropna()) > 1 and r.dropna().nunique() == 1)).any()
 
 
+def test_a_target_for_a_town_the_store_does_not_know_is_not_ranked(targeted, tmp_path) -> None:
+    typo = tmp_path / "typo.csv"
+    typo.write_text("镇街,年度,指标,目标值\n高城镇,2023,新认定高新技术企业(家),3\n", encoding="utf-8")
+    ingest_files(targeted, [typo])
+    progress = target_progress(targeted, "2023")
+    row = progress[progress["town"] == "高城镇"].iloc[0]
+    assert row["status"] == "unknown town" and pd.isna(row["rank"])  # a typo is not the town ranked last
+    assert "高城镇" not in set(town_ranking(progress)["town"])
+    assert (progress.loc[progress["town"] == "高塍镇", "status"] != "unknown town").all()
+
+
 def test_match_indicator() -> None:
     assert match_indicator("有效期内高新技术企业数") == "有效期内高企 / valid high-tech firms"
     assert match_indicator("12") == "基金投资金额 / investment amount"
