@@ -325,6 +325,20 @@ class Neo4jStore(GraphStore):
 
         return int(self._write(work))
 
+    def delete_relationships(self, type: str, rows: Iterable[tuple[str, str, str]]) -> int:
+        check_type(type)
+        triples = [{"source": str(s), "target": str(t), "key": str(k or "")} for s, t, k in rows]
+        if not triples:
+            return 0
+        query = (f"UNWIND $rows AS row MATCH (:{ENTITY} {{id: row.source}})-[r:{type} {{key: row.key}}]->"
+                 f"(:{ENTITY} {{id: row.target}}) DELETE r RETURN count(r) AS deleted")
+
+        def work(tx: Any) -> int:
+            return sum(tx.run(query, rows=chunk).single(strict=True)["deleted"]
+                       for chunk in _chunks(triples, self.batch_size))
+
+        return int(self._write(work))
+
     def clear(self) -> None:
         query = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 

@@ -231,6 +231,17 @@ class SQLiteStore(GraphStore):
                 deleted += conn.execute(f"DELETE FROM nodes WHERE id IN ({marks})", chunk).rowcount
         return deleted
 
+    def delete_relationships(self, type: str, rows: Iterable[tuple[str, str, str]]) -> int:
+        check_type(type)
+        triples = [(str(s), type, str(t), str(k or "")) for s, t, k in rows]
+        deleted = 0
+        with self._write() as conn:
+            for triple in triples:
+                deleted += conn.execute(
+                    "DELETE FROM relationships WHERE source = ? AND type = ? AND target = ? AND key = ?", triple
+                ).rowcount
+        return deleted
+
     def clear(self) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM relationships")

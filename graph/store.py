@@ -209,6 +209,14 @@ class GraphStore(abc.ABC):
         """Delete nodes and their relationships; returns the number of nodes deleted."""
 
     @abc.abstractmethod
+    def delete_relationships(self, type: str, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Delete relationships of ``type`` given as ``(source, target, key)``; the nodes stay.
+
+        Returns the number deleted (a row naming no relationship deletes nothing).  Raises
+        :class:`graph.errors.SchemaError` for an unknown type.
+        """
+
+    @abc.abstractmethod
     def clear(self) -> None:
         """Delete everything."""
 

@@ -1463,7 +1463,7 @@ def _unchanged(stored: dict[str, Any], props: dict[str, Any]) -> bool:
 
 def _neighbour_rows(store: GraphStore, node_id: str, new_id: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(type, relationship row)`` of every relationship of ``node_id`` as stored, with ``node_id`` replaced by
-    ``new_id`` (a migration) or kept (a node written again)."""
+    ``new_id`` (a migration) or kept."""
     new_id = new_id or node_id
     for record in store.neighbours(node_id).to_dict(orient="records"):
         other = record.pop("id")
@@ -1485,48 +1485,30 @@ def _stale_location(stage: _Stage, type_: str, row: dict[str, Any]) -> bool:
     return town is not None and row["target"] != town
 
 
-def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]
-              ) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
-    """Replace the stored LOCATED_IN of the nodes this call places in another town (a firm that moved from 徐舍镇 to
-    杨巷镇 is in 杨巷镇 only).  The store interface deletes whole nodes, not relationships: each such node is read
-    with its relationships, deleted, and written again with every property and every relationship but the old
-    town's (in the call's transaction: all or nothing on SQLite).  Returns the ids written again and the
-    relationships to restore, by type."""
+def _relocate(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> int:
+    """Delete the stored LOCATED_IN of the nodes this call places in another town (a firm that moved from 徐舍镇 to
+    杨巷镇 is in 杨巷镇 only); the node and its other relationships stay.  Returns the number deleted."""
     if not stage.located:
-        return set(), {}
+        return 0
     located = store.relationships("LOCATED_IN")
     if not len(located):
-        return set(), {}
-    moved = {source for source, target in zip(located["source"], located["target"])
-             if source in stored_ids and source in stage.located and target != stage.located[source]}
-    restore: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for node_id in sorted(moved):
-        for type_, row in _neighbour_rows(store, node_id):
-            if not _stale_location(stage, type_, row):
-                restore[type_].append(row)
-    if moved:
-        store.delete_nodes(sorted(moved))
-    return moved, restore
+        return 0
+    stale = [(source, target, key) for source, target, key in zip(located["source"], located["target"], located["key"])
+             if source in stored_ids and source in stage.located and target != stage.located[source]]
+    return store.delete_relationships("LOCATED_IN", stale) if stale else 0
 
 
 def _write(stage: _Stage, store: GraphStore, stored_ids: set[str]) -> None:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     stored = stage.index.stored
-    rewritten, restore = _relocate(stage, store, stored_ids)
+    _relocate(stage, store, stored_ids)
     for node_id, (kind, props) in stage.nodes.items():
         before = stored.get(node_id)
-        if node_id in rewritten and before is not None:
-            props = {**before[1], **props}  # deleted to drop its old town: written again whole
-        elif before is not None and before[0] == kind and _unchanged(before[1], props):
+        if before is not None and before[0] == kind and _unchanged(before[1], props):
             continue  # the store already holds every value: an upsert (merge) would change nothing
-        by_kind[kind].append({"id": node_id, **props})
-    for node_id in sorted(rewritten - set(stage.nodes)):  # not staged (never so today): written back as stored
-        kind, props = stored[node_id]
         by_kind[kind].append({"id": node_id, **props})
     for kind in sorted(by_kind, key=lambda k: _WRITE_ORDER.index(k) if k in _WRITE_ORDER else len(_WRITE_ORDER)):
         store.upsert_nodes(kind, by_kind[kind])
-    for type_, rows in restore.items():
-        store.upsert_relationships(type_, rows)
     moved: dict[str, list[dict[str, Any]]] = defaultdict(list)
     old_ids = []
     for migration in stage.migrations:

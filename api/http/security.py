@@ -459,6 +459,9 @@ class MaskedStore(GraphStore):
     def delete_nodes(self, ids: Iterable[str]) -> int:
         raise PermissionError("a masked store view is read-only; write through the underlying store")
 
+    def delete_relationships(self, type: str, rows: Iterable[tuple[str, str, str]]) -> int:
+        raise PermissionError("a masked store view is read-only; write through the underlying store")
+
     def clear(self) -> None:
         raise PermissionError("a masked store view is read-only; write through the underlying store")
 

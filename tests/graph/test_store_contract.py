@@ -156,6 +156,20 @@ def test_delete_nodes_removes_their_relationships(store):
     assert store.delete_nodes([]) == 0
 
 
+def test_delete_relationships_keeps_the_nodes(store):
+    _small_graph(store)
+    store.upsert_relationships("COLLABORATES_WITH", [{"source": "e1", "target": "u1", "key": "p9", "year": 2024}])
+    before = store.nodes()
+    deleted = store.delete_relationships("COLLABORATES_WITH", [("e1", "u1", ""), ("e2", "u1", "nope"), ("x", "y", "")])
+    assert deleted == 1  # only the first names a relationship: the keyed one and e2's stay
+    rels = store.relationships("COLLABORATES_WITH")
+    assert sorted(zip(rels["source"], rels["target"], rels["key"])) == [("e1", "u1", "p9"), ("e2", "u1", "")]
+    assert store.nodes().equals(before)
+    assert store.delete_relationships("COLLABORATES_WITH", []) == 0
+    with pytest.raises(SchemaError):
+        store.delete_relationships("LIKES", [("e1", "u1", "")])
+
+
 def test_clear_empties_the_store(store):
     _small_graph(store)
     store.clear()
