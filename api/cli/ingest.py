@@ -67,10 +67,10 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
         return
     for path in skipped:
         click.echo(f"skipped {path} (not a data file; pass a mapping with --mapping)")
-    click.echo(f"{'file':<40} {'sheet':<10} {'table':<15} {'read':>6} {'written':>8} {'merged':>7} "
-               f"{'rejected':>9} {'review':>7} {'skipped':>8}")
+    click.echo(f"{_fit('文件 file', 40)} {_fit('工作表 sheet', 12)} {'table':<15} {'read':>6} {'written':>8} "
+               f"{'merged':>7} {'rejected':>9} {'review':>7} {'skipped':>8}")
     for entry in report.files:
-        click.echo(f"{entry['path'][-40:]:<40} {entry['sheet'][:10]:<10} {entry['table']:<15} "
+        click.echo(f"{_fit(entry['path'], 40, left=True)} {_fit(entry['sheet'], 12)} {entry['table']:<15} "
                    f"{entry['rows_read']:>6} {entry['written']:>8} {entry['merged']:>7} {entry['rejected']:>9} "
                    f"{entry['held_for_review']:>7} {entry.get('skipped', 0):>8}")
         ignored = [c for c in entry.get("ignored_columns") or [] if not str(c).endswith("(序号/row numbers)")
@@ -100,3 +100,20 @@ def ingest(paths: tuple[str, ...], kind: str | None, table: str | None, mapping:
 
 
 COMMANDS.append(ingest)
+
+
+def _fit(text: str, width: int, left: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two, Unicode East Asian Width); a
+    longer text is cut with "…" — at its start when ``left`` (a path keeps its file name)."""
+    import unicodedata
+
+    def cells(part: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in part)
+
+    text = str(text)
+    if cells(text) > width:
+        chars = list(text)
+        while chars and cells("".join(chars)) > width - 1:
+            chars.pop(0 if left else -1)
+        text = "…" + "".join(chars) if left else "".join(chars) + "…"
+    return text + " " * (width - cells(text))
