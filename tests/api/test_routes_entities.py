@@ -47,7 +47,7 @@ def test_filters_kind_town_industry_tier(client):
     assert _ids(viewer.get("/entities", params={"industry": "ind:环保"})) == ["e2"]
     assert _ids(viewer.get("/entities", params={"tier": "高企"})) == [USCC]
     bad_tier = viewer.get("/entities", params={"tier": "独角兽"})
-    assert bad_tier.status_code == 422 and "query.tier" in bad_tier.json()["detail"]
+    assert bad_tier.status_code == 422 and "参数 tier 无效 / parameter tier" in bad_tier.json()["detail"]
     assert viewer.get("/entities", params={"kind": "Company"}).status_code == 422
 
 
