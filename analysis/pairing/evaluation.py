@@ -58,6 +58,7 @@ from graph.store import GraphStore
 __all__ = [
     "BASELINES",
     "DIVERSITY",
+    "GROUPS",
     "ablation_table",
     "baseline_scores",
     "diversity_metrics",
@@ -70,6 +71,11 @@ BASELINES: tuple[str, ...] = ("popularity", "three_path", "three_path_popularity
 
 #: The beyond-accuracy measures :func:`diversity_metrics` adds to every method.
 DIVERSITY: tuple[str, ...] = ("coverage", "top_share", "popularity_percentile")
+
+#: The groups of firms the model is also measured on (``result["groups"]``): firms without any university /
+#: institute partner by the cut-off (cold start: only their country, firm partners and popularity to go on) and
+#: firms with one.
+GROUPS: tuple[str, ...] = ("no_partner", "with_partner")
 
 
 def ranking_metrics(scores: np.ndarray, candidates: np.ndarray, relevant: np.ndarray, k: int = 10,
@@ -343,7 +349,10 @@ def evaluate_pairing(
         {"popularity": {...}, "three_path": {...}, "three_path_popularity": {...}, "content": {...}},
         "cutoff_year", "k", "seconds"}``; with ``diversity`` every method's dict also holds
         ``coverage, top_share, top_partner_id, popularity_percentile, lists`` and the result
-        ``"catalogue"`` (candidate partners) and ``"lists"`` (firms existing by the cut-off) and, with ``ablation``, ``"ablation"``: a list of dicts
+        ``"catalogue"`` (candidate partners), ``"lists"`` (firms existing by the cut-off) and ``"groups"``: the
+        model's accuracy and list measures for each of :data:`GROUPS` (firms with no university / institute partner
+        by the cut-off, and the others; ``firms`` = their test firms, ``lists`` = their lists) and, with
+        ``ablation``, ``"ablation"``: a list of dicts
         ``variant, signals, p_at_k, r_at_k, mrr, ndcg``.
     """
     started = time.perf_counter()
@@ -412,18 +421,32 @@ def _evaluate_lists(result: dict[str, Any], data: PairingData, recommender: Pair
     names = ("model", *BASELINES)
     tallies = {name: _Diversity(n_u) for name in names}
     sums = {name: _Sums() for name in names}
+    # the model by group: firms without any university / institute partner by the cut-off (cold start) and the rest
+    group_tallies = {group: _Diversity(n_u) for group in GROUPS}
+    group_sums = {group: _Sums() for group in GROUPS}
     for part in _chunks(len(firms), max(chunk, 1024)):
         block = firms[part]
-        candidates = candidate_ok[None, :] & ~(baselines.A[block].toarray() > 0)
+        known = baselines.A[block].toarray() > 0
+        candidates = candidate_ok[None, :] & ~known
         scores = baselines.scores(block)
         scores["model"] = recommender.score_grid(block, "University")
         tested = np.isin(block, test_firms)
         rows = np.searchsorted(test_firms, block[tested])
         relevant = new[rows].toarray() > 0 if len(rows) else None
         for name, tally in tallies.items():
-            tally.add(_top_k(scores[name], candidates, k))
+            top = _top_k(scores[name], candidates, k)
+            tally.add(top)
             if relevant is not None:
                 sums[name].add(ranking_metrics(scores[name][tested], candidates[tested], relevant, k))
+            if name != "model":
+                continue
+            cold = ~known.any(axis=1)
+            for group, members in (("no_partner", cold), ("with_partner", ~cold)):
+                group_tallies[group].add(top[members])
+                if relevant is not None and members[tested].any():
+                    inside = members[tested]
+                    group_sums[group].add(ranking_metrics(scores[name][tested][inside], candidates[tested][inside],
+                                                          relevant[inside], k))
     result["model"] = sums["model"].result()
     result["baselines"] = {name: sums[name].result() for name in BASELINES}
     ids = data.ids[data.members("University")]
@@ -433,6 +456,12 @@ def _evaluate_lists(result: dict[str, Any], data: PairingData, recommender: Pair
         metrics["top_partner_id"] = str(ids[top]) if top >= 0 else None
         target = result["model"] if name == "model" else result["baselines"][name]
         target.update(metrics)
+    result["groups"] = {}
+    for group in GROUPS:
+        metrics = group_tallies[group].result(candidate_ok, baselines.degree)
+        top = metrics.pop("top_partner")
+        metrics["top_partner_id"] = str(ids[top]) if top >= 0 else None
+        result["groups"][group] = {**group_sums[group].result(), **metrics}
     result["catalogue"] = int(candidate_ok.sum())
     result["lists"] = len(firms)
 

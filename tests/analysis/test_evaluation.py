@@ -179,6 +179,30 @@ def test_one_pass_over_every_firm_gives_the_test_firms_accuracy() -> None:
     assert "coverage" in both["model"] and "coverage" not in alone["model"]
 
 
+def test_groups_split_the_model_by_partners_at_the_cut_off() -> None:
+    """result["groups"]: the model on firms without any partner by the cut-off and on the rest; the two groups
+    partition the lists and the test firms, and their firm-weighted accuracy is the model's."""
+    data = PairingData.load(world())
+    result = evaluate_pairing(data, 2019, k=5)
+    groups = result["groups"]
+    assert set(groups) == {"no_partner", "with_partner"}
+    cold, warm = groups["no_partner"], groups["with_partner"]
+    assert cold["lists"] > 0 and warm["lists"] > 0
+    assert cold["lists"] + warm["lists"] == result["lists"]
+    assert cold["firms"] + warm["firms"] == result["model"]["firms"]
+    for key in ("p_at_k", "r_at_k", "mrr", "ndcg"):
+        pooled = (cold[key] * cold["firms"] + warm[key] * warm["firms"]) / result["model"]["firms"]
+        assert pooled == pytest.approx(result["model"][key], abs=1e-12), key
+    assert all(0.0 < m["top_share"] <= 1.0 for m in (cold, warm))
+    for metrics in (cold, warm):
+        assert 0.0 < metrics["coverage"] <= result["model"]["coverage"]
+    # the no-partner group is the firms existing by the cut-off with no partner by then
+    known = data.matrix(data.links("University"), "e", "t",
+                                             (data.count("Enterprise"), data.count("University")), until=2019)
+    firms = np.flatnonzero(data.exists_by("Enterprise", 2019))
+    assert cold["lists"] == int((np.asarray(known[firms].sum(axis=1)).ravel() == 0).sum())
+
+
 def test_diversity_tolerance_reaches_the_popularity_penalty() -> None:
     """A larger tolerance may only keep or raise the chosen popularity penalty, and it is what fit reports."""
     data = PairingData.load(world())
