@@ -109,7 +109,8 @@ _READINESS_NOTE = (
 )
 #: A target row's status as the report shows it beside the completion rate ("ok" shows nothing).
 _TARGET_STATUS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
-                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town"}
+                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town",
+                  "target 0": "目标为0 target 0"}
 #: How the targets are ranked (:mod:`analysis.targets`), under the targets table.
 _RANK_NOTE = ("排名: 年度目标在有该目标的全部镇街中排名, 季度目标只在下达了该季度目标的镇街中排名; 综合排名只计年度目标。"
               " / rank: a year target among every town given it, a quarter target only among the towns given that "
@@ -223,8 +224,10 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
             positions = np.arange(len(labels))[::-1]
             axis.barh(positions, values, color=colours)
             axis.set_yticks(positions, labels, fontsize=6)
-            elapsed = float(yearly["elapsed"].iloc[0]) * 100
-            axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 {elapsed:.0f}%")
+            flows = yearly["elapsed"].dropna()  # 序时进度 is a flow's (a rate or a stock has none)
+            if len(flows):
+                elapsed = float(flows.iloc[0]) * 100
+                axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 {elapsed:.0f}%")
             axis.set_xlabel("完成率 completion (%)  红 red = 落后序时 behind schedule")
             axis.set_title(f"目标完成 targets · {(result.period or Period.year(result.year)).label_zh}")
             axis.legend(fontsize=7, loc="lower right")

@@ -71,10 +71,10 @@ def list_targets(
 ) -> dict[str, Any]:
     """Rows of :func:`analysis.targets.target_progress` read at the end of ``period``: ``period`` (reported),
     ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target`` (目标值),
-    ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
-    ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among the towns given a target for that indicator and target
-    period; null for 全市), ``status`` (ok / no data / unmatched / conflict: one indicator given two different
-    targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.
+    ``actual`` (完成值; null when unmatched), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1; null for a
+    rate or a stock: 序时 is a flow's), ``gap`` (target − actual), ``schedule_gap``, ``behind`` (落后序时), ``rank``
+    (an integer among the towns given a target for that indicator and target period; null for 全市), ``status`` (ok /
+    no data / unmatched / target 0 / unknown town / conflict: one indicator given two different targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.
     A bad ``period``, an ``indicator`` that matches none or a ``town`` without enterprises (Traditional characters
     are read as Simplified) is a 422 naming it and, for a town, listing the known ones."""
     town = known_town(analysis_snapshot(principal, store, cache), town, also=(CITY,))
