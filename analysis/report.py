@@ -105,6 +105,8 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
     snap = timed("load", ecosystem.load_snapshot, source, period=asked)
     firms = timed("enterprises", ecosystem.enterprises, snap)
     town = ecosystem.known_town(snap, town, "--town")
+    if compare:  # refused before the tables are computed
+        snapshots.compared_period(snap.period, compare)
     progress = timed("targets", target_progress, snap)
     tables = {
         "indicators": timed("indicators", indicators, snap, town=town, period=snap.period),

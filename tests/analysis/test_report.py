@@ -173,3 +173,13 @@ def test_a_rank_move_names_its_town() -> None:
 
     moved = compare({"ranks": {"甲镇": 2, "乙镇": 1}}, {"ranks": {"甲镇": 1, "乙镇": 2}})
     assert moved["town"].tolist() == ["乙镇", "甲镇"]
+
+
+@pytest.mark.parametrize(("period", "since"), [("2023-10", "2023-Q3"), ("2023-Q3", "2023-Q4"), ("2023", "2023")])
+def test_compare_must_be_earlier_and_of_the_same_granularity(eco_store, period, since) -> None:
+    from graph.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="--compare") as caught:
+        run_analysis(eco_store, period=period, compare=since, keep=False)
+    assert "须" in str(caught.value) and "compare" in str(caught.value)
+    assert run_analysis(eco_store, period="2023-Q3", compare="2023-Q2", keep=False).compared_with.granularity == "quarter"
