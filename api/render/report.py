@@ -234,13 +234,17 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
             figures["targets"] = figure
 
         changes = result.tables.get("changes")
+        if changes is not None and result.town and "highlight" in changes.columns:
+            changes = changes[changes["highlight"].astype(bool)]  # the town's own: not 全市's nor other towns' ranks
         if changes is not None and len(changes):
             counts = changes["change_type"].value_counts(sort=False)
             figure = Figure(figsize=(6, 2.6))
             axis = figure.subplots()
             bars = axis.barh(list(reversed(counts.index.tolist())), list(reversed(counts.tolist())), color=_GREY)
             axis.bar_label(bars, fontsize=8)
-            axis.set_title(f"较上期变化 since {result.compared_with.label_zh if result.compared_with else ''}")
+            scope = f"{result.town} 本镇 the town's own" if result.town else "全市 city-wide"
+            axis.set_title(f"较上期变化 since {result.compared_with.label_zh if result.compared_with else ''}"
+                           f" · {scope}")
             figures["changes"] = figure
     return figures
 

@@ -166,6 +166,12 @@ def test_a_town_report_has_the_towns_funnel_and_scoped_changes(eco_store) -> Non
     assert (changes.loc[changes["town"] == "全市", "scope"] == "全市 city-wide").all()
     first_city = int((~changes["highlight"]).to_numpy().argmax())
     assert changes["highlight"].iloc[:first_city].all() and not changes["highlight"].iloc[first_city:].any()
+    # the changes chart counts the town's own rows only, and says so
+    from api.render.report import chart_figures
+
+    axis = chart_figures(result)["changes"].axes[0]
+    assert sum(p.get_width() for p in axis.patches) == int(changes["highlight"].sum()) < len(changes)
+    assert "丁蜀镇" in axis.get_title()
 
 
 def test_a_rank_move_names_its_town() -> None:
