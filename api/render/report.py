@@ -212,25 +212,27 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
         yearly = targets[targets["status"].isin(["ok", "conflict"]) & ~targets["target_period"].astype(str).str.contains("Q")] \
             if len(targets) else targets
         if len(yearly):
-            names = list(dict.fromkeys(yearly["indicator"]))
-            figure = Figure(figsize=(7, 0.9 + 0.32 * len(set(yearly["town"])) * max(1, len(names)) / 2))
-            axis = figure.subplots()
-            labels, values, colours = [], [], []
-            for name in names:
-                for row in yearly[yearly["indicator"] == name].itertuples(index=False):
-                    labels.append(f"{row.town} · {str(name).split(' / ')[0]}")
-                    values.append(min(row.completion, 2.0) * 100)
-                    colours.append(_RED if row.behind else _GREEN)
-            positions = np.arange(len(labels))[::-1]
-            axis.barh(positions, values, color=colours)
-            axis.set_yticks(positions, labels, fontsize=6)
+            when = (result.period or Period.year(result.year)).label_zh
             flows = yearly["elapsed"].dropna()  # 序时进度 is a flow's (a rate or a stock has none)
-            if len(flows):
-                elapsed = float(flows.iloc[0]) * 100
-                axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 {elapsed:.0f}%")
-            axis.set_xlabel("完成率 completion (%)  红 red = 落后序时 behind schedule")
-            axis.set_title(f"目标完成 targets · {(result.period or Period.year(result.year)).label_zh}")
-            axis.legend(fontsize=7, loc="lower right")
+            elapsed = float(flows.iloc[0]) * 100 if len(flows) else None
+            place = result.town or CITY
+            own = yearly[yearly["town"] == place]
+            short = [str(n).split(" / ")[0] for n in own["indicator"]]
+            # 16:9 for a slide; at most one bar per indicator or per town (never towns × indicators)
+            figure = Figure(figsize=(12, 6.75))
+            if result.town is None:
+                left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+                ranking = result.tables.get("ranking")
+                ranking = ranking if ranking is not None else pd.DataFrame(columns=["town", "mean_completion"])
+                _completion_bars(right, ranking["town"].tolist(), ranking["mean_completion"].tolist(),
+                                 [_GREY] * len(ranking), None)
+                right.set_title("各镇街平均完成率 towns' mean completion (≤120% each)", fontsize=10)
+            else:
+                left = figure.subplots()
+            _completion_bars(left, short, own["completion"].tolist(),
+                             [_RED if b else _GREEN for b in own["behind"]], elapsed)
+            left.set_title(f"{place} 目标完成 targets · 红 red = 落后 behind", fontsize=10)
+            figure.suptitle(f"目标完成 targets · {when}")
             figures["targets"] = figure
 
         changes = result.tables.get("changes")
@@ -247,6 +249,31 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
                            f" · {scope}")
             figures["changes"] = figure
     return figures
+
+
+def _completion_bars(axis: Any, labels: list[str], completion: list[float], colours: list[str],
+                     elapsed: float | None) -> None:
+    """Horizontal bars of completion rates (0-1, drawn in %, cut at 200 %), first on top, each labelled; 0 % is
+    drawn as a marker on the axis (a bar of width 0 would look missing) and a missing rate is written 无数据."""
+    values = [float(v) if v is not None and v == v else None for v in completion]
+    positions = np.arange(len(labels))[::-1]
+    widths = [min(v, 2.0) * 100 if v is not None else 0.0 for v in values]
+    axis.barh(positions, widths, color=colours)
+    for y, value, width in zip(positions, values, widths, strict=True):
+        if value is None:
+            axis.annotate("无数据 no data", (0, y), xytext=(3, 0), textcoords="offset points", va="center",
+                          fontsize=8, color=_GREY)
+            continue
+        if value == 0:
+            axis.plot([0], [y], marker="D", color=_RED, markersize=5, clip_on=False)
+        axis.annotate(f"{value * 100:.0f}%", (width, y), xytext=(6, 0), textcoords="offset points", va="center",
+                      fontsize=8)
+    axis.set_yticks(positions, labels, fontsize=9)
+    axis.set_xlim(0, max([100.0, *widths]) * 1.18)
+    if elapsed is not None:
+        axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 elapsed {elapsed:.0f}%")
+        axis.legend(fontsize=8, loc="lower right")
+    axis.set_xlabel("完成率 completion (%)")
 
 
 def _svg(figure: Figure) -> str:

@@ -189,3 +189,26 @@ def test_compare_must_be_earlier_and_of_the_same_granularity(eco_store, period, 
         run_analysis(eco_store, period=period, compare=since, keep=False)
     assert "须" in str(caught.value) and "compare" in str(caught.value)
     assert run_analysis(eco_store, period="2023-Q3", compare="2023-Q2", keep=False).compared_with.granularity == "quarter"
+
+
+def test_the_city_targets_chart_fits_a_slide_and_draws_zero(eco_store, tmp_path) -> None:
+    from matplotlib.figure import Figure
+
+    from api.render.report import _completion_bars, chart_figures
+    from ingest.pipeline import ingest_files
+
+    rows = ["镇街,年度,指标,目标值"] + [f"{town},2023,{name},{value}" for town in ("丁蜀镇", "高塍镇", "官林镇", "全市")
+                                      for name, value in (("新认定高新技术企业", 2), ("科技型中小企业入库", 3),
+                                                          ("新增专精特新企业", 1), ("对接洽谈", 5))]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ingest_files(eco_store, [tmp_path / "t.csv"])
+    result = run_analysis(eco_store, period="2023", keep=False)
+    figure = chart_figures(result)["targets"]
+    width, height = figure.get_size_inches()
+    assert 1.6 <= width / height <= 1.9  # 16:9-ish, for a slide
+    assert all(len(axis.patches) <= 25 for axis in figure.axes)
+    assert max(len(axis.patches) for axis in figure.axes) == 4  # 全市's four targets, not towns × indicators
+    axis = Figure().subplots()
+    _completion_bars(axis, ["零", "缺"], [0.0, float("nan")], ["r", "g"], None)
+    texts = [t.get_text() for t in axis.texts]
+    assert "0%" in texts and any("无数据" in t for t in texts) and len(axis.lines) == 1  # 0 is a marker, missing is not
