@@ -399,7 +399,7 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 <h1>{{ title }}</h1>
 <p>报告期 period: <b>{{ period }}</b> ({{ period_text }}; 数据截至 data to {{ period_end }}){% if town %} · 镇街 town: <b>{{ town }}</b>{% endif %}
 {% if compared %} · 对比 compared with: {{ compared }} ({{ compare_origin }}){% endif %}
-<span class="noprint"> · <a href="map.html">竹海地图 ecosystem map</a></span></p>
+{% if with_map %}<span class="noprint"> · <a href="map.html">竹海地图 ecosystem map</a></span>{% endif %}</p>
 <h2>概况 Summary</h2>
 <ul>{% for label, value in summary %}<li>{{ label }}: <b>{{ value }}</b></li>{% endfor %}</ul>
 <div class="charts">{% for svg in charts %}{{ svg | safe }}{% endfor %}</div>
@@ -434,9 +434,10 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 """
 
 
-def write_report(result: AnalysisResult, path: str | Path, top: int | None = None) -> Path:
+def write_report(result: AnalysisResult, path: str | Path, top: int | None = None, with_map: bool = True) -> Path:
     """Write the self-contained ``report.html``: summary, charts, targets and rankings, changes since the last
-    report, the indicator table, the top gaps per town; print stylesheet and phone-width layout."""
+    report, the indicator table, the top gaps per town; print stylesheet and phone-width layout.  ``with_map``:
+    link ``map.html`` (written beside it by :func:`write_report_files`; no link when no map is written)."""
     path = Path(path)
     if top is not None:
         result.top = top
@@ -448,7 +449,7 @@ def write_report(result: AnalysisResult, path: str | Path, top: int | None = Non
         town=result.town, place=result.town or "全市 city", top=result.top,
         compared=result.compared_with.label_zh if result.compared_with else None,
         compare_origin=result.compare_origin, charts=[_svg(f) for f in chart_figures(result).values()],
-        rank_note=_RANK_NOTE, **content,
+        rank_note=_RANK_NOTE, with_map=with_map, **content,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -533,7 +534,7 @@ def write_report_files(result: AnalysisResult, directory: str | Path, *, store: 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {"analysis.xlsx": write_workbook(result, folder / "analysis.xlsx")}
-    files["report.html"] = write_report(result, folder / "report.html")
+    files["report.html"] = write_report(result, folder / "report.html", with_map=with_map and store is not None)
     charts = write_charts(result, folder / "charts")
     files["report.docx"] = write_docx(result, folder / "report.docx", charts)
     notes: list[str] = []

@@ -212,3 +212,22 @@ def test_the_city_targets_chart_fits_a_slide_and_draws_zero(eco_store, tmp_path)
     _completion_bars(axis, ["零", "缺"], [0.0, float("nan")], ["r", "g"], None)
     texts = [t.get_text() for t in axis.texts]
     assert "0%" in texts and any("无数据" in t for t in texts) and len(axis.lines) == 1  # 0 is a marker, missing is not
+
+
+def test_a_future_period_a_near_miss_town_and_no_map(eco_store, tmp_path) -> None:
+    import datetime as dt
+
+    from analysis.ecosystem import known_town
+    from api.render.report import write_report_files
+    from graph.errors import SchemaError
+
+    future = f"{dt.date.today().year + 1}-Q1"
+    with pytest.raises(SchemaError, match="starts after today"):
+        run_analysis(eco_store, period=future)
+    with pytest.raises(Exception, match="高塍镇") as caught:
+        known_town(eco_store, "高城镇", "--town")
+    assert "是否指「高塍镇」" in str(caught.value) and "did you mean '高塍镇'" in str(caught.value)
+    result = run_analysis(eco_store, period="2023", keep=False)
+    written = write_report_files(result, tmp_path / "out", store=eco_store, with_pdf=False, with_map=False)
+    html = written["files"]["report.html"].read_text(encoding="utf-8")
+    assert "map.html" not in html and not (tmp_path / "out" / "map.html").exists()
