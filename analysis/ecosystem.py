@@ -360,8 +360,9 @@ def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str =
     ------
     UnknownTownError
         (an :class:`graph.errors.InvalidArgumentError`, 422, and a :class:`graph.errors.NotFoundError`) when no
-        enterprise of the snapshot is in that town; the message, in Chinese and English, names ``parameter``
-        and lists the known towns.
+        enterprise of the snapshot is in that town; the message, in Chinese and English, names ``parameter``,
+        the closest known town when one is close (:func:`difflib.get_close_matches`, ratio ≥ 0.5: 高城镇 →
+        高塍镇) and lists the known towns.
 
     >>> from graph import SQLiteStore
     >>> store = SQLiteStore(":memory:")
@@ -383,8 +384,12 @@ def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str =
     if folded in towns or folded in accepted:
         return folded
     known = ", ".join([*sorted(accepted), *sorted(towns)])
-    raise UnknownTownError(f"参数 {parameter}: 没有镇街「{town}」的企业; 已知镇街: {known} / parameter {parameter}: "
-                           f"no enterprises in {town!r}; known towns: {known}")
+    import difflib
+
+    close = difflib.get_close_matches(folded, sorted(t for t in towns if isinstance(t, str)), n=1, cutoff=0.5)
+    hint_zh, hint_en = (f"; 是否指「{close[0]}」?", f"; did you mean {close[0]!r}?") if close else ("", "")
+    raise UnknownTownError(f"参数 {parameter}: 没有镇街「{town}」的企业{hint_zh}; 已知镇街: {known} / parameter "
+                           f"{parameter}: no enterprises in {town!r}{hint_en}; known towns: {known}")
 
 
 def _sources_of(snap: Snapshot, type_: str, **where: Any) -> set[str]:

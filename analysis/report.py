@@ -6,6 +6,7 @@ What a report *shows* — the workbook, the HTML/DOCX/PDF pages and the charts �
 
 from __future__ import annotations
 
+import datetime as _dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from analysis import snapshot as snapshots
 from analysis.indicators import indicators
 from analysis.periods import Period, parse_period
 from analysis.targets import CITY, target_progress, town_ranking
+from graph.errors import SchemaError
 from graph.store import GraphStore
 
 __all__ = ["AnalysisResult", "run_analysis"]
@@ -90,6 +92,14 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         Keep this report's summary in the store (when ``source`` is a store) for a later ``compare``.
     top : int
         Rows per town of each gap list in the report (the workbook holds the full lists).
+
+    Raises
+    ------
+    graph.errors.SchemaError
+        In Chinese and English: a ``period`` that starts after today (nothing can be dated in it; the report
+        would be empty and kept as if it were one), a ``compare`` that is not an earlier period of the same
+        granularity (:func:`analysis.snapshot.compared_period`); an unknown ``town``
+        (:func:`analysis.ecosystem.known_town`).
     """
     timings: dict[str, float] = {}
     cpu_timings: dict[str, float] = {}
@@ -102,9 +112,15 @@ def run_analysis(source: GraphStore | ecosystem.Snapshot, year: int | None = Non
         return out
 
     asked = parse_period(period, year)
+    today = _dt.date.today()
+    if asked is not None and asked.start > today:  # no data can be dated after today: an empty report, kept
+        raise SchemaError(f"报告期 {asked} 尚未开始 (今天 {today.isoformat()}) / the period {asked} starts after "
+                          f"today ({today.isoformat()}): nothing can be reported for it yet")
     snap = timed("load", ecosystem.load_snapshot, source, period=asked)
     firms = timed("enterprises", ecosystem.enterprises, snap)
     town = ecosystem.known_town(snap, town, "--town")
+    if compare:  # refused before the tables are computed
+        snapshots.compared_period(snap.period, compare)
     progress = timed("targets", target_progress, snap)
     tables = {
         "indicators": timed("indicators", indicators, snap, town=town, period=snap.period),

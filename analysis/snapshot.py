@@ -35,10 +35,11 @@ import pandas as pd
 from analysis import ecosystem
 from analysis.ecosystem import ALL, Snapshot, load_snapshot
 from analysis.periods import Period
+from graph.errors import SchemaError
 from graph.schema import TIERS
 from graph.store import GraphStore
 
-__all__ = ["changes_since", "compare", "load_saved", "save", "scoped_changes", "snapshot_for", "snapshot_id",
+__all__ = ["CHANGE_TYPES", "changes_since", "compare", "compared_period", "load_saved", "save", "scoped_changes", "snapshot_for", "snapshot_id",
            "summarise"]
 
 _CITY = "全市"
@@ -174,9 +175,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], names: dict[str, str]
         a, b = old_ranks.get(town), new_ranks.get(town)
         if a != b:
             rows.append(("排名变化 rank moved", town, a, b, None if a is None or b is None else a - b))
-    order = ["晋级 promoted", "降级 moved down", "新入梯次 entered the ladder", "退出梯次 left the ladder",
-             "证书到期 certificate lapsed", "新增产学研合作 new collaboration", "新增对接 new meeting",
-             "指标变化 indicator moved", "排名变化 rank moved"]
+    order = list(CHANGE_TYPES)
     frame = pd.DataFrame(rows, columns=["change_type", "id", "before", "after", "delta"]).astype(
         {"change_type": object, "id": object, "before": object, "after": object})
     first = frame["id"].astype(str).str.split("|").str[0]
@@ -208,6 +207,38 @@ def scoped_changes(changes: pd.DataFrame, town: str) -> pd.DataFrame:
     return out.sort_values("highlight", ascending=False, kind="stable").reset_index(drop=True)
 
 
+#: Every ``change_type`` of :func:`compare`, in the order it lists them.
+CHANGE_TYPES = ("晋级 promoted", "降级 moved down", "新入梯次 entered the ladder", "退出梯次 left the ladder",
+                "证书到期 certificate lapsed", "新增产学研合作 new collaboration", "新增对接 new meeting",
+                "指标变化 indicator moved", "排名变化 rank moved")
+_GRAIN_ZH = {"month": "月", "quarter": "季度", "year": "年度", "span": "时段"}
+
+
+def compared_period(period: Period, since: Period | str | bool, name: str = "--compare") -> Period:
+    """The period a report of ``period`` is compared with: ``since`` (True: the one just before, 环比, the
+    default of ``innonet analyze --compare`` and ``GET /changes``).
+
+    Raises
+    ------
+    graph.errors.SchemaError
+        In Chinese and English, naming ``name``, when ``since`` is not earlier than ``period`` (it must end
+        before ``period`` starts) or not of the same granularity (month with month, quarter with quarter, year
+        with year): a month's flow read against a quarter's, or a later period, is no change "since".
+    """
+    compared_with = period.previous if since is True else Period.parse(since)
+    if compared_with.granularity != period.granularity:
+        raise SchemaError(
+            f"参数 {name} {compared_with} 是{_GRAIN_ZH.get(compared_with.granularity, '')}, 报告期 {period} "
+            f"是{_GRAIN_ZH.get(period.granularity, '')}: 须同为月、季度或年度 / parameter {name}: {compared_with} is a "
+            f"{compared_with.granularity} but the period {period} is a {period.granularity}: compare a month "
+            "with a month, a quarter with a quarter, a year with a year")
+    if compared_with.last >= period.first:
+        raise SchemaError(
+            f"参数 {name} {compared_with} 不早于报告期 {period}: 须为更早的时期 / parameter {name}: {compared_with} is not "
+            f"earlier than the period {period}: compare with an earlier period")
+    return compared_with
+
+
 def changes_since(source: GraphStore | Snapshot, snap: Snapshot, kept: dict[str, Any],
                   since: Period | str | bool = True, town: str | None = None) -> tuple[pd.DataFrame, Period, str]:
     """What changed between the report of ``snap`` (its :func:`summarise` tables ``kept``) and an earlier period.
@@ -229,7 +260,7 @@ def changes_since(source: GraphStore | Snapshot, snap: Snapshot, kept: dict[str,
     tuple
         The :func:`compare` table, the period compared with, and where its tables came from.
     """
-    compared_with = snap.period.previous if since is True else Period.parse(since)
+    compared_with = compared_period(snap.period, since)
     before, origin = snapshot_for(source, compared_with, town)
     firms = ecosystem.enterprises(snap)
     names = dict(zip(firms["enterprise_id"], firms["name"], strict=True))

@@ -18,6 +18,15 @@ How a target is read at the end of a reporting period ``P`` (all by :class:`anal
 * ``completion`` (完成率) = actual / target; ``elapsed`` (序时进度) = share of the target's months
   gone by ``P``'s end; ``behind`` (落后序时) when completion < elapsed; ``gap`` = target − actual
   (what is left), ``schedule_gap`` = target × elapsed − actual (how far behind the pace; ≤ 0 on pace);
+* 序时进度 is for flow indicators only (new certificates, meetings held: built up over the year, so by
+  September three quarters are due).  A rate (对接签约率 45 %) or a stock (发明专利 held) is not built up: a
+  签约率 of 33 % in September is not "on pace" for 45 %.  For these ``elapsed`` is NaN (not applicable),
+  ``behind`` is completion < 1 and ``schedule_gap`` = target − actual;
+* a target of 0 (张渚镇 专精特新 0: the town is not asked for any) has status ``"target 0"``: its actual is
+  shown, no completion (there is no rate of 0), no rank, and it is not one of the town's targets in the overall
+  ranking — counting it as 100 % would lift a town for what it was not asked to do;
+* an unmatched target (status ``"unmatched"``, :func:`match_indicator`) has no actual, no rank, and is not
+  in the overall ranking;
 * one target per place, indicator and target period: the same indicator written two ways (科技型中小企业入库数
   in one workbook, 科技型中小企业入库(家) in another) is read once — with the same value, either (``note``
   names both); with different values the Target nodes cannot tell which was loaded last (they carry the
@@ -86,11 +95,46 @@ _ALIASES: tuple[tuple[str, str], ...] = (
     (r"新成立|新注册|新设", "新成立企业 / enterprises founded"),
 )
 _NAMES = {i.name: i for i in INDICATORS}
+#: A target naming a flow (what is new in the period) matches only a flow indicator, never a stock (累计) or a rate.
+_FLOW_WORDS = r"新增|新认定|新入库|新成立|新注册|新设|新建|新引进|新获|新签|^新"
+#: A target naming a rate (率, 覆盖率, 占比 …) matches only a rate indicator, never a count.
+_RATE_WORDS = r"率|占比|比重|比例|强度"
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _chinese_number(text: str) -> int | None:
+    """一 … 九十九 as an int (二 → 2, 十二 → 12, 二十 → 20); None for anything else."""
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text) or text.count("十") > 1:
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _fits(raw: str, name: str) -> bool:
+    """Whether a target written ``raw`` may be read against indicator ``name`` (:data:`_FLOW_WORDS`,
+    :data:`_RATE_WORDS`): 新增省级以上研发平台 is not the stock 省级以上研发平台累计, 覆盖率 is not a count."""
+    kind = _NAMES[name].kind
+    if re.search(_RATE_WORDS, raw):
+        return kind == "rate"
+    if re.search(_FLOW_WORDS, raw):
+        return kind == "flow"
+    return True
 
 
 def match_indicator(text: object, action: object = None) -> str | None:
     """The indicator a target names: its full name, its Chinese or English half, a word the bureau uses,
-    or an action number (``3``, ``行动3``: the action's first indicator).  None when nothing matches."""
+    or an action number (``3``, ``行动3``, ``行动三``, ``行动十二``: the action's first indicator).
+
+    The first word that matches (:data:`_ALIASES`, in order) decides; the match is dropped (None) when the
+    kinds disagree: a target naming a flow (新增…, 新认定…) never reads a stock (…累计) or a rate, and a target
+    naming a rate (…率, 覆盖率, 占比) reads only a rate — a wrong indicator would give a completion rate that
+    looks right and is not.  So 新增省级以上研发平台 and 新增国家级专精特新小巨人 are unmatched (the store counts
+    new platforms of every level, and no new little giants, only the stock), 规上工业企业研发机构覆盖率 too (no
+    coverage rate is computed).  None when nothing matches."""
     raw = unicodedata.normalize("NFKC", str(text or "")).strip()
     for indicator in INDICATORS:
         halves = [h.strip() for h in indicator.name.split(" / ")]
@@ -98,14 +142,19 @@ def match_indicator(text: object, action: object = None) -> str | None:
             return indicator.name
     for pattern, name in _ALIASES:
         if re.search(pattern, raw):
-            return name
-    number = re.fullmatch(r"(?:行动|action)?\s*(\d{1,2})", raw, flags=re.IGNORECASE)
-    chosen = int(number.group(1)) if number else action
+            return name if _fits(raw, name) else None
+    number = re.fullmatch(r"(?:行动|action)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})", raw, flags=re.IGNORECASE)
+    if number:
+        written = number.group(1)
+        chosen: object = int(written) if written.isdigit() else _chinese_number(written)
+    else:
+        chosen = action
     try:
         chosen = int(chosen)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return next((i.name for i in INDICATORS if i.action == chosen), None)
+    found = next((i.name for i in INDICATORS if i.action == chosen), None)
+    return found if found is None or number or _fits(raw, found) else None
 
 
 def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
@@ -211,11 +260,16 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     -------
     pandas.DataFrame
         ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target``,
-        ``actual``, ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
-        ``schedule_gap`` (target × elapsed − actual), ``behind`` (completion < elapsed), ``rank`` (among
+        ``actual`` (NaN when unmatched), ``completion`` (完成率, 0-1; NaN when unmatched, without data or
+        for a target of 0), ``elapsed`` (序时进度, 0-1, flow indicators only; NaN for a rate or a stock: see the
+        module's notes), ``gap`` (target − actual), ``schedule_gap`` (target × elapsed − actual for a flow;
+        target − actual for a rate or a stock), ``behind`` (completion < elapsed for a flow, < 1 for a rate or a
+        stock), ``rank`` (among
         towns for this indicator and target period, whatever ``town`` is; NaN for 全市 and when every town has the
         same rate; a quarter row is ranked among the towns with that quarter's target only), ``status``
-        ("ok", "no data": the indicator's input is missing, "unmatched": no indicator matches the target's
+        ("ok", "no data": the indicator's input is missing, "target 0": the town was set a target of 0 — shown
+        with its actual, not rated, not ranked, not in :func:`town_ranking`, "unmatched": no indicator matches
+        the target's
         name, "conflict": the same indicator was given two different targets, the higher read, "unknown
         town": no enterprise or town record of the store is in the target's town — a typo, not ranked), ``note``
         (None, or the forms and values of an indicator written twice: :func:`one_per_indicator`);
@@ -236,11 +290,15 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     rows = []
     for record in chosen.itertuples(index=False):
         span: Period = record.span
-        elapsed = period.elapsed_share(Period(span.year_number * 12, span.last, "span"))
+        matched = isinstance(record.indicator, str)  # NaN (not None) when unmatched, from the frame
+        flow = matched and _NAMES[record.indicator].kind == "flow"
+        # 序时进度 is a flow's: half the year gone, half the year's new certificates due.  A rate (签约率 45 %)
+        # or a stock (发明专利 held) is not built up over the year, so it is read against the whole target.
+        elapsed = period.elapsed_share(Period(span.year_number * 12, span.last, "span")) if flow else np.nan
         actual, status = np.nan, "unmatched"
         if record.town != CITY and record.town not in places:  # a typo (高城镇) is no town to rank last
             status = "unknown town"
-        elif record.indicator is not None:
+        elif matched:
             key = (record.indicator, record.town)
             if key in reading.index:
                 row = reading.loc[key]
@@ -250,13 +308,18 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
                 actual, status = 0.0, "ok"
         if record.conflict and status == "ok":
             status = "conflict"
+        if status in ("ok", "conflict") and record.target == 0:  # not set a target: not rated, not ranked
+            status = "target 0"
         completion = actual / record.target if record.target and not np.isnan(actual) else np.nan
+        pace = elapsed if flow else 1.0
         rows.append({
-            "town": record.town, "indicator": record.indicator, "as_written": record.as_written,
-            "action": record.action, "target_period": record.period, "unit": record.unit, "target": record.target,
+            "town": record.town, "indicator": record.indicator if matched else None,
+            "as_written": record.as_written,
+            "action": record.action if matched else None, "target_period": record.period, "unit": record.unit,
+            "target": record.target,
             "actual": actual, "completion": completion, "elapsed": elapsed, "gap": record.target - actual,
-            "schedule_gap": record.target * elapsed - actual,
-            "behind": bool(completion < elapsed) if not np.isnan(completion) else False, "status": status,
+            "schedule_gap": record.target * pace - actual,
+            "behind": bool(completion < pace) if not np.isnan(completion) else False, "status": status,
             "note": record.note,
         })
     if not rows:  # targets, but none for this period's year

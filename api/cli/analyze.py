@@ -13,7 +13,10 @@ COMMANDS: list[click.Command] = []
 
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default="analysis", show_default=True,
-              help="Directory for analysis.xlsx, report.html / .docx / .pdf and charts/*.png.")
+              help="Directory for analysis.xlsx, report.html / .docx / .pdf and charts/*.png. For the web reports "
+                   "page (/web/reports) to list the files, write into INNONET_REPORT_DIR (default ./analysis) "
+                   "for the latest city report, else its sub-folder <period> or <period>-<town>, e.g. "
+                   "--period 2025-Q3 --town 丁蜀镇 --out analysis/2025-Q3-丁蜀镇.")
 @click.option("--period", help="The month (2025-11), quarter (2025-Q3) or year (2025) reported.")
 @click.option("--year", type=int, help="Report the whole year (the same as --period YEAR).")
 @click.option("--town", help="The town's report: its own figures, charts and sheets; city-wide tables are labelled.")
@@ -29,7 +32,8 @@ def analyze(out: str, period: str | None, year: int | None, town: str | None, co
     """Indicators, targets, changes since the last report and gap lists for a period (月报 / 季评).
 
     Writes analysis.xlsx, report.html, report.docx, report.pdf, charts/*.png and map.html; keeps the
-    report's summary in the store so that the next --compare can say what changed.
+    report's summary in the store so that the next --compare can say what changed. The web reports page
+    lists a period's files from INNONET_REPORT_DIR/<period>[-<town>] (see --out).
     """
     from graph.errors import SchemaError
 

@@ -109,7 +109,8 @@ _READINESS_NOTE = (
 )
 #: A target row's status as the report shows it beside the completion rate ("ok" shows nothing).
 _TARGET_STATUS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
-                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town"}
+                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town",
+                  "target 0": "目标为0 target 0"}
 #: How the targets are ranked (:mod:`analysis.targets`), under the targets table.
 _RANK_NOTE = ("排名: 年度目标在有该目标的全部镇街中排名, 季度目标只在下达了该季度目标的镇街中排名; 综合排名只计年度目标。"
               " / rank: a year target among every town given it, a quarter target only among the towns given that "
@@ -211,35 +212,68 @@ def chart_figures(result: AnalysisResult) -> dict[str, Figure]:
         yearly = targets[targets["status"].isin(["ok", "conflict"]) & ~targets["target_period"].astype(str).str.contains("Q")] \
             if len(targets) else targets
         if len(yearly):
-            names = list(dict.fromkeys(yearly["indicator"]))
-            figure = Figure(figsize=(7, 0.9 + 0.32 * len(set(yearly["town"])) * max(1, len(names)) / 2))
-            axis = figure.subplots()
-            labels, values, colours = [], [], []
-            for name in names:
-                for row in yearly[yearly["indicator"] == name].itertuples(index=False):
-                    labels.append(f"{row.town} · {str(name).split(' / ')[0]}")
-                    values.append(min(row.completion, 2.0) * 100)
-                    colours.append(_RED if row.behind else _GREEN)
-            positions = np.arange(len(labels))[::-1]
-            axis.barh(positions, values, color=colours)
-            axis.set_yticks(positions, labels, fontsize=6)
-            elapsed = float(yearly["elapsed"].iloc[0]) * 100
-            axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 {elapsed:.0f}%")
-            axis.set_xlabel("完成率 completion (%)  红 red = 落后序时 behind schedule")
-            axis.set_title(f"目标完成 targets · {(result.period or Period.year(result.year)).label_zh}")
-            axis.legend(fontsize=7, loc="lower right")
+            when = (result.period or Period.year(result.year)).label_zh
+            flows = yearly["elapsed"].dropna()  # 序时进度 is a flow's (a rate or a stock has none)
+            elapsed = float(flows.iloc[0]) * 100 if len(flows) else None
+            place = result.town or CITY
+            own = yearly[yearly["town"] == place]
+            short = [str(n).split(" / ")[0] for n in own["indicator"]]
+            # 16:9 for a slide; at most one bar per indicator or per town (never towns × indicators)
+            figure = Figure(figsize=(12, 6.75))
+            if result.town is None:
+                left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+                ranking = result.tables.get("ranking")
+                ranking = ranking if ranking is not None else pd.DataFrame(columns=["town", "mean_completion"])
+                _completion_bars(right, ranking["town"].tolist(), ranking["mean_completion"].tolist(),
+                                 [_GREY] * len(ranking), None)
+                right.set_title("各镇街平均完成率 towns' mean completion (≤120% each)", fontsize=10)
+            else:
+                left = figure.subplots()
+            _completion_bars(left, short, own["completion"].tolist(),
+                             [_RED if b else _GREEN for b in own["behind"]], elapsed)
+            left.set_title(f"{place} 目标完成 targets · 红 red = 落后 behind", fontsize=10)
+            figure.suptitle(f"目标完成 targets · {when}")
             figures["targets"] = figure
 
         changes = result.tables.get("changes")
+        if changes is not None and result.town and "highlight" in changes.columns:
+            changes = changes[changes["highlight"].astype(bool)]  # the town's own: not 全市's nor other towns' ranks
         if changes is not None and len(changes):
             counts = changes["change_type"].value_counts(sort=False)
             figure = Figure(figsize=(6, 2.6))
             axis = figure.subplots()
             bars = axis.barh(list(reversed(counts.index.tolist())), list(reversed(counts.tolist())), color=_GREY)
             axis.bar_label(bars, fontsize=8)
-            axis.set_title(f"较上期变化 since {result.compared_with.label_zh if result.compared_with else ''}")
+            scope = f"{result.town} 本镇 the town's own" if result.town else "全市 city-wide"
+            axis.set_title(f"较上期变化 since {result.compared_with.label_zh if result.compared_with else ''}"
+                           f" · {scope}")
             figures["changes"] = figure
     return figures
+
+
+def _completion_bars(axis: Any, labels: list[str], completion: list[float], colours: list[str],
+                     elapsed: float | None) -> None:
+    """Horizontal bars of completion rates (0-1, drawn in %, cut at 200 %), first on top, each labelled; 0 % is
+    drawn as a marker on the axis (a bar of width 0 would look missing) and a missing rate is written 无数据."""
+    values = [float(v) if v is not None and v == v else None for v in completion]
+    positions = np.arange(len(labels))[::-1]
+    widths = [min(v, 2.0) * 100 if v is not None else 0.0 for v in values]
+    axis.barh(positions, widths, color=colours)
+    for y, value, width in zip(positions, values, widths, strict=True):
+        if value is None:
+            axis.annotate("无数据 no data", (0, y), xytext=(3, 0), textcoords="offset points", va="center",
+                          fontsize=8, color=_GREY)
+            continue
+        if value == 0:
+            axis.plot([0], [y], marker="D", color=_RED, markersize=5, clip_on=False)
+        axis.annotate(f"{value * 100:.0f}%", (width, y), xytext=(6, 0), textcoords="offset points", va="center",
+                      fontsize=8)
+    axis.set_yticks(positions, labels, fontsize=9)
+    axis.set_xlim(0, max([100.0, *widths]) * 1.18)
+    if elapsed is not None:
+        axis.axvline(elapsed, color=_BLUE, linestyle="--", label=f"序时进度 elapsed {elapsed:.0f}%")
+        axis.legend(fontsize=8, loc="lower right")
+    axis.set_xlabel("完成率 completion (%)")
 
 
 def _svg(figure: Figure) -> str:
@@ -365,7 +399,7 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 <h1>{{ title }}</h1>
 <p>报告期 period: <b>{{ period }}</b> ({{ period_text }}; 数据截至 data to {{ period_end }}){% if town %} · 镇街 town: <b>{{ town }}</b>{% endif %}
 {% if compared %} · 对比 compared with: {{ compared }} ({{ compare_origin }}){% endif %}
-<span class="noprint"> · <a href="map.html">竹海地图 ecosystem map</a></span></p>
+{% if with_map %}<span class="noprint"> · <a href="map.html">竹海地图 ecosystem map</a></span>{% endif %}</p>
 <h2>概况 Summary</h2>
 <ul>{% for label, value in summary %}<li>{{ label }}: <b>{{ value }}</b></li>{% endfor %}</ul>
 <div class="charts">{% for svg in charts %}{{ svg | safe }}{% endfor %}</div>
@@ -400,9 +434,10 @@ tr.mine td{background:#fff2cc}.charts{display:flex;gap:1em;flex-wrap:wrap}.chart
 """
 
 
-def write_report(result: AnalysisResult, path: str | Path, top: int | None = None) -> Path:
+def write_report(result: AnalysisResult, path: str | Path, top: int | None = None, with_map: bool = True) -> Path:
     """Write the self-contained ``report.html``: summary, charts, targets and rankings, changes since the last
-    report, the indicator table, the top gaps per town; print stylesheet and phone-width layout."""
+    report, the indicator table, the top gaps per town; print stylesheet and phone-width layout.  ``with_map``:
+    link ``map.html`` (written beside it by :func:`write_report_files`; no link when no map is written)."""
     path = Path(path)
     if top is not None:
         result.top = top
@@ -414,7 +449,7 @@ def write_report(result: AnalysisResult, path: str | Path, top: int | None = Non
         town=result.town, place=result.town or "全市 city", top=result.top,
         compared=result.compared_with.label_zh if result.compared_with else None,
         compare_origin=result.compare_origin, charts=[_svg(f) for f in chart_figures(result).values()],
-        rank_note=_RANK_NOTE, **content,
+        rank_note=_RANK_NOTE, with_map=with_map, **content,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
@@ -499,7 +534,7 @@ def write_report_files(result: AnalysisResult, directory: str | Path, *, store: 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {"analysis.xlsx": write_workbook(result, folder / "analysis.xlsx")}
-    files["report.html"] = write_report(result, folder / "report.html")
+    files["report.html"] = write_report(result, folder / "report.html", with_map=with_map and store is not None)
     charts = write_charts(result, folder / "charts")
     files["report.docx"] = write_docx(result, folder / "report.docx", charts)
     notes: list[str] = []

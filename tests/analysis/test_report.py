@@ -166,6 +166,12 @@ def test_a_town_report_has_the_towns_funnel_and_scoped_changes(eco_store) -> Non
     assert (changes.loc[changes["town"] == "全市", "scope"] == "全市 city-wide").all()
     first_city = int((~changes["highlight"]).to_numpy().argmax())
     assert changes["highlight"].iloc[:first_city].all() and not changes["highlight"].iloc[first_city:].any()
+    # the changes chart counts the town's own rows only, and says so
+    from api.render.report import chart_figures
+
+    axis = chart_figures(result)["changes"].axes[0]
+    assert sum(p.get_width() for p in axis.patches) == int(changes["highlight"].sum()) < len(changes)
+    assert "丁蜀镇" in axis.get_title()
 
 
 def test_a_rank_move_names_its_town() -> None:
@@ -173,3 +179,55 @@ def test_a_rank_move_names_its_town() -> None:
 
     moved = compare({"ranks": {"甲镇": 2, "乙镇": 1}}, {"ranks": {"甲镇": 1, "乙镇": 2}})
     assert moved["town"].tolist() == ["乙镇", "甲镇"]
+
+
+@pytest.mark.parametrize(("period", "since"), [("2023-10", "2023-Q3"), ("2023-Q3", "2023-Q4"), ("2023", "2023")])
+def test_compare_must_be_earlier_and_of_the_same_granularity(eco_store, period, since) -> None:
+    from graph.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="--compare") as caught:
+        run_analysis(eco_store, period=period, compare=since, keep=False)
+    assert "须" in str(caught.value) and "compare" in str(caught.value)
+    assert run_analysis(eco_store, period="2023-Q3", compare="2023-Q2", keep=False).compared_with.granularity == "quarter"
+
+
+def test_the_city_targets_chart_fits_a_slide_and_draws_zero(eco_store, tmp_path) -> None:
+    from matplotlib.figure import Figure
+
+    from api.render.report import _completion_bars, chart_figures
+    from ingest.pipeline import ingest_files
+
+    rows = ["镇街,年度,指标,目标值"] + [f"{town},2023,{name},{value}" for town in ("丁蜀镇", "高塍镇", "官林镇", "全市")
+                                      for name, value in (("新认定高新技术企业", 2), ("科技型中小企业入库", 3),
+                                                          ("新增专精特新企业", 1), ("对接洽谈", 5))]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ingest_files(eco_store, [tmp_path / "t.csv"])
+    result = run_analysis(eco_store, period="2023", keep=False)
+    figure = chart_figures(result)["targets"]
+    width, height = figure.get_size_inches()
+    assert 1.6 <= width / height <= 1.9  # 16:9-ish, for a slide
+    assert all(len(axis.patches) <= 25 for axis in figure.axes)
+    assert max(len(axis.patches) for axis in figure.axes) == 4  # 全市's four targets, not towns × indicators
+    axis = Figure().subplots()
+    _completion_bars(axis, ["零", "缺"], [0.0, float("nan")], ["r", "g"], None)
+    texts = [t.get_text() for t in axis.texts]
+    assert "0%" in texts and any("无数据" in t for t in texts) and len(axis.lines) == 1  # 0 is a marker, missing is not
+
+
+def test_a_future_period_a_near_miss_town_and_no_map(eco_store, tmp_path) -> None:
+    import datetime as dt
+
+    from analysis.ecosystem import known_town
+    from api.render.report import write_report_files
+    from graph.errors import SchemaError
+
+    future = f"{dt.date.today().year + 1}-Q1"
+    with pytest.raises(SchemaError, match="starts after today"):
+        run_analysis(eco_store, period=future)
+    with pytest.raises(Exception, match="高塍镇") as caught:
+        known_town(eco_store, "高城镇", "--town")
+    assert "是否指「高塍镇」" in str(caught.value) and "did you mean '高塍镇'" in str(caught.value)
+    result = run_analysis(eco_store, period="2023", keep=False)
+    written = write_report_files(result, tmp_path / "out", store=eco_store, with_pdf=False, with_map=False)
+    html = written["files"]["report.html"].read_text(encoding="utf-8")
+    assert "map.html" not in html and not (tmp_path / "out" / "map.html").exists()

@@ -165,7 +165,7 @@ def test_merged_two_row_headers_totals_and_quarters(eco_store, tmp_path) -> None
     progress = target_progress(eco_store, "2023-Q3")
     values = indicators(eco_store, period="2023-Q3")
     for row in progress.itertuples(index=False):
-        assert row.status == "ok"
+        assert row.status == ("target 0" if row.target == 0 else "ok")
         place = "all" if row.town == "全市" else row.town
         ytd = values[(values["indicator"] == row.indicator) & (values["town"] == place)]["ytd"]
         actual = float(ytd.iloc[0]) if len(ytd) else 0.0
@@ -238,3 +238,54 @@ def test_a_conflict_is_shown_in_the_workbook_and_the_report(targeted, tmp_path) 
     html = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "目标值冲突 conflict" in html and "conflicting targets, the higher kept" in html
     assert "季度目标只在下达了该季度目标的镇街中排名" in html
+
+
+def test_chinese_action_numbers_and_kinds_that_disagree_are_not_matched() -> None:
+    assert match_indicator("行动二") == match_indicator("行动2") == "科技型中小企业入库 / tech SMEs registered"
+    assert match_indicator("行动十二") == match_indicator("行动12") == "基金投资金额 / investment amount"
+    # a flow (新增) never reads a stock (累计), a rate (覆盖率) never a count
+    assert match_indicator("新增省级以上研发平台") is None
+    assert match_indicator("新增国家级专精特新小巨人") is None
+    assert match_indicator("规上工业企业研发机构覆盖率") is None
+    assert match_indicator("省级以上研发平台") == "省级以上研发平台累计 / provincial+ platforms"
+    assert match_indicator("有效期内高新技术企业数") == "有效期内高企 / valid high-tech firms"
+    assert match_indicator("对接签约率") == "对接签约率 / meetings signed"
+    assert match_indicator("新增产学研合作项目") == "新增产学研合作 / new university collaborations"
+
+
+def test_unmatched_and_zero_targets_are_not_rated_nor_ranked(targeted, tmp_path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("镇街,年度,指标,目标值\n官林镇,2023,行动十三,5\n官林镇,2023,新增国家级专精特新小巨人,1\n"
+                     "丁蜀镇,2023,新增专精特新企业(家),0\n", encoding="utf-8")
+    ingest_files(targeted, [extra])
+    progress = target_progress(targeted, "2023")
+    unmatched = progress[progress["status"] == "unmatched"]
+    assert set(unmatched["as_written"]) == {"行动十三", "新增国家级专精特新小巨人"}
+    assert unmatched["actual"].isna().all() and unmatched["completion"].isna().all()
+    assert unmatched["rank"].isna().all() and not unmatched["behind"].any()
+    zero = progress[(progress["town"] == "丁蜀镇") & (progress["target"] == 0)]
+    assert len(zero) == 1 and zero.iloc[0]["status"] == "target 0"
+    assert pd.isna(zero.iloc[0]["completion"]) and pd.isna(zero.iloc[0]["rank"])
+    ranking = town_ranking(progress).set_index("town")
+    rated = progress[progress["status"].isin(["ok", "conflict"]) & (progress["town"] != "全市")
+                     & ~progress["target_period"].str.contains("Q")]
+    for place, rows in rated.groupby("town"):  # the count and the mean are over the same rated targets
+        assert ranking.loc[place, "indicators"] == len(rows)
+        assert ranking.loc[place, "mean_completion"] == pytest.approx(rows["completion"].clip(upper=1.2).mean())
+    assert ranking.loc["官林镇", "indicators"] == 3
+
+
+def test_schedule_applies_to_flows_only(targeted, tmp_path) -> None:
+    extra = tmp_path / "rates.csv"
+    extra.write_text("镇街,年度,指标,目标值\n丁蜀镇,2023,对接签约率,45\n丁蜀镇,2023,发明专利,1000\n", encoding="utf-8")
+    ingest_files(targeted, [extra])
+    progress = target_progress(targeted, "2023-Q3")
+    for name in ("对接签约率 / meetings signed", "发明专利 / invention patents (current)"):
+        row = progress[(progress["town"] == "丁蜀镇") & (progress["indicator"] == name)].iloc[0]
+        assert pd.isna(row["elapsed"])
+        if pd.notna(row["actual"]):
+            assert row["schedule_gap"] == pytest.approx(row["target"] - row["actual"])
+            assert row["behind"] == bool(row["completion"] < 1)
+    flows = progress[progress["target_period"] == "2023"]
+    flows = flows[flows["indicator"].str.startswith("新认定高企")]
+    assert (flows["elapsed"] == 0.75).all()

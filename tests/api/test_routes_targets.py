@@ -59,6 +59,10 @@ def test_indicators_by_period_match_the_library(client, targeted):
         ("/targets/ranking", {"period": "Q3"}, "period"),
         ("/changes", {"compare": "last time"}, "compare"),
         ("/changes", {"town": "不存在镇"}, "town"),
+        ("/changes", {"period": "2022-10", "compare": "2022-Q3"}, "compare"),  # a month's flow with a quarter's
+        ("/changes", {"period": "2022-Q3", "compare": "2022-Q4"}, "compare"),  # a later period
+        ("/changes", {"period": "2022-Q3", "compare": "2022-Q3"}, "compare"),
+        ("/changes", {"period": "2022-Q3", "change_type": "nonsense"}, "change_type"),
     ],
 )
 def test_bad_periods_are_422_naming_the_parameter(client, targeted, path, params, named):
@@ -78,8 +82,9 @@ def test_target_progress_per_town_and_indicator(client, targeted):
     gaocheng = rows["高塍镇"]
     assert gaocheng["period"] == "2022-Q3" and gaocheng["indicator"] == HIGH_TECH
     assert (gaocheng["target"], gaocheng["actual"], gaocheng["completion"], gaocheng["elapsed"]) == (2.0, 1.0, 0.5, 0.75)
-    assert gaocheng["gap"] == 1.0 and gaocheng["behind"] is True and gaocheng["rank"] == 1.0
-    assert rows["丁蜀镇"]["rank"] == 2.0 and rows["全市"]["rank"] is None
+    assert gaocheng["gap"] == 1.0 and gaocheng["behind"] is True and gaocheng["rank"] == 1
+    assert type(gaocheng["rank"]) is int  # a rank, not a measurement (8.0)
+    assert rows["丁蜀镇"]["rank"] == 2 and rows["全市"]["rank"] is None
     only = viewer.get("/targets", params={"period": "2022-Q3", "town": "丁蜀镇", "indicator": "高企"}).json()
     assert [i["town"] for i in only["items"]] == ["丁蜀镇"]
     assert viewer.get("/targets", params={"period": "2022-Q3", "behind": False}).json()["total"] == 0
@@ -92,6 +97,7 @@ def test_ranking_matches_the_library(client, targeted):
     expected = town_ranking(target_progress(targeted, period="2022-Q3"))
     assert [(i["town"], i["rank"]) for i in body["items"]] == list(zip(expected["town"], expected["rank"], strict=True))
     assert body["items"][0]["period"] == "2022-Q3"
+    assert all(type(i["rank"]) is int or i["rank"] is None for i in body["items"])
 
 
 def test_changes_since_the_previous_period(client, targeted):
@@ -102,9 +108,10 @@ def test_changes_since_the_previous_period(client, targeted):
     promoted = [i for i in items if i["change_type"] == "新入梯次 entered the ladder" and i["id"] == "e2"]
     assert promoted and promoted[0]["after"] == "高新技术企业" and promoted[0]["town"] == "高塍镇"
     assert any(i["change_type"] == "新增产学研合作 new collaboration" and i["id"] == "e2|u2" for i in items)
-    since_year = viewer.get("/changes", params={"period": "2022-Q3", "compare": "2021",
+    since_year = viewer.get("/changes", params={"period": "2022-Q3", "compare": "2021-Q3",
                                                 "change_type": "新入梯次"}).json()["items"]
-    assert {i["compared_with"] for i in since_year} == {"2021"} and {i["id"] for i in since_year} == {"e2"}
+    assert {i["compared_with"] for i in since_year} == {"2021-Q3"} and "e2" in {i["id"] for i in since_year}
+    assert {i["change_type"] for i in since_year} == {"新入梯次 entered the ladder"}
     town = viewer.get("/changes", params={"period": "2022-Q3", "town": "丁蜀镇"}).json()["items"]
     assert all(i["town"] in ("丁蜀镇", None) for i in town if not i["change_type"].startswith(("指标", "排名")))
     # the town's rows first and marked; the city's indicators and the other towns' ranks labelled city-wide

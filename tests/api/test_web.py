@@ -361,3 +361,42 @@ def test_wrong_keys_on_the_sign_in_page_are_rate_limited(browser_client: Callabl
     assert statuses[:limit] == [401] * limit and statuses[-1] == 429  # the API's budget of wrong keys
     refused = sign_in(client, KEYS["matchmaker"])  # a right key waits too, so guessing cannot go on
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0 and "秒后再试" in refused.text
+
+
+def test_the_reports_page_reads_traditional_towns_keeps_the_period_and_shows_every_target(
+        browser_client: Callable[..., TestClient], web_app: FastAPI, tmp_path) -> None:
+    web_app.state.web_report_dir = str(tmp_path / "reports")
+    store = web_app.state.store
+    store.upsert_nodes("Tier", [{"id": "tier:高新技术企业", "name": "高新技术企业", "rank": 2}])
+    store.upsert_relationships("REACHED_TIER", [{"source": "e001", "target": "tier:高新技术企业", "key": "2022",
+                                                 "year": 2022, "date": "2022-08-01"}])
+    store.upsert_nodes("Target", [
+        {"id": "t:y", "name": "丁蜀 高企", "town": "丁蜀镇", "period": "2022", "indicator": "新认定高新技术企业",
+         "value": 4.0},
+        {"id": "t:y2", "name": "丁蜀 高企2", "town": "丁蜀镇", "period": "2022", "indicator": "新认定高企(家)",
+         "value": 3.0},  # the same indicator given another target: a conflict
+        {"id": "t:q", "name": "丁蜀 高企 Q3", "town": "丁蜀镇", "period": "2022-Q3", "indicator": "新认定高新技术企业",
+         "value": 2.0}])
+    folder = tmp_path / "reports" / "2022-Q3-丁蜀镇"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html></html>", encoding="utf-8")
+    viewer = browser_client("viewer")
+    page = viewer.get("/web/reports", params={"period": "2022-Q3", "town": "丁蜀鎮"}).text
+    assert 'role="alert"' not in page and "2022年第三季度 · 丁蜀镇" in page
+    rows = re.findall(r"<tr class=\"[^\"]*\"><td data-label=\"行动\">3</td><td>新认定高企.*?</tr>", page, re.DOTALL)
+    assert len(rows) == 2 and "2022-Q3" in rows[1]  # the year's target and the quarter's
+    assert "conflict" in rows[0] and "滞后 behind" in rows[0]  # 1 of 4 at 75 % of the year: both shown
+    assert str(folder) in page and "--out" in page  # where the command line must write
+    assert viewer.get("/web/reports/file", params={"name": "report.html", "period": "2022-Q3",
+                                                   "town": "丁蜀鎮"}).status_code == 200
+    wrong = viewer.get("/web/reports", params={"period": "2022-Q3", "town": "火星镇"}).text
+    assert 'role="alert"' in wrong and "2022年第三季度" in wrong and 'value="2022-Q3" selected' in wrong
+
+
+def test_analyze_help_names_the_folder_the_reports_page_reads() -> None:
+    from click.testing import CliRunner
+
+    from api.cli.analyze import analyze
+
+    text = " ".join(CliRunner().invoke(analyze, ["--help"]).output.split())
+    assert "INNONET_REPORT_DIR" in text and "<period>-<town>" in text

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query
 
 from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
-from analysis.snapshot import changes_since, scoped_changes, summarise
+from analysis.snapshot import CHANGE_TYPES, changes_since, compared_period, scoped_changes, summarise
 from analysis.targets import CITY, target_progress, town_ranking
 from api.http.cache import AppCache
 from api.http.common import (
@@ -31,6 +32,7 @@ from api.http.common import (
 from api.http.deps import get_cache, get_store, viewer
 from api.http.errors import problem_responses
 from api.http.security import Principal
+from graph.errors import InvalidArgumentError
 from graph.store import GraphStore
 
 __all__ = ["router"]
@@ -71,17 +73,24 @@ def list_targets(
 ) -> dict[str, Any]:
     """Rows of :func:`analysis.targets.target_progress` read at the end of ``period``: ``period`` (reported),
     ``town``, ``indicator``, ``as_written``, ``action``, ``target_period``, ``unit``, ``target`` (目标值),
-    ``actual`` (完成值), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1), ``gap`` (target − actual),
-    ``schedule_gap``, ``behind`` (落后序时), ``rank`` (among the towns given a target for that indicator and target
-    period; null for 全市), ``status`` (ok / no data / unmatched / conflict: one indicator given two different
-    targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.
+    ``actual`` (完成值; null when unmatched), ``completion`` (完成率, 0-1), ``elapsed`` (序时进度, 0-1; null for a
+    rate or a stock: 序时 is a flow's), ``gap`` (target − actual), ``schedule_gap``, ``behind`` (落后序时), ``rank``
+    (an integer among the towns given a target for that indicator and target period; null for 全市), ``status`` (ok /
+    no data / unmatched / target 0 / unknown town / conflict: one indicator given two different targets), ``note`` (both forms and values of an indicator written twice).  Empty when no targets are loaded.
     A bad ``period``, an ``indicator`` that matches none or a ``town`` without enterprises (Traditional characters
     are read as Simplified) is a 422 naming it and, for a town, listing the known ones."""
     town = known_town(analysis_snapshot(principal, store, cache), town, also=(CITY,))
     shown, frame = _progress(principal, store, cache, period_param(period))
     frame = frame.assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
-    return table_page(filter_equal(frame, town=town, indicator=indicator_param(indicator), behind=behind), limit, offset)
+    return table_page(_whole_ranks(filter_equal(frame, town=town, indicator=indicator_param(indicator),
+                                                behind=behind)), limit, offset)
+
+
+def _whole_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``rank`` as integers, null when not ranked (a 1.0 from the float column reads as a measurement)."""
+    ranks = [int(r) if pd.notna(r) else None for r in frame["rank"]]
+    return frame.assign(rank=pd.Series(ranks, index=frame.index, dtype=object))
 
 
 @router.get(
@@ -106,7 +115,7 @@ def list_ranking(
     shown, progress = _progress(principal, store, cache, period_param(period))
     frame = town_ranking(progress).assign(period=str(shown))
     frame = frame[["period", *[c for c in frame.columns if c != "period"]]]
-    return table_page(filter_equal(frame, town=town), limit, offset)
+    return table_page(_whole_ranks(filter_equal(frame, town=town)), limit, offset)
 
 
 @router.get(
@@ -133,11 +142,19 @@ def list_changes(
     ``origin``, ``change_type``, ``id``, ``name``, ``town``, ``before``, ``after``, ``delta``; with ``town`` also
     ``scope`` (the town, or 全市 city-wide) and ``highlight`` (the town's own rows, listed first).  Reading never
     keeps a report (only ``innonet analyze`` and the reports page do).  A ``town`` without enterprises is a 422
-    listing the known towns (a known town only: every town asked for is a report kept in the cache)."""
+    listing the known towns (a known town only: every town asked for is a report kept in the cache).  A
+    ``compare`` that is not earlier than ``period`` or not of its granularity (month / quarter / year), and a
+    ``change_type`` that is part of none of :data:`analysis.snapshot.CHANGE_TYPES`, are 422s naming the
+    parameter, checked before anything is computed."""
     wanted = period_param(period)
     since = period_param(compare, name="compare")
     shown = reported_period(principal, store, cache, wanted)
     town = known_town(analysis_snapshot(principal, store, cache), town)
+    compared_period(shown, since if since is not None else True, name="compare")  # 422 before computing
+    if change_type is not None and not any(change_type in kind for kind in CHANGE_TYPES):
+        raise InvalidArgumentError(
+            f"参数 change_type 无法识别 {change_type!r}, 可选 / parameter change_type: unknown {change_type!r}; one of: "
+            + ", ".join(CHANGE_TYPES))
     key = ("changes", not principal.sees_personal_data, str(shown), str(since), town)
 
     def build() -> Any:  # every input read through the cache: a change of the store rebuilds them first

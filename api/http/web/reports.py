@@ -25,7 +25,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from analysis.ecosystem import ALL
+from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
 from analysis.periods import Period
 from analysis.targets import CITY, target_progress
@@ -119,31 +119,35 @@ def _num(value: Any) -> float | None:
 
 def _table(session: Session, store: GraphStore, cache: AppCache, period: Period, town: str | None
            ) -> list[dict[str, Any]]:
-    """The period's indicator rows of the place (the town, else 全市) with the place's target completion."""
+    """The period's indicator rows of the place (the town, else 全市) with the place's target completion: one
+    row per target read — the year's and, when one is set, the quarter's (科技型中小企业入库 2025: 150 and
+    2025-Q3: 135) —, the indicator's values on the first (``first`` True), an indicator without a target once."""
     principal = session.principal
     values = period_table(principal, store, cache, "indicators", lambda snap: indicators(snap, period=snap.period),
                           period)
     progress = period_table(principal, store, cache, "targets", target_progress, period)
     place = town or ALL
     rows = values[values["town"] == place]
-    targets: dict[str, dict[str, Any]] = {}
+    targets: dict[str, list[dict[str, Any]]] = {}
     if len(progress):
         mine = progress[(progress["town"] == (town or CITY)) & progress["indicator"].notna()]
-        for row in mine.to_dict(orient="records"):  # the year's target first, a quarter's (序时) kept when no year's
-            if row["indicator"] not in targets or "Q" not in str(row["target_period"]):
-                targets[row["indicator"]] = row
+        mine = mine.assign(_quarter=mine["target_period"].astype(str).str.contains("Q")).sort_values(
+            "_quarter", kind="stable")  # the year's target first, then the quarter's (序时)
+        for row in mine.to_dict(orient="records"):
+            targets.setdefault(row["indicator"], []).append(row)
     out = []
     for row in rows.to_dict(orient="records"):
-        target = targets.get(row["indicator"], {})
-        out.append({
-            "action": row["action"], "indicator": row["indicator"], "unit": row["unit"] or "",
-            "value": _num(row["value"]), "previous": _num(row["previous"]), "change": _num(row["change"]),
-            "yoy": _num(row["yoy_change"]), "ytd": _num(row["ytd"]), "nodata": row["status"] != "ok",
-            "target_period": target.get("target_period"), "target": _num(target.get("target")),
-            "actual": _num(target.get("actual")), "completion": _num(target.get("completion")),
-            "elapsed": _num(target.get("elapsed")), "rank": _num(target.get("rank")),
-            "behind": bool(target.get("behind")) if target else False, "target_status": target.get("status"),
-        })
+        for number, target in enumerate(targets.get(row["indicator"]) or [{}]):
+            out.append({
+                "first": number == 0,
+                "action": row["action"], "indicator": row["indicator"], "unit": row["unit"] or "",
+                "value": _num(row["value"]), "previous": _num(row["previous"]), "change": _num(row["change"]),
+                "yoy": _num(row["yoy_change"]), "ytd": _num(row["ytd"]), "nodata": row["status"] != "ok",
+                "target_period": target.get("target_period"), "target": _num(target.get("target")),
+                "actual": _num(target.get("actual")), "completion": _num(target.get("completion")),
+                "elapsed": _num(target.get("elapsed")), "rank": _num(target.get("rank")),
+                "behind": bool(target.get("behind")) if target else False, "target_status": target.get("status"),
+            })
     return out
 
 
@@ -156,8 +160,10 @@ def _towns(session: Session, store: GraphStore, cache: AppCache) -> list[str]:
         analysis_snapshot(session.principal, store, cache))["town"] if isinstance(t, str) and t}))
 
 
-def _chosen(period: str | None, town: str | None, towns: list[str]) -> tuple[Period | None, str | None]:
-    """The period and town a request asks for (blank = none).
+def _chosen(period: str | None, town: str | None, source: Any) -> tuple[Period | None, str | None]:
+    """The period and town a request asks for (blank = none); the town through
+    :func:`analysis.ecosystem.known_town` (the one check of the API: 和橋鎮 is 和桥镇), on ``source`` (the
+    caller's snapshot); None as ``source`` when no town is asked for.
 
     Raises
     ------
@@ -165,10 +171,7 @@ def _chosen(period: str | None, town: str | None, towns: list[str]) -> tuple[Per
         A period that is not one, or a town that has no enterprises (both named, in Chinese and English).
     """
     chosen = period_param(period or None)
-    town = town or None
-    if town is not None and town not in towns:
-        raise InvalidArgumentError(f"参数 town: 没有镇街「{town}」的企业 / parameter town: no enterprises in {town!r}")
-    return chosen, town
+    return chosen, (known_town(source, town) if town else None)
 
 
 @router.get("/reports", response_class=HTMLResponse)
@@ -181,9 +184,13 @@ def reports_page(request: Request, session: Session = Depends(require("viewer"))
     towns = _towns(session, store, cache)
     error = None
     try:
-        chosen, town = _chosen(period, town, towns)
+        chosen = period_param(period or None)
     except InvalidArgumentError as exc:
-        chosen, town, error = None, None, str(exc)
+        chosen, error = None, str(exc)
+    try:  # a wrong town keeps the period asked for (and a wrong period the town)
+        town = known_town(analysis_snapshot(session.principal, store, cache), town) if town else None
+    except InvalidArgumentError as exc:
+        town, error = None, "; ".join(e for e in (error, str(exc)) if e)
     shown = reported_period(session.principal, store, cache, chosen)
     latest = analysis_snapshot(session.principal, store, cache).as_of
     subfolder = period_folder(folder, chosen, town)
@@ -191,7 +198,15 @@ def reports_page(request: Request, session: Session = Depends(require("viewer"))
                 files=_files(subfolder), table=_table(session, store, cache, shown, town), job=job, folder=str(folder),
                 error=error, chosen=str(chosen or ""), period=str(shown), period_label=shown.label_zh, town=town or "",
                 towns=towns, choices=period_choices(max(latest, shown.year_number)),
-                subfolder="" if subfolder == folder else subfolder.name)
+                subfolder="" if subfolder == folder else subfolder.name, out_folder=str(subfolder),
+                command=_command(chosen, town, subfolder))
+
+
+def _command(period: Period | None, town: str | None, folder: Path) -> str:
+    """The ``innonet analyze`` command whose files this page lists for ``period`` and ``town``."""
+    parts = ["innonet analyze"] + ([f"--period {period}"] if period is not None else []) + (
+        [f"--town {town}"] if town else []) + [f"--out {folder}"]
+    return " ".join(parts)
 
 
 @router.get("/reports/file")
@@ -204,7 +219,7 @@ def report_file(request: Request, name: Annotated[str, Query(max_length=40)],
     period's and town's (:func:`period_folder`)."""
     if name not in REPORT_FILES:
         raise NotFoundError(f"没有这个报告文件 / no report file {name!r}")
-    chosen, town = _chosen(period, town, _towns(session, store, cache) if town else [])
+    chosen, town = _chosen(period, town, analysis_snapshot(session.principal, store, cache) if town else None)
     path = period_folder(report_dir(request), chosen, town) / name
     if not path.is_file():
         raise NotFoundError(f"报告文件 {name} 还没有生成 / {name} has not been written yet; an admin can run the analysis")
@@ -220,7 +235,7 @@ def run_again(request: Request, csrf: Annotated[str, Form(max_length=200)] = "",
     """Start the analysis of the chosen period and town in the background (one run at a time); the page shows
     its progress and, when it is done, that period's files."""
     check_csrf(request, csrf, session)
-    chosen, chosen_town = _chosen(period, town, _towns(session, store, cache))
+    chosen, chosen_town = _chosen(period, town, analysis_snapshot(session.principal, store, cache) if town else None)
     state = request.app.state
     lock = getattr(state, "web_report_lock", None)
     if lock is None:
