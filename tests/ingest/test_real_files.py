@@ -551,6 +551,28 @@ def test_percent_cells_and_formulas_without_values_beyond_xlsx(store, tmp_path, 
     assert notes.loc["rd_spend", "row"] == 3 and "公式没有计算结果" in notes.loc["rd_spend", "note"]
 
 
+def test_an_xls_share_column_with_a_traditional_header_reads_its_percent_format(store, tmp_path):
+    """高新技術產品收入佔比 (Traditional, no (%)) with cells 1.0 / 0.6 formatted ``0%``: 100 % and 60 %, as 占比."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    percent = xlwt.easyxf(num_format_str="0%")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "所属镇", "高新技術產品收入佔比"]):
+        sheet.write(0, c, value)
+    for r, (name, code, share) in enumerate([("宜兴甲科技有限公司", CODES[0], 1.0), ("宜兴乙科技有限公司", CODES[1], 0.6)],
+                                            start=1):
+        for c, value in enumerate([name, code, "丁蜀镇"]):
+            sheet.write(r, c, value)
+        sheet.write(r, 3, share, percent)
+    path = tmp_path / "g1c.xls"
+    book.save(str(path))
+    [table] = read_table(path)
+    assert table.frame.iloc[:, 3].tolist() == ["100%", "60%"]
+    _invariant(ingest_files(store, [path]))
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert (firms.loc[CODES[0], "hightech_revenue_share"], firms.loc[CODES[1], "hightech_revenue_share"]) == (100.0, 60.0)
+
+
 def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(store, tmp_path):
     xlwt = pytest.importorskip("xlwt")
     book = xlwt.Workbook(encoding="utf-8")
