@@ -741,7 +741,8 @@ def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
 
 def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
     """REACHED_TIER data from the convenience tier columns of an organisations row.  A year outside the plausible
-    range (1905: a 高企 certificate before there were any) is a field rejection: the firm is kept without that tier."""
+    range (1905: a 高企 certificate before there were any) or a value that is no year (45000, a number in no date
+    cell) is a field rejection: the firm is kept without that tier."""
     out = []
     for column, tier in _TIER_COLUMNS:
         if column == "srdi" and is_blank(row.get("srdi")) and not is_blank(row.get("srdi_year")):
@@ -758,12 +759,11 @@ def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
             year = _parse_year_plausible(raw)
             date = parse_when(raw)  # 2022.12 in 高新技术企业认定年份: the year names the column, the month is kept too
         except ValueError as exc:
-            if "plausible" in str(exc):
-                stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+            if column != "srdi" or re.fullmatch(r"\d{4}", text) or "plausible" in str(exc):
+                # 1949, 45000 (a number, no date cell), 明年: the firm is kept without that tier
+                reason = str(exc) if "plausible" in str(exc) else f"{_shown(raw)} is not a year ({exc})"
+                stage.reject_field(column, raw, f"{reason}; write the year the tier was reached")
                 continue
-            if column != "srdi" or re.fullmatch(r"\d{4}", text):
-                raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
-                    from None
             level = text
         if column == "srdi" and year is None:
             year = _get(row, "srdi_year", _parse_year_plausible)

@@ -757,6 +757,37 @@ def test_an_implausible_founding_date_is_a_field_rejection_with_the_right_reason
     assert rejection["value"] == "明年" and rejection["row"] == 3
 
 
+def test_a_number_in_a_firm_lists_tier_date_column_is_a_field_rejection(sqlite_store, tmp_path, caplog):
+    """高新技术企业认定时间 45000 (a plain number in an .xls, no date cell) or 1949: the firm is written without that
+    tier and the reason reaches the 提示 sheet and the terminal; the firm with 2021 gets its tier."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "所属镇", "高新技术企业认定时间"]):
+        sheet.write(0, c, value)
+    for r, (name, code, year) in enumerate([("宜兴市丁蜀甲科技有限公司", CODES[0], 45000),
+                                            ("宜兴市丁蜀乙科技有限公司", CODES[1], 1949),
+                                            ("宜兴市丁蜀丙科技有限公司", CODES[2], 2021)], start=1):
+        for c, value in enumerate([name, code, "丁蜀镇", year]):
+            sheet.write(r, c, value)
+    path = tmp_path / "f2.xls"
+    book.save(str(path))
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    assert report.rejections.empty and report.files[0]["written"] == 3
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:3])
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert reached.source.tolist() == [CODES[2]]
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("value")
+    assert refused.field.tolist() == ["hte_year"] * 2 and refused.row.tolist() == [2, 3]
+    assert "45000 is not a year" in refused.loc[45000, "note"] and "年份超出合理范围" in refused.loc[1949, "note"]
+    assert "45000" in caplog.text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [path])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
 def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
     """A tiers table whose 认定日期 was typed as numbers (2025.11, 2025.5, and 2024.10, which Excel keeps as 2024.1)
     reads like the organisations table: 2024.1 is the year 2024 with the month noted as ambiguous, never "year
