@@ -38,6 +38,7 @@ __all__ = [
     "header_unit",
     "identity_key",
     "is_blank",
+    "is_city",
     "name_key",
     "parse_amount",
     "parse_date",
@@ -133,11 +134,31 @@ def clean_town(value: Any) -> str | None:
     """A town's name as stored: :func:`clean_name`, in Simplified characters (丁蜀鎮 → 丁蜀镇), so a town typed in
     Traditional characters is the same Town node; None when blank.
 
-    >>> clean_town(" 丁蜀鎮 "), clean_town("周鐵鎮"), clean_town("--")
-    ('丁蜀镇', '周铁镇', None)
+    The city itself (宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市: :func:`is_city`) is no town: None too, and the
+    caller notes the cell (a firm in 宜兴市 gets no LOCATED_IN, no Town 宜兴市 is created).
+
+    >>> clean_town(" 丁蜀鎮 "), clean_town("周鐵鎮"), clean_town("--"), clean_town("宜兴市"), clean_town("江苏省宜兴市")
+    ('丁蜀镇', '周铁镇', None, None, None)
     """
     name = clean_name(value)
-    return simplified(name) if name is not None else None
+    if name is None:
+        return None
+    name = simplified(name)
+    return None if is_city(name) else name
+
+
+#: the city itself, no town of it: 宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市, 江苏省无锡市宜兴市 (Simplified, no spaces)
+_CITY_NAME = re.compile(r"(江苏省?)?(无锡市?)?宜兴市?")
+
+
+def is_city(value: Any) -> bool:
+    """True for a cell naming the city of Yixing itself (宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市, 宜興市): no town.
+
+    >>> is_city("宜兴市"), is_city(" 江苏省 宜兴市"), is_city("宜興"), is_city("宜兴市丁蜀镇")
+    (True, True, True, False)
+    """
+    name = clean_name(value)
+    return name is not None and _CITY_NAME.fullmatch(re.sub(r"\s+", "", simplified(name))) is not None
 
 
 @lru_cache(maxsize=200_000)

@@ -104,6 +104,7 @@ from ingest.normalise import (
     header_unit,
     identity_key,
     is_blank,
+    is_city,
     name_key,
     parse_amount,
     parse_date,
@@ -565,6 +566,13 @@ class _Stage:
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
                              "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
+    def pending_note(self, field_name: str, value: Any, note: str) -> None:
+        """A note on the row being handled, reported (提示 and the terminal) only when the row is kept."""
+        sheet, row = self.cursor  # type: ignore[misc]
+        self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
+                             "header": sheet.headers.get(field_name, field_name), "value": clean_name(value),
+                             "note": note})
+
     def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
         if value is not None and not isinstance(value, (str, int, float)):
             value = str(value)
@@ -739,6 +747,17 @@ def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
     return "Enterprise"
 
 
+def _town(stage: _Stage, row: dict[str, Any]) -> str | None:
+    """The row's town (:func:`ingest.normalise.clean_town`); the city itself in the town column (宜兴市, 江苏省宜兴市)
+    is no town: the row is kept without one (no LOCATED_IN, no Town 宜兴市) and the cell is noted."""
+    raw = row.get("town")
+    if raw is not None and is_city(raw):
+        stage.pending_note("town", raw, f"“{clean_name(raw)}”是全市，不是镇街，该行不设镇街 / {clean_name(raw)} is "
+                                        "the whole city, not a town: no town for this row")
+        return None
+    return _get(row, "town", clean_town)
+
+
 def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
     """REACHED_TIER data from the convenience tier columns of an organisations row.  A year outside the plausible
     range (1905: a 高企 certificate before there were any) or a value that is no year (45000, a number in no date
@@ -809,7 +828,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             props[column] = _get(row, column)
     for column in ("revenue", "rd_spend", "size", "employees", "st_staff", "patents", "invention_patents"):
         _non_negative(props.get(column), column)
-    town = _get(row, "town", clean_town)
+    town = _town(stage, row)
     industry = _get(row, "industry", clean_name)
     props["town"], props["industry"] = town, industry
     if kind == "University" and props.get("category") is None:
@@ -1145,7 +1164,7 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
     year, date = _year_or_date(stage, row)
-    town = _get(row, "town", clean_town)
+    town = _town(stage, row)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)
     partner = None

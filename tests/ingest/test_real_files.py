@@ -857,6 +857,33 @@ def test_region_and_tier_time_header_variants(sqlite_store, tmp_path):
         (MORE[3], "tier:高新技术企业", 2023, "2023-11-20")]
 
 
+def test_the_city_in_a_real_town_column_is_no_town(sqlite_store, tmp_path, caplog):
+    """宜兴市 (江苏省宜兴市, 宜興, 无锡市宜兴市) in 所属镇（街道、园区）: no Town 宜兴市, no LOCATED_IN, the firm is kept and
+    the cell noted; 丁蜀镇 beside it is a town as ever."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇（街道、园区）"])
+    for name, code, town in [("宜兴市城甲科技有限公司", CODES[0], "宜兴市"), ("宜兴市城乙科技有限公司", CODES[1], "江苏省宜兴市"),
+                             ("宜兴市城丙科技有限公司", CODES[2], "宜興"), ("宜兴市城丁科技有限公司", CODES[3], "无锡市宜兴市"),
+                             ("宜兴市丁蜀戊科技有限公司", CODES[4], "丁蜀镇")]:
+        sheet.append([name, code, town])
+    workbook.save(tmp_path / "f1.xlsx")
+    with caplog.at_level("INFO", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [tmp_path / "f1.xlsx"])
+    _invariant(report)
+    assert report.files[0]["written"] == 5 and report.rejections.empty
+    assert sqlite_store.nodes("Town").name.tolist() == ["丁蜀镇"]
+    assert sqlite_store.relationships("LOCATED_IN").source.tolist() == [CODES[4]]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert firms.loc[CODES[0], "town"] is None
+    notes = report.notes[report.notes.field == "town"]
+    assert notes.row.tolist() == [2, 3, 4, 5] and notes.note.str.contains("全市，不是镇街").all()
+    assert "the whole city, not a town" in notes.note.iloc[0]
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "f1.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
 def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_know(sqlite_store, tmp_path, caplog):
     """和橋鎮 in a targets workbook is the town 和桥镇; 高城镇 (a typo for 高塍镇) is written as a target but no town is
     created, and the 提示 notes sheet and the terminal name it with the closest known town."""
