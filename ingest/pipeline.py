@@ -570,8 +570,7 @@ class _Stage:
         """A note on the row being handled, reported (提示 and the terminal) only when the row is kept."""
         sheet, row = self.cursor  # type: ignore[misc]
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
-                             "header": sheet.headers.get(field_name, field_name), "value": clean_name(value),
-                             "note": note})
+                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
     def note(self, sheet: _Sheet, row: int | None, field_name: str, value: Any, note: str) -> None:
         if value is not None and not isinstance(value, (str, int, float)):
@@ -752,7 +751,7 @@ def _town(stage: _Stage, row: dict[str, Any]) -> str | None:
     is no town: the row is kept without one (no LOCATED_IN, no Town 宜兴市) and the cell is noted."""
     raw = row.get("town")
     if raw is not None and is_city(raw):
-        stage.pending_note("town", raw, f"“{clean_name(raw)}”是全市，不是镇街，该行不设镇街 / {clean_name(raw)} is "
+        stage.pending_note("town", clean_name(raw), f"“{clean_name(raw)}”是全市，不是镇街，该行不设镇街 / {clean_name(raw)} is "
                                         "the whole city, not a town: no town for this row")
         return None
     return _get(row, "town", clean_town)
@@ -1313,17 +1312,32 @@ def _city_totals(raw: RawSheet, renames: dict[str, str]) -> RawSheet:
                                                   else False).any():
         return raw
     rows, numbers = [], []
+    uncomputed: set[int] = set()
     for number, cells in raw.totals:
         if indicator is not None and is_blank(cells.get(indicator)):
             continue  # a long table's grand total over every indicator: no target
+        values = [cells.get(c) for c, f in renames.items() if f == "target" or f.startswith(("target:", "indicator:"))]
+        if not any(_usable_target(v) for v in values):  # =SUM(C5:C12) never computed: a total, no city target
+            uncomputed.add(number)
+            continue
         rows.append({**{c: cells.get(c) for c in raw.frame.columns}, **({place: "全市"} if place else {})})
         numbers.append(number)
+    if uncomputed:
+        reason = ("合计行（公式没有计算结果，不作为全市目标）/ total row (formulas without a computed value: not read as "
+                  "the city's target)")
+        raw = dataclasses.replace(raw, skipped=[dataclasses.replace(s, reason=reason) if s.row in uncomputed else s
+                                                for s in raw.skipped])
     if not rows:
         return raw
     added = pd.DataFrame(rows, columns=raw.frame.columns, dtype=object)
     return dataclasses.replace(
         raw, frame=pd.concat([raw.frame, added], ignore_index=True), row_numbers=[*raw.row_numbers, *numbers],
         skipped=[s for s in raw.skipped if s.row not in numbers], totals=[])
+
+
+def _usable_target(value: Any) -> bool:
+    """A target cell that holds something to read: not blank, no formula without a value, no error value."""
+    return not is_blank(value) and value.__class__ not in (FormulaWithoutValue, CellError)
 
 
 def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
@@ -1350,11 +1364,19 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
                 cells.append((base, value, part, _target_unit(base)))
     values = []
     for indicator, raw, part, unit in cells:
+        if raw.__class__ is FormulaWithoutValue:  # a 合计 row read as the city's, one cell never computed
+            stage.pending_note("target", f"={raw.formula}", _FORMULA_NOTE)
+            continue
+        if raw.__class__ is CellError:
+            stage.reject_field("target", str(raw), f"the target for {indicator!r} holds the error value {raw} "
+                                                   "(a formula that failed); correct it in the workbook")
+            continue
         try:  # a money target in 亿元 / 元 is kept in 万元, the unit of the indicators
             value = parse_amount(raw, unit=unit) if header_unit(f"({unit})") else parse_float(raw)
             unit = "万元" if header_unit(f"({unit})") else unit
         except (TypeError, ValueError):
-            raise _Reject("target", raw, f"target {raw!r} for {indicator!r} is not a number") from None
+            shown = repr(raw) if isinstance(raw, str) else _shown(raw)
+            raise _Reject("target", raw, f"target {shown} for {indicator!r} is not a number") from None
         if value is None:
             raise _Reject("target", raw, f"the target for {indicator!r} is missing")
         values.append((indicator, value, part, unit))

@@ -916,6 +916,46 @@ def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_kno
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
 
 
+def test_a_targets_total_row_of_uncomputed_sums_is_skipped_and_a_lone_formula_is_noted(sqlite_store, tmp_path):
+    """A 合计 row of =SUM() never computed (openpyxl writes no cached value) is skipped as a total, not rejected with a
+    Python repr; a formula without value in a town's target cell gets the 公式没有计算结果 note, its row is written
+    with its other targets; a 合计 row with numbers and one uncomputed formula is the city's target, the formula
+    noted."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "分解表"
+    sheet.append(["宜兴市2025年度目标任务分解表"])
+    sheet.append(["序号", "镇（街道、园区）", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    sheet.append([1, "丁蜀镇", 40, 20])
+    sheet.append([2, "官林镇", "=C3+5", 8])
+    sheet.append(["合计", None, "=SUM(C3:C4)", "=SUM(D3:D4)"])
+    workbook.save(tmp_path / "uncomputed.xlsx")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "镇（街道、园区）", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    sheet.append([1, "丁蜀镇", 40, 20])
+    sheet.append([2, "官林镇", 45, 8])
+    sheet.append(["合计", None, 85, "=SUM(D2:D3)"])
+    workbook.save(tmp_path / "mixed_2025.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "uncomputed.xlsx", tmp_path / "mixed_2025.xlsx"], table="targets")
+    _invariant(report)
+    assert report.rejections.empty
+    assert [(e["written"], e["skipped"]) for e in report.files] == [(2, 1), (3, 0)]
+    [total] = [s for s in report.skipped.to_dict("records") if s["file"].endswith("uncomputed.xlsx")]
+    assert total["row"] == 5 and "合计行" in total["reason"] and "not read as the city's target" in total["reason"]
+    targets = sqlite_store.nodes("Target").set_index("name")
+    city = targets[targets.town == "全市"]
+    assert city.value.tolist() == [85]
+    formula = report.notes[report.notes.note.str.contains("公式没有计算结果")]
+    assert sorted(zip(formula.file.map(lambda f: f.rsplit("/", 1)[-1]), formula.row, formula.value)) == [
+        ("mixed_2025.xlsx", 4, "=SUM(D2:D3)"), ("uncomputed.xlsx", 4, "=C3+5")]
+    text = " ".join(report.notes.note) + " ".join(report.skipped.reason)
+    assert "FormulaWithoutValue" not in text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "uncomputed.xlsx", tmp_path / "mixed_2025.xlsx"], table="targets")
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
 def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keeps_the_firm(sqlite_store, tmp_path):
     """A date cell showing 1900-01-05 in 成立日期 and 1905 in 高新技术企业認定年份 (the tester's 11_繁体_合計.xlsx): the firm
     is written without either, both field rejections are noted; 小計 / 總計 in the 序號 column are skipped."""
