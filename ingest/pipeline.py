@@ -106,6 +106,7 @@ from ingest.normalise import (
     is_blank,
     is_city,
     name_key,
+    parse_action,
     parse_amount,
     parse_date,
     parse_float,
@@ -1200,10 +1201,24 @@ _PERIOD_TEXT = re.compile(r"(20\d\d)\s*(?:年|年度)?\s*(?:[-/ ]?\s*(?:第?\s*(
 
 
 def _target_period(row: dict[str, Any], sheet: _Sheet, part: str | int | None = None, header: str = "") -> str:
-    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度, else from the column's header (2025年目标), the sheet
-    name, the file name or the title above the table (2025年度目标任务分解表); ``part`` (a column's 全年 / 一季度)
-    overrides the 季度."""
+    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度 (时段, 期间: 全年, 上半年, 1-9月, 三季度 — :func:`_year_part`),
+    else from the column's header (2025年目标), the sheet name, the file name or the title above the table
+    (2025年度目标任务分解表); ``part`` (a column's 全年 / 一季度) overrides the 季度."""
     text = clean_text(row.get("period")) if not is_blank(row.get("period")) else None
+    named: str | int | None = None  # the part of the year the row's 季度 / 时段 cell names
+    raw_quarter = row.get("quarter")
+    if not is_blank(raw_quarter):
+        try:
+            named = _year_part(raw_quarter, cell=True)
+        except ValueError as exc:
+            raise _Reject("quarter", raw_quarter, f"{exc}; write 全年, 上半年, 1-9月 or 第三季度") from None
+        if named is None:
+            written = clean_text(raw_quarter) or ""
+            if text is None and _PERIOD_TEXT.search(unicodedata.normalize("NFKC", written)):
+                text = written  # 期间 2025-Q3: the period itself
+            else:
+                raise _Reject("quarter", raw_quarter, f"{_shown(raw_quarter)!r} is not a part of the year; write 全年, "
+                                                      "上半年, 1-9月 or 第三季度")
     if text is None:
         target_headers = [c for c in row if c.startswith("target:")]
         for where in (header, *target_headers, sheet.raw.sheet, os.path.basename(sheet.raw.path), sheet.raw.title):
@@ -1212,23 +1227,59 @@ def _target_period(row: dict[str, Any], sheet: _Sheet, part: str | int | None = 
                 break
     if text is None:
         raise _Reject("period", None, "the target's year is missing: add a 年度 column (2025 or 2025-Q3) "
-                                      "or name the sheet after the year (2025年度目标任务)")
+                                      "or name the sheet after the year (2025年度目标任务分解表)")
     match = _PERIOD_TEXT.search(unicodedata.normalize("NFKC", str(text)))
     if match is None:
         raise _Reject("period", text, f"{text!r} is not a year or quarter; write 2025 or 2025-Q3")
     quarter = match.group(2) or match.group(3)
-    raw_quarter = row.get("quarter")
-    if not is_blank(raw_quarter):
-        words = re.sub(r"[第季度Qq\s]", "", unicodedata.normalize("NFKC", str(raw_quarter)))
-        if words in ("全年", "年度", ""):
-            quarter = None
-        elif words.rstrip(".0") in _QUARTER_WORDS:
-            quarter = words.rstrip(".0")
-        else:
-            raise _Reject("quarter", raw_quarter, f"{raw_quarter!r} is not a quarter; write 1-4 or 第三季度")
+    if named is not None:
+        return match.group(1) + ("" if named == "year" else f"-Q{named}")
     if part is not None:
         return match.group(1) + ("" if part == "year" else f"-Q{part}")
     return match.group(1) + (f"-Q{_QUARTER_WORDS[quarter]}" if quarter else "")
+
+
+#: 1-9月, 1至9月, 1~9月份, 截至9月末, 9月底 (a range must start in January)
+_MONTHS = re.compile(r"(?:(\d{1,2})月?[-~～至到—–]|截至|截止)(\d{1,2})月(?:份|末|底)?")
+_MONTH_END = re.compile(r"(?:截至|截止)?()(\d{1,2})月(?:末|底)")
+_PART_QUARTER = re.compile(r"(?:前|第)?([1-4一二三四])季度?(?:末|累计)?|[Qq]([1-4])")
+
+
+def _year_part(value: Any, cell: bool = False) -> str | int | None:
+    """The part of the year a header's last part or a 季度 / 时段 cell names, counted from January (the quarter
+    targets are cumulative to the quarter's end): ``"year"`` for 全年 / 年度 / 1-12月, 2 for 上半年 / 1-6月 / 二季度,
+    3 for 1-9月 / 前三季度 / 三季度 / 第3季度 / Q3 (and a bare 3 in a cell); None when it names no part.
+
+    >>> [_year_part(w) for w in ("全年", "上半年", "1-6月", "1-9月", "前三季度", "三季度", "Q3", "第3季度", "目标值")]
+    ['year', 2, 2, 3, 3, 3, 3, 3, None]
+
+    Raises
+    ------
+    ValueError
+        A part that is not counted from January or ends in no quarter: 下半年, 4-6月, 1-5月.
+    """
+    if cell and isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) in (1, 2, 3, 4):
+        return int(value)
+    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    word = re.sub(r"(目标|任务|目标值)$", "", word) or word
+    if word in ("全年", "年度", "全年度", "年"):
+        return "year"
+    if word in ("上半年", "半年", "年中"):
+        return 2
+    if word == "下半年":
+        raise ValueError("下半年 is not counted from January (the targets are cumulative to the quarter's end)")
+    quarter = _PART_QUARTER.fullmatch(word) or (re.fullmatch(r"([1-4])", word) if cell else None)
+    if quarter:
+        return _QUARTER_WORDS[next(g for g in quarter.groups() if g)]
+    months = _MONTHS.fullmatch(word) or _MONTH_END.fullmatch(word)
+    if months:
+        first, end = int(months.group(1) or 1), int(months.group(2))
+        if first != 1:
+            raise ValueError(f"{word} is not counted from January (the targets are cumulative to the quarter's end)")
+        if end not in _MONTHS_TO_PART:
+            raise ValueError(f"{word} ends in no quarter (3, 6, 9 or 12月)")
+        return _MONTHS_TO_PART[end]
+    return None
 
 
 def _target_unit(header: str) -> str | None:
@@ -1238,12 +1289,11 @@ def _target_unit(header: str) -> str | None:
     return match.group(1) if match else None
 
 
-_PART_WORDS = {"全年": "year", "年度": "year", "全年目标": "year", "年度目标": "year", "上半年": 2}
 _MONTHS_TO_PART = {3: 1, 6: 2, 9: 3, 12: "year"}
 
 
 def _period_part(header: str) -> tuple[str, str | int | None]:
-    """A header split into its base and its part of the year: ``("新认定高企(家)", 3)`` for
+    """A header split into its base and its part of the year (:func:`_year_part`): ``("新认定高企(家)", 3)`` for
     ``新认定高企(家)/三季度``; ``"year"`` for 全年; None when the header names no part.
 
     >>> _period_part("2025年目标/第一季度"), _period_part("指标/全年"), _period_part("目标值")
@@ -1252,16 +1302,11 @@ def _period_part(header: str) -> tuple[str, str | int | None]:
     base, _, last = header.strip().rpartition("/")
     if not base:
         return header.strip(), None
-    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", last))
-    if word in _PART_WORDS:
-        return base, _PART_WORDS[word]
-    quarter = re.fullmatch(r"第?([1-4一二三四])季度|[Qq]([1-4])", word)
-    if quarter:
-        return base, _QUARTER_WORDS[quarter.group(1) or quarter.group(2)]
-    months = re.fullmatch(r"1[-~至到](\d{1,2})月", word)
-    if months and int(months.group(1)) in _MONTHS_TO_PART:
-        return base, _MONTHS_TO_PART[int(months.group(1))]
-    return header.strip(), None
+    try:
+        part = _year_part(last)
+    except ValueError:
+        part = None
+    return (base, part) if part is not None else (header.strip(), None)
 
 
 def _cumulative_quarters(values: list[tuple[str, float, str | int | None, str | None]]
@@ -1381,7 +1426,11 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
             raise _Reject("target", raw, f"the target for {indicator!r} is missing")
         values.append((indicator, value, part, unit))
     written = 0
-    action = _get(row, "action", parse_int)
+    try:
+        action = _get(row, "action", parse_action)
+    except _Reject as exc:  # the action is a label: the targets are written without it
+        stage.reject_field("action", row.get("action"), exc.reason)
+        action = None
     for indicator, value, part, unit in _cumulative_quarters(values):
         period = _target_period(row, sheet, part, indicator)
         target_id = f"target:{place}:{period}:{indicator}"
@@ -1586,11 +1635,11 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     if table is None:
         candidates = []
         for name in TABLE_ORDER:
-            fields = [mapped[c] or field_for_header(c, name) for c in columns]
+            fields = [mapped[c] or field_for_header(c, name) or _content_field(raw, c, name) for c in columns]
             candidates.append(name) if detect_table([f for f in fields if f]) == name else None
         best = None
         for name in candidates:
-            fields = {mapped[c] or field_for_header(c, name) for c in columns} - {None}
+            fields = {mapped[c] or field_for_header(c, name) or _content_field(raw, c, name) for c in columns} - {None}
             score = (len(fields & set(TABLES[name])), -TABLE_ORDER.index(name))
             if best is None or score > best[0]:
                 best = (score, name)
@@ -1618,6 +1667,8 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
             ignored.append(f"{column} (序号/row numbers)")
     column_notes: list[tuple[str, str]] = []
+    if table == "targets":
+        _target_columns(raw, renames, ignored, mapping, column_notes)
     region = _region_column(raw, table, ignored, renames, mapping)
     if region is not None:
         renames[region] = "town"
@@ -1660,6 +1711,77 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
                       if target == "target" and (unit := _target_unit(column))})
     return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()},
                   column_notes)
+
+
+#: headers that name the indicator in one bureau's sheet and hold the numbers in another
+_TASK_HEADERS = frozenset({"目标任务", "目标任务数", "任务数"})
+#: a 单位 column's cells when it gives each target's unit
+_UNIT_WORDS = frozenset({"家", "户", "个", "项", "件", "人", "人次", "次", "场", "%", "亿元", "万元", "元", "台", "套"})
+
+
+def _is_place(value: Any) -> bool:
+    """A cell naming a town (丁蜀镇, 宜城街道, 环科园) or the whole city (全市, 宜兴市, 合计)."""
+    name = clean_town(value)
+    return is_city(value) or (name is not None and (name in _CITY_WORDS or name.endswith(_REGION_TOWN_END)
+                                                    or name.endswith(("环科园", "经开区"))))
+
+
+def _content_field(raw: RawSheet, column: str, table: str) -> str | None:
+    """A targets column named 单位 (which often means the unit, 家 / 项, or a firm): ``place`` when its cells are
+    towns or 全市 (at least 80 % of the filled ones), ``unit`` when they are units; None otherwise."""
+    if table != "targets" or normalise_header(column) not in ("单位", "单位名称"):
+        return None
+    values = [v for v in raw.frame[column] if not is_blank(v)]
+    if not values:
+        return None
+    if sum(_is_place(v) for v in values) >= 0.8 * len(values):
+        return "place"
+    if all(str(clean_text(v)) in _UNIT_WORDS for v in values):
+        return "unit"
+    return None
+
+
+def _target_columns(raw: RawSheet, renames: dict[str, str], ignored: list[str], mapping: dict[str, str],
+                    notes: list[tuple[str, str]]) -> None:
+    """The targets columns whose meaning depends on the sheet: 单位 (:func:`_content_field`) and 目标任务 /
+    目标任务数 / 任务数, the target value when the sheet has another indicator column (指标名称) and numbers under
+    it, else the indicator's name as ever."""
+    free = [c for c in ignored if not (c in mapping and not mapping[c]) and "(序号" not in c]
+    for column in free:
+        found = _content_field(raw, column, "targets")
+        if found is not None and found not in renames.values():
+            renames[column] = found
+            ignored.remove(column)
+            if found == "place":
+                notes.append((column, f"{column} 列的值是镇街，按镇街读取 / {column} holds towns: read as the place"))
+    for column in [c for c in raw.frame.columns if normalise_header(c) in _TASK_HEADERS]:
+        if column in mapping or column.strip() in mapping or renames.get(column) == "target":
+            continue
+        others = [c for c in raw.frame.columns if c != column and field_for_header(c, "targets") == "indicator"]
+        values = [v for v in raw.frame[column] if not is_blank(v)]
+        if not others or not values or "target" in renames.values():
+            continue
+        numbers = sum(1 for v in values if _number_or_none(v) is not None)
+        if numbers < 0.8 * len(values):
+            continue
+        renames.pop(column, None)
+        if column in ignored:
+            ignored.remove(column)
+        renames[column] = "target"
+        if "indicator" not in renames.values():
+            renames[others[0]] = "indicator"
+            if others[0] in ignored:
+                ignored.remove(others[0])
+        note = (f"{column} 列是数值，按目标值读取，指标名称取自 {others[0]} / {column} holds numbers: read as the target "
+                f"value, the indicator from {others[0]}")
+        notes.append((column, note))
+
+
+def _number_or_none(value: Any) -> float | None:
+    try:
+        return parse_float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 #: headers of a column that may hold towns or something wider (a province system's 所在地区: 周铁镇, or 宜兴市)

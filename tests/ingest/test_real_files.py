@@ -956,6 +956,57 @@ def test_a_targets_total_row_of_uncomputed_sums_is_skipped_and_a_lone_formula_is
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
 
 
+def test_a_long_targets_table_with_action_numerals_a_time_column_and_a_task_value_column(sqlite_store, tmp_path):
+    """单位 / 行动 / 指标名称 / 年度 / 时段 / 目标任务 (the tester's t2): 单位 holding towns is the place, 行动一 /
+    行动十二 are actions 1 / 12, 目标任务 holding numbers beside 指标名称 is the target value, and 时段 (全年, 上半年,
+    1-9月, 前三季度, Q3) is the part of the year, cumulative from January."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "2025目标"
+    sheet.append(["2025年度重点指标目标（按行动）"])
+    sheet.append(["单位", "行动", "指标名称", "年度", "时段", "目标任务"])
+    rows = [("丁蜀镇", "行动一", "新成立科技型企业", 2025, "全年", 6), ("丁蜀镇", "行动十二", "科技副总", 2025, "上半年", 4),
+            ("官林镇", "行动五", "新认定研发平台", 2025, "1-9月", 5), ("官林镇", 8, "发明专利（件）", 2025, "前三季度", 700),
+            ("全市", "行动三", "高企", 2025, "Q3", 200), ("官林镇", "行动甲", "科小", 2025, "1-6月", 30)]
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(tmp_path / "t2.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "t2.xlsx"])
+    _invariant(report)
+    assert report.files[0]["table"] == "targets" and report.rejections.empty and report.files[0]["written"] == 6
+    targets = sqlite_store.nodes("Target").set_index(["town", "indicator"])
+    got = {key: (r["period"], r["action"], r["value"]) for key, r in targets.iterrows()}
+    assert got[("丁蜀镇", "新成立科技型企业")] == ("2025", 1, 6)
+    assert got[("丁蜀镇", "科技副总")] == ("2025-Q2", 12, 4)
+    assert got[("官林镇", "新认定研发平台")] == ("2025-Q3", 5, 5)
+    assert got[("官林镇", "发明专利(件)")][:2] == ("2025-Q3", 8)
+    assert got[("全市", "高企")] == ("2025-Q3", 3, 200)
+    assert got[("官林镇", "科小")][:2] == ("2025-Q2", None)
+    [refused] = report.notes[report.notes.field == "action"].to_dict("records")
+    assert refused["row"] == 8 and "行动甲" in refused["note"] and refused["note"].startswith(FIELD_REJECTED)
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "t2.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+@pytest.mark.parametrize("header", ["时段", "期间", "时间段", "考核期"])
+def test_a_targets_time_column_reads_parts_of_the_year_and_refuses_the_second_half(sqlite_store, tmp_path, header):
+    """镇街 / 指标 / 时段 / 目标值: 上半年 is Q2, 1-9月 and 三季度 Q3, 全年 the year; 下半年 (not counted from January)
+    rejects its row with the reason; 单位 holding units (家) is the unit, not the place; 目标任务 without another
+    indicator column stays the indicator."""
+    rows = [["镇街", "目标任务", header, "目标值", "单位"], ["官林镇", "高企", "上半年", 5, "家"],
+            ["官林镇", "科小", "1-9月", 20, "家"], ["官林镇", "专精特新", "三季度", 4, "家"],
+            ["官林镇", "产学研", "全年", 61, "项"], ["官林镇", "平台", "下半年", 3, "个"]]
+    path = write_csv(tmp_path / "2025年目标.csv", rows)
+    report = ingest_files(sqlite_store, [path], table="targets")
+    _invariant(report)
+    targets = sqlite_store.nodes("Target").set_index("indicator")
+    assert targets.period.to_dict() == {"高企": "2025-Q2", "科小": "2025-Q3", "专精特新": "2025-Q3", "产学研": "2025"}
+    assert targets.unit.to_dict()["产学研"] == "项" and set(targets.town) == {"官林镇"}
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["row"] == 6 and rejection["field"] == "quarter" and "下半年" in rejection["reason"]
+
+
 def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keeps_the_firm(sqlite_store, tmp_path):
     """A date cell showing 1900-01-05 in 成立日期 and 1905 in 高新技术企业認定年份 (the tester's 11_繁体_合計.xlsx): the firm
     is written without either, both field rejections are noted; 小計 / 總計 in the 序號 column are skipped."""
