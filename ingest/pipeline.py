@@ -444,6 +444,10 @@ class _Stage:
         self.unknown_towns: set[tuple[str, str, str]] = set()
         #: node id → the town it is LOCATED_IN after this call (a firm or an event is in one town)
         self.located: dict[str, str] = {}
+        #: fields of the row being handled whose value is flagged as doubtful (0.8 among 65, 70 in a (%) column): it
+        #: never replaces a stored value; the fields where the stored value was kept so
+        self.doubtful: frozenset[str] = frozenset()
+        self.kept_stored: set[str] = set()
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -473,6 +477,13 @@ class _Stage:
                 del kept[name]
                 continue
             label, was, now = previous.get("name") or node_id, _shown(old), _shown(new)
+            if name in self.doubtful:  # a flagged value does not replace a stored one
+                del kept[name]
+                self.kept_stored.add(name)
+                self.note(sheet, row, name, new, f"记录 {label} 原有值为 {was}；本行的 {now} 存疑（占比列中其他值都大于 1），"
+                                                 f"保留原值 / the record {label} has {was}; this row's {now} is doubtful "
+                                                 "(a value <= 1 among values > 1 in a (%) column): the stored value is kept")
+                continue
             self.note(sheet, row, name, new, f"记录 {label} 原有值为 {was}，已改为本行的 {now} / the record {label} "
                                              f"had {was}; this row's {now} replaces it")
         return kept
@@ -2118,6 +2129,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         stage.cursor = (item, number)
         stage.pending = []
+        stage.doubtful = frozenset({"hightech_revenue_share"}) if position in flags else frozenset()
+        stage.kept_stored = set()
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -2130,13 +2143,14 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             continue
         finally:
             stage.cursor = None
+            stage.doubtful = frozenset()
         stage.notes.extend(stage.pending)  # the row is kept: its field rejections are reported
         if bucket == "merged":
             into, rule, name = detail
             stage.merged(item, number, name, into, rule)
         else:
             item.counts["written"] += 1
-        if position in flags:
+        if position in flags and "hightech_revenue_share" not in stage.kept_stored:
             value = records[position].get("hightech_revenue_share")
             stage.note(item, number, "hightech_revenue_share", value,
                        f"占比列中其他值都大于 1，此值按原样保留为 {_plain_number(value):g}%，请核对是否应为 "

@@ -591,6 +591,33 @@ def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(st
     assert report.notes.row.tolist() == [3] and "kept as given" in report.notes.note[0]
 
 
+def test_a_flagged_share_does_not_replace_a_stored_one(sqlite_store, tmp_path):
+    """0.8 among 75 and 62.5 in a (%) column is kept as given and flagged, but it never overwrites a good 75 from
+    an earlier file: the stored value stays, the note says so; a firm without a stored share gets the 0.8."""
+    first = write_csv(tmp_path / "first.csv", [["企业名称", "统一社会信用代码", "高新技术产品收入占比(%)"],
+                                               ["宜兴市宏达陶瓷有限公司", CODES[0], 75]])
+    ingest_files(sqlite_store, [first])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇", "高新技术产品收入占比(%)"])
+    sheet.append(["宜兴市宏达陶瓷有限公司", CODES[0], "丁蜀镇", 0.8])
+    sheet.append(["宜兴市太湖机电有限公司", CODES[1], "周铁镇", 75])
+    sheet.append(["宜兴市竹海纸业有限公司", CODES[2], "张渚镇", 0.5])
+    sheet.append(["宜兴市竹海二号有限公司", CODES[3], "张渚镇", 62.5])
+    workbook.save(tmp_path / "g2.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "g2.xlsx"])
+    _invariant(report)
+    shares = sqlite_store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
+    assert [shares[c] for c in CODES[:4]] == [75.0, 75.0, 0.5, 62.5]
+    notes = report.notes[report.notes.field == "hightech_revenue_share"].set_index("row").note
+    assert sorted(notes.index) == [2, 4]
+    assert "保留原值" in notes[2] and "the stored value is kept" in notes[2] and "has 75" in notes[2]
+    assert "kept as given" in notes[4]
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "g2.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
 def test_a_last_row_firm_without_a_legal_form_is_data_and_real_notes_are_still_skipped(sqlite_store, tmp_path):
     rows = [["企业名称", "统一社会信用代码", "营业收入(万元)", "联系电话", "备注"],
             ["宜兴市和桥甲电缆有限公司", CODES[0], 1200, 87654321, "注：2024年新增"],
