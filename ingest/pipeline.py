@@ -95,6 +95,7 @@ from ingest.fields import (
     normalise_header,
 )
 from ingest.normalise import (
+    MAX_YEAR,
     _year_month,
     clean_name,
     clean_text,
@@ -804,6 +805,11 @@ def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
             level = None
         if year is None:
             raise _Reject(column, raw, f"{tier} needs the year it was reached (e.g. 2021)")
+        try:
+            _tier_year_plausible(tier, year, raw if column != "srdi" or level is None else row.get("srdi_year"))
+        except ValueError as exc:
+            stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+            continue
         certificate = _get(row, "hte_certificate") if column == "hte_year" else None
         out.append({"tier": tier, "year": year, "date": date, "level": level, "certificate": certificate})
     return out
@@ -1001,6 +1007,31 @@ def _canonical_tier(text: str) -> tuple[str, int]:
     return TIERS[rank - 1], rank
 
 
+#: the first year each tier could be reached: 科技型中小企业 evaluation began in 2017, 高企 recognition in 1991,
+#: 专精特新 in 2011, the province's 准独角兽 lists in 2015, the stock exchanges opened in 1990.  A date cell showing
+#: 1905-06-06 holds the number 1984 (:func:`ingest.normalise.parse_date` reads a date before 1910 as the year
+#: typed into it): no 科技型中小企业 then, so it is refused, not stored.
+_TIER_SINCE = {"科技型中小企业": 2017, "高新技术企业": 1991, "专精特新": 2011, "准独角兽": 2015, "科技上市企业": 1990}
+
+
+def _tier_year_plausible(tier: str, year: int, raw: Any) -> None:
+    """ValueError when ``year`` is before the tier existed (:data:`_TIER_SINCE`), naming the cell as it shows."""
+    canonical = _canonical_tier(tier)[0]
+    since = _TIER_SINCE.get(canonical)
+    if since is None or year >= since:
+        return
+    if hasattr(raw, "to_pydatetime"):
+        raw = raw.to_pydatetime()
+    if isinstance(raw, dt.date):
+        shown = f"the date-formatted cell showing {raw:%Y-%m-%d}"
+        if raw.year < 1910:
+            shown += f" (it holds the number {year}, read as a year)"
+    else:
+        shown = _shown(raw)
+    raise ValueError(f"year {year} in {shown} is outside {since}-{MAX_YEAR}, not plausible here: there was no "
+                     f"{canonical} before {since}")
+
+
 def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool:
     canonical, rank = _canonical_tier(tier["tier"])
     target = tier_id(canonical)
@@ -1096,6 +1127,13 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
     year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "认定年份缺失 / year is required and missing (认定年份 or 认定日期)")
+    shown = row.get("year") if not is_blank(row.get("year")) else row.get("date")
+    try:
+        _tier_year_plausible(tier_text, year, shown)
+    except ValueError as exc:  # the row's own date: the row is refused (a tier needs its year)
+        value = shown.to_pydatetime() if hasattr(shown, "to_pydatetime") else shown
+        value = value.date().isoformat() if isinstance(value, dt.datetime) else value
+        raise _Reject("year" if shown is row.get("year") else "date", value, str(exc)) from None
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
     new = _stage_tier(stage, enterprise_id, {
         "tier": tier_text, "year": year, "level": _get(row, "level"), "certificate": _get(row, "certificate"),

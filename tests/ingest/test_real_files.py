@@ -815,6 +815,46 @@ def test_a_number_in_a_firm_lists_tier_date_column_is_a_field_rejection(sqlite_s
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
 
 
+def test_a_date_cell_before_1910_is_no_tier_year_before_the_tier_existed(sqlite_store, tmp_path):
+    """A date cell showing 1905-06-06 holds the number 1984: read as a year, that is no 科技型中小企业 (evaluated
+    since 2017) — the tiers row is rejected with the reason, a firm list's tier column is a field rejection; a
+    date cell showing 1905-07-15 in 成立日期 holds 2023, the year typed into a date-formatted cell, and is read
+    so with a note (an .xlsx stores both the same way)."""
+    names = tmp_path / "firms.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇", "成立日期", "科技型中小企业入库日期"])
+    sheet.append(["宜兴市甲科技有限公司", CODES[0], "丁蜀镇", dt.datetime(1905, 7, 15), dt.datetime(1905, 6, 6)])
+    sheet.append(["宜兴市乙科技有限公司", CODES[1], "丁蜀镇", dt.datetime(2016, 3, 8), dt.datetime(2023, 5, 6)])
+    for cell in ("D2", "E2", "D3", "E3"):
+        sheet[cell].number_format = "yyyy-mm-dd"
+    workbook.save(names)
+    tiers = tmp_path / "tiers.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "梯次", "认定日期"])
+    sheet.append(["宜兴市甲科技有限公司", CODES[0], "科技型中小企业", dt.datetime(1905, 6, 6)])
+    sheet.append(["宜兴市乙科技有限公司", CODES[1], "高新技术企业", dt.datetime(1905, 7, 14)])
+    for cell in ("D2", "D3"):
+        sheet[cell].number_format = "yyyy-mm-dd"
+    workbook.save(tiers)
+    report = ingest_files(sqlite_store, [names, tiers])
+    _invariant(report)
+    [rejection] = report.rejections.to_dict("records")
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (2, "date", "1905-06-06")
+    assert "no 科技型中小企业 before 2017" in rejection["reason"] and "holds the number 1984" in rejection["reason"]
+    assert "年份超出合理范围" in rejection["reason"]
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert sorted(zip(reached.source, reached.year)) == sorted([(CODES[1], 2023), (CODES[1], 2022)])
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert [(n["row"], n["field"], n["value"]) for n in refused] == [(2, "tech_sme_year", "1905-06-06")]
+    assert "no 科技型中小企业 before 2017" in refused[0]["note"]
+    founded = sqlite_store.nodes("Enterprise").set_index("uscc").founded
+    assert founded[CODES[0]] == "2023"
+    [note] = report.notes[(report.notes.field == "founded")].note.tolist()
+    assert "实为数字 2023" in note and "showing 1905-07-15 holds the number 2023" in note
+
+
 def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
     """A tiers table whose 认定日期 was typed as numbers (2025.11, 2025.5, and 2024.10, which Excel keeps as 2024.1)
     reads like the organisations table: 2024.1 is the year 2024 with the month noted as ambiguous, never "year
