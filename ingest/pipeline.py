@@ -1718,6 +1718,8 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     column_notes: list[tuple[str, str]] = []
     if table == "targets":
         _target_columns(raw, renames, ignored, mapping, column_notes)
+    if table == "organisations":
+        _certificate_column(renames, ignored, mapping, column_notes)
     region = _region_column(raw, table, ignored, renames, mapping)
     if region is not None:
         renames[region] = "town"
@@ -1760,6 +1762,24 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
                       if target == "target" and (unit := _target_unit(column))})
     return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()},
                   column_notes)
+
+
+def _certificate_column(renames: dict[str, str], ignored: list[str], mapping: dict[str, str],
+                        notes: list[tuple[str, str]]) -> None:
+    """A firm list's plain 证书编号 (证书号) is the 高企 certificate number when 高新技术企业 is the sheet's only tier
+    column (高新技术企业认定时间 beside it); beside several tier columns it is ambiguous and stays unloaded."""
+    tiers = {f for f in renames.values() if f in {c for c, _ in _TIER_COLUMNS} | {"srdi_year"}}
+    if tiers != {"hte_year"} or "hte_certificate" in renames.values():
+        return
+    for column in ignored:
+        if column in mapping or column.strip() in mapping or normalise_header(column) not in ("证书编号", "证书号"):
+            continue
+        renames[column] = "hte_certificate"
+        ignored.remove(column)
+        note = (f"{column} 列按高新技术企业证书编号读取（本表唯一的梯次列是高新技术企业） / {column} read as the 高企 "
+                "certificate number (高新技术企业 is the sheet's only tier column)")
+        notes.append((column, note))
+        return
 
 
 #: headers that name the indicator in one bureau's sheet and hold the numbers in another

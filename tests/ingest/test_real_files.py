@@ -10,6 +10,7 @@ import time
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from api.render.export import write_ingest_report
@@ -853,6 +854,23 @@ def test_a_date_cell_before_1910_is_no_tier_year_before_the_tier_existed(sqlite_
     assert founded[CODES[0]] == "2023"
     [note] = report.notes[(report.notes.field == "founded")].note.tolist()
     assert "实为数字 2023" in note and "showing 1905-07-15 holds the number 2023" in note
+
+
+def test_a_plain_certificate_number_beside_the_only_tier_column_is_the_hte_certificate(sqlite_store, tmp_path):
+    """证书编号 in a firm list whose only tier column is 高新技术企业认定时间 (the tester's f2) is the 高企 certificate;
+    beside two tier columns it is ambiguous and stays unloaded; 研发人员占比 has no field in the schema (st_staff is a
+    count) and stays unloaded, listed as not recognised."""
+    one = write_csv(tmp_path / "hte.csv", [["企业名称", "统一社会信用代码", "高新技术企业认定时间", "证书编号", "研发人员占比"],
+                                           ["宜兴市甲科技有限公司", CODES[0], 2022, "GR202232000123", "35%"]])
+    two = write_csv(tmp_path / "two.csv", [["企业名称", "统一社会信用代码", "高新技术企业认定时间", "科技型中小企业入库时间",
+                                            "证书编号"], ["宜兴市乙科技有限公司", CODES[1], 2022, 2023, "X-1"]])
+    report = ingest_files(sqlite_store, [one, two])
+    _invariant(report)
+    assert [e["ignored_columns"] for e in report.files] == [["研发人员占比"], ["证书编号"]]
+    reached = sqlite_store.relationships("REACHED_TIER").set_index(["source", "target"])
+    assert reached.loc[(CODES[0], "tier:高新技术企业"), "certificate"] == "GR202232000123"
+    assert pd.isna(reached.loc[(CODES[1], "tier:高新技术企业")].get("certificate"))
+    assert any("高企 certificate number" in n for n in report.notes.note)
 
 
 def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
