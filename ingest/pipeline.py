@@ -582,6 +582,8 @@ class _Stage:
     def pending_note(self, field_name: str, value: Any, note: str) -> None:
         """A note on the row being handled, reported (提示 and the terminal) only when the row is kept."""
         sheet, row = self.cursor  # type: ignore[misc]
+        if value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
                              "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
@@ -961,7 +963,11 @@ def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: 
 def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: Any, earliest: int) -> None:
     if value.__class__ is float or value.__class__ is str or isinstance(value, dt.date):
         note = date_note(value, earliest)
-        if note is not None:
+        if note is None:
+            pass
+        elif stage.cursor == (sheet, number):  # reported only if the row is kept (a refused row says why instead)
+            stage.pending_note(column, value, note)
+        else:
             stage.note(sheet, number, column, value, note)
 
 
@@ -2163,6 +2169,8 @@ def _with_cause(exc: _Reject, refused: list[dict[str, Any]]) -> _Reject:
     if exc.value is not None:
         return exc
     for note in refused:
+        if not note["note"].startswith(FIELD_REJECTED):
+            continue
         if note["field"] == exc.field or (exc.field == "year" and note["field"] == "date"):
             reason = note["note"].split(": ", 1)[1].split("; 该字段留空")[0]
             return _Reject(exc.field, note["value"], f"{exc.reason}; {note['header']}: {reason}")

@@ -845,6 +845,7 @@ def test_a_date_cell_before_1910_is_no_tier_year_before_the_tier_existed(sqlite_
     assert (rejection["row"], rejection["field"], rejection["value"]) == (2, "date", "1905-06-06")
     assert "no 科技型中小企业 before 2017" in rejection["reason"] and "holds the number 1984" in rejection["reason"]
     assert "年份超出合理范围" in rejection["reason"]
+    assert not ((report.notes.file.str.endswith("tiers.xlsx")) & (report.notes.row == 2)).any()  # no "read as a year"
     reached = sqlite_store.relationships("REACHED_TIER")
     assert sorted(zip(reached.source, reached.year)) == sorted([(CODES[1], 2023), (CODES[1], 2022)])
     refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
