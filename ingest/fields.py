@@ -169,11 +169,14 @@ _EVENT_FIELDS: dict[str, list[str]] = {
 _TARGET_FIELDS: dict[str, list[str]] = {
     "place": ["镇街", "镇(街道)", "镇街园区", "镇(街道、园区)", "所属镇(街道、园区)", "板块", "地区", "责任单位",
               "place", "town"],
-    "period": ["年度", "考核年度", "目标年度", "期间", "period"],
-    "quarter": ["季度", "quarter"],
+    "period": ["年度", "考核年度", "目标年度", "period"],
+    # the part of the year (全年, 上半年, 1-9月, 三季度, Q3); a 期间 / 时段 cell naming a year (2025-Q3) is read too
+    "quarter": ["季度", "时段", "期间", "时间段", "考核期", "quarter"],
+    # 目标任务 names the indicator unless the sheet has another indicator column and numbers under it (then it is
+    # the target value: ingest.pipeline._task_column)
     "indicator": ["指标", "指标名称", "考核指标", "目标任务", "任务名称", "indicator"],
     "action": ["行动", "行动序号", "对应行动", "action"],
-    "target": ["目标值", "目标", "目标数", "任务数", "年度目标", "target"],
+    "target": ["目标值", "目标", "目标数", "任务数", "目标任务数", "年度目标", "target"],
     "unit": ["计量单位", "unit"],
     "seq": ["序号"],
 }

@@ -38,7 +38,9 @@ __all__ = [
     "header_unit",
     "identity_key",
     "is_blank",
+    "is_city",
     "name_key",
+    "parse_action",
     "parse_amount",
     "parse_date",
     "parse_float",
@@ -133,11 +135,31 @@ def clean_town(value: Any) -> str | None:
     """A town's name as stored: :func:`clean_name`, in Simplified characters (丁蜀鎮 → 丁蜀镇), so a town typed in
     Traditional characters is the same Town node; None when blank.
 
-    >>> clean_town(" 丁蜀鎮 "), clean_town("周鐵鎮"), clean_town("--")
-    ('丁蜀镇', '周铁镇', None)
+    The city itself (宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市: :func:`is_city`) is no town: None too, and the
+    caller notes the cell (a firm in 宜兴市 gets no LOCATED_IN, no Town 宜兴市 is created).
+
+    >>> clean_town(" 丁蜀鎮 "), clean_town("周鐵鎮"), clean_town("--"), clean_town("宜兴市"), clean_town("江苏省宜兴市")
+    ('丁蜀镇', '周铁镇', None, None, None)
     """
     name = clean_name(value)
-    return simplified(name) if name is not None else None
+    if name is None:
+        return None
+    name = simplified(name)
+    return None if is_city(name) else name
+
+
+#: the city itself, no town of it: 宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市, 江苏省无锡市宜兴市 (Simplified, no spaces)
+_CITY_NAME = re.compile(r"(江苏省?)?(无锡市?)?宜兴市?")
+
+
+def is_city(value: Any) -> bool:
+    """True for a cell naming the city of Yixing itself (宜兴市, 宜兴, 无锡市宜兴市, 江苏省宜兴市, 宜興市): no town.
+
+    >>> is_city("宜兴市"), is_city(" 江苏省 宜兴市"), is_city("宜興"), is_city("宜兴市丁蜀镇")
+    (True, True, True, False)
+    """
+    name = clean_name(value)
+    return name is not None and _CITY_NAME.fullmatch(re.sub(r"\s+", "", simplified(name))) is not None
 
 
 @lru_cache(maxsize=200_000)
@@ -570,3 +592,45 @@ def clear_caches() -> None:
     """
     for cached in (_clean_text, _clean_name, name_key, identity_key):
         cached.cache_clear()
+
+
+_CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                   "九": 9}
+
+
+def chinese_int(text: str) -> int | None:
+    """一 … 九十九 written in Chinese numerals as an int (五 → 5, 十 → 10, 十二 → 12, 二十三 → 23); None otherwise.
+
+    >>> chinese_int("一"), chinese_int("十"), chinese_int("十二"), chinese_int("二十"), chinese_int("十二五")
+    (1, 10, 12, 20, None)
+    """
+    if not text or any(c not in _CHINESE_DIGITS and c != "十" for c in text) or text.count("十") > 1:
+        return None
+    if "十" not in text:
+        return _CHINESE_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or tens in ("〇", "零"):
+        return None
+    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[ones] if ones else 0)
+
+
+def parse_action(value: Any) -> int | None:
+    """The number of an action (行动) of the bureau's plan: 3, ``"3"``, ``"行动3"``, ``"行动三"``, ``"行动十二"``,
+    ``"第五项"``; None when blank.
+
+    >>> parse_action("行动一"), parse_action("行动十二"), parse_action(8.0), parse_action(" 第 五 项行动 ")
+    (1, 12, 8, 5)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return parse_int(value)
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+    text = re.sub(r"^(行动|action|第)+|(项|个)?(行动)?$", "", text)
+    text = re.sub(r"^第", "", text)
+    if text.isdigit():
+        return int(text)
+    number = chinese_int(text)
+    if number is None:
+        raise ValueError(f"{value!r} is not an action number; write 3, 行动3 or 行动三")
+    return number

@@ -95,6 +95,7 @@ from ingest.fields import (
     normalise_header,
 )
 from ingest.normalise import (
+    MAX_YEAR,
     _year_month,
     clean_name,
     clean_text,
@@ -104,7 +105,9 @@ from ingest.normalise import (
     header_unit,
     identity_key,
     is_blank,
+    is_city,
     name_key,
+    parse_action,
     parse_amount,
     parse_date,
     parse_float,
@@ -442,6 +445,10 @@ class _Stage:
         self.unknown_towns: set[tuple[str, str, str]] = set()
         #: node id → the town it is LOCATED_IN after this call (a firm or an event is in one town)
         self.located: dict[str, str] = {}
+        #: fields of the row being handled whose value is flagged as doubtful (0.8 among 65, 70 in a (%) column): it
+        #: never replaces a stored value; the fields where the stored value was kept so
+        self.doubtful: frozenset[str] = frozenset()
+        self.kept_stored: set[str] = set()
 
     # -- nodes and relationships --------------------------------------------------------------------------
     def node(self, node_id: str, kind: str, props: dict[str, Any]) -> None:
@@ -471,6 +478,13 @@ class _Stage:
                 del kept[name]
                 continue
             label, was, now = previous.get("name") or node_id, _shown(old), _shown(new)
+            if name in self.doubtful:  # a flagged value does not replace a stored one
+                del kept[name]
+                self.kept_stored.add(name)
+                self.note(sheet, row, name, new, f"记录 {label} 原有值为 {was}；本行的 {now} 存疑（占比列中其他值都大于 1），"
+                                                 f"保留原值 / the record {label} has {was}; this row's {now} is doubtful "
+                                                 "(a value <= 1 among values > 1 in a (%) column): the stored value is kept")
+                continue
             self.note(sheet, row, name, new, f"记录 {label} 原有值为 {was}，已改为本行的 {now} / the record {label} "
                                              f"had {was}; this row's {now} replaces it")
         return kept
@@ -562,6 +576,14 @@ class _Stage:
         elif value is not None and not isinstance(value, (str, int, float)):
             value = str(value)
         note = f"{FIELD_REJECTED}: {bilingual(reason)}; 该字段留空，该行已导入 / the field is left empty, the row is kept"
+        self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
+                             "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
+
+    def pending_note(self, field_name: str, value: Any, note: str) -> None:
+        """A note on the row being handled, reported (提示 and the terminal) only when the row is kept."""
+        sheet, row = self.cursor  # type: ignore[misc]
+        if value is not None and not isinstance(value, (str, int, float)):
+            value = str(value)
         self.pending.append({"file": sheet.raw.path, "sheet": sheet.raw.sheet, "row": row, "field": field_name,
                              "header": sheet.headers.get(field_name, field_name), "value": value, "note": note})
 
@@ -739,9 +761,21 @@ def _kind_of_row(row: dict[str, Any], default: str | None, name: str) -> str:
     return "Enterprise"
 
 
+def _town(stage: _Stage, row: dict[str, Any]) -> str | None:
+    """The row's town (:func:`ingest.normalise.clean_town`); the city itself in the town column (宜兴市, 江苏省宜兴市)
+    is no town: the row is kept without one (no LOCATED_IN, no Town 宜兴市) and the cell is noted."""
+    raw = row.get("town")
+    if raw is not None and is_city(raw):
+        stage.pending_note("town", clean_name(raw), f"“{clean_name(raw)}”是全市，不是镇街，该行不设镇街 / {clean_name(raw)} is "
+                                        "the whole city, not a town: no town for this row")
+        return None
+    return _get(row, "town", clean_town)
+
+
 def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
     """REACHED_TIER data from the convenience tier columns of an organisations row.  A year outside the plausible
-    range (1905: a 高企 certificate before there were any) is a field rejection: the firm is kept without that tier."""
+    range (1905: a 高企 certificate before there were any) or a value that is no year (45000, a number in no date
+    cell) is a field rejection: the firm is kept without that tier."""
     out = []
     for column, tier in _TIER_COLUMNS:
         if column == "srdi" and is_blank(row.get("srdi")) and not is_blank(row.get("srdi_year")):
@@ -758,12 +792,11 @@ def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
             year = _parse_year_plausible(raw)
             date = parse_when(raw)  # 2022.12 in 高新技术企业认定年份: the year names the column, the month is kept too
         except ValueError as exc:
-            if "plausible" in str(exc):
-                stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+            if column != "srdi" or re.fullmatch(r"\d{4}", text) or "plausible" in str(exc):
+                # 1949, 45000 (a number, no date cell), 明年: the firm is kept without that tier
+                reason = str(exc) if "plausible" in str(exc) else f"{_shown(raw)} is not a year ({exc})"
+                stage.reject_field(column, raw, f"{reason}; write the year the tier was reached")
                 continue
-            if column != "srdi" or re.fullmatch(r"\d{4}", text):
-                raise _Reject(column, raw, f"{raw!r} is not a year ({exc}); write the year the tier was reached") \
-                    from None
             level = text
         if column == "srdi" and year is None:
             year = _get(row, "srdi_year", _parse_year_plausible)
@@ -774,6 +807,11 @@ def _tier_rows(stage: _Stage, row: dict[str, Any]) -> list[dict[str, Any]]:
             level = None
         if year is None:
             raise _Reject(column, raw, f"{tier} needs the year it was reached (e.g. 2021)")
+        try:
+            _tier_year_plausible(tier, year, raw if column != "srdi" or level is None else row.get("srdi_year"))
+        except ValueError as exc:
+            stage.reject_field(column, raw, f"{exc}; write the year the tier was reached")
+            continue
         certificate = _get(row, "hte_certificate") if column == "hte_year" else None
         out.append({"tier": tier, "year": year, "date": date, "level": level, "certificate": certificate})
     return out
@@ -809,7 +847,7 @@ def _organisation(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int
             props[column] = _get(row, column)
     for column in ("revenue", "rd_spend", "size", "employees", "st_staff", "patents", "invention_patents"):
         _non_negative(props.get(column), column)
-    town = _get(row, "town", clean_town)
+    town = _town(stage, row)
     industry = _get(row, "industry", clean_name)
     props["town"], props["industry"] = town, industry
     if kind == "University" and props.get("category") is None:
@@ -925,7 +963,11 @@ def _check_identifiers(stage: _Stage, name: str, code: str, node_id: str, rule: 
 def _date_note(stage: _Stage, sheet: _Sheet, number: int, column: str, value: Any, earliest: int) -> None:
     if value.__class__ is float or value.__class__ is str or isinstance(value, dt.date):
         note = date_note(value, earliest)
-        if note is not None:
+        if note is None:
+            pass
+        elif stage.cursor == (sheet, number):  # reported only if the row is kept (a refused row says why instead)
+            stage.pending_note(column, value, note)
+        else:
             stage.note(sheet, number, column, value, note)
 
 
@@ -969,6 +1011,31 @@ def _canonical_tier(text: str) -> tuple[str, int]:
     """(canonical tier name, rank) of a tier's name or alias; SchemaError when it is none."""
     rank = tier_rank(text)
     return TIERS[rank - 1], rank
+
+
+#: the first year each tier could be reached: 科技型中小企业 evaluation began in 2017, 高企 recognition in 1991,
+#: 专精特新 in 2011, the province's 准独角兽 lists in 2015, the stock exchanges opened in 1990.  A date cell showing
+#: 1905-06-06 holds the number 1984 (:func:`ingest.normalise.parse_date` reads a date before 1910 as the year
+#: typed into it): no 科技型中小企业 then, so it is refused, not stored.
+_TIER_SINCE = {"科技型中小企业": 2017, "高新技术企业": 1991, "专精特新": 2011, "准独角兽": 2015, "科技上市企业": 1990}
+
+
+def _tier_year_plausible(tier: str, year: int, raw: Any) -> None:
+    """ValueError when ``year`` is before the tier existed (:data:`_TIER_SINCE`), naming the cell as it shows."""
+    canonical = _canonical_tier(tier)[0]
+    since = _TIER_SINCE.get(canonical)
+    if since is None or year >= since:
+        return
+    if hasattr(raw, "to_pydatetime"):
+        raw = raw.to_pydatetime()
+    if isinstance(raw, dt.date):
+        shown = f"the date-formatted cell showing {raw:%Y-%m-%d}"
+        if raw.year < 1910:
+            shown += f" (it holds the number {year}, read as a year)"
+    else:
+        shown = _shown(raw)
+    raise ValueError(f"year {year} in {shown} is outside {since}-{MAX_YEAR}, not plausible here: there was no "
+                     f"{canonical} before {since}")
 
 
 def _stage_tier(stage: _Stage, enterprise_id: str, tier: dict[str, Any]) -> bool:
@@ -1066,6 +1133,13 @@ def _tier(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defaul
     year, date = _year_or_date(stage, row)
     if year is None:
         raise _Reject("year", None, "认定年份缺失 / year is required and missing (认定年份 or 认定日期)")
+    shown = row.get("year") if not is_blank(row.get("year")) else row.get("date")
+    try:
+        _tier_year_plausible(tier_text, year, shown)
+    except ValueError as exc:  # the row's own date: the row is refused (a tier needs its year)
+        value = shown.to_pydatetime() if hasattr(shown, "to_pydatetime") else shown
+        value = value.date().isoformat() if isinstance(value, dt.datetime) else value
+        raise _Reject("year" if shown is row.get("year") else "date", value, str(exc)) from None
     enterprise_id = _resolve(stage, row, "organisation", ("Enterprise",), "organisation_uscc")
     new = _stage_tier(stage, enterprise_id, {
         "tier": tier_text, "year": year, "level": _get(row, "level"), "certificate": _get(row, "certificate"),
@@ -1145,7 +1219,7 @@ def _event(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defau
            ) -> tuple[str, Any]:
     event = _required(row, "event_id")
     year, date = _year_or_date(stage, row)
-    town = _get(row, "town", clean_town)
+    town = _town(stage, row)
     attendee = _resolve(stage, row, "organisation", (*ORG_KINDS, "Talent"), "organisation_uscc")
     outcome = _get(row, "outcome", parse_outcome)
     partner = None
@@ -1182,10 +1256,24 @@ _PERIOD_TEXT = re.compile(r"(20\d\d)\s*(?:年|年度)?\s*(?:[-/ ]?\s*(?:第?\s*(
 
 
 def _target_period(row: dict[str, Any], sheet: _Sheet, part: str | int | None = None, header: str = "") -> str:
-    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度, else from the column's header (2025年目标), the sheet
-    name, the file name or the title above the table (2025年度目标任务分解表); ``part`` (a column's 全年 / 一季度)
-    overrides the 季度."""
+    """``2025`` or ``2025-Q3`` from the row's 年度 / 季度 (时段, 期间: 全年, 上半年, 1-9月, 三季度 — :func:`_year_part`),
+    else from the column's header (2025年目标), the sheet name, the file name or the title above the table
+    (2025年度目标任务分解表); ``part`` (a column's 全年 / 一季度) overrides the 季度."""
     text = clean_text(row.get("period")) if not is_blank(row.get("period")) else None
+    named: str | int | None = None  # the part of the year the row's 季度 / 时段 cell names
+    raw_quarter = row.get("quarter")
+    if not is_blank(raw_quarter):
+        try:
+            named = _year_part(raw_quarter, cell=True)
+        except ValueError as exc:
+            raise _Reject("quarter", raw_quarter, f"{exc}; write 全年, 上半年, 1-9月 or 第三季度") from None
+        if named is None:
+            written = clean_text(raw_quarter) or ""
+            if text is None and _PERIOD_TEXT.search(unicodedata.normalize("NFKC", written)):
+                text = written  # 期间 2025-Q3: the period itself
+            else:
+                raise _Reject("quarter", raw_quarter, f"{_shown(raw_quarter)!r} is not a part of the year; write 全年, "
+                                                      "上半年, 1-9月 or 第三季度")
     if text is None:
         target_headers = [c for c in row if c.startswith("target:")]
         for where in (header, *target_headers, sheet.raw.sheet, os.path.basename(sheet.raw.path), sheet.raw.title):
@@ -1194,23 +1282,59 @@ def _target_period(row: dict[str, Any], sheet: _Sheet, part: str | int | None = 
                 break
     if text is None:
         raise _Reject("period", None, "the target's year is missing: add a 年度 column (2025 or 2025-Q3) "
-                                      "or name the sheet after the year (2025年度目标任务)")
+                                      "or name the sheet after the year (2025年度目标任务分解表)")
     match = _PERIOD_TEXT.search(unicodedata.normalize("NFKC", str(text)))
     if match is None:
         raise _Reject("period", text, f"{text!r} is not a year or quarter; write 2025 or 2025-Q3")
     quarter = match.group(2) or match.group(3)
-    raw_quarter = row.get("quarter")
-    if not is_blank(raw_quarter):
-        words = re.sub(r"[第季度Qq\s]", "", unicodedata.normalize("NFKC", str(raw_quarter)))
-        if words in ("全年", "年度", ""):
-            quarter = None
-        elif words.rstrip(".0") in _QUARTER_WORDS:
-            quarter = words.rstrip(".0")
-        else:
-            raise _Reject("quarter", raw_quarter, f"{raw_quarter!r} is not a quarter; write 1-4 or 第三季度")
+    if named is not None:
+        return match.group(1) + ("" if named == "year" else f"-Q{named}")
     if part is not None:
         return match.group(1) + ("" if part == "year" else f"-Q{part}")
     return match.group(1) + (f"-Q{_QUARTER_WORDS[quarter]}" if quarter else "")
+
+
+#: 1-9月, 1至9月, 1~9月份, 截至9月末, 9月底 (a range must start in January)
+_MONTHS = re.compile(r"(?:(\d{1,2})月?[-~～至到—–]|截至|截止)(\d{1,2})月(?:份|末|底)?")
+_MONTH_END = re.compile(r"(?:截至|截止)?()(\d{1,2})月(?:末|底)")
+_PART_QUARTER = re.compile(r"(?:前|第)?([1-4一二三四])季度?(?:末|累计)?|[Qq]([1-4])")
+
+
+def _year_part(value: Any, cell: bool = False) -> str | int | None:
+    """The part of the year a header's last part or a 季度 / 时段 cell names, counted from January (the quarter
+    targets are cumulative to the quarter's end): ``"year"`` for 全年 / 年度 / 1-12月, 2 for 上半年 / 1-6月 / 二季度,
+    3 for 1-9月 / 前三季度 / 三季度 / 第3季度 / Q3 (and a bare 3 in a cell); None when it names no part.
+
+    >>> [_year_part(w) for w in ("全年", "上半年", "1-6月", "1-9月", "前三季度", "三季度", "Q3", "第3季度", "目标值")]
+    ['year', 2, 2, 3, 3, 3, 3, 3, None]
+
+    Raises
+    ------
+    ValueError
+        A part that is not counted from January or ends in no quarter: 下半年, 4-6月, 1-5月.
+    """
+    if cell and isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) in (1, 2, 3, 4):
+        return int(value)
+    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    word = re.sub(r"(目标|任务|目标值)$", "", word) or word
+    if word in ("全年", "年度", "全年度", "年"):
+        return "year"
+    if word in ("上半年", "半年", "年中"):
+        return 2
+    if word == "下半年":
+        raise ValueError("下半年 is not counted from January (the targets are cumulative to the quarter's end)")
+    quarter = _PART_QUARTER.fullmatch(word) or (re.fullmatch(r"([1-4])", word) if cell else None)
+    if quarter:
+        return _QUARTER_WORDS[next(g for g in quarter.groups() if g)]
+    months = _MONTHS.fullmatch(word) or _MONTH_END.fullmatch(word)
+    if months:
+        first, end = int(months.group(1) or 1), int(months.group(2))
+        if first != 1:
+            raise ValueError(f"{word} is not counted from January (the targets are cumulative to the quarter's end)")
+        if end not in _MONTHS_TO_PART:
+            raise ValueError(f"{word} ends in no quarter (3, 6, 9 or 12月)")
+        return _MONTHS_TO_PART[end]
+    return None
 
 
 def _target_unit(header: str) -> str | None:
@@ -1220,12 +1344,11 @@ def _target_unit(header: str) -> str | None:
     return match.group(1) if match else None
 
 
-_PART_WORDS = {"全年": "year", "年度": "year", "全年目标": "year", "年度目标": "year", "上半年": 2}
 _MONTHS_TO_PART = {3: 1, 6: 2, 9: 3, 12: "year"}
 
 
 def _period_part(header: str) -> tuple[str, str | int | None]:
-    """A header split into its base and its part of the year: ``("新认定高企(家)", 3)`` for
+    """A header split into its base and its part of the year (:func:`_year_part`): ``("新认定高企(家)", 3)`` for
     ``新认定高企(家)/三季度``; ``"year"`` for 全年; None when the header names no part.
 
     >>> _period_part("2025年目标/第一季度"), _period_part("指标/全年"), _period_part("目标值")
@@ -1234,16 +1357,11 @@ def _period_part(header: str) -> tuple[str, str | int | None]:
     base, _, last = header.strip().rpartition("/")
     if not base:
         return header.strip(), None
-    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", last))
-    if word in _PART_WORDS:
-        return base, _PART_WORDS[word]
-    quarter = re.fullmatch(r"第?([1-4一二三四])季度|[Qq]([1-4])", word)
-    if quarter:
-        return base, _QUARTER_WORDS[quarter.group(1) or quarter.group(2)]
-    months = re.fullmatch(r"1[-~至到](\d{1,2})月", word)
-    if months and int(months.group(1)) in _MONTHS_TO_PART:
-        return base, _MONTHS_TO_PART[int(months.group(1))]
-    return header.strip(), None
+    try:
+        part = _year_part(last)
+    except ValueError:
+        part = None
+    return (base, part) if part is not None else (header.strip(), None)
 
 
 def _cumulative_quarters(values: list[tuple[str, float, str | int | None, str | None]]
@@ -1294,17 +1412,32 @@ def _city_totals(raw: RawSheet, renames: dict[str, str]) -> RawSheet:
                                                   else False).any():
         return raw
     rows, numbers = [], []
+    uncomputed: set[int] = set()
     for number, cells in raw.totals:
         if indicator is not None and is_blank(cells.get(indicator)):
             continue  # a long table's grand total over every indicator: no target
+        values = [cells.get(c) for c, f in renames.items() if f == "target" or f.startswith(("target:", "indicator:"))]
+        if not any(_usable_target(v) for v in values):  # =SUM(C5:C12) never computed: a total, no city target
+            uncomputed.add(number)
+            continue
         rows.append({**{c: cells.get(c) for c in raw.frame.columns}, **({place: "全市"} if place else {})})
         numbers.append(number)
+    if uncomputed:
+        reason = ("合计行（公式没有计算结果，不作为全市目标）/ total row (formulas without a computed value: not read as "
+                  "the city's target)")
+        raw = dataclasses.replace(raw, skipped=[dataclasses.replace(s, reason=reason) if s.row in uncomputed else s
+                                                for s in raw.skipped])
     if not rows:
         return raw
     added = pd.DataFrame(rows, columns=raw.frame.columns, dtype=object)
     return dataclasses.replace(
         raw, frame=pd.concat([raw.frame, added], ignore_index=True), row_numbers=[*raw.row_numbers, *numbers],
         skipped=[s for s in raw.skipped if s.row not in numbers], totals=[])
+
+
+def _usable_target(value: Any) -> bool:
+    """A target cell that holds something to read: not blank, no formula without a value, no error value."""
+    return not is_blank(value) and value.__class__ not in (FormulaWithoutValue, CellError)
 
 
 def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, default_kind: str | None
@@ -1331,16 +1464,28 @@ def _target(stage: _Stage, sheet: _Sheet, row: dict[str, Any], number: int, defa
                 cells.append((base, value, part, _target_unit(base)))
     values = []
     for indicator, raw, part, unit in cells:
+        if raw.__class__ is FormulaWithoutValue:  # a 合计 row read as the city's, one cell never computed
+            stage.pending_note("target", f"={raw.formula}", _FORMULA_NOTE)
+            continue
+        if raw.__class__ is CellError:
+            stage.reject_field("target", str(raw), f"the target for {indicator!r} holds the error value {raw} "
+                                                   "(a formula that failed); correct it in the workbook")
+            continue
         try:  # a money target in 亿元 / 元 is kept in 万元, the unit of the indicators
             value = parse_amount(raw, unit=unit) if header_unit(f"({unit})") else parse_float(raw)
             unit = "万元" if header_unit(f"({unit})") else unit
         except (TypeError, ValueError):
-            raise _Reject("target", raw, f"target {raw!r} for {indicator!r} is not a number") from None
+            shown = repr(raw) if isinstance(raw, str) else _shown(raw)
+            raise _Reject("target", raw, f"target {shown} for {indicator!r} is not a number") from None
         if value is None:
             raise _Reject("target", raw, f"the target for {indicator!r} is missing")
         values.append((indicator, value, part, unit))
     written = 0
-    action = _get(row, "action", parse_int)
+    try:
+        action = _get(row, "action", parse_action)
+    except _Reject as exc:  # the action is a label: the targets are written without it
+        stage.reject_field("action", row.get("action"), exc.reason)
+        action = None
     for indicator, value, part, unit in _cumulative_quarters(values):
         period = _target_period(row, sheet, part, indicator)
         target_id = f"target:{place}:{period}:{indicator}"
@@ -1545,11 +1690,11 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
     if table is None:
         candidates = []
         for name in TABLE_ORDER:
-            fields = [mapped[c] or field_for_header(c, name) for c in columns]
+            fields = [mapped[c] or field_for_header(c, name) or _content_field(raw, c, name) for c in columns]
             candidates.append(name) if detect_table([f for f in fields if f]) == name else None
         best = None
         for name in candidates:
-            fields = {mapped[c] or field_for_header(c, name) for c in columns} - {None}
+            fields = {mapped[c] or field_for_header(c, name) or _content_field(raw, c, name) for c in columns} - {None}
             score = (len(fields & set(TABLES[name])), -TABLE_ORDER.index(name))
             if best is None or score > best[0]:
                 best = (score, name)
@@ -1577,6 +1722,10 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
             del renames[column]  # 编号 / 序号 1..N: a per-file row number, never an identity
             ignored.append(f"{column} (序号/row numbers)")
     column_notes: list[tuple[str, str]] = []
+    if table == "targets":
+        _target_columns(raw, renames, ignored, mapping, column_notes)
+    if table == "organisations":
+        _certificate_column(renames, ignored, mapping, column_notes)
     region = _region_column(raw, table, ignored, renames, mapping)
     if region is not None:
         renames[region] = "town"
@@ -1619,6 +1768,95 @@ def _map_sheet(raw: RawSheet, table: str | None, mapping: dict[str, str]) -> _Sh
                       if target == "target" and (unit := _target_unit(column))})
     return _Sheet(raw, table, frame, ignored, units, {target: column for column, target in renames.items()},
                   column_notes)
+
+
+def _certificate_column(renames: dict[str, str], ignored: list[str], mapping: dict[str, str],
+                        notes: list[tuple[str, str]]) -> None:
+    """A firm list's plain 证书编号 (证书号) is the 高企 certificate number when 高新技术企业 is the sheet's only tier
+    column (高新技术企业认定时间 beside it); beside several tier columns it is ambiguous and stays unloaded."""
+    tiers = {f for f in renames.values() if f in {c for c, _ in _TIER_COLUMNS} | {"srdi_year"}}
+    if tiers != {"hte_year"} or "hte_certificate" in renames.values():
+        return
+    for column in ignored:
+        if column in mapping or column.strip() in mapping or normalise_header(column) not in ("证书编号", "证书号"):
+            continue
+        renames[column] = "hte_certificate"
+        ignored.remove(column)
+        note = (f"{column} 列按高新技术企业证书编号读取（本表唯一的梯次列是高新技术企业） / {column} read as the 高企 "
+                "certificate number (高新技术企业 is the sheet's only tier column)")
+        notes.append((column, note))
+        return
+
+
+#: headers that name the indicator in one bureau's sheet and hold the numbers in another
+_TASK_HEADERS = frozenset({"目标任务", "目标任务数", "任务数"})
+#: a 单位 column's cells when it gives each target's unit
+_UNIT_WORDS = frozenset({"家", "户", "个", "项", "件", "人", "人次", "次", "场", "%", "亿元", "万元", "元", "台", "套"})
+
+
+def _is_place(value: Any) -> bool:
+    """A cell naming a town (丁蜀镇, 宜城街道, 环科园) or the whole city (全市, 宜兴市, 合计)."""
+    name = clean_town(value)
+    return is_city(value) or (name is not None and (name in _CITY_WORDS or name.endswith(_REGION_TOWN_END)
+                                                    or name.endswith(("环科园", "经开区"))))
+
+
+def _content_field(raw: RawSheet, column: str, table: str) -> str | None:
+    """A targets column named 单位 (which often means the unit, 家 / 项, or a firm): ``place`` when its cells are
+    towns or 全市 (at least 80 % of the filled ones), ``unit`` when they are units; None otherwise."""
+    if table != "targets" or normalise_header(column) not in ("单位", "单位名称"):
+        return None
+    values = [v for v in raw.frame[column] if not is_blank(v)]
+    if not values:
+        return None
+    if sum(_is_place(v) for v in values) >= 0.8 * len(values):
+        return "place"
+    if all(str(clean_text(v)) in _UNIT_WORDS for v in values):
+        return "unit"
+    return None
+
+
+def _target_columns(raw: RawSheet, renames: dict[str, str], ignored: list[str], mapping: dict[str, str],
+                    notes: list[tuple[str, str]]) -> None:
+    """The targets columns whose meaning depends on the sheet: 单位 (:func:`_content_field`) and 目标任务 /
+    目标任务数 / 任务数, the target value when the sheet has another indicator column (指标名称) and numbers under
+    it, else the indicator's name as ever."""
+    free = [c for c in ignored if not (c in mapping and not mapping[c]) and "(序号" not in c]
+    for column in free:
+        found = _content_field(raw, column, "targets")
+        if found is not None and found not in renames.values():
+            renames[column] = found
+            ignored.remove(column)
+            if found == "place":
+                notes.append((column, f"{column} 列的值是镇街，按镇街读取 / {column} holds towns: read as the place"))
+    for column in [c for c in raw.frame.columns if normalise_header(c) in _TASK_HEADERS]:
+        if column in mapping or column.strip() in mapping or renames.get(column) == "target":
+            continue
+        others = [c for c in raw.frame.columns if c != column and field_for_header(c, "targets") == "indicator"]
+        values = [v for v in raw.frame[column] if not is_blank(v)]
+        if not others or not values or "target" in renames.values():
+            continue
+        numbers = sum(1 for v in values if _number_or_none(v) is not None)
+        if numbers < 0.8 * len(values):
+            continue
+        renames.pop(column, None)
+        if column in ignored:
+            ignored.remove(column)
+        renames[column] = "target"
+        if "indicator" not in renames.values():
+            renames[others[0]] = "indicator"
+            if others[0] in ignored:
+                ignored.remove(others[0])
+        note = (f"{column} 列是数值，按目标值读取，指标名称取自 {others[0]} / {column} holds numbers: read as the target "
+                f"value, the indicator from {others[0]}")
+        notes.append((column, note))
+
+
+def _number_or_none(value: Any) -> float | None:
+    try:
+        return parse_float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 #: headers of a column that may hold towns or something wider (a province system's 所在地区: 周铁镇, or 宜兴市)
@@ -1931,6 +2169,8 @@ def _with_cause(exc: _Reject, refused: list[dict[str, Any]]) -> _Reject:
     if exc.value is not None:
         return exc
     for note in refused:
+        if not note["note"].startswith(FIELD_REJECTED):
+            continue
         if note["field"] == exc.field or (exc.field == "year" and note["field"] == "date"):
             reason = note["note"].split(": ", 1)[1].split("; 该字段留空")[0]
             return _Reject(exc.field, note["value"], f"{exc.reason}; {note['header']}: {reason}")
@@ -1955,6 +2195,8 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             row = {**row, "hightech_revenue_share": f"{_plain_number(row['hightech_revenue_share']):g}%"}
         stage.cursor = (item, number)
         stage.pending = []
+        stage.doubtful = frozenset({"hightech_revenue_share"}) if position in flags else frozenset()
+        stage.kept_stored = set()
         try:
             if position in problems:
                 row = _problem_row(stage, item, row, number)
@@ -1967,13 +2209,14 @@ def _run(stage: _Stage, item: _Sheet, positions: list[int], default_kind: str | 
             continue
         finally:
             stage.cursor = None
+            stage.doubtful = frozenset()
         stage.notes.extend(stage.pending)  # the row is kept: its field rejections are reported
         if bucket == "merged":
             into, rule, name = detail
             stage.merged(item, number, name, into, rule)
         else:
             item.counts["written"] += 1
-        if position in flags:
+        if position in flags and "hightech_revenue_share" not in stage.kept_stored:
             value = records[position].get("hightech_revenue_share")
             stage.note(item, number, "hightech_revenue_share", value,
                        f"占比列中其他值都大于 1，此值按原样保留为 {_plain_number(value):g}%，请核对是否应为 "

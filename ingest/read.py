@@ -934,8 +934,15 @@ def _fill_merged(rows: list[list[object]], ranges: Iterable[tuple[tuple[int, int
 # ---------------------------------------------------------------------------------------------------------
 # .xls and .ods: what calamine does not say (number formats, formulas without a stored result, error results)
 # ---------------------------------------------------------------------------------------------------------
-#: a header whose column holds shares: 高新技术产品收入占比(%), 占比, 比例, 比重
-_PERCENT_HEADER = re.compile(r"[%％]|占比|比例|比重")
+#: a header whose column holds shares: 高新技术产品收入占比(%), 占比, 比例, 比重 — matched on the folded header
+#: (:func:`_is_share_header`: NFKC and Traditional → Simplified, so 佔比 and 比重 in Big5 count too)
+_PERCENT_HEADER = re.compile(r"%|占比|比例|比重")
+
+
+def _is_share_header(cell: object) -> bool:
+    """True for a header naming a share (高新技术产品收入占比(%), 高新技術產品收入佔比, 比例): the one test of the
+    .xls and .xlsb share columns, on the header folded by :func:`_folded` (NFKC turns ％ into %)."""
+    return isinstance(cell, str) and bool(_PERCENT_HEADER.search(_folded(cell)))
 
 
 def _percent_columns(rows: list[list[object]]) -> set[int]:
@@ -944,7 +951,7 @@ def _percent_columns(rows: list[list[object]]) -> set[int]:
     out = set()
     for row in rows[:_HEADER_SCAN_ROWS + 2]:
         for position, cell in enumerate(row):
-            if isinstance(cell, str) and _PERCENT_HEADER.search(cell):
+            if _is_share_header(cell):
                 out.add(position)
     return out
 
@@ -1239,7 +1246,7 @@ def _read_workbook(path: str, data: bytes, sheet: str | None, extra: frozenset[s
         if table is not None:
             if xlsb and percent_columns:
                 table.notes.extend((column, _XLSB_FORMATS) for column in table.frame.columns
-                                   if _PERCENT_HEADER.search(column))
+                                   if _is_share_header(column))
             tables.append(table)
     return tables
 

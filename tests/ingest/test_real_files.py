@@ -10,6 +10,7 @@ import time
 import zipfile
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from api.render.export import write_ingest_report
@@ -551,6 +552,28 @@ def test_percent_cells_and_formulas_without_values_beyond_xlsx(store, tmp_path, 
     assert notes.loc["rd_spend", "row"] == 3 and "公式没有计算结果" in notes.loc["rd_spend", "note"]
 
 
+def test_an_xls_share_column_with_a_traditional_header_reads_its_percent_format(store, tmp_path):
+    """高新技術產品收入佔比 (Traditional, no (%)) with cells 1.0 / 0.6 formatted ``0%``: 100 % and 60 %, as 占比."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    percent = xlwt.easyxf(num_format_str="0%")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "所属镇", "高新技術產品收入佔比"]):
+        sheet.write(0, c, value)
+    for r, (name, code, share) in enumerate([("宜兴甲科技有限公司", CODES[0], 1.0), ("宜兴乙科技有限公司", CODES[1], 0.6)],
+                                            start=1):
+        for c, value in enumerate([name, code, "丁蜀镇"]):
+            sheet.write(r, c, value)
+        sheet.write(r, 3, share, percent)
+    path = tmp_path / "g1c.xls"
+    book.save(str(path))
+    [table] = read_table(path)
+    assert table.frame.iloc[:, 3].tolist() == ["100%", "60%"]
+    _invariant(ingest_files(store, [path]))
+    firms = store.nodes("Enterprise").set_index("uscc")
+    assert (firms.loc[CODES[0], "hightech_revenue_share"], firms.loc[CODES[1], "hightech_revenue_share"]) == (100.0, 60.0)
+
+
 def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(store, tmp_path):
     xlwt = pytest.importorskip("xlwt")
     book = xlwt.Workbook(encoding="utf-8")
@@ -567,6 +590,33 @@ def test_an_xls_whose_share_column_is_not_percent_formatted_keeps_its_numbers(st
     shares = store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
     assert (shares[CODES[0]], shares[CODES[1]]) == (65.0, 1.0)  # a plain 1 among 65 stays 1 %, and is flagged
     assert report.notes.row.tolist() == [3] and "kept as given" in report.notes.note[0]
+
+
+def test_a_flagged_share_does_not_replace_a_stored_one(sqlite_store, tmp_path):
+    """0.8 among 75 and 62.5 in a (%) column is kept as given and flagged, but it never overwrites a good 75 from
+    an earlier file: the stored value stays, the note says so; a firm without a stored share gets the 0.8."""
+    first = write_csv(tmp_path / "first.csv", [["企业名称", "统一社会信用代码", "高新技术产品收入占比(%)"],
+                                               ["宜兴市宏达陶瓷有限公司", CODES[0], 75]])
+    ingest_files(sqlite_store, [first])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇", "高新技术产品收入占比(%)"])
+    sheet.append(["宜兴市宏达陶瓷有限公司", CODES[0], "丁蜀镇", 0.8])
+    sheet.append(["宜兴市太湖机电有限公司", CODES[1], "周铁镇", 75])
+    sheet.append(["宜兴市竹海纸业有限公司", CODES[2], "张渚镇", 0.5])
+    sheet.append(["宜兴市竹海二号有限公司", CODES[3], "张渚镇", 62.5])
+    workbook.save(tmp_path / "g2.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "g2.xlsx"])
+    _invariant(report)
+    shares = sqlite_store.nodes("Enterprise").set_index("uscc").hightech_revenue_share
+    assert [shares[c] for c in CODES[:4]] == [75.0, 75.0, 0.5, 62.5]
+    notes = report.notes[report.notes.field == "hightech_revenue_share"].set_index("row").note
+    assert sorted(notes.index) == [2, 4]
+    assert "保留原值" in notes[2] and "the stored value is kept" in notes[2] and "has 75" in notes[2]
+    assert "kept as given" in notes[4]
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "g2.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
 
 
 def test_a_last_row_firm_without_a_legal_form_is_data_and_real_notes_are_still_skipped(sqlite_store, tmp_path):
@@ -735,6 +785,95 @@ def test_an_implausible_founding_date_is_a_field_rejection_with_the_right_reason
     assert rejection["value"] == "明年" and rejection["row"] == 3
 
 
+def test_a_number_in_a_firm_lists_tier_date_column_is_a_field_rejection(sqlite_store, tmp_path, caplog):
+    """高新技术企业认定时间 45000 (a plain number in an .xls, no date cell) or 1949: the firm is written without that
+    tier and the reason reaches the 提示 sheet and the terminal; the firm with 2021 gets its tier."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(["企业名称", "统一社会信用代码", "所属镇", "高新技术企业认定时间"]):
+        sheet.write(0, c, value)
+    for r, (name, code, year) in enumerate([("宜兴市丁蜀甲科技有限公司", CODES[0], 45000),
+                                            ("宜兴市丁蜀乙科技有限公司", CODES[1], 1949),
+                                            ("宜兴市丁蜀丙科技有限公司", CODES[2], 2021)], start=1):
+        for c, value in enumerate([name, code, "丁蜀镇", year]):
+            sheet.write(r, c, value)
+    path = tmp_path / "f2.xls"
+    book.save(str(path))
+    with caplog.at_level("WARNING", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [path])
+    _invariant(report)
+    assert report.rejections.empty and report.files[0]["written"] == 3
+    assert sorted(sqlite_store.nodes("Enterprise").uscc) == sorted(CODES[:3])
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert reached.source.tolist() == [CODES[2]]
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].set_index("value")
+    assert refused.field.tolist() == ["hte_year"] * 2 and refused.row.tolist() == [2, 3]
+    assert "45000 is not a year" in refused.loc[45000, "note"] and "年份超出合理范围" in refused.loc[1949, "note"]
+    assert "45000" in caplog.text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [path])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+def test_a_date_cell_before_1910_is_no_tier_year_before_the_tier_existed(sqlite_store, tmp_path):
+    """A date cell showing 1905-06-06 holds the number 1984: read as a year, that is no 科技型中小企业 (evaluated
+    since 2017) — the tiers row is rejected with the reason, a firm list's tier column is a field rejection; a
+    date cell showing 1905-07-15 in 成立日期 holds 2023, the year typed into a date-formatted cell, and is read
+    so with a note (an .xlsx stores both the same way)."""
+    names = tmp_path / "firms.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇", "成立日期", "科技型中小企业入库日期"])
+    sheet.append(["宜兴市甲科技有限公司", CODES[0], "丁蜀镇", dt.datetime(1905, 7, 15), dt.datetime(1905, 6, 6)])
+    sheet.append(["宜兴市乙科技有限公司", CODES[1], "丁蜀镇", dt.datetime(2016, 3, 8), dt.datetime(2023, 5, 6)])
+    for cell in ("D2", "E2", "D3", "E3"):
+        sheet[cell].number_format = "yyyy-mm-dd"
+    workbook.save(names)
+    tiers = tmp_path / "tiers.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "梯次", "认定日期"])
+    sheet.append(["宜兴市甲科技有限公司", CODES[0], "科技型中小企业", dt.datetime(1905, 6, 6)])
+    sheet.append(["宜兴市乙科技有限公司", CODES[1], "高新技术企业", dt.datetime(1905, 7, 14)])
+    for cell in ("D2", "D3"):
+        sheet[cell].number_format = "yyyy-mm-dd"
+    workbook.save(tiers)
+    report = ingest_files(sqlite_store, [names, tiers])
+    _invariant(report)
+    [rejection] = report.rejections.to_dict("records")
+    assert (rejection["row"], rejection["field"], rejection["value"]) == (2, "date", "1905-06-06")
+    assert "no 科技型中小企业 before 2017" in rejection["reason"] and "holds the number 1984" in rejection["reason"]
+    assert "年份超出合理范围" in rejection["reason"]
+    assert not ((report.notes.file.str.endswith("tiers.xlsx")) & (report.notes.row == 2)).any()  # no "read as a year"
+    reached = sqlite_store.relationships("REACHED_TIER")
+    assert sorted(zip(reached.source, reached.year)) == sorted([(CODES[1], 2023), (CODES[1], 2022)])
+    refused = report.notes[report.notes.note.str.startswith(FIELD_REJECTED)].to_dict("records")
+    assert [(n["row"], n["field"], n["value"]) for n in refused] == [(2, "tech_sme_year", "1905-06-06")]
+    assert "no 科技型中小企业 before 2017" in refused[0]["note"]
+    founded = sqlite_store.nodes("Enterprise").set_index("uscc").founded
+    assert founded[CODES[0]] == "2023"
+    [note] = report.notes[(report.notes.field == "founded")].note.tolist()
+    assert "实为数字 2023" in note and "showing 1905-07-15 holds the number 2023" in note
+
+
+def test_a_plain_certificate_number_beside_the_only_tier_column_is_the_hte_certificate(sqlite_store, tmp_path):
+    """证书编号 in a firm list whose only tier column is 高新技术企业认定时间 (the tester's f2) is the 高企 certificate;
+    beside two tier columns it is ambiguous and stays unloaded; 研发人员占比 has no field in the schema (st_staff is a
+    count) and stays unloaded, listed as not recognised."""
+    one = write_csv(tmp_path / "hte.csv", [["企业名称", "统一社会信用代码", "高新技术企业认定时间", "证书编号", "研发人员占比"],
+                                           ["宜兴市甲科技有限公司", CODES[0], 2022, "GR202232000123", "35%"]])
+    two = write_csv(tmp_path / "two.csv", [["企业名称", "统一社会信用代码", "高新技术企业认定时间", "科技型中小企业入库时间",
+                                            "证书编号"], ["宜兴市乙科技有限公司", CODES[1], 2022, 2023, "X-1"]])
+    report = ingest_files(sqlite_store, [one, two])
+    _invariant(report)
+    assert [e["ignored_columns"] for e in report.files] == [["研发人员占比"], ["证书编号"]]
+    reached = sqlite_store.relationships("REACHED_TIER").set_index(["source", "target"])
+    assert reached.loc[(CODES[0], "tier:高新技术企业"), "certificate"] == "GR202232000123"
+    assert pd.isna(reached.loc[(CODES[1], "tier:高新技术企业")].get("certificate"))
+    assert any("高企 certificate number" in n for n in report.notes.note)
+
+
 def test_tier_dates_typed_as_numbers_keep_their_year_and_month(store, tmp_path):
     """A tiers table whose 认定日期 was typed as numbers (2025.11, 2025.5, and 2024.10, which Excel keeps as 2024.1)
     reads like the organisations table: 2024.1 is the year 2024 with the month noted as ambiguous, never "year
@@ -804,6 +943,33 @@ def test_region_and_tier_time_header_variants(sqlite_store, tmp_path):
         (MORE[3], "tier:高新技术企业", 2023, "2023-11-20")]
 
 
+def test_the_city_in_a_real_town_column_is_no_town(sqlite_store, tmp_path, caplog):
+    """宜兴市 (江苏省宜兴市, 宜興, 无锡市宜兴市) in 所属镇（街道、园区）: no Town 宜兴市, no LOCATED_IN, the firm is kept and
+    the cell noted; 丁蜀镇 beside it is a town as ever."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["企业名称", "统一社会信用代码", "所属镇（街道、园区）"])
+    for name, code, town in [("宜兴市城甲科技有限公司", CODES[0], "宜兴市"), ("宜兴市城乙科技有限公司", CODES[1], "江苏省宜兴市"),
+                             ("宜兴市城丙科技有限公司", CODES[2], "宜興"), ("宜兴市城丁科技有限公司", CODES[3], "无锡市宜兴市"),
+                             ("宜兴市丁蜀戊科技有限公司", CODES[4], "丁蜀镇")]:
+        sheet.append([name, code, town])
+    workbook.save(tmp_path / "f1.xlsx")
+    with caplog.at_level("INFO", logger="innonet.ingest"):
+        report = ingest_files(sqlite_store, [tmp_path / "f1.xlsx"])
+    _invariant(report)
+    assert report.files[0]["written"] == 5 and report.rejections.empty
+    assert sqlite_store.nodes("Town").name.tolist() == ["丁蜀镇"]
+    assert sqlite_store.relationships("LOCATED_IN").source.tolist() == [CODES[4]]
+    firms = sqlite_store.nodes("Enterprise").set_index("uscc")
+    assert firms.loc[CODES[0], "town"] is None
+    notes = report.notes[report.notes.field == "town"]
+    assert notes.row.tolist() == [2, 3, 4, 5] and notes.note.str.contains("全市，不是镇街").all()
+    assert "the whole city, not a town" in notes.note.iloc[0]
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "f1.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
 def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_know(sqlite_store, tmp_path, caplog):
     """和橋鎮 in a targets workbook is the town 和桥镇; 高城镇 (a typo for 高塍镇) is written as a target but no town is
     created, and the 提示 notes sheet and the terminal name it with the closest known town."""
@@ -834,6 +1000,97 @@ def test_targets_fold_traditional_towns_and_report_a_town_the_store_does_not_kno
     before = sqlite_store.nodes(), sqlite_store.relationships()
     ingest_files(sqlite_store, [tmp_path / "目标任务分解_2025.xlsx"], table="targets")
     assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+def test_a_targets_total_row_of_uncomputed_sums_is_skipped_and_a_lone_formula_is_noted(sqlite_store, tmp_path):
+    """A 合计 row of =SUM() never computed (openpyxl writes no cached value) is skipped as a total, not rejected with a
+    Python repr; a formula without value in a town's target cell gets the 公式没有计算结果 note, its row is written
+    with its other targets; a 合计 row with numbers and one uncomputed formula is the city's target, the formula
+    noted."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "分解表"
+    sheet.append(["宜兴市2025年度目标任务分解表"])
+    sheet.append(["序号", "镇（街道、园区）", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    sheet.append([1, "丁蜀镇", 40, 20])
+    sheet.append([2, "官林镇", "=C3+5", 8])
+    sheet.append(["合计", None, "=SUM(C3:C4)", "=SUM(D3:D4)"])
+    workbook.save(tmp_path / "uncomputed.xlsx")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "镇（街道、园区）", "新认定高新技术企业(家)", "新增产学研合作(项)"])
+    sheet.append([1, "丁蜀镇", 40, 20])
+    sheet.append([2, "官林镇", 45, 8])
+    sheet.append(["合计", None, 85, "=SUM(D2:D3)"])
+    workbook.save(tmp_path / "mixed_2025.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "uncomputed.xlsx", tmp_path / "mixed_2025.xlsx"], table="targets")
+    _invariant(report)
+    assert report.rejections.empty
+    assert [(e["written"], e["skipped"]) for e in report.files] == [(2, 1), (3, 0)]
+    [total] = [s for s in report.skipped.to_dict("records") if s["file"].endswith("uncomputed.xlsx")]
+    assert total["row"] == 5 and "合计行" in total["reason"] and "not read as the city's target" in total["reason"]
+    targets = sqlite_store.nodes("Target").set_index("name")
+    city = targets[targets.town == "全市"]
+    assert city.value.tolist() == [85]
+    formula = report.notes[report.notes.note.str.contains("公式没有计算结果")]
+    assert sorted(zip(formula.file.map(lambda f: f.rsplit("/", 1)[-1]), formula.row, formula.value)) == [
+        ("mixed_2025.xlsx", 4, "=SUM(D2:D3)"), ("uncomputed.xlsx", 4, "=C3+5")]
+    text = " ".join(report.notes.note) + " ".join(report.skipped.reason)
+    assert "FormulaWithoutValue" not in text
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "uncomputed.xlsx", tmp_path / "mixed_2025.xlsx"], table="targets")
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+def test_a_long_targets_table_with_action_numerals_a_time_column_and_a_task_value_column(sqlite_store, tmp_path):
+    """单位 / 行动 / 指标名称 / 年度 / 时段 / 目标任务 (the tester's t2): 单位 holding towns is the place, 行动一 /
+    行动十二 are actions 1 / 12, 目标任务 holding numbers beside 指标名称 is the target value, and 时段 (全年, 上半年,
+    1-9月, 前三季度, Q3) is the part of the year, cumulative from January."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "2025目标"
+    sheet.append(["2025年度重点指标目标（按行动）"])
+    sheet.append(["单位", "行动", "指标名称", "年度", "时段", "目标任务"])
+    rows = [("丁蜀镇", "行动一", "新成立科技型企业", 2025, "全年", 6), ("丁蜀镇", "行动十二", "科技副总", 2025, "上半年", 4),
+            ("官林镇", "行动五", "新认定研发平台", 2025, "1-9月", 5), ("官林镇", 8, "发明专利（件）", 2025, "前三季度", 700),
+            ("全市", "行动三", "高企", 2025, "Q3", 200), ("官林镇", "行动甲", "科小", 2025, "1-6月", 30)]
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(tmp_path / "t2.xlsx")
+    report = ingest_files(sqlite_store, [tmp_path / "t2.xlsx"])
+    _invariant(report)
+    assert report.files[0]["table"] == "targets" and report.rejections.empty and report.files[0]["written"] == 6
+    targets = sqlite_store.nodes("Target").set_index(["town", "indicator"])
+    got = {key: (r["period"], r["action"], r["value"]) for key, r in targets.iterrows()}
+    assert got[("丁蜀镇", "新成立科技型企业")] == ("2025", 1, 6)
+    assert got[("丁蜀镇", "科技副总")] == ("2025-Q2", 12, 4)
+    assert got[("官林镇", "新认定研发平台")] == ("2025-Q3", 5, 5)
+    assert got[("官林镇", "发明专利(件)")][:2] == ("2025-Q3", 8)
+    assert got[("全市", "高企")] == ("2025-Q3", 3, 200)
+    assert got[("官林镇", "科小")][:2] == ("2025-Q2", None)
+    [refused] = report.notes[report.notes.field == "action"].to_dict("records")
+    assert refused["row"] == 8 and "行动甲" in refused["note"] and refused["note"].startswith(FIELD_REJECTED)
+    before = sqlite_store.nodes(), sqlite_store.relationships()
+    ingest_files(sqlite_store, [tmp_path / "t2.xlsx"])
+    assert before[0].equals(sqlite_store.nodes()) and before[1].equals(sqlite_store.relationships())
+
+
+@pytest.mark.parametrize("header", ["时段", "期间", "时间段", "考核期"])
+def test_a_targets_time_column_reads_parts_of_the_year_and_refuses_the_second_half(sqlite_store, tmp_path, header):
+    """镇街 / 指标 / 时段 / 目标值: 上半年 is Q2, 1-9月 and 三季度 Q3, 全年 the year; 下半年 (not counted from January)
+    rejects its row with the reason; 单位 holding units (家) is the unit, not the place; 目标任务 without another
+    indicator column stays the indicator."""
+    rows = [["镇街", "目标任务", header, "目标值", "单位"], ["官林镇", "高企", "上半年", 5, "家"],
+            ["官林镇", "科小", "1-9月", 20, "家"], ["官林镇", "专精特新", "三季度", 4, "家"],
+            ["官林镇", "产学研", "全年", 61, "项"], ["官林镇", "平台", "下半年", 3, "个"]]
+    path = write_csv(tmp_path / "2025年目标.csv", rows)
+    report = ingest_files(sqlite_store, [path], table="targets")
+    _invariant(report)
+    targets = sqlite_store.nodes("Target").set_index("indicator")
+    assert targets.period.to_dict() == {"高企": "2025-Q2", "科小": "2025-Q3", "专精特新": "2025-Q3", "产学研": "2025"}
+    assert targets.unit.to_dict()["产学研"] == "项" and set(targets.town) == {"官林镇"}
+    [rejection] = report.rejections.to_dict("records")
+    assert rejection["row"] == 6 and rejection["field"] == "quarter" and "下半年" in rejection["reason"]
 
 
 def test_a_traditional_list_with_an_implausible_founding_date_and_tier_year_keeps_the_firm(sqlite_store, tmp_path):
