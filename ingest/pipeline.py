@@ -2078,32 +2078,26 @@ def _skipped(stage: _Stage, item: _Sheet) -> None:
                        "按每个文件自己的行号处理，不作为跨文件的编号 / a per-file row number (1..N): not used as an id")
 
 
+def _by_sheet(stage: _Stage, matches: Callable[[str], bool]) -> dict[str, list[dict[str, Any]]]:
+    """The notes whose text ``matches``, grouped by "file [sheet]" as the terminal names a sheet."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for note in stage.notes:
+        if isinstance(note["note"], str) and matches(note["note"]):
+            grouped[f"{note['file']}" + (f" [{note['sheet']}]" if note["sheet"] else "")].append(note)
+    return grouped
+
+
 def _tell(stage: _Stage) -> None:
     """One line per sheet on the terminal (the ``innonet.ingest`` logger) for what a user must act on."""
-    formulas: dict[tuple[str, str], int] = defaultdict(int)
-    for note in stage.notes:
-        if note["note"] == _FORMULA_NOTE:
-            formulas[(note["file"], note["sheet"])] += 1
-    for (path, sheet), count in formulas.items():
-        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+    for where, notes in _by_sheet(stage, lambda text: text == _FORMULA_NOTE).items():
         log.warning("%s: %d 个公式没有计算结果，请在 Excel/WPS 中打开后保存 / %d formulas without a computed value: "
-                    "those fields are missing; open and save the file in Excel or WPS", where, count, count)
-    unknown: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for note in stage.notes:
-        if isinstance(note["note"], str) and note["note"].startswith(TOWN_NOT_FOUND):
-            unknown[(note["file"], note["sheet"])].append(note)
-    for (path, sheet), notes in unknown.items():
-        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+                    "those fields are missing; open and save the file in Excel or WPS", where, len(notes), len(notes))
+    for where, notes in _by_sheet(stage, lambda text: text.startswith(TOWN_NOT_FOUND)).items():
         towns = ", ".join(f"{n['value']} (row {n['row']}"
                           + (f", 最接近 / closest: {n['closest']})" if n.get("closest") else ")") for n in notes)
         log.warning("%s: %s: %s — 目标已写入，未新建镇街 / the targets are written, no town is created; 已有镇街 / known "
                     "towns: %s", where, TOWN_NOT_FOUND, towns, notes[0].get("known", ""))
-    refused: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for note in stage.notes:
-        if isinstance(note["note"], str) and note["note"].startswith(FIELD_REJECTED):
-            refused[(note["file"], note["sheet"])].append(note)
-    for (path, sheet), notes in refused.items():
-        where = f"{path}" + (f" [{sheet}]" if sheet else "")
+    for where, notes in _by_sheet(stage, lambda text: text.startswith(FIELD_REJECTED)).items():
         shown = "; ".join(f"row {n['row']} {n['header']} ({n['field']}) = {n['value']}: "
                           f"{n['note'].split(': ', 1)[1].split('; 该字段')[0]}" for n in notes[:5]) + (f"; … (+{len(notes) - 5})" if len(notes) > 5 else "")
         log.warning("%s: %d 个字段值被拒绝，该字段留空、行已导入 / %d field value(s) rejected (fields left empty, rows "

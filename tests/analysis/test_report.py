@@ -44,13 +44,19 @@ def test_town_filter_and_unknown_town(eco_store) -> None:
         run_analysis(eco_store, town="火星镇")
 
 
-def test_cli_analyze(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def cli_store(tmp_path, monkeypatch):
+    """The small ecosystem in a SQLite file that ``innonet`` (INNONET_DB) opens."""
     db = tmp_path / "eco.db"
     store = SQLiteStore(str(db))
     build_ecosystem(store)
     store.close()
     monkeypatch.setenv("INNONET_DB", str(db))
     monkeypatch.delenv("NEO4J_URI", raising=False)
+    return db
+
+
+def test_cli_analyze(tmp_path, cli_store) -> None:
     out = tmp_path / "out"
     run = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--year", "2023"])
     assert run.exit_code == 0, run.output
@@ -131,13 +137,7 @@ def test_docx_and_png(eco_store, tmp_path) -> None:
     assert result.title in text and "较上期变化" in text and len(document.inline_shapes) == len(charts)
 
 
-def test_cli_analyze_reads_a_town_in_traditional_characters(tmp_path, monkeypatch) -> None:
-    db = tmp_path / "eco.db"
-    store = SQLiteStore(str(db))
-    build_ecosystem(store)
-    store.close()
-    monkeypatch.setenv("INNONET_DB", str(db))
-    monkeypatch.delenv("NEO4J_URI", raising=False)
+def test_cli_analyze_reads_a_town_in_traditional_characters(tmp_path, cli_store) -> None:
     out = tmp_path / "out"
     run = CliRunner().invoke(cli, ["analyze", "--out", str(out), "--year", "2023", "--town", "丁蜀鎮", "--no-pdf",
                                    "--no-map"])
