@@ -8,6 +8,7 @@ records, cached analysis tables and the cached recommender.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,17 @@ class Page(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+def ascii_stem(text: str | None, limit: int, default: str) -> str:
+    """``text`` as the ASCII part of a download's file name (``Content-Disposition`` ``filename=`` must be
+    latin-1): runs of anything but letters, digits, ``._-`` become ``_``, cut to ``limit``, ``default`` if
+    nothing is left.
+
+    >>> ascii_stem("E1/对接会 2025", 60, "event"), ascii_stem("对接会", 60, "event")
+    ('E1_2025', 'event')
+    """
+    return re.sub(r"[^0-9A-Za-z._-]+", "_", text or "").strip("_")[:limit] or default
 
 
 def json_value(value: Any) -> Any:

@@ -19,7 +19,6 @@ The work of one request is bounded before it starts: at most :data:`MAX_ATTENDEE
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from analysis.pairing import event_attendees, event_start, schedule_meetings
 from api.http.cache import AppCache
-from api.http.common import fitted_recommender, json_records, resolve_for
+from api.http.common import ascii_stem, fitted_recommender, json_records, resolve_for
 from api.http.deps import get_cache, get_store, matchmaker
 from api.http.errors import problem_responses
 from api.http.security import Principal
@@ -216,8 +215,7 @@ def _resolve(resolve: Any, refs: list[str], kinds: tuple[str, ...], field: str) 
 
 
 def _filename(event_id: str | None) -> str:
-    stem = re.sub(r"[^0-9A-Za-z._-]+", "_", event_id or "attendees").strip("_") or "attendees"
-    return f"schedule-{stem[:80]}.xlsx"
+    return f"schedule-{ascii_stem(event_id, 80, 'attendees')}.xlsx"
 
 
 @router.post(

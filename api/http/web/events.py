@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analysis.pairing import event_hit_rates_from_frame, schedule_meetings
 from api.http.cache import AppCache
-from api.http.common import fitted_recommender, name_index
+from api.http.common import ascii_stem, fitted_recommender, name_index
 from api.http.deps import get_cache, get_store
 from api.http.web.common import PREFIX, PageRoute, page, require
 from api.http.web.drawing import map_html, poster_bytes
@@ -332,7 +332,7 @@ def _plan_frame(context: dict[str, Any]) -> pd.DataFrame:
 
 
 def _download(content: bytes, media: str, name: str, event_id: str) -> Response:
-    stem = re.sub(r"[^0-9A-Za-z._-]+", "_", event_id).strip("_")[:60] or "event"
+    stem = ascii_stem(event_id, 60, "event")
     return Response(content, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{stem}-{name}"', "Cache-Control": "no-store"})
 

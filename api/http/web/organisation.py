@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from analysis import ecosystem, gaps
 from api.http.cache import AppCache
-from api.http.common import cached_table, fitted_recommender, name_index
+from api.http.common import ascii_stem, cached_table, fitted_recommender, name_index
 from api.http.deps import get_cache, get_store, store_for
 from api.http.web.common import PREFIX, PageRoute, kind_zh, page, require, templates
 from api.http.web.session import Session
@@ -316,7 +316,7 @@ def _sheets(context: dict[str, Any]) -> list[Sheet]:
 
 
 def _filename(context: dict[str, Any], suffix: str) -> str:
-    stem = re.sub(r"[^0-9A-Za-z._-]+", "_", str(context["node"]["id"])).strip("_")[:60] or "organisation"
+    stem = ascii_stem(str(context["node"]["id"]), 60, "organisation")
     name = re.sub(r'[\\/:*?"<>|\r\n]+', "_", str(context["node"].get("name", "")))[:60]
     return f"attachment; filename=\"profile-{stem}.{suffix}\"; filename*=UTF-8''{quote(f'{name}-画像.{suffix}')}"
 
