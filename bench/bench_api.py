@@ -29,7 +29,6 @@ import multiprocessing as mp
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,13 +40,9 @@ from typing import Any
 import httpx
 import numpy as np
 
+from graph.testing import free_port
+
 KEY = "bench-matchmaker-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _client(base: str, paths: list[str], count: int, seconds: float, seed: int, start: Any,
@@ -235,7 +230,7 @@ def main() -> None:
     print(f"store {db}: {sum(counts['nodes'].values())} nodes, {sum(counts['relationships'].values())} relationships, "
           f"{len(firms)} firms; {os.cpu_count()} CPUs")
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "INNONET_DB": db, "INNONET_API_KEYS": f"matchmaker:{KEY}"}
     command = [sys.executable, "-c", "from api.cli import main; main()", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning"]

@@ -15,7 +15,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,13 +24,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from graph.testing import free_port
+
 KEY = "bench-web-matchmaker-key-0001"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pick(db: str) -> tuple[str, str, str]:
@@ -58,7 +53,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40, help="requests per page")
     args = parser.parse_args()
     firm, short, event = _pick(args.db)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INNONET_", "NEO4J_"))}
     env.update(INNONET_DB=args.db, INNONET_API_KEYS=f"matchmaker:{KEY}")
     server = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve", "--host", "127.0.0.1",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ import httpx
 import pytest
 
 from graph.sqlite_store import SQLiteStore
+from graph.testing import free_port
 from tests.api.conftest import fill_small_network
 
 KEYS = "viewer:live-view-0123456789,matchmaker:live-match-0123456789,admin:live-admin-0123456789"
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(tmp_path, **extra: str) -> dict[str, str]:
@@ -42,7 +37,7 @@ def live_server(tmp_path):
     store = SQLiteStore(tmp_path / "live.db")
     fill_small_network(store)
     store.close()
-    port = _free_port()
+    port = free_port()
     process = _serve(["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                      _env(tmp_path, INNONET_API_KEYS=KEYS), tmp_path)
     base = f"http://127.0.0.1:{port}"
@@ -87,7 +82,7 @@ def test_live_server_keys_roles_and_masking(live_server):
 
 
 def test_serve_refuses_a_public_bind_without_keys(tmp_path):
-    process = _serve(["--host", "0.0.0.0", "--port", str(_free_port())], _env(tmp_path), tmp_path)
+    process = _serve(["--host", "0.0.0.0", "--port", str(free_port())], _env(tmp_path), tmp_path)
     try:
         _out, err = process.communicate(timeout=60)
     finally:
@@ -100,7 +95,7 @@ def test_serve_refuses_a_public_bind_without_keys(tmp_path):
 
 
 def test_serve_rejects_a_bad_key_entry(tmp_path):
-    process = _serve(["--port", str(_free_port())], _env(tmp_path, INNONET_API_KEYS="root:x"), tmp_path)
+    process = _serve(["--port", str(free_port())], _env(tmp_path, INNONET_API_KEYS="root:x"), tmp_path)
     try:
         _out, err = process.communicate(timeout=60)
     finally:

@@ -8,7 +8,6 @@ to ``INNONET_SCREENSHOTS`` (default: the test's temporary folder).
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,15 +21,11 @@ from api.http.app import create_app
 from api.http.security import ApiSettings, KeyRing
 from api.http.web.session import SessionSettings
 from graph.sqlite_store import SQLiteStore
+from graph.testing import free_port
 from tests.api.test_web import HOSTILE, KEYS, web_world
 
 pytestmark = pytest.mark.browser
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
     web_world(store)
     app = create_app(store=store, keyring=KeyRing(KEYS.items()), api_settings=ApiSettings(innonet_max_upload_mb=2))
     app.state.web_report_dir = str(folder / "reports")
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
