@@ -46,6 +46,7 @@ __all__ = [
     "enterprises",
     "health_shares",
     "known_town",
+    "known_towns",
     "lapsed_certificates",
     "load_snapshot",
     "organisation_measures",
@@ -344,6 +345,12 @@ class UnknownTownError(InvalidArgumentError, NotFoundError):
     """A town argument names no town of the store: a bad argument (HTTP 422) and a name not found."""
 
 
+def known_towns(source: GraphStore | Snapshot) -> set[str]:
+    """The towns that have an enterprise in the snapshot (its ``town``, else its LOCATED_IN town): what a ``town``
+    argument or a target's place may name."""
+    return set(enterprises(load_snapshot(source))["town"].dropna())
+
+
 def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str = "town",
                also: Iterable[str] = ()) -> str | None:
     """The town a ``--town`` option or ``town`` parameter names, as the store writes it — the one check.
@@ -380,7 +387,7 @@ def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str =
 
     folded = simplified(unicodedata.normalize("NFKC", str(town)).strip())
     accepted = {simplified(unicodedata.normalize("NFKC", a)).strip() for a in also}
-    towns = set(enterprises(load_snapshot(source))["town"])
+    towns = known_towns(source)
     if folded in towns or folded in accepted:
         return folded
     known = ", ".join([*sorted(accepted), *sorted(towns)])

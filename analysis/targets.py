@@ -52,7 +52,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from analysis.ecosystem import ALL, Snapshot, load_snapshot
+from analysis.ecosystem import ALL, Snapshot, known_towns, load_snapshot
 from analysis.indicators import INDICATORS, indicators
 from analysis.periods import Period
 from graph.store import GraphStore
@@ -271,7 +271,7 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
         with its actual, not rated, not ranked, not in :func:`town_ranking`, "unmatched": no indicator matches
         the target's
         name, "conflict": the same indicator was given two different targets, the higher read, "unknown
-        town": no enterprise or town record of the store is in the target's town — a typo, not ranked), ``note``
+        town": no enterprise of the store is in the target's town — a typo, not ranked), ``note``
         (None, or the forms and values of an indicator written twice: :func:`one_per_indicator`);
         per indicator, 全市 first, then towns by rank.
     """
@@ -286,7 +286,7 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     values = indicators(snap, period=period)
     values = values.assign(town=values["town"].where(values["town"] != ALL, CITY))
     reading = values.set_index(["indicator", "town"])
-    places = _known_places(snap)
+    places = known_towns(snap)
     rows = []
     for record in chosen.itertuples(index=False):
         span: Period = record.span
@@ -335,15 +335,6 @@ def target_progress(source: GraphStore | Snapshot, period: Period | str | None =
     frame = frame.sort_values(["action", "indicator", "target_period", "_city", "rank", "town"],
                               na_position="last", kind="stable")
     return frame[columns].reset_index(drop=True)
-
-
-def _known_places(snap: Snapshot) -> set[str]:
-    """The towns the store knows: those of its enterprises and its Town records."""
-    places = set(snap.kind("Enterprise").get("town", pd.Series(dtype=object)).dropna())
-    towns = snap.kind("Town")
-    if "name" in towns.columns:
-        places |= set(towns["name"].dropna())
-    return places
 
 
 def _ranked(completion: pd.Series) -> pd.Series:
