@@ -58,11 +58,15 @@ from analysis.periods import Period
 from graph.store import GraphStore
 from graph.text import simplified
 
-__all__ = ["CITY", "RANK_CAP", "match_indicator", "one_per_indicator", "target_progress", "target_table",
+__all__ = ["CITY", "RANK_CAP", "STATUS_LABELS", "match_indicator", "one_per_indicator", "target_progress", "target_table",
            "town_ranking"]
 
 #: How the city-wide place is written in the targets table.
 CITY = "全市"
+#: A target row's ``status`` as reports and pages show it (Chinese and English).
+STATUS_LABELS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
+                 "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town",
+                 "target 0": "目标为0 target 0"}
 #: Completion rates above this count as this in the overall ranking.
 RANK_CAP = 1.2
 

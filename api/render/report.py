@@ -31,7 +31,7 @@ from analysis import ecosystem
 from analysis.indicators import NO_DATA
 from analysis.periods import Period
 from analysis.report import AnalysisResult
-from analysis.targets import CITY
+from analysis.targets import CITY, STATUS_LABELS
 from api.render import writer as writer_module
 from api.render.writer import Sheet
 from graph.schema import TIERS
@@ -107,10 +107,6 @@ _READINESS_NOTE = (
     "market and the evaluation score (>= 60) cannot be checked from the data and are listed as to verify; a direct "
     "route (R&D >= 10 M yuan or >= 60 M yuan equity) needs no score; ranked by direct route, points seen (of 40), revenue."
 )
-#: A target row's status as the report shows it beside the completion rate ("ok" shows nothing).
-_TARGET_STATUS = {"ok": "ok", "no data": "无数据 no data", "unmatched": "未匹配指标 unmatched",
-                  "conflict": "目标值冲突 conflict", "unknown town": "镇街不存在 unknown town",
-                  "target 0": "目标为0 target 0"}
 #: How the targets are ranked (:mod:`analysis.targets`), under the targets table.
 _RANK_NOTE = ("排名: 年度目标在有该目标的全部镇街中排名, 季度目标只在下达了该季度目标的镇街中排名; 综合排名只计年度目标。"
               " / rank: a year target among every town given it, a quarter target only among the towns given that "
@@ -329,7 +325,7 @@ def _content(result: AnalysisResult) -> dict[str, Any]:
         {"town": r.town, "indicator": str(r.indicator or r.as_written).split(" / ")[0], "period": r.target_period,
          "target": _fmt(r.target), "actual": _fmt(r.actual), "completion": _fmt(r.completion, True),
          "elapsed": _fmt(r.elapsed, True), "gap": _fmt(r.gap), "rank": _fmt(r.rank), "behind": bool(r.behind),
-         "status": _TARGET_STATUS.get(r.status, r.status), "mine": r.town == result.town}
+         "status": STATUS_LABELS.get(r.status, r.status), "mine": r.town == result.town}
         for r in targets.itertuples(index=False)
     ]
     target_notes = [f"{r.town} · {str(r.indicator or r.as_written).split(' / ')[0]} · {r.target_period}: {r.note}"

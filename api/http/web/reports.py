@@ -28,7 +28,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from analysis.ecosystem import ALL, known_town
 from analysis.indicators import indicators
 from analysis.periods import Period
-from analysis.targets import CITY, target_progress
+from analysis.targets import CITY, STATUS_LABELS, target_progress
 from api.http.cache import AppCache
 from api.http.common import analysis_snapshot, period_param, period_table, reported_period
 from api.http.deps import get_cache, get_store
@@ -147,6 +147,7 @@ def _table(session: Session, store: GraphStore, cache: AppCache, period: Period,
                 "actual": _num(target.get("actual")), "completion": _num(target.get("completion")),
                 "elapsed": _num(target.get("elapsed")), "rank": _num(target.get("rank")),
                 "behind": bool(target.get("behind")) if target else False, "target_status": target.get("status"),
+                "target_label": STATUS_LABELS.get(target.get("status"), target.get("status")) if target else None,
             })
     return out
 
