@@ -9,6 +9,7 @@ import click
 
 from api.cli.common import store_from_settings
 from api.render.export import write_ingest_report, write_review_file
+from api.render.writer import display_width
 from graph.errors import IngestError
 from ingest.fields import TABLE_ORDER, normalise_header
 from ingest.pipeline import ingest_files
@@ -105,15 +106,10 @@ COMMANDS.append(ingest)
 def _fit(text: str, width: int, left: bool = False) -> str:
     """``text`` padded to ``width`` terminal columns (a CJK character takes two, Unicode East Asian Width); a
     longer text is cut with "…" — at its start when ``left`` (a path keeps its file name)."""
-    import unicodedata
-
-    def cells(part: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in part)
-
     text = str(text)
-    if cells(text) > width:
+    if display_width(text) > width:
         chars = list(text)
-        while chars and cells("".join(chars)) > width - 1:
+        while chars and display_width("".join(chars)) > width - 1:
             chars.pop(0 if left else -1)
         text = "…" + "".join(chars) if left else "".join(chars) + "…"
-    return text + " " * (width - cells(text))
+    return text + " " * (width - display_width(text))

@@ -47,7 +47,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["FORMATS", "Sheet", "cell_text", "neutralise", "workbook_bytes", "write_csv", "write_workbook"]
+__all__ = ["FORMATS", "Sheet", "cell_text", "display_width", "neutralise", "workbook_bytes", "write_csv", "write_workbook"]
 
 #: Number formats by column kind (Excel format codes).
 FORMATS: dict[str, str] = {
@@ -141,7 +141,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet cell: 2 for a wide or full-width character (Unicode
+    East Asian Width W/F, e.g. 中文), 1 for the rest.
+
+    >>> display_width("宜兴 ab")
+    7
+    """
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -204,7 +210,7 @@ def _write_sheet(book: Any, spec: Sheet, name: str, header_format: Any, quoted: 
     sheet = book.add_worksheet(name)
     frame = spec.frame
     headers = spec.headers()
-    widths = [min(max(_width(h) + 2, 8), 60) for h in headers]
+    widths = [min(max(display_width(h) + 2, 8), 60) for h in headers]
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, header_format)
     kinds = [spec.formats.get(c) for c in frame.columns]
@@ -232,7 +238,7 @@ def _write_sheet(book: Any, spec: Sheet, name: str, header_format: Any, quoted: 
             else:
                 text = cell_text(value)
                 sheet.write_string(row_number, col, text, quoted if _needs_quote(text) else None)
-            widths[col] = max(widths[col], min(_width(text) + 2, 60))
+            widths[col] = max(widths[col], min(display_width(text) + 2, 60))
         if highlight:
             sheet.set_row(row_number, None, shaded)
     for col, width in enumerate(widths):
