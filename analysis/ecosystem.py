@@ -53,6 +53,7 @@ __all__ = [
     "tier_funnel",
     "tier_history",
     "tier_pyramid",
+    "town_text",
 ]
 
 #: The group name of the whole-city row in grouped tables.
@@ -345,6 +346,13 @@ class UnknownTownError(InvalidArgumentError, NotFoundError):
     """A town argument names no town of the store: a bad argument (HTTP 422) and a name not found."""
 
 
+def town_text(text: object) -> str:
+    """A town as the store writes it: NFKC-folded, trimmed, in Simplified characters (丁蜀鎮 → 丁蜀镇)."""
+    import unicodedata
+
+    return simplified(unicodedata.normalize("NFKC", str(text)).strip())
+
+
 def known_towns(source: GraphStore | Snapshot) -> set[str]:
     """The towns that have an enterprise in the snapshot (its ``town``, else its LOCATED_IN town): what a ``town``
     argument or a target's place may name."""
@@ -383,10 +391,8 @@ def known_town(source: GraphStore | Snapshot, town: str | None, parameter: str =
     """
     if town is None:
         return None
-    import unicodedata
-
-    folded = simplified(unicodedata.normalize("NFKC", str(town)).strip())
-    accepted = {simplified(unicodedata.normalize("NFKC", a)).strip() for a in also}
+    folded = town_text(town)
+    accepted = {town_text(a) for a in also}
     towns = known_towns(source)
     if folded in towns or folded in accepted:
         return folded

@@ -52,11 +52,10 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from analysis.ecosystem import ALL, Snapshot, known_towns, load_snapshot
+from analysis.ecosystem import ALL, Snapshot, known_towns, load_snapshot, town_text
 from analysis.indicators import INDICATORS, indicators
 from analysis.periods import Period
 from graph.store import GraphStore
-from graph.text import simplified
 
 __all__ = ["CITY", "RANK_CAP", "STATUS_LABELS", "match_indicator", "one_per_indicator", "target_progress", "target_table",
            "town_ranking"]
@@ -184,7 +183,7 @@ def target_table(source: GraphStore | Snapshot) -> pd.DataFrame:
                                                                                         index=frame.index)
     matched = [match_indicator(t, a) for t, a in zip(frame["indicator"], action, strict=True)]
     out = pd.DataFrame({
-        "town": [simplified(unicodedata.normalize("NFKC", str(t)).strip()) for t in frame["town"]],
+        "town": [town_text(t) for t in frame["town"]],
         "period": frame["period"].astype(str).to_numpy(),
         "as_written": frame["indicator"].astype(object).to_numpy(),
         "indicator": pd.Series(matched, dtype=object).to_numpy(),
