@@ -302,7 +302,7 @@ def _model_metrics(recommender: PairingRecommender, firms: np.ndarray, known: sp
                    candidate_ok: np.ndarray, k: int, chunk: int) -> dict[str, float]:
     totals: dict[str, float] = {"p_at_k": 0.0, "r_at_k": 0.0, "mrr": 0.0, "ndcg": 0.0}
     for part in _chunks(len(firms), chunk):
-        scores = recommender.score_grid(firms[part], "University")
+        scores = recommender.score_grid(firms[part], "University", ranking=True)
         candidates = candidate_ok[None, :] & ~(known[part].toarray() > 0)
         metrics = ranking_metrics(scores, candidates, new[part].toarray() > 0, k)
         for key in totals:
@@ -367,7 +367,7 @@ def evaluate_pairing(
         sums = {name: _Sums() for name in ("model", *BASELINES)}
         for part in _chunks(len(firms), chunk):
             scores = baselines.scores(firms[part])
-            scores["model"] = recommender.score_grid(firms[part], "University")
+            scores["model"] = recommender.score_grid(firms[part], "University", ranking=True)
             candidates = candidate_ok[None, :] & ~(known[part].toarray() > 0)
             relevant = new[part].toarray() > 0
             for name, total in sums.items():
@@ -389,6 +389,7 @@ def evaluate_pairing(
                          **{key: metrics[key] for key in ("p_at_k", "r_at_k", "mrr", "ndcg")}})
         result["ablation"] = rows
     result["selection"] = recommender.selection_
+    result["exposure"] = recommender.exposure_
     result["cutoff_year"] = int(cutoff_year)
     result["k"] = int(k)
     result["seconds"] = round(time.perf_counter() - started, 2)
@@ -429,7 +430,7 @@ def _evaluate_lists(result: dict[str, Any], data: PairingData, recommender: Pair
         known = baselines.A[block].toarray() > 0
         candidates = candidate_ok[None, :] & ~known
         scores = baselines.scores(block)
-        scores["model"] = recommender.score_grid(block, "University")
+        scores["model"] = recommender.score_grid(block, "University", ranking=True)
         tested = np.isin(block, test_firms)
         rows = np.searchsorted(test_firms, block[tested])
         relevant = new[rows].toarray() > 0 if len(rows) else None

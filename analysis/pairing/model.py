@@ -66,6 +66,14 @@ class PairingRecommender(BaseEstimator):
         held-out nDCG@10 stays within ``coverage_tolerance`` of the best; None switches this step off.
     coverage_tolerance : float
         Share of the best held-out nDCG@10 the coverage step may give up.
+    max_share : float or None
+        An exposure cap (a partner's capacity): the most any one university / institute may take of the firms'
+        top-10 lists, e.g. 0.25 → none is in more than a quarter of them (issue 14's top-share target).  Off
+        (None) by default, because it costs accuracy (see the README); when set, ``fit`` lets each capped
+        partner keep the lists of the firms for which it holds the largest share of the firm's own model
+        probability (softmax of the ranking score over the firm's candidates) and moves it down in the others
+        (:meth:`_exposure_cap`; ``exposure_`` reports it).  Lists of chosen candidates (an event's attendees)
+        are never capped.
 
     Attributes
     ----------
@@ -91,6 +99,10 @@ class PairingRecommender(BaseEstimator):
     cf_ : tuple of (numpy.ndarray, numpy.ndarray) or None
         Firm and institute factors of the collaborative-filtering term (``implicit`` ALS on the TF-IDF weighted
         firm × institute matrix up to the cut-off) when the inner validation chose one, else None.
+    exposure_ : dict or None
+        With ``max_share``: ``max_share``, ``lists`` (firms existing at the cut-off), ``limit`` (most lists per
+        partner) and ``capped`` (ids of the partners whose exposure was cut, with the lists each had before and
+        keeps); None without a cap.
 
     Examples
     --------
@@ -114,6 +126,7 @@ class PairingRecommender(BaseEstimator):
         diversity_tolerance: float = 0.02,
         coverage_target: float | None = 0.2,
         coverage_tolerance: float = 0.10,
+        max_share: float | None = None,
     ) -> None:
         self.signals = signals
         self.model = model
@@ -126,6 +139,7 @@ class PairingRecommender(BaseEstimator):
         self.diversity_tolerance = diversity_tolerance
         self.coverage_target = coverage_target
         self.coverage_tolerance = coverage_tolerance
+        self.max_share = max_share
 
     # ---- fitting ------------------------------------------------------------------------
     def _signals(self) -> tuple[str, ...]:
@@ -206,6 +220,9 @@ class PairingRecommender(BaseEstimator):
         self.columns_of_ = {k: _result_columns(data, k) for k in ("Enterprise", *snaps)}
         self.training_ = pd.DataFrame(stats, columns=["kind", "snapshot", "positives", "negatives"])
         self.score_quantiles_ = {target: self._score_quantiles(target, rng) for target in snaps}
+        self.exposure_, self.floors_ = None, {}
+        if self.max_share is not None:
+            self.floors_["University"], self.exposure_ = self._exposure_cap("University")
         return self
 
     def _score_quantiles(self, kind: str, rng: np.random.Generator, sample: int = 512) -> np.ndarray:
@@ -220,6 +237,72 @@ class PairingRecommender(BaseEstimator):
         keep = ok[None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
         values = scores[keep] if keep.any() else scores.ravel()
         return np.quantile(values, np.linspace(0.0, 1.0, 101))
+
+    def _exposure_cap(self, kind: str, k: int = 10, depth: int = 50
+                      ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:
+        """Per partner of ``kind``: the floor of its within-firm share below which it leaves a firm's top-``k``.
+
+        A greedy capacity allocation over the top-``k`` lists of every firm existing at the cut-off: while a
+        partner is in more than ``max_share`` × lists lists, it keeps the lists of the firms where its share of
+        the firm's model probability (:func:`_within_firm_share`) is largest (ties: the earlier firm) and leaves
+        the others, whose next candidates move up (which can push another partner over the cap, so it repeats).
+        The same rule on one firm's scores gives the same lists (:meth:`_demoted`).  Each firm's best
+        ``k + depth`` candidates are considered.  Returns ``(floor share, floor firm)`` per partner (-inf / the
+        last firm where uncapped) and the report kept in ``exposure_``.
+        """
+        if not 0.0 < float(self.max_share) <= 1.0:
+            raise SchemaError(f"max_share must be above 0 and at most 1, got {self.max_share!r}")
+        firms = np.flatnonzero(self.exists_["Enterprise"])
+        n_t = self.snapshots_[kind].static.n_targets
+        floor_share = np.full(n_t, -np.inf)
+        floor_firm = np.full(n_t, np.iinfo(np.int64).max, dtype=np.int64)
+        limit = max(math.floor(float(self.max_share) * len(firms)), 1)
+        take = min(k + depth, n_t)
+        tops, shares = [], []
+        for start in range(0, len(firms), 1024):
+            block = firms[start : start + 1024]
+            logits = self.score_grid(block, kind)
+            share = _within_firm_share(logits, self._candidates(block, kind))
+            top = np.argsort(-share, axis=1, kind="stable")[:, :take]
+            tops.append(top)
+            shares.append(np.take_along_axis(share, top, axis=1))
+        top = np.concatenate(tops) if tops else np.zeros((0, take), dtype=np.int64)
+        share = np.concatenate(shares) if shares else np.zeros((0, take))
+        rows = np.broadcast_to(firms[:, None], top.shape)
+        before = None
+        for _ in range(10 * n_t):
+            allowed = np.isfinite(share) & ~_below(share, rows, floor_share[top], floor_firm[top])
+            listed = allowed & (np.cumsum(allowed, axis=1) <= k)
+            counts = np.bincount(top[listed], minlength=n_t)
+            if before is None:
+                before = counts
+            over = np.flatnonzero(counts > limit)
+            if len(over) == 0:
+                break
+            for target in over:
+                r, c = np.nonzero(listed & (top == target))
+                order = np.lexsort((firms[r], -share[r, c]))  # largest share first, then the earlier firm
+                last = order[limit - 1]
+                floor_share[target], floor_firm[target] = share[r[last], c[last]], firms[r[last]]
+        ids = self.data_.ids[self.data_.members(kind)]
+        capped = np.flatnonzero(np.isfinite(floor_share))
+        report = {"max_share": float(self.max_share), "lists": len(firms), "limit": limit,
+                  "capped": [{"id": str(ids[t]), "lists_before": int(before[t]), "lists": int(counts[t])}
+                             for t in capped[np.argsort(-before[capped], kind="stable")]] if before is not None else []}
+        return (floor_share, floor_firm), report
+
+    def _candidates(self, firms: np.ndarray, kind: str) -> np.ndarray:
+        """Bool (len(firms), n_targets): partners existing at the cut-off that the firm has not worked with."""
+        return self.exists_[kind][None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
+
+    def _demoted(self, firms: np.ndarray, kind: str, logits: np.ndarray) -> np.ndarray | None:
+        """Bool mask of the pairs the exposure cap moves down (None without a cap): ``logits`` (len(firms), n)."""
+        floors = getattr(self, "floors_", {}).get(kind)
+        if floors is None:
+            return None
+        share = _within_firm_share(logits, self._candidates(firms, kind))
+        return _below(share, np.broadcast_to(np.asarray(firms)[:, None], share.shape), floors[0][None, :],
+                      floors[1][None, :])
 
     def match_index(self, scores: np.ndarray, kind: str = "University") -> np.ndarray:
         """Scores (0–1) as a 0–100 match index: the share of all possible new pairs that score lower.
@@ -442,11 +525,20 @@ class PairingRecommender(BaseEstimator):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(store) first")
 
     def score_grid(self, firm_positions: np.ndarray, kind: str = "University",
-                   target_positions: np.ndarray | None = None, probability: bool = False) -> np.ndarray:
+                   target_positions: np.ndarray | None = None, probability: bool = False,
+                   ranking: bool = False) -> np.ndarray:
         """Model scores (logit; 0–1 with ``probability``) of firms × targets, by local positions.
 
         Shape (n_firms, n_targets).  For the evaluation: the caller masks existing partners itself.
+        ``ranking``: the numbers lists are ordered by — with an exposure cap (``max_share``), the pairs it moves
+        down are lowered by :data:`_DEMOTION` (not a score any more; all targets only, no ``probability``).
         """
+        if ranking:
+            if probability or target_positions is not None:
+                raise SchemaError("ranking scores are logits of every target; drop probability / target_positions")
+            logits = self.score_grid(firm_positions, kind)
+            demoted = self._demoted(np.asarray(firm_positions), kind, logits)
+            return logits if demoted is None else logits - _DEMOTION * demoted
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
         linear = self.linear_.get(kind)
@@ -488,12 +580,15 @@ class PairingRecommender(BaseEstimator):
         for start in range(0, len(existing_firms), chunk):
             block = existing_firms[start : start + chunk]
             logits = self.score_grid(block, kind)
-            logits[snap.A[block].toarray() > 0] = -np.inf
-            logits[:, ~ok] = -np.inf
-            top = np.argpartition(-logits, take - 1, axis=1)[:, :take]
-            values = np.take_along_axis(logits, top, axis=1)
-            order = np.argsort(-values, axis=1, kind="stable")
-            top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+            demoted = self._demoted(block, kind, logits)
+            rank_by = logits if demoted is None else logits - _DEMOTION * demoted
+            rank_by[snap.A[block].toarray() > 0] = -np.inf
+            rank_by[:, ~ok] = -np.inf
+            top = np.argpartition(-rank_by, take - 1, axis=1)[:, :take]
+            order = np.argsort(-np.take_along_axis(rank_by, top, axis=1), axis=1, kind="stable")
+            top = np.take_along_axis(top, order, axis=1)
+            values = np.where(np.isfinite(np.take_along_axis(rank_by, top, axis=1)),
+                              np.take_along_axis(logits, top, axis=1), -np.inf)
             firm_parts.append(np.repeat(block, take))
             target_parts.append(top.ravel())
             score_parts.append(values.ravel())
@@ -603,12 +698,19 @@ class PairingRecommender(BaseEstimator):
         for name, wanted in (("category", category), ("town", town), ("industry", industry)):
             if wanted is not None:
                 keep &= columns_of[name] == wanted
+        rank_by = logits
+        if own_kind == "Enterprise" and candidates is None:  # an event's chosen attendees are never capped
+            # from score_grid's numbers, the ones the cap was fitted on (the same to the last bit, so ties agree)
+            demoted = (self._demoted(np.array([firm]), target_kind, self.score_grid(np.array([firm]), target_kind))
+                       if target_kind in getattr(self, "floors_", {}) else None)
+            if demoted is not None:
+                rank_by = logits - _DEMOTION * demoted[0]
         order = np.flatnonzero(keep)
         if len(order) > k:
-            top = order[np.argpartition(-logits[order], k - 1)[:k]]
+            top = order[np.argpartition(-rank_by[order], k - 1)[:k]]
         else:
             top = order
-        top = top[np.lexsort((top, -logits[top]))]
+        top = top[np.lexsort((top, -rank_by[top]))]
         if own_kind == "Enterprise":
             firms, others = np.full(len(top), firm), top
         else:
@@ -689,6 +791,26 @@ class PairingRecommender(BaseEstimator):
             who_zh, who_en = lookup.expert(target) if kind == "Talent" else ("", "")
             out.append((f"{head_zh}{who_zh}推荐理由:{zh} | {head_en}{who_en}Why: {en}", reason_list))
         return out
+
+
+#: How far (logit units) the exposure cap moves a pair down: below every pair it leaves in place.
+_DEMOTION = 1e4
+
+
+def _within_firm_share(logits: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Log of each candidate's share of its firm's model probability: softmax of ``logits`` over each row's
+    ``candidates`` (both (firms, targets)), in log units; -inf for non-candidates."""
+    masked = np.where(candidates, logits, -np.inf)
+    top = masked.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    with np.errstate(divide="ignore"):
+        total = np.log(np.exp(masked - top).sum(axis=1, keepdims=True))
+    return masked - top - total
+
+
+def _below(share: np.ndarray, firms: np.ndarray, floor_share: np.ndarray, floor_firm: np.ndarray) -> np.ndarray:
+    """Whether a pair falls below its partner's floor: a smaller share, or the same share and a later firm."""
+    return (share < floor_share) | ((share == floor_share) & (firms > floor_firm))
 
 
 _RA = FEATURE_NAMES.index("resource_allocation")

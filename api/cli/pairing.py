@@ -74,12 +74,16 @@ def recommend(entity: str, k: int, kind: str | None, category: str | None, town:
 @click.option("--model", type=click.Choice(["logistic", "gbm"]), default="logistic", show_default=True)
 @click.option("--diversity-tolerance", type=click.FloatRange(0, 1), default=0.02, show_default=True,
               help="Share of the held-out nDCG@10 the fit may give up for more varied lists (popularity penalty).")
+@click.option("--max-share", type=click.FloatRange(0, 1, min_open=True),
+              help="Exposure cap: no institute in more than this share of the firms' top-10 lists (e.g. 0.25); "
+                   "costs some accuracy. Default: no cap.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def evaluate(cutoff_year: int, k: int, sample: int | None, seed: int, ablation: bool, model: str,
-             diversity_tolerance: float, as_json: bool) -> None:
+             diversity_tolerance: float, max_share: float | None, as_json: bool) -> None:
     """Evaluate pairing against the baselines: accuracy, coverage, top share, novelty (评估)."""
     result = evaluate_pairing(_load(), cutoff_year, k=k, sample=sample, seed=seed, ablation=ablation,
-                              model=model, random_state=seed, diversity_tolerance=diversity_tolerance)
+                              model=model, random_state=seed, diversity_tolerance=diversity_tolerance,
+                              max_share=max_share)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return

@@ -68,7 +68,8 @@ def test_init_only_stores_parameters() -> None:
     rec = PairingRecommender(model="gbm", negatives=5)
     assert vars(rec) == {"signals": None, "model": "gbm", "negatives": 5, "snapshots": 3, "min_positives": 20,
                          "random_state": 0, "validate": True, "validation_firms": 1500,
-                         "diversity_tolerance": 0.02, "coverage_target": 0.2, "coverage_tolerance": 0.10}
+                         "diversity_tolerance": 0.02, "coverage_target": 0.2, "coverage_tolerance": 0.10,
+                         "max_share": None}
     assert not hasattr(rec, "models_")
 
 
