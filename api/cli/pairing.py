@@ -46,13 +46,16 @@ def _load_and_resolve(text: str) -> tuple[PairingData, str]:
 @click.option("--min-score", type=float, help="Only candidates scoring at least this (0-1).")
 @click.option("--include-existing", is_flag=True, help="Also list existing partners.")
 @click.option("--until-year", type=int, help="Learn and recommend as of the end of this year.")
+@click.option("--max-share", type=click.FloatRange(0, 1, min_open=True),
+              help="Exposure cap: no university / institute in more than this share of all firms' top-10 lists; "
+                   "a capped one moves down for the firms it suits least. Default: no cap.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendations as JSON records.")
 def recommend(entity: str, k: int, kind: str | None, category: str | None, town: str | None,
               industry: str | None, min_score: float | None, include_existing: bool, until_year: int | None,
-              as_json: bool) -> None:
+              max_share: float | None, as_json: bool) -> None:
     """Whom should ENTITY (id, USCC or name) meet? Ranked partners with reasons (对接推荐)."""
     data, entity_id = _load_and_resolve(entity)
-    recommender = PairingRecommender().fit(data, until_year=until_year)
+    recommender = PairingRecommender(max_share=max_share).fit(data, until_year=until_year)
     recs = recommender.recommend(entity_id, k=k, kind=kind, category=category, town=town, industry=industry,
                                  min_score=min_score, include_existing=include_existing)
     if as_json:
