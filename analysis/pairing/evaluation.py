@@ -51,7 +51,7 @@ import scipy.sparse as sp
 
 from analysis.pairing.data import PairingData
 from analysis.pairing.features import SIGNALS, _texts
-from analysis.pairing.model import PairingRecommender
+from analysis.pairing.model import PairingRecommender, _top_columns
 from graph.errors import SchemaError
 from graph.store import GraphStore
 
@@ -217,17 +217,10 @@ def _tie_broken(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return values
 
 
-def _top_columns(masked: np.ndarray, k: int) -> np.ndarray:
-    """Column positions of the ``k`` best entries of each row of ``masked``, best first (partial sort)."""
-    k = min(k, masked.shape[1])
-    part = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(masked, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
-
-
 def _top_k(scores: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
-    """Column positions of the best ``k`` candidates per row (ties in column order); -1 pads short rows."""
-    top = _top_columns(_tie_broken(scores, candidates), k)
+    """Column positions of the best ``k`` candidates per row (exact ties in column order, the lists' one rule
+    :func:`analysis.pairing.model._top_columns`); -1 pads short rows."""
+    top = _top_columns(np.where(candidates, scores, -np.inf), k)
     return np.where(np.take_along_axis(candidates, top, axis=1), top, -1)
 
 

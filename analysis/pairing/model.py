@@ -263,7 +263,7 @@ class PairingRecommender(BaseEstimator):
             block = firms[start : start + 1024]
             logits = self.score_grid(block, kind)
             share = _within_firm_share(logits, self._candidates(block, kind))
-            top = np.argsort(-share, axis=1, kind="stable")[:, :take]
+            top = _top_columns(share, take)
             tops.append(top)
             shares.append(np.take_along_axis(share, top, axis=1))
         top = np.concatenate(tops) if tops else np.zeros((0, take), dtype=np.int64)
@@ -584,9 +584,7 @@ class PairingRecommender(BaseEstimator):
             rank_by = logits if demoted is None else logits - _DEMOTION * demoted
             rank_by[snap.A[block].toarray() > 0] = -np.inf
             rank_by[:, ~ok] = -np.inf
-            top = np.argpartition(-rank_by, take - 1, axis=1)[:, :take]
-            order = np.argsort(-np.take_along_axis(rank_by, top, axis=1), axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
+            top = _top_columns(rank_by, take)
             values = np.where(np.isfinite(np.take_along_axis(rank_by, top, axis=1)),
                               np.take_along_axis(logits, top, axis=1), -np.inf)
             firm_parts.append(np.repeat(block, take))
@@ -699,18 +697,12 @@ class PairingRecommender(BaseEstimator):
             if wanted is not None:
                 keep &= columns_of[name] == wanted
         rank_by = logits
-        if own_kind == "Enterprise" and candidates is None:  # an event's chosen attendees are never capped
-            # from score_grid's numbers, the ones the cap was fitted on (the same to the last bit, so ties agree)
-            demoted = (self._demoted(np.array([firm]), target_kind, self.score_grid(np.array([firm]), target_kind))
-                       if target_kind in getattr(self, "floors_", {}) else None)
-            if demoted is not None:
-                rank_by = logits - _DEMOTION * demoted[0]
-        order = np.flatnonzero(keep)
-        if len(order) > k:
-            top = order[np.argpartition(-rank_by[order], k - 1)[:k]]
-        else:
-            top = order
-        top = top[np.lexsort((top, -rank_by[top]))]
+        if (own_kind == "Enterprise" and candidates is None  # an event's chosen attendees are never capped
+                and target_kind in getattr(self, "floors_", {})):
+            # score_grid's numbers, the ones the cap was fitted on and recommend_all ranks by (bit for bit)
+            rank_by = self.score_grid(np.array([firm]), target_kind, ranking=True)[0]
+        top = _top_columns(np.where(keep, rank_by, -np.inf)[None, :], k)[0]
+        top = top[keep[top]]
         if own_kind == "Enterprise":
             firms, others = np.full(len(top), firm), top
         else:
@@ -795,6 +787,27 @@ class PairingRecommender(BaseEstimator):
 
 #: How far (logit units) the exposure cap moves a pair down: below every pair it leaves in place.
 _DEMOTION = 1e4
+
+
+def _top_columns(values: np.ndarray, k: int) -> np.ndarray:
+    """Column positions of the ``k`` largest entries of each row, best first, exact ties in column order.
+
+    The one ranking rule of the lists (fit's exposure cap, ``recommend``, ``recommend_all``, the evaluation): no
+    epsilon, so two ways of computing the same numbers give the same lists.  ``values`` (n, m) float with -inf
+    where a column may not be listed; rows with fewer than ``k`` finite entries end in -inf columns.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    k = min(k, values.shape[1])
+    if k == 0 or values.shape[0] == 0:
+        return np.zeros((values.shape[0], k), dtype=np.int64)
+    part = np.argpartition(-values, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(values, part, axis=1).min(axis=1, keepdims=True)
+    above = values > kth
+    equal = values == kth
+    chosen = above | (equal & (np.cumsum(equal, axis=1) <= k - above.sum(axis=1, keepdims=True)))
+    columns = np.nonzero(chosen)[1].reshape(values.shape[0], k)  # ascending columns per row
+    order = np.argsort(-np.take_along_axis(values, columns, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(columns, order, axis=1)
 
 
 def _within_firm_share(logits: np.ndarray, candidates: np.ndarray) -> np.ndarray:

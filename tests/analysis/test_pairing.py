@@ -21,8 +21,14 @@ from graph.errors import NotFittedError, NotFoundError, SchemaError
 TOPICS = [["膜材料", "水处理"], ["电线电缆", "高压输电"], ["紫砂陶瓷", "釉料"], ["锂电池", "新能源"]]
 
 
-def small_world(seed: int = 0, n_firms: int = 120, n_unis: int = 12) -> nx.MultiDiGraph:
-    """Firms link to universities of their own topic (mostly), one new link a year for a sixth of firms."""
+def small_world(seed: int = 0, n_firms: int = 120, n_unis: int = 12, *, fame: float = 0.0, topic_weight: float = 20.0,
+                first_year: int = 2012, share_per_year: int = 4) -> nx.MultiDiGraph:
+    """Firms link to universities of their own topic (mostly), one new link a year for a quarter of the firms.
+
+    ``fame``: Zipf exponent of the universities' popularity (0: none; 1.2 puts a few famous ones in most lists);
+    ``topic_weight``: how much more often a firm picks a university of its topic; ``share_per_year``: 1 / the share
+    of the firms that gain a link each year from ``first_year`` to 2022.
+    """
     rng = np.random.default_rng(seed)
     g = nx.MultiDiGraph()
     firm_topic = np.arange(n_firms) % len(TOPICS)
@@ -34,9 +40,10 @@ def small_world(seed: int = 0, n_firms: int = 120, n_unis: int = 12) -> nx.Multi
         g.add_node(f"u{j:02d}", kind="University", name=f"大学{j}", keywords=TOPICS[uni_topic[j]],
                    city="无锡" if j % 3 == 0 else "南京", province="江苏", category="高校" if j % 2 else "科研院所")
     linked = np.zeros((n_firms, n_unis), bool)
-    for year in range(2012, 2023):
-        for i in rng.choice(n_firms, n_firms // 4, replace=False):
-            weights = np.where(uni_topic == firm_topic[i], 20.0, 1.0) * np.where(linked[i], 0.0, 1.0)
+    popularity = 1.0 / (1.0 + np.arange(n_unis)) ** fame
+    for year in range(first_year, 2023):
+        for i in rng.choice(n_firms, n_firms // share_per_year, replace=False):
+            weights = popularity * np.where(uni_topic == firm_topic[i], topic_weight, 1.0) * np.where(linked[i], 0.0, 1.0)
             if weights.sum() == 0:
                 continue
             j = rng.choice(n_unis, p=weights / weights.sum())

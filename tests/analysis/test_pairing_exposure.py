@@ -8,28 +8,12 @@ import pytest
 
 from analysis.pairing import PairingRecommender, evaluate_pairing
 from graph.errors import SchemaError
+from tests.analysis.test_pairing import small_world
 
-TOPICS = ["膜材料", "电线电缆", "紫砂陶瓷", "锂电池"]
 
-
-def skewed_world(seed: int = 1, n_firms: int = 240, n_unis: int = 60) -> nx.MultiDiGraph:
+def skewed_world() -> nx.MultiDiGraph:
     """Firms link to universities of their topic, and to the famous ones (Zipf popularity) far more often."""
-    rng = np.random.default_rng(seed)
-    g = nx.MultiDiGraph()
-    firm_topic, uni_topic = np.arange(n_firms) % len(TOPICS), np.arange(n_unis) % len(TOPICS)
-    fame = 1.0 / (1.0 + np.arange(n_unis)) ** 1.2
-    for i in range(n_firms):
-        g.add_node(f"e{i:03d}", kind="Enterprise", name=f"企业{i}", keywords=[TOPICS[firm_topic[i]]])
-    for j in range(n_unis):
-        g.add_node(f"u{j:02d}", kind="University", name=f"大学{j}", keywords=[TOPICS[uni_topic[j]]])
-    linked = np.zeros((n_firms, n_unis), bool)
-    for year in range(2014, 2023):
-        for i in rng.choice(n_firms, n_firms // 3, replace=False):
-            weights = fame * np.where(uni_topic == firm_topic[i], 4.0, 1.0) * ~linked[i]
-            j = rng.choice(n_unis, p=weights / weights.sum())
-            linked[i, j] = True
-            g.add_edge(f"e{i:03d}", f"u{j:02d}", type="COLLABORATES_WITH", year=year)
-    return g
+    return small_world(seed=1, n_firms=240, n_unis=60, fame=1.2, topic_weight=4.0, first_year=2014, share_per_year=3)
 
 
 @pytest.fixture(scope="module")
