@@ -234,7 +234,7 @@ class PairingRecommender(BaseEstimator):
         if len(firms) == 0 or not ok.any():
             return np.linspace(0.0, 1.0, 101)
         scores = self.score_grid(firms, kind, probability=True)
-        keep = ok[None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
+        keep = self._candidates(firms, kind)
         values = scores[keep] if keep.any() else scores.ravel()
         return np.quantile(values, np.linspace(0.0, 1.0, 101))
 
@@ -294,6 +294,11 @@ class PairingRecommender(BaseEstimator):
     def _candidates(self, firms: np.ndarray, kind: str) -> np.ndarray:
         """Bool (len(firms), n_targets): partners existing at the cut-off that the firm has not worked with."""
         return self.exists_[kind][None, :] & ~(self.snapshots_[kind].A[firms].toarray() > 0)
+
+    def _rank_by(self, firms: np.ndarray, kind: str, logits: np.ndarray) -> np.ndarray:
+        """``logits`` of ``firms`` with the pairs the exposure cap moves down lowered by :data:`_DEMOTION`."""
+        demoted = self._demoted(firms, kind, logits)
+        return logits if demoted is None else logits - _DEMOTION * demoted
 
     def _demoted(self, firms: np.ndarray, kind: str, logits: np.ndarray) -> np.ndarray | None:
         """Bool mask of the pairs the exposure cap moves down (None without a cap): ``logits`` (len(firms), n)."""
@@ -472,7 +477,7 @@ class PairingRecommender(BaseEstimator):
                 raw = model.decision_function(grid.reshape(-1, grid.shape[-1])[:, columns]).reshape(grid.shape[:2])
                 ra, pop = grid[..., _RA].astype(np.float64), grid[..., _POP].astype(np.float64)
             als = cf[0][block] @ cf[1].T if cf is not None and blend.cf else None
-            candidates = ok[None, :] & ~(snap.A[block].toarray() > 0)
+            candidates = self._candidates(block, "University")
             # the blend without its penalty once; each penalty then subtracts spread × penalty × z(popularity)
             unpenalised = _Blend(**{**blend.__dict__, "popularity": 0.0}).apply_parts(raw, ra, pop, als)
             z_pop = blend.spread * (pop - blend.pop_mean) / blend.pop_std
@@ -536,9 +541,7 @@ class PairingRecommender(BaseEstimator):
         if ranking:
             if probability or target_positions is not None:
                 raise SchemaError("ranking scores are logits of every target; drop probability / target_positions")
-            logits = self.score_grid(firm_positions, kind)
-            demoted = self._demoted(np.asarray(firm_positions), kind, logits)
-            return logits if demoted is None else logits - _DEMOTION * demoted
+            return self._rank_by(np.asarray(firm_positions), kind, self.score_grid(firm_positions, kind))
         self._check_fitted()
         snap, model = self.snapshots_[kind], self.models_[kind]
         linear = self.linear_.get(kind)
@@ -574,16 +577,12 @@ class PairingRecommender(BaseEstimator):
         data, snap = self.data_, self.snapshots_[kind]
         n_targets = snap.static.n_targets
         take = min(k, n_targets)
-        ok = data.exists_by(kind, self.year_)
         existing_firms = np.flatnonzero(self.exists_["Enterprise"])  # only firms that exist by the cut-off
         firm_parts, target_parts, score_parts = [], [], []
         for start in range(0, len(existing_firms), chunk):
             block = existing_firms[start : start + chunk]
             logits = self.score_grid(block, kind)
-            demoted = self._demoted(block, kind, logits)
-            rank_by = logits if demoted is None else logits - _DEMOTION * demoted
-            rank_by[snap.A[block].toarray() > 0] = -np.inf
-            rank_by[:, ~ok] = -np.inf
+            rank_by = np.where(self._candidates(block, kind), self._rank_by(block, kind, logits), -np.inf)
             top = _top_columns(rank_by, take)
             values = np.where(np.isfinite(np.take_along_axis(rank_by, top, axis=1)),
                               np.take_along_axis(logits, top, axis=1), -np.inf)
